@@ -1,0 +1,59 @@
+"""Stepsense collector: the Flask app that serves the widget, takes its answers
+and turns them into per-step emotional curves."""
+
+import logging
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from collector.config import Config
+
+
+def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` is a config class or a mapping of overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.json.sort_keys = False  # keep fields in schema order: step, name, position, …
+    app.config.from_object(Config)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    elif config:
+        app.config.from_mapping(config)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "stepsense.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
+
+    from collector import cli, errors, web
+    from collector.api import register_blueprints
+    from collector.database import configure_engine
+    from collector.extensions import api, db, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"))
+    limiter.init_app(app)
+    api.init_app(app)
+    errors.init_app(app, api)
+    register_blueprints(api)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _normalise_database_url(url: str) -> str:
+    """Let users paste the usual ``postgres://`` URLs; we drive them with psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+

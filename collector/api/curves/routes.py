@@ -1,0 +1,22 @@
+"""CX API: the emotional curve of a journey."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from collector import curves, journeys
+from collector.api.curves.schemas import CurveSchema
+from collector.api.responses.schemas import SegmentArgsSchema
+from collector.auth import require_scope
+from collector.extensions import db
+
+blp = Blueprint("curves", __name__, url_prefix="/v1/journeys", description="Per-step emotional curves.")
+
+
+@blp.route("/<string:key>/curve", methods=["GET"])
+@require_scope("read")
+@blp.arguments(SegmentArgsSchema, location="query")
+@blp.response(200, CurveSchema)
+@blp.alt_response(404, description="No such journey on this site.")
+def get_curve(args, key):
+    """Per step, in step order: answers, emotion, CSAT, CES, NPS and exit intent."""
+    return curves.journey_curve(db.session, journeys.get_journey(db.session, g.site, key), args)

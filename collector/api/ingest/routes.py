@@ -1,0 +1,142 @@
+"""Public endpoints used by the widget: answers, events and the site's config."""
+
+import hashlib
+import json
+
+import marshmallow as ma
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from collector import ingest, sites
+from collector.api.ingest.body import json_body, site_key_in_body
+from collector.api.ingest.schemas import (
+    EventBatchSchema,
+    EventInSchema,
+    IngestResultSchema,
+    ResponseBatchSchema,
+    ResponseInSchema,
+    WidgetConfigSchema,
+)
+from collector.cors import add_cors_headers, check_origin
+from collector.errors import abort
+from collector.extensions import db, limiter
+
+blp = Blueprint("ingest", __name__, url_prefix="/v1", description="Public endpoints the widget calls (CORS, rate-limited).")
+blp.after_request(add_cors_headers)
+
+CONFIG_MAX_AGE = 60
+
+
+def _per_ip() -> str:
+    return current_app.config["RATELIMIT_PUBLIC_PER_IP"]
+
+
+def _per_site() -> str:
+    return current_app.config["RATELIMIT_PUBLIC_PER_SITE"]
+
+
+def _site_key() -> str:
+    key = (request.view_args or {}).get("public_key") or site_key_in_body()
+    return f"site:{key}"
+
+
+def rate_limited(view):
+    """The public endpoints' limits: one per client IP, one per site key."""
+    view = limiter.limit(_per_site, key_func=_site_key, scope="public-site")(view)
+    return limiter.limit(_per_ip, scope="public-ip")(view)
+
+
+def _load(single: type[ma.Schema], batch: type[ma.Schema], batch_key: str) -> list[dict]:
+    """Load one item or a batch; a batch must name a single site."""
+    body = json_body()
+    if not isinstance(body, dict):
+        abort(422, "Send a JSON object.", details={"_schema": ["Expected an object."]})
+    try:
+        items = batch().load(body)[batch_key] if batch_key in body else [single().load(body)]
+    except ma.ValidationError as error:
+        abort(422, "The request failed validation.", details=error.messages)
+    if len({item["site_key"] for item in items}) > 1:
+        abort(422, "All items of a batch must have the same site_key.", details={"site_key": ["Mixed site keys."]})
+    return items
+
+
+def _site(public_key: str) -> sites.SiteSnapshot:
+    site = sites.site_cache.site(db.session, public_key)
+    if site is None:
+        abort(404, "Unknown site key.")
+    check_origin(site)
+    return site
+
+
+def _body_doc(single: type[ma.Schema], batch: type[ma.Schema]) -> dict:
+    schema = {"oneOf": [single, batch]}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}, "text/plain": {"schema": schema}}}}
+
+
+@blp.route("/responses", methods=["POST"])
+@blp.doc(**_body_doc(ResponseInSchema, ResponseBatchSchema))
+@blp.response(201, IngestResultSchema, description="At least one new answer was stored.")
+@blp.alt_response(200, schema=IngestResultSchema, description="Every answer was a retry of a stored one.")
+@blp.alt_response(400, description="Malformed JSON.")
+@blp.alt_response(403, description="Origin not allowed for the site.")
+@blp.alt_response(404, description="Unknown site key.")
+@blp.alt_response(413, description="Body too large.")
+@blp.alt_response(415, description="Not JSON or text/plain.")
+@blp.alt_response(422, description="Validation failed; nothing was stored.")
+@blp.alt_response(429, description="Rate limit reached.")
+@rate_limited
+def post_responses():
+    """Store one answer or a batch of up to 50.
+
+    Each answer is redacted, scored for sentiment and emotion, and stored once
+    per `client_id`: resending is safe and stores nothing new.
+    """
+    items = _load(ResponseInSchema, ResponseBatchSchema, "responses")
+    result = ingest.store_responses(db.session, _site(items[0]["site_key"]), items)
+    return _result(result)
+
+
+@blp.route("/events", methods=["POST"])
+@blp.doc(**_body_doc(EventInSchema, EventBatchSchema))
+@blp.response(201, IngestResultSchema, description="At least one new event was stored.")
+@blp.alt_response(200, schema=IngestResultSchema, description="Every event was a retry.")
+@blp.alt_response(400, description="Malformed JSON.")
+@blp.alt_response(403, description="Origin not allowed for the site.")
+@blp.alt_response(404, description="Unknown site key.")
+@blp.alt_response(413, description="Body too large.")
+@blp.alt_response(415, description="Not JSON or text/plain.")
+@blp.alt_response(422, description="Validation failed; nothing was stored.")
+@blp.alt_response(429, description="Rate limit reached.")
+@rate_limited
+def post_events():
+    """Record impressions, dismissals, exit-intent shows and step views (batches up to 100)."""
+    items = _load(EventInSchema, EventBatchSchema, "events")
+    result = ingest.store_events(db.session, _site(items[0]["site_key"]), items)
+    return _result(result)
+
+
+def _result(result: ingest.IngestResult):
+    body = {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+    return body, 201 if result.stored else 200
+
+
+@blp.route("/sites/<string:public_key>/config", methods=["GET"])
+@blp.response(200, WidgetConfigSchema)
+@blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match.")
+@blp.alt_response(403, description="Origin not allowed for the site.")
+@blp.alt_response(404, description="Unknown site key.")
+@blp.alt_response(429, description="Rate limit reached.")
+@rate_limited
+def get_config(public_key: str):
+    """What the widget should ask on each step of each journey, and how it looks.
+
+    Cached for a minute by browsers and CDNs; revalidate with the ETag.
+    """
+    site = _site(public_key)
+    config = WidgetConfigSchema().dump(sites.widget_config(db.session, site.id))
+    etag = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:32]
+    response = current_app.json.response(config)
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = CONFIG_MAX_AGE
+    return response.make_conditional(request)

@@ -1,0 +1,75 @@
+"""Answers as the CX API lists them, and the filters shared with curves and exports."""
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from collector.api.fields import Key, Locale, OpaqueId, UTCDateTime
+from collector.api.ingest.schemas import DEVICES, TRIGGERS
+from collector.emotion import KINDS
+
+LABELS = ("positive", "neutral", "negative")
+
+
+class SegmentArgsSchema(ma.Schema):
+    """Time window and segment: the filters every analytical endpoint takes."""
+
+    from_ = UTCDateTime(data_key="from", attribute="from", metadata={"description": "Inclusive start (ISO 8601)."})
+    to = UTCDateTime(metadata={"description": "Exclusive end (ISO 8601)."})
+    variant = fields.String(validate=validate.Length(min=1, max=64))
+    device = fields.String(validate=validate.OneOf(DEVICES))
+    locale = Locale()
+    url_path = fields.String(validate=validate.Length(min=1, max=512), metadata={"description": "URL path prefix."})
+
+    @ma.validates_schema
+    def window_is_ordered(self, data: dict, **kwargs) -> None:
+        if data.get("from") and data.get("to") and data["from"] >= data["to"]:
+            raise ma.ValidationError("'from' must be before 'to'.", "to")
+
+
+class ResponseArgsSchema(SegmentArgsSchema):
+    journey = Key()
+    step = Key()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    trigger = fields.String(validate=validate.OneOf(TRIGGERS))
+    visitor_id = OpaqueId()
+    has_comment = fields.Boolean()
+    sentiment = fields.String(validate=validate.OneOf(LABELS))
+    cursor = fields.String(validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class SentimentSchema(ma.Schema):
+    polarity = fields.Float(allow_none=True)
+    subjectivity = fields.Float(allow_none=True)
+    label = fields.String(allow_none=True)
+
+
+class KeySchema(ma.Schema):
+    key = fields.String()
+
+
+class ResponseOutSchema(ma.Schema):
+    id = fields.Integer()
+    client_id = fields.String()
+    journey = fields.Pluck("KeySchema", "key")
+    step = fields.Pluck("KeySchema", "key")
+    kind = fields.String()
+    score = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True, metadata={"description": "Personal data already redacted."})
+    sentiment = fields.Nested(SentimentSchema, metadata={"description": "Null fields when there is no comment."})
+    emotion = fields.Float()
+    scorer_version = fields.String()
+    trigger = fields.String()
+    visitor_id = fields.String(allow_none=True)
+    session_id = fields.String(allow_none=True)
+    url_path = fields.String(allow_none=True)
+    device = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    variant = fields.String(allow_none=True)
+    attributes = fields.Dict(allow_none=True)
+    created_at = UTCDateTime()
+
+
+class ResponsePageSchema(ma.Schema):
+    items = fields.List(fields.Nested(ResponseOutSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null on the last."})

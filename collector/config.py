@@ -1,0 +1,63 @@
+"""Configuration read from environment variables, with defaults that are safe to run.
+
+Every variable is listed in the README's configuration table.
+"""
+
+import os
+import secrets
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Production defaults; each can be overridden by an environment variable."""
+
+    # None means "an SQLite file in the instance folder", resolved by create_app
+    # because the instance path is only known there.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    # A random key keeps sessions safe on a single process; set SECRET_KEY for
+    # several workers or hosts, or sessions break between them.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Widget payloads are a few hundred bytes; 64 KiB leaves room for a full batch.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+    # Number of proxies in front of the app whose X-Forwarded-For may be trusted.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Seconds a site's settings and origins are cached per worker process.
+    SITE_CACHE_SECONDS = _env_int("SITE_CACHE_SECONDS", 10)
+
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_PUBLIC_PER_IP = os.environ.get("RATELIMIT_PUBLIC_PER_IP", "120/minute")
+    RATELIMIT_PUBLIC_PER_SITE = os.environ.get("RATELIMIT_PUBLIC_PER_SITE", "6000/minute")
+    RATELIMIT_API_PER_KEY = os.environ.get("RATELIMIT_API_PER_KEY", "600/minute")
+
+    API_TITLE = "Stepsense API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class TestConfig(Config):
+    """Tests run on TEST_DATABASE_URL when set (PostgreSQL in CI), else SQLite."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SITE_CACHE_SECONDS = 0

@@ -1,0 +1,148 @@
+"""The demo: a shop site with a checkout journey and realistic synthetic answers.
+
+Payment is made visibly painful (low CES, card declines, exit-intent
+comments) so a new user sees a pain point on the curve straight away.
+"""
+
+import random
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from collector.auth import create_api_key
+from collector.emotion import score_response
+from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step, utcnow
+
+DEMO_PUBLIC_KEY = "pk_demo"
+DEMO_KEY_NAME = "demo"
+STEPS = [("cart", "Cart"), ("shipping", "Shipping"), ("payment", "Payment"), ("confirmation", "Confirmation")]
+
+PROMPTS = {
+    "cart": [dict(kind="csat", trigger="inline", text={"en": "How happy are you with your cart so far?", "de": "Wie zufrieden sind Sie mit Ihrem Warenkorb?"})],
+    "shipping": [dict(kind="ces", trigger="after_ms", delay_ms=4000, text={"en": "How easy was it to choose shipping?"})],
+    "payment": [
+        dict(kind="ces", trigger="inline", text={"en": "How easy was paying?", "de": "Wie einfach war das Bezahlen?"},
+             follow_up={"max_score": 3, "text": {"en": "What made it hard?"}}),
+        dict(kind="comment", trigger="exit_intent", text={"en": "Leaving already? What stopped you from paying?"}),
+    ],
+    "confirmation": [dict(kind="nps", trigger="inline", text={"en": "How likely are you to recommend us to a friend?"})],
+}
+
+COMMENTS = {
+    "positive": [
+        "Super quick and painless 😀", "Loved how smooth this was", "Great, found everything right away",
+        "Shipping options were clear, thanks!", "Easy peasy", "Really seamless checkout", "Fast delivery choice, nice",
+        "Best shop experience in ages!!", "perfect, no hassle at all", "Friendly and clear",
+    ],
+    "negative": [
+        "My card was declined twice for no reason", "The payment page took forever to load", "Couldn't find PayPal",
+        "Got stuck on the 3-D Secure screen", "Why do I need an account to pay?!", "Total hassle, gave up",
+        "Charged twice?? not happy", "Coupon code didn't work", "Page crashed after I entered my card",
+        "Shipping costs were a nasty surprise", "too many fields, annoying",
+    ],
+    "neutral": ["I paid with PayPal", "Ordering for my mum", "Checked the delivery date", "Using the company card"],
+}
+
+# Per step: (mean rating position in [0, 1], share of comments, share of exit-intent answers)
+PROFILE = {"cart": (0.78, 0.15, 0.0), "shipping": (0.7, 0.15, 0.02), "payment": (0.32, 0.35, 0.25), "confirmation": (0.8, 0.2, 0.0)}
+SCALE = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
+
+
+def ensure_demo_site(session: Session, origins: list[str]) -> tuple[Site, bool]:
+    """The demo site and whether it was just created; creating it twice is a no-op."""
+    site = session.scalar(sa.select(Site).where(Site.public_key == DEMO_PUBLIC_KEY))
+    if site is not None:
+        site.origins = sorted(set(site.origins) | set(origins))
+        session.commit()
+        return site, False
+    site = Site(name="Demo shop", public_key=DEMO_PUBLIC_KEY, origins=sorted(set(origins)), settings={"respect_dnt": False})
+    journey = Journey(key="checkout", name="Checkout")
+    journey.steps = [Step(key=key, name=name, position=i) for i, (key, name) in enumerate(STEPS)]
+    site.journeys.append(journey)
+    for step in journey.steps:
+        step.prompts = [Prompt(**prompt) for prompt in PROMPTS[step.key]]
+    session.add(site)
+    session.commit()
+    return site, True
+
+
+def fresh_demo_key(session: Session, site: Site) -> str:
+    """Revoke the previous demo key and issue a new admin one, to print."""
+    for key in session.scalars(sa.select(ApiKey).where(ApiKey.site_id == site.id, ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None))):
+        key.revoked_at = utcnow()
+    _, secret = create_api_key(session, site, ["admin"], DEMO_KEY_NAME)
+    session.commit()
+    return secret
+
+
+def _answer(rng: random.Random, step: str, kind: str) -> tuple[int | None, str | None]:
+    mean, comment_share, _ = PROFILE[step]
+    comment = None
+    if rng.random() < comment_share:
+        mood = "negative" if rng.random() > mean else "positive"
+        mood = "neutral" if rng.random() < 0.1 else mood
+        comment = rng.choice(COMMENTS[mood])
+    if kind == "comment":
+        return None, comment or rng.choice(COMMENTS["negative"])
+    low, high = SCALE[kind]
+    position = min(1.0, max(0.0, rng.gauss(mean, 0.22)))
+    return round(low + position * (high - low)), comment
+
+
+def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, seed: int = 7,
+                   progress: Callable[[int], None] = lambda n: None) -> None:
+    """Insert ``count`` synthetic answers (and their impressions) over the last ``days``."""
+    rng = random.Random(seed)
+    journey = session.scalar(sa.select(Journey).where(Journey.site_id == site.id, Journey.key == "checkout"))
+    steps = {step.key: step for step in journey.steps}
+    now = utcnow()
+    batch_size = 500
+    for start in range(0, count, batch_size):
+        responses, events = [], []
+        for _ in range(min(batch_size, count - start)):
+            step_key = rng.choices([k for k, _ in STEPS], weights=[35, 25, 25, 15])[0]
+            step = steps[step_key]
+            exit_share = PROFILE[step_key][2]
+            exit_intent = rng.random() < exit_share
+            kind = "comment" if exit_intent else PROMPTS[step_key][0]["kind"]
+            score, comment = _answer(rng, step_key, kind)
+            scored = score_response(kind, score, comment)
+            created = now - timedelta(seconds=rng.uniform(0, days * 86400))
+            visitor = uuid.UUID(int=rng.getrandbits(128)).hex[:16]
+            context = dict(site_id=site.id, journey_id=journey.id, step_id=step.id, visitor_id=visitor,
+                           session_id=visitor[:8], device=rng.choice(["desktop", "desktop", "mobile", "tablet"]),
+                           locale=rng.choice(["en", "en", "de", "fr"]), variant=rng.choice(["A", "B"]),
+                           url_path=f"/demo/shop/{step_key}", created_at=created)
+            responses.append(dict(
+                context, client_id=str(uuid.UUID(int=rng.getrandbits(128))), kind=kind, score=score, comment=comment,
+                polarity=scored.polarity, subjectivity=scored.subjectivity, sentiment_label=scored.sentiment_label,
+                emotion=scored.emotion, scorer_version=scored.scorer_version,
+                trigger="exit_intent" if exit_intent else PROMPTS[step_key][0]["trigger"],
+            ))
+            for _ in range(rng.choice([1, 2, 3])):  # not every prompt shown gets an answer
+                events.append(dict(context, client_id=str(uuid.UUID(int=rng.getrandbits(128))), type="impression", kind=kind))
+        session.execute(sa.insert(Response), responses)
+        session.execute(sa.insert(Event), events)
+        session.commit()
+        progress(len(responses))
+
+
+def banner(base_url: str, site: Site, secret: str) -> str:
+    return f"""
+Stepsense demo is running.
+
+  Demo shop (widget on every step):  {base_url}/demo/
+  Dashboard:                         {base_url}/dashboard
+  API docs:                          {base_url}/docs
+
+  Site public key: {site.public_key}
+  Admin API key (new on every start): {secret}
+
+  curl -H 'Authorization: Bearer {secret}' {base_url}/v1/journeys/checkout/curve
+  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/responses?journey=checkout&limit=5'
+
+Press Ctrl+C to stop.
+"""

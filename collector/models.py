@@ -1,0 +1,204 @@
+"""Database models: tenants (sites), their keys, journeys, and what visitors send.
+
+The schema is created only by the Alembic migrations in ``migrations/``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from collector.extensions import db
+
+# Big integer ids on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Site(db.Model):
+    """A tenant: one website (or app) that embeds the widget."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    public_key: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    origins: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Unknown journeys/steps sent by the widget are created on the fly when true,
+    # rejected with 422 when false (for sites that manage their journeys by API).
+    auto_register: Mapped[bool] = mapped_column(default=True)
+    retention_days: Mapped[int | None] = mapped_column(default=None)
+    # Widget behaviour: sampling, caps, locale, theme, do-not-track; see schemas.
+    settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    journeys: Mapped[list[Journey]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ApiKey(db.Model):
+    """A secret key for the CX API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The first characters of the key, kept to find the row and to show in listings.
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    scopes: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    site: Mapped[Site] = relationship()
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(self.scopes.split(","))
+
+
+class Journey(db.Model):
+    """A micro-journey such as checkout, addressed by a key unique within its site."""
+
+    __tablename__ = "journeys"
+    __table_args__ = (sa.UniqueConstraint("site_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    site: Mapped[Site] = relationship(back_populates="journeys")
+    steps: Mapped[list[Step]] = relationship(
+        back_populates="journey",
+        order_by="Step.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class Step(db.Model):
+    """One step of a journey; ``position`` orders the curve."""
+
+    __tablename__ = "steps"
+    __table_args__ = (sa.UniqueConstraint("journey_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    journey: Mapped[Journey] = relationship(back_populates="steps")
+    prompts: Mapped[list[Prompt]] = relationship(
+        back_populates="step",
+        order_by="Prompt.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class Prompt(db.Model):
+    """What the widget asks at a step, and when."""
+
+    __tablename__ = "prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    trigger: Mapped[str] = mapped_column(sa.String(16), default="inline")
+    # Wording per locale, e.g. {"en": "How easy was paying?", "de": "..."}.
+    text: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # {"max_score": 2, "text": {...}}: ask for a comment after a low score.
+    follow_up: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    delay_ms: Mapped[int | None] = mapped_column()
+    scroll_percent: Mapped[int | None] = mapped_column()
+    event_name: Mapped[str | None] = mapped_column(sa.String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    step: Mapped[Step] = relationship(back_populates="prompts")
+
+
+class Response(db.Model):
+    """One answer from a visitor: a rating, a comment, or both."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        # Idempotent retries: the widget resends with the same client_id.
+        sa.UniqueConstraint("site_id", "client_id"),
+        sa.Index("ix_responses_journey_created", "journey_id", "created_at"),
+        sa.Index("ix_responses_site_id_desc", "site_id", "id"),
+        sa.Index("ix_responses_site_visitor", "site_id", "visitor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(36))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    score: Mapped[int | None] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    polarity: Mapped[float | None] = mapped_column()
+    subjectivity: Mapped[float | None] = mapped_column()
+    sentiment_label: Mapped[str | None] = mapped_column(sa.String(8))
+    emotion: Mapped[float] = mapped_column()
+    scorer_version: Mapped[str] = mapped_column(sa.String(32))
+    trigger: Mapped[str] = mapped_column(sa.String(16))
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    session_id: Mapped[str | None] = mapped_column(sa.String(64))
+    url_path: Mapped[str | None] = mapped_column(sa.String(512))
+    device: Mapped[str | None] = mapped_column(sa.String(16))
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
+    variant: Mapped[str | None] = mapped_column(sa.String(64))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    journey: Mapped[Journey] = relationship(viewonly=True)
+    step: Mapped[Step] = relationship(viewonly=True)
+
+    @property
+    def sentiment(self) -> dict[str, Any]:
+        return {"polarity": self.polarity, "subjectivity": self.subjectivity, "label": self.sentiment_label}
+
+
+class Event(db.Model):
+    """Something the widget saw rather than an answer: an impression, a dismissal,
+    an exit-intent prompt shown. Response rates and abandonment are computed from these."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "client_id"),
+        sa.Index("ix_events_journey_created", "journey_id", "created_at"),
+        sa.Index("ix_events_site_visitor", "site_id", "visitor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(36))
+    type: Mapped[str] = mapped_column(sa.String(24))
+    # For prompt events: which kind of prompt was shown or dismissed.
+    kind: Mapped[str | None] = mapped_column(sa.String(16))
+    # For site-defined events sent with Stepsense.track(name, props).
+    name: Mapped[str | None] = mapped_column(sa.String(64))
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    session_id: Mapped[str | None] = mapped_column(sa.String(64))
+    url_path: Mapped[str | None] = mapped_column(sa.String(512))
+    device: Mapped[str | None] = mapped_column(sa.String(16))
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
+    variant: Mapped[str | None] = mapped_column(sa.String(64))
+    props: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,78 @@
+"""Reading answers back: filters shared by listings, curves and exports, and cursor pages."""
+
+import base64
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, contains_eager
+
+from collector.errors import abort
+from collector.models import Journey, Response, Site, Step
+
+
+def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions for the filters a CX user can set on answers."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if values.get("from") is not None:
+        conditions.append(Response.created_at >= as_utc(values["from"]))
+    if values.get("to") is not None:
+        conditions.append(Response.created_at < as_utc(values["to"]))
+    for name in ("kind", "variant", "device", "locale", "trigger", "visitor_id"):
+        if values.get(name) is not None:
+            conditions.append(getattr(Response, name) == values[name])
+    if values.get("sentiment") is not None:
+        conditions.append(Response.sentiment_label == values["sentiment"])
+    if values.get("has_comment") is True:
+        conditions.append(Response.comment.is_not(None))
+    elif values.get("has_comment") is False:
+        conditions.append(Response.comment.is_(None))
+    if values.get("url_path"):
+        prefix = values["url_path"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Response.url_path.like(prefix + "%", escape="\\"))
+    return conditions
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Timestamps are stored in UTC (SQLite keeps the wall time only), so compare in UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"r{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("r"):
+            raise ValueError
+        return int(text[1:])
+    except (ValueError, UnicodeDecodeError):
+        abort(422, "The cursor is not valid.", details={"cursor": ["Use next_cursor from a previous page."]})
+
+
+def list_responses(session: Session, site: Site, values: dict[str, Any]) -> tuple[Sequence[Response], str | None]:
+    """A page of answers, newest first, and the cursor of the next page (None at the end)."""
+    limit = values["limit"]
+    query = (
+        sa.select(Response)
+        .join(Response.journey)
+        .join(Response.step)
+        .options(contains_eager(Response.journey), contains_eager(Response.step))
+        .where(Response.site_id == site.id, *response_filters(values))
+        .order_by(Response.id.desc())
+        .limit(limit + 1)
+    )
+    if values.get("journey"):
+        query = query.where(Journey.key == values["journey"])
+    if values.get("step"):
+        query = query.where(Step.key == values["step"])
+    if values.get("cursor"):
+        query = query.where(Response.id < decode_cursor(values["cursor"]))
+    rows = session.scalars(query).all()
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
