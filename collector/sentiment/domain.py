@@ -100,6 +100,17 @@ CX_VALENCE: dict[str, float] = {
     "thx": 1.6, "ty": 1.6, "kind": 1.2, "discount": 0.2, "promo": 0.1,
     "gift": 0.3, "support": 0.2, "credit": 0.1, "charge": -0.3,
     "charged": -0.6, "deal": 0.4, "deals": 0.4, "save": 0.5,
+    "friend": 0.3, "usual": 0.0, "black": 0.0, "white": 0.0, "few": -0.2,
+    "first": 0.0, "old": 0.0, "more": 0.0, "later": 0.0,
+    # -- complaints by construction ---------------------------------------
+    "where is my": -1.2, "where's my": -1.2, "had to": -0.8,
+    "re-enter": -1.0, "disappeared": -1.5, "vanished": -1.5,
+    "do not use": -2.2, "don't use": -2.2, "never shopping": -2.2,
+    "never shop": -2.2, "never buying": -2.2, "never buy": -2.2,
+    "never ordering": -2.2, "never order": -2.2, "never using": -2.2,
+    "never use": -2.0, "never coming back": -2.4, "not too bad": 1.5,
+    "not bad at all": 2.0, "not worth": -1.6,
+    "can't believe": 0.0, "cannot believe": 0.0, "couldn't believe": 0.0,
     # -- idioms -----------------------------------------------------------
     "could not be happier": 3.2, "couldn't be happier": 3.2,
     "could not be better": 3.0, "couldn't be better": 3.0,

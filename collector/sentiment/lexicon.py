@@ -61,14 +61,16 @@ def _load_vader_lexicon() -> dict[str, float]:
 def _load_textblob_lexicon() -> dict[str, float]:
     """TextBlob word -> polarity on VADER's scale, for sentiment-bearing words.
 
-    Degree adverbs ("very") carry an intensity rather than a polarity in
-    TextBlob's table; they are handled as boosters, so they are left out.
+    Degree words ("very", "more") carry an intensity in TextBlob's table or
+    are boosters in VADER's; they are handled as boosters, so they are left
+    out.
     """
     _textblob_lexicon.load()
     table: dict[str, float] = {}
     for word, by_tag in _textblob_lexicon.items():
         polarity, _subjectivity, intensity = by_tag.get(None) or next(iter(by_tag.values()))
-        if abs(polarity) >= 0.1 and intensity == 1.0 and " " not in word:
+        if (abs(polarity) >= 0.1 and intensity == 1.0 and " " not in word
+                and word not in _vader.BOOSTER_DICT):
             table[word.lower()] = polarity * TEXTBLOB_TO_VADER
     return table
 

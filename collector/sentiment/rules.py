@@ -7,7 +7,9 @@ against human raters, with changes for short customer-experience comments:
   one token before anything else, so their own "not"/"never" is part of
   their meaning and not a negation of the next word;
 * negation and boosters only reach back within the same clause (up to a
-  comma, full stop or "but"), so "No account needed, great" stays positive;
+  comma, full stop or "but") and stop at the first sentiment word, so
+  "No account needed, great" stays positive and "not worth the hassle"
+  does not turn the hassle into praise;
 * "although"/"though"/"despite" mark a concession whose clause counts half;
   the clause after "but"/"however" counts one and a half times, the one
   before it half, because the last clause is usually the verdict;
@@ -42,8 +44,10 @@ from collector.sentiment.lexicon import (
 WORD, PUNCT, SYMBOL = 0, 1, 2
 
 #: Words (with inner apostrophes, hyphens or slashes: "didn't", "sign-up",
-#: "10/10"), runs of !/?, clause punctuation, or any other single symbol.
-_TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*(?:[-/][^\W_]+)*|[!?]+|[.,;:]|[^\s\w]")
+#: "10/10"), runs of !/?, clause punctuation, or any other single symbol
+#: except quotes and brackets, which would split phrases such as
+#: 'still "processing"'.
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*(?:[-/][^\W_]+)*|[!?]+|[.,;:]|[^\s\w\"'()\[\]*]")
 _STRETCH_RE = re.compile(r"(.)\1{2,}")
 #: Emoticons commonly typed straight after a word ("thanks:)").
 _TRAILING_EMOTICON_RE = re.compile(r"(?<=\w)(:-?\)+|:-?\(+|:-?D|;-?\)|:-?P|<3)$")
@@ -214,6 +218,10 @@ def _word_valence(tokens: list[Token], i: int, shouting: bool, mixed_caps: bool)
         if prev.kind == PUNCT or (prev.kind == WORD and prev.norm in CONTRASTS):
             break
         if prev.kind == WORD:
+            if prev.norm in VALENCE and prev.norm not in BOOSTERS and not _is_negator(prev.norm):
+                # A negation reaches only the first sentiment word after it:
+                # "not worth the hassle" does not make the hassle good.
+                break
             boost = BOOSTERS.get(prev.norm)
             if boost:
                 step = boost * _REACH[seen]

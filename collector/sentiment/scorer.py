@@ -40,11 +40,16 @@ _CONTRACTIONS = {"can't": "can not", "won't": "will not", "ain't": "is not", "sh
 
 
 def textblob_text(tokens: list[Token]) -> str:
-    """The comment as TextBlob should see it: spelling fixed, negations split."""
+    """The comment as TextBlob should see it: spelling fixed, negations split,
+    known phrases hidden."""
     words = []
     for token in tokens:
         word = token.norm
-        if token.kind == WORD and word.endswith("n't"):
+        if token.kind == WORD and " " in word:
+            # A phrase the rules already scored ("not too bad", "took
+            # forever"); TextBlob would misread its words one by one.
+            word = word.replace(" ", "_")
+        elif token.kind == WORD and word.endswith("n't"):
             word = _CONTRACTIONS.get(word) or word[:-3] + " not"
         words.append(word)
     return " ".join(words)
