@@ -1,0 +1,212 @@
+"""Shared fixtures: a freshly migrated database per test, the app, and API helpers.
+
+Every test gets its own database, built by the Alembic migrations: a copy of
+a migrated SQLite file, or, when TEST_DATABASE_URL is set, a PostgreSQL
+database cloned from a migrated template. Tests can therefore run in
+parallel (pytest -n auto) and never see each other's rows.
+"""
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from collector import create_app
+from collector.config import TestConfig
+from collector.extensions import db
+from collector.sites import create_site, site_cache
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _app_for(url: str, **overrides: Any) -> Flask:
+    return create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                       "SQLALCHEMY_DATABASE_URI": url, **overrides})
+
+
+def _pg_admin():
+    url = make_url(PG_URL)
+    return psycopg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+        password=url.password, dbname=url.database or "postgres", autocommit=True,
+    )
+
+
+class DatabaseFactory:
+    """Makes and drops per-test databases from one migrated template."""
+
+    def __init__(self, workdir: str) -> None:
+        self.workdir = workdir
+        self.tag = uuid.uuid4().hex[:10]
+        if PG_URL:
+            self.template = f"stepsense_tpl_{self.tag}"
+            with _pg_admin() as conn:
+                conn.execute(f'CREATE DATABASE "{self.template}"')
+            self._migrate(self._pg_url(self.template))
+        else:
+            self.template = os.path.join(workdir, "template.sqlite3")
+            self._migrate(f"sqlite:///{self.template}")
+
+    def _pg_url(self, name: str) -> str:
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    @staticmethod
+    def _migrate(url: str) -> None:
+        app = _app_for(url)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+
+    def create(self) -> str:
+        name = f"stepsense_t_{uuid.uuid4().hex[:12]}"
+        if PG_URL:
+            with _pg_admin() as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            return self._pg_url(name)
+        path = os.path.join(self.workdir, f"{name}.sqlite3")
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        if PG_URL:
+            with _pg_admin() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                path = make_url(url).database + suffix
+                if os.path.exists(path):
+                    os.remove(path)
+
+    def close(self) -> None:
+        if PG_URL:
+            self.drop(self._pg_url(self.template))
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    factory = DatabaseFactory(str(tmp_path_factory.mktemp("db")))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def database_url(databases):
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url):
+    app = _app_for(database_url)
+    site_cache.clear()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A test runner for the app's Click commands."""
+    return app.test_cli_runner()
+
+
+@dataclass
+class SiteInfo:
+    id: int
+    public_key: str
+    secret: str
+    origin: str
+
+
+@pytest.fixture
+def make_site(app):
+    """Create a site with an admin key: ``make_site(name=…, origins=[…])``."""
+
+    def make(name: str = "Shop", origins: list[str] | None = None, **settings: Any) -> SiteInfo:
+        origins = origins or [f"https://{name.lower().replace(' ', '-')}.example.com"]
+        site, secret = create_site(db.session, name, origins)
+        for field, value in settings.items():
+            setattr(site, field, value)
+        db.session.commit()
+        site_cache.clear()
+        return SiteInfo(site.id, site.public_key, secret, site.origins[0])
+
+    return make
+
+
+@pytest.fixture
+def site(make_site) -> SiteInfo:
+    return make_site()
+
+
+class ApiClient:
+    """Calls the CX API with a Bearer key, like a CX team's script would."""
+
+    def __init__(self, client: FlaskClient, key: str) -> None:
+        self.client = client
+        self.key = key
+
+    def _headers(self, key: str | None) -> dict[str, str]:
+        key = self.key if key is None else key
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def get(self, path: str, key: str | None = None, **params):
+        return self.client.get(path, query_string=params, headers=self._headers(key))
+
+    def post(self, path: str, json: Any = None, key: str | None = None):
+        return self.client.post(path, json=json, headers=self._headers(key))
+
+    def patch(self, path: str, json: Any = None, key: str | None = None):
+        return self.client.patch(path, json=json, headers=self._headers(key))
+
+    def delete(self, path: str, key: str | None = None):
+        return self.client.delete(path, headers=self._headers(key))
+
+
+@pytest.fixture
+def api(client, site) -> ApiClient:
+    return ApiClient(client, site.secret)
+
+
+def answer(site: SiteInfo, **fields: Any) -> dict[str, Any]:
+    """A valid widget answer for ``site``; override any field."""
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "kind": "csat",
+        "score": 4,
+        "client_id": str(uuid.uuid4()),
+        "visitor_id": "v1",
+        "session_id": "s1",
+        **fields,
+    }
+
+
+@pytest.fixture
+def send(client):
+    """POST answers as the widget does: text/plain JSON from the site's origin."""
+    import json as jsonlib
+
+    def send(body: Any, site: SiteInfo | None = None, path: str = "/v1/responses", origin: str | None = None):
+        headers = {"Content-Type": "text/plain;charset=UTF-8"}
+        if origin or site:
+            headers["Origin"] = origin or site.origin
+        return client.post(path, data=jsonlib.dumps(body), headers=headers)
+
+    return send
