@@ -103,7 +103,7 @@ CX_VALENCE: dict[str, float] = {
     "friend": 0.3, "usual": 0.0, "black": 0.0, "white": 0.0, "few": -0.2,
     "first": 0.0, "old": 0.0, "more": 0.0, "later": 0.0,
     # -- complaints by construction ---------------------------------------
-    "where is my": -1.2, "where's my": -1.2, "had to": -0.8,
+    "no confirmation": -1.4, "where is my": -1.2, "where's my": -1.2, "had to": -0.8,
     "re-enter": -1.0, "disappeared": -1.5, "vanished": -1.5,
     "do not use": -2.2, "don't use": -2.2, "never shopping": -2.2,
     "never shop": -2.2, "never buying": -2.2, "never buy": -2.2,
