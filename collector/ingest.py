@@ -43,7 +43,7 @@ def resolve_steps(session: Session, site: SiteSnapshot, pairs: Iterable[tuple[st
     Unknown journeys and steps are created when the site auto-registers them
     (appended after the journey's last step), and rejected with 422 otherwise.
     """
-    wanted = set(pairs)
+    wanted = list(dict.fromkeys(pairs))  # unique, in order of first sight
     journey_keys = {journey for journey, _ in wanted}
     found = {
         (row.journey, row.step): (row.journey_id, row.step_id)
@@ -53,7 +53,7 @@ def resolve_steps(session: Session, site: SiteSnapshot, pairs: Iterable[tuple[st
             .where(Journey.site_id == site.id, Journey.key.in_(journey_keys))
         )
     }
-    missing = sorted(wanted - found.keys())
+    missing = [pair for pair in wanted if pair not in found]
     if not missing:
         return found
     if not site.auto_register:

@@ -106,12 +106,25 @@ def database_url(databases):
 
 @pytest.fixture
 def app(database_url):
+    """The app on a fresh database. No app context stays pushed, so each test
+    request gets its own, as in production; read the database with ``rows``."""
     app = _app_for(database_url)
     site_cache.clear()
+    yield app
     with app.app_context():
-        yield app
-        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def rows(app):
+    """``rows(select(...))``: run a query in a fresh app context, return all rows."""
+
+    def run(statement) -> list:
+        with app.app_context():
+            result = db.session.execute(statement)
+            return list(result.scalars() if len(statement.column_descriptions) == 1 else result.all())
+
+    return run
 
 
 @pytest.fixture
@@ -139,12 +152,13 @@ def make_site(app):
 
     def make(name: str = "Shop", origins: list[str] | None = None, **settings: Any) -> SiteInfo:
         origins = origins or [f"https://{name.lower().replace(' ', '-')}.example.com"]
-        site, secret = create_site(db.session, name, origins)
-        for field, value in settings.items():
-            setattr(site, field, value)
-        db.session.commit()
-        site_cache.clear()
-        return SiteInfo(site.id, site.public_key, secret, site.origins[0])
+        with app.app_context():
+            site, secret = create_site(db.session, name, origins)
+            for field, value in settings.items():
+                setattr(site, field, value)
+            db.session.commit()
+            site_cache.clear()
+            return SiteInfo(site.id, site.public_key, secret, site.origins[0])
 
     return make
 
