@@ -1,0 +1,316 @@
+"""Ingest throughput: `POST /v1/responses` against a no-op endpoint, same server, same load.
+
+For each database (an SQLite file in a temp dir, and a fresh PostgreSQL
+database) this migrates with ``flask db upgrade``, seeds a site and its
+``checkout`` journey, starts gunicorn on ``bench.ingest_wsgi:app`` and drives
+it with wrk (``bench/ingest.lua``) for a fixed time per phase, in the order
+no-op, single answer, 20-answer batch, no-op again. It then checks that every
+answer the server acknowledged with a 2xx is a row in ``responses``, prints a
+table and the two ratios, and removes its processes and databases.
+
+    .venv/bin/python bench/ingest.py                      # both databases, 10 s per phase
+    .venv/bin/python bench/ingest.py --databases sqlite --duration 5
+
+Targets (issue 3, part 11): single answers/s >= 0.5 x no-op requests/s, and
+batch-20 answers/s >= 5 x single answers/s. Exit status 1 if a check fails.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+import sqlalchemy as sa
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LUA = os.path.join(ROOT, "bench", "ingest.lua")
+ORIGIN = "https://shop.example.com"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PHASES = (("noop", 0), ("single", 1), ("batch", None), ("noop again", 0))
+
+
+@dataclass
+class Phase:
+    name: str
+    batch: int  # answers per request; 0 for the no-op endpoint
+    requests: int
+    seconds: float
+    ok: int
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+    server_2xx: int = 0
+    server_other: int = 0
+    rows: int = 0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def answers_per_s(self) -> float:
+        return self.ok * max(self.batch, 1) / self.seconds
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_URL), help="server to create the bench database on")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per phase")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up load per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--wrk-threads", type=int, default=1, help="one leaves the other core to the server")
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--keep-alive", type=int, default=5)
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "RATELIMIT_ENABLED": "false",
+        "SECRET_KEY": "bench",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": ROOT,
+    }
+
+
+def flask(database_url: str, *args: str) -> str:
+    """Run a command of the app's CLI, as an operator would, and return its output."""
+    command = [sys.executable, "-m", "flask", "--app", "collector:create_app", *args]
+    done = subprocess.run(command, cwd=ROOT, env=app_env(database_url), capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+@contextmanager
+def sqlite_database():
+    directory = tempfile.mkdtemp(prefix="stepsense-bench-")
+    try:
+        yield f"sqlite:///{directory}/bench.sqlite3"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def postgresql_database(server_url: str):
+    url = sa.make_url(server_url)
+    name = f"stepsense_bench_{os.getpid()}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(database_url: str) -> str:
+    """Migrate, create a site (CLI) and its checkout journey; return the site's public key."""
+    flask(database_url, "db", "upgrade")
+    site = json.loads(flask(database_url, "sites", "create", "--name", "Bench shop", "--origin", ORIGIN))
+    script = (
+        "from collector import create_app\n"
+        "from collector.extensions import db\n"
+        "from collector.journeys import create_journey\n"
+        "from collector.models import Site\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        f"    site = db.session.get(Site, {site['id']})\n"
+        "    create_journey(db.session, site, {'key': 'checkout', 'name': 'Checkout', 'steps': [\n"
+        "        {'key': key} for key in ('cart', 'shipping', 'payment', 'confirmation')]})\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=app_env(database_url), check=True, timeout=120)
+    return site["public_key"]
+
+
+def count_rows(database_url: str) -> int:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(sa.text("SELECT count(*) FROM responses"))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def gunicorn(args: argparse.Namespace, database_url: str, workdir: str):
+    """The server under test; yields (base URL, access log path)."""
+    port = free_port()
+    access_log = os.path.join(workdir, "access.log")
+    error_log = os.path.join(workdir, "gunicorn.log")
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(args.workers),
+        "--worker-class", args.worker_class,
+        "--threads", str(args.threads),
+        "--keep-alive", str(args.keep_alive),
+        # The access log is on in production (`stepsense serve`); here it also
+        # counts what the server answered, to check against the stored rows.
+        "--access-logfile", access_log,
+        "--access-logformat", "%(s)s %(U)s",
+        "--error-logfile", error_log,
+        "bench.ingest_wsgi:app",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url), start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                with open(error_log) as log:
+                    raise SystemExit(f"gunicorn did not start:\n{log.read()[-3000:]}")
+            time.sleep(0.2)
+        yield base, access_log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wrk(args: argparse.Namespace, base: str, batch: int, seconds: int, site_key: str) -> dict:
+    path = "/bench/noop" if batch == 0 else "/v1/responses"
+    command = [
+        "wrk", "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{seconds}s",
+        "--timeout", "10s", "-s", LUA, base + path, "--", str(batch), site_key, ORIGIN,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line.removeprefix("BENCH_RESULT "))
+    raise SystemExit(f"wrk gave no result:\n{done.stdout}\n{done.stderr}")
+
+
+def settle(access_log: str, offset: int) -> tuple[list[str], int]:
+    """Wait for requests still in flight when wrk stopped; return the new log lines."""
+    size = -1
+    while size != os.path.getsize(access_log):
+        size = os.path.getsize(access_log)
+        time.sleep(0.5)
+    with open(access_log) as log:
+        log.seek(offset)
+        text = log.read()
+    return text.splitlines(), offset + len(text.encode())
+
+
+def run_database(args: argparse.Namespace, label: str, database_url: str) -> list[Phase]:
+    site_key = seed(database_url)
+    workdir = tempfile.mkdtemp(prefix="stepsense-bench-gunicorn-")
+    phases: list[Phase] = []
+    try:
+        with gunicorn(args, database_url, workdir) as (base, access_log):
+            for batch in (0, 1, args.batch):
+                wrk(args, base, batch, args.warmup, site_key)
+            offset = settle(access_log, 0)[1]
+            rows_before = count_rows(database_url)
+            for name, batch in PHASES:
+                batch = args.batch if batch is None else batch
+                print(f"[{label}] {name} (batch {batch}) for {args.duration} s ...", file=sys.stderr, flush=True)
+                result = wrk(args, base, batch, args.duration, site_key)
+                lines, offset = settle(access_log, offset)
+                rows = count_rows(database_url)
+                statuses = [line.split()[0] for line in lines]
+                phases.append(Phase(
+                    name=name, batch=batch, requests=result["requests"], seconds=result["duration_us"] / 1e6,
+                    ok=result["ok"], non_2xx=result["non_2xx"], socket_errors=result["socket_errors"],
+                    p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000,
+                    server_2xx=sum(status.startswith("2") for status in statuses),
+                    server_other=sum(not status.startswith("2") for status in statuses),
+                    rows=rows - rows_before,
+                ))
+                rows_before = rows
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return phases
+
+
+def report(label: str, phases: list[Phase]) -> list[str]:
+    """Print the table and ratios of one database; return the failed checks."""
+    print(f"\n{label}")
+    print(f"{'phase':<12}{'batch':>6}{'req/s':>10}{'answers/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'2xx':>8}{'rows':>8}")
+    for phase in phases:
+        answers = f"{phase.answers_per_s:,.0f}" if phase.batch else "-"
+        rows = str(phase.rows) if phase.batch else "-"
+        print(
+            f"{phase.name:<12}{phase.batch:>6}{phase.rps:>10,.0f}{answers:>11}{phase.p50_ms:>9.2f}{phase.p99_ms:>9.2f}"
+            f"{phase.non_2xx + phase.server_other:>9}{phase.server_2xx:>8}{rows:>8}"
+        )
+    noop = [phase for phase in phases if phase.batch == 0]
+    single = next(phase for phase in phases if phase.batch == 1)
+    batch = next(phase for phase in phases if phase.batch > 1)
+    noop_rps = sum(phase.rps for phase in noop) / len(noop)
+    single_ratio = single.answers_per_s / noop_rps
+    batch_ratio = batch.answers_per_s / single.answers_per_s
+    failed = []
+    print(f"single / no-op (mean of both no-op runs): {single_ratio:.2f}  (target >= 0.5)")
+    print(f"batch-{batch.batch} answers/s / single answers/s: {batch_ratio:.2f}  (target >= 5)")
+    if single_ratio < 0.5:
+        failed.append(f"{label}: single/no-op {single_ratio:.2f} < 0.5")
+    if batch_ratio < 5:
+        failed.append(f"{label}: batch/single {batch_ratio:.2f} < 5")
+    for phase in phases:
+        if phase.non_2xx or phase.server_other or phase.socket_errors:
+            failed.append(f"{label} {phase.name}: {phase.non_2xx + phase.server_other} non-2xx, {phase.socket_errors} socket errors")
+        # Every answer the server acknowledged is stored, and nothing else;
+        # wrk may have dropped a few replies in flight when it stopped (ok <= server_2xx).
+        if phase.batch and phase.rows != phase.server_2xx * phase.batch:
+            failed.append(f"{label} {phase.name}: {phase.rows} rows for {phase.server_2xx} acknowledged requests of {phase.batch}")
+        if phase.ok > phase.server_2xx:
+            failed.append(f"{label} {phase.name}: wrk saw {phase.ok} 2xx, server logged {phase.server_2xx}")
+    print("rows == 2xx'd answers in every phase: " + ("yes" if not any("rows for" in f for f in failed) else "NO"))
+    return failed
+
+
+def main() -> int:
+    args = parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    print(
+        f"gunicorn: {args.workers} workers, {args.worker_class}, {args.threads} threads, keep-alive {args.keep_alive}s; "
+        f"wrk: {args.wrk_threads} thread(s), {args.connections} connections, {args.duration} s per phase; "
+        f"{os.cpu_count()} CPUs"
+    )
+    databases = {"sqlite": sqlite_database, "postgresql": lambda: postgresql_database(args.pg_url)}
+    failed: list[str] = []
+    for label in args.databases.split(","):
+        with databases[label.strip()]() as database_url:
+            failed += report(label, run_database(args, label, database_url))
+    print("\n" + ("all checks passed" if not failed else "FAILED:\n  " + "\n  ".join(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
