@@ -44,7 +44,7 @@ def create_api_key(session: Session, site: Site, scopes: list[str], name: str = 
         name=name,
         prefix=secret[:PREFIX_LENGTH],
         key_hash=hash_secret(secret),
-        scopes=",".join(s for s in SCOPES if s in scopes),
+        scopes=[scope for scope in SCOPES if scope in scopes],
     )
     session.add(key)
     session.flush()
@@ -102,7 +102,7 @@ def require_scope(scope: str) -> Callable:
 
 
 def has_scope(key: ApiKey, scope: str) -> bool:
-    granted = key.scope_set
+    granted = set(key.scopes)
     if "admin" in granted:
         return True
     if scope == "read" and "write" in granted:

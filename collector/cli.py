@@ -81,7 +81,7 @@ def keys_create(site_id: int, scopes: str, name: str) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--scopes") from None
     db.session.commit()
-    _echo_json({"id": key.id, "site": site.id, "scopes": key.scopes.split(","), "prefix": key.prefix, "secret_key": secret})
+    _echo_json({"id": key.id, "site": site.id, "scopes": key.scopes, "prefix": key.prefix, "secret_key": secret})
 
 
 @click.command("serve")

@@ -5,7 +5,7 @@ The schema is created only by the Alembic migrations in ``migrations/``.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,16 +54,12 @@ class ApiKey(db.Model):
     # The first characters of the key, kept to find the row and to show in listings.
     prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(sa.String(64))
-    scopes: Mapped[str] = mapped_column(sa.String(64))
+    scopes: Mapped[list[str]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     site: Mapped[Site] = relationship()
-
-    @property
-    def scope_set(self) -> set[str]:
-        return set(self.scopes.split(","))
 
 
 class Journey(db.Model):
@@ -140,6 +136,8 @@ class Response(db.Model):
         sa.Index("ix_responses_journey_created", "journey_id", "created_at"),
         sa.Index("ix_responses_site_id_desc", "site_id", "id"),
         sa.Index("ix_responses_site_visitor", "site_id", "visitor_id"),
+        # The curve's representative comments: most negative / positive per step.
+        sa.Index("ix_responses_step_sentiment", "step_id", "sentiment_label", "polarity"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -202,3 +200,42 @@ class Event(db.Model):
     variant: Mapped[str | None] = mapped_column(sa.String(64))
     props: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class StepRollup(db.Model):
+    """Per site, journey, step, UTC day and segment (device, locale, variant): the
+    sums a curve needs, kept current at ingest (see ``collector/rollups.py``).
+
+    Missing segment values are stored as "" so the key is unique on both
+    databases (NULLs never collide in a unique constraint).
+    """
+
+    __tablename__ = "step_rollups"
+    __table_args__ = (
+        # Also the curve's index: a journey over a range of days.
+        sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", name="uq_step_rollups_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    device: Mapped[str] = mapped_column(sa.String(16), default="")
+    locale: Mapped[str] = mapped_column(sa.String(35), default="")
+    variant: Mapped[str] = mapped_column(sa.String(64), default="")
+    n: Mapped[int] = mapped_column(default=0)
+    emotion_sum: Mapped[float] = mapped_column(default=0.0)
+    emotion_sq: Mapped[float] = mapped_column(default=0.0)
+    csat_n: Mapped[int] = mapped_column(default=0)
+    csat_satisfied: Mapped[int] = mapped_column(default=0)
+    ces_n: Mapped[int] = mapped_column(default=0)
+    ces_sum: Mapped[int] = mapped_column(default=0)
+    ces_sq: Mapped[int] = mapped_column(default=0)
+    nps_n: Mapped[int] = mapped_column(default=0)
+    nps_promoters: Mapped[int] = mapped_column(default=0)
+    nps_detractors: Mapped[int] = mapped_column(default=0)
+    exit_intent: Mapped[int] = mapped_column(default=0)
+    comments: Mapped[int] = mapped_column(default=0)
+    negative_comments: Mapped[int] = mapped_column(default=0)
+    impressions: Mapped[int] = mapped_column(default=0)

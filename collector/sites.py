@@ -208,7 +208,7 @@ def rotate_key(session: Session, site: Site, key_id: int) -> tuple[ApiKey, str]:
     old = _own_key(session, site, key_id)
     if old.revoked_at is not None:
         abort(409, f"Key {key_id} is revoked.")
-    key, secret = create_api_key(session, site, sorted(old.scope_set), old.name)
+    key, secret = create_api_key(session, site, old.scopes, old.name)
     old.revoked_at = utcnow()
     session.commit()
     return key, secret

@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('scopes', sa.String(length=64), nullable=False),
+    sa.Column('scopes', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),

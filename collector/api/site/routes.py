@@ -20,6 +20,11 @@ def _site_view():
     }
 
 
+def _with_secret(key, secret: str) -> dict:
+    """A new key as stored, plus its secret for this one response."""
+    return {**{column.key: getattr(key, column.key) for column in key.__table__.columns}, "secret_key": secret}
+
+
 @blp.route("/site")
 class SiteView(MethodView):
     @require_scope("read")
@@ -51,7 +56,7 @@ class Keys(MethodView):
     def post(self, values):
         """Create a key; its secret is in this response only."""
         key, secret = sites.issue_key(db.session, g.site, values["scopes"], values["name"])
-        return {**ApiKeySchema().dump(key), "secret_key": secret}
+        return _with_secret(key, secret)
 
 
 @blp.route("/keys/<int:key_id>", methods=["DELETE"])
@@ -70,4 +75,4 @@ def revoke_key(key_id):
 def rotate_key(key_id):
     """Replace a key by a new one with the same scopes; the old one stops working."""
     key, secret = sites.rotate_key(db.session, g.site, key_id)
-    return {**ApiKeySchema().dump(key), "secret_key": secret}
+    return _with_secret(key, secret)
