@@ -64,3 +64,8 @@ class UTCDateTime(fields.AwareDateTime):
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)

@@ -1,0 +1,48 @@
+"""CORS for the public endpoints, limited to the origins each site allows.
+
+A preflight is answered for any origin that some site allows (the site is
+only known once the body is read); the request itself is accepted only from
+an origin of the site named by its ``site_key``. Requests without an
+``Origin`` header come from servers and scripts, not browsers, and CORS does
+not apply to them.
+"""
+
+from flask import Response, g, request
+
+from collector.errors import abort
+from collector.extensions import db
+from collector.sites import SiteSnapshot, site_cache
+
+PREFLIGHT_MAX_AGE = 86400
+
+
+def check_origin(site: SiteSnapshot) -> None:
+    """Refuse a browser request from an origin the site has not allowed."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    if origin not in site.origins:
+        abort(403, "This origin is not allowed for the site.", details={"origin": origin})
+    g.cors_origin = origin
+
+
+def add_cors_headers(response: Response) -> Response:
+    """after_request hook of the public blueprint."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    response.vary.add("Origin")
+    if request.method == "OPTIONS":
+        if origin in site_cache.all_origins(db.session):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        return response
+    # Errors are readable by any origin some site allows, so the widget can
+    # tell a rejected answer (drop it) from a network failure (retry it).
+    if g.get("cors_origin") == origin or (
+        response.status_code >= 400 and origin in site_cache.all_origins(db.session)
+    ):
+        response.headers["Access-Control-Allow-Origin"] = origin
+    return response
