@@ -45,5 +45,8 @@ def insert_ignoring_conflicts(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(*returning)
-    # One multi-row statement; RETURNING lists only the rows that were inserted.
-    return list(session.execute(statement.values(list(rows))).all())
+    # Rows as executemany parameters, not .values(rows): the statement then
+    # compiles once per process (a multi-row VALUES recompiles on every call)
+    # and SQLAlchemy still sends one multi-row INSERT. RETURNING lists only
+    # the rows that were inserted.
+    return list(session.execute(statement, list(rows)).all())

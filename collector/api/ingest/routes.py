@@ -25,6 +25,12 @@ blp = Blueprint("ingest", __name__, url_prefix="/v1", description="Public endpoi
 blp.after_request(add_cors_headers)
 
 CONFIG_MAX_AGE = 60
+# Built once: a schema instance holds no per-request state, and building one
+# per request costs about as much as loading a single answer with it.
+RESPONSE_IN = ResponseInSchema()
+RESPONSE_BATCH = ResponseBatchSchema()
+EVENT_IN = EventInSchema()
+EVENT_BATCH = EventBatchSchema()
 
 
 def _per_ip() -> str:
@@ -46,13 +52,13 @@ def rate_limited(view):
     return limiter.limit(_per_ip, scope="public-ip")(view)
 
 
-def _load(single: type[ma.Schema], batch: type[ma.Schema], batch_key: str) -> list[dict]:
+def _load(single: ma.Schema, batch: ma.Schema, batch_key: str) -> list[dict]:
     """Load one item or a batch; a batch must name a single site."""
     body = json_body()
     if not isinstance(body, dict):
         abort(422, "Send a JSON object.", details={"_schema": ["Expected an object."]})
     try:
-        items = batch().load(body)[batch_key] if batch_key in body else [single().load(body)]
+        items = batch.load(body)[batch_key] if batch_key in body else [single.load(body)]
     except ma.ValidationError as error:
         abort(422, "The request failed validation.", details=error.messages)
     if len({item["site_key"] for item in items}) > 1:
@@ -91,7 +97,7 @@ def post_responses():
     Each answer is redacted, scored for sentiment and emotion, and stored once
     per `client_id`: resending is safe and stores nothing new.
     """
-    items = _load(ResponseInSchema, ResponseBatchSchema, "responses")
+    items = _load(RESPONSE_IN, RESPONSE_BATCH, "responses")
     result = ingest.store_responses(db.session, _site(items[0]["site_key"]), items)
     return _result(result)
 
@@ -110,7 +116,7 @@ def post_responses():
 @rate_limited
 def post_events():
     """Record impressions, dismissals, exit-intent shows and step views (batches up to 100)."""
-    items = _load(EventInSchema, EventBatchSchema, "events")
+    items = _load(EVENT_IN, EVENT_BATCH, "events")
     result = ingest.store_events(db.session, _site(items[0]["site_key"]), items)
     return _result(result)
 
