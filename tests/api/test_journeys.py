@@ -131,3 +131,17 @@ def test_other_sites_journeys_are_404(api, make_site, client):
         assert response.status_code == 404, (method, path)
     assert step_keys(api) == ["cart", "shipping", "payment", "confirmation"]
     assert len(api.get("/v1/journeys/checkout/steps/payment/prompts").json["items"]) == 1
+
+
+def test_non_json_body_is_415(api):
+    response = api.client.post("/v1/journeys", data="key=checkout", content_type="application/x-www-form-urlencoded",
+                               headers={"Authorization": f"Bearer {api.key}"})
+    assert response.status_code == 415
+    assert api.get("/v1/journeys").json["items"] == []
+
+
+def test_malformed_json_is_400(api):
+    response = api.client.post("/v1/journeys", data="{oops", content_type="application/json",
+                               headers={"Authorization": f"Bearer {api.key}"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"

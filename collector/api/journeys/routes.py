@@ -16,10 +16,12 @@ from collector.api.journeys.schemas import (
     StepSchema,
     StepUpdateSchema,
 )
+from collector.api.hooks import require_json_body
 from collector.auth import require_scope
 from collector.extensions import db
 
 blp = Blueprint("journeys", __name__, url_prefix="/v1/journeys", description="Journeys, steps and prompts.")
+blp.before_request(require_json_body)
 
 
 @blp.route("")
