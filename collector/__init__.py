@@ -46,6 +46,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app, api)
     register_blueprints(api)
     web.init_app(app)
+    app.register_blueprint(__import__("collector.dashboard", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("collector.widget", fromlist=["bp"]).bp)
     cli.init_app(app)
     return app

@@ -29,6 +29,9 @@ class Config:
     # several workers or hosts, or sessions break between them.
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Dashboard sign-in cookie; Secure is added per request when served over HTTPS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
 
     # Widget payloads are a few hundred bytes; 64 KiB leaves room for a full batch.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)

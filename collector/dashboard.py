@@ -1,0 +1,367 @@
+"""The CX dashboard: sign in with an API key, read a journey's curve and comments,
+and manage journeys, steps and prompts.
+
+Server-rendered pages; the only script is ``static/dashboard.js`` (the HTML CSP
+forbids inline scripts). The session holds the key's id, never its secret, and
+the key is looked up again on every request, so revoking it signs the user out.
+"""
+
+import hmac
+import secrets
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import (Blueprint, abort, flash, g, has_request_context, redirect, render_template, request, session,
+                   url_for)
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
+
+from collector import curves, journeys
+from collector.api.journeys.schemas import JourneySchema, PromptSchema, StepCreateSchema
+from collector.auth import find_api_key, has_scope
+from collector.emotion import KINDS
+from collector.api.ingest.schemas import TRIGGERS
+from collector.extensions import db
+from collector.models import ApiKey, Journey, Response
+from collector.responses import list_responses
+from collector.sites import embed_snippet
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+COMMENTS_SHOWN = 50
+SENTIMENTS = ("positive", "neutral", "negative")
+REFRESH_SECONDS = 30
+CHART = {"width": 720, "height": 300, "left": 44, "right": 24, "top": 20, "bottom": 64}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
+
+
+@bp.record_once
+def _use_session_interface(state) -> None:
+    state.app.session_interface = SessionInterface()
+
+
+# --- Session, key and CSRF -------------------------------------------------
+
+def csrf_token() -> str:
+    """The session's CSRF token, made on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+@bp.app_template_global("dashboard_csrf_token")
+def _csrf_token_global() -> str:
+    return csrf_token()
+
+
+@bp.before_request
+def load_key():
+    """Check the CSRF token of every POST, and resolve the signed-in key."""
+    if request.method == "POST":
+        sent = request.form.get("csrf_token", "")
+        expected = session.get("csrf", "")
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            abort(400, "The form expired or did not come from this dashboard; reload the page and try again.")
+    g.api_key = None
+    key_id = session.get("key_id")
+    if key_id is not None:
+        key = db.session.get(ApiKey, key_id)
+        if key is None or key.revoked_at is not None or not has_scope(key, "read"):
+            session.clear()
+            flash("Your key was revoked or lost its read scope; sign in again.", "error")
+        else:
+            g.api_key = key
+            g.site = key.site
+    if g.api_key is None and request.endpoint not in {"dashboard.sign_in", "dashboard.sign_out"}:
+        if request.args.get("partial"):
+            return "Signed out.", 401
+        return redirect(url_for("dashboard.sign_in"))
+    return None
+
+
+@bp.errorhandler(400)
+def bad_request(error):
+    return render_template("dashboard/error.html", message=error.description), 400
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """Paste a secret key with read scope; the session keeps only its id."""
+    if request.method == "GET":
+        if g.api_key is not None:
+            return redirect(url_for("dashboard.index"))
+        return render_template("dashboard/sign_in.html")
+    key = find_api_key(db.session, request.form.get("key", "").strip())
+    if key is None or not has_scope(key, "read"):
+        return render_template("dashboard/sign_in.html", error="That key is unknown, revoked or lacks the read scope."), 401
+    session.clear()  # a fresh session (and CSRF token) on sign-in
+    session["key_id"] = key.id
+    csrf_token()
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.post("/sign-out")
+def sign_out():
+    session.clear()
+    flash("Signed out.", "info")
+    return redirect(url_for("dashboard.sign_in"))
+
+
+# --- Reading: curve, KPIs, comments ---------------------------------------
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def read_filters(args) -> dict[str, Any]:
+    """The form's values as typed, plus the curve/response filters they mean.
+
+    ``to`` is inclusive in the form and exclusive in the filters; both ends fall
+    on UTC midnight, so the curve can be answered from the rollups.
+    """
+    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "step", "sentiment")}
+    filters: dict[str, Any] = {}
+    start, end = _parse_date(form["from"]), _parse_date(form["to"])
+    if start:
+        filters["from"] = datetime.combine(start, time(0), tzinfo=timezone.utc)
+    else:
+        form["from"] = ""
+    if end:
+        filters["to"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    else:
+        form["to"] = ""
+    for name in ("device", "variant"):
+        if form[name]:
+            filters[name] = form[name]
+    if form["sentiment"] not in SENTIMENTS:
+        form["sentiment"] = ""
+    return {"form": form, "filters": filters}
+
+
+def dig(mapping: Any, *path: str) -> Any:
+    """``mapping[a][b]…`` or None when any part is missing: the curve may grow or lack keys."""
+    for name in path:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(name)
+    return mapping
+
+
+def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Coordinates for the inline SVG: one point per step, emotion −1..1 on y."""
+    width, height = CHART["width"], CHART["height"]
+    left, right, top, bottom = CHART["left"], CHART["right"], CHART["top"], CHART["bottom"]
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y_of(value: float) -> float:
+        return round(top + (1 - max(-1.0, min(1.0, value))) / 2 * plot_h, 1)
+
+    count = len(steps)
+    points = []
+    for index, step in enumerate(steps):
+        x = round(left + (plot_w * (index + 0.5) / count if count else plot_w / 2), 1)
+        mean = dig(step, "emotion", "mean")
+        low, high = dig(step, "emotion", "ci_low"), dig(step, "emotion", "ci_high")
+        flags = [flag for flag in (step.get("flags") or []) if flag in ("pain_point", "drop")]
+        points.append({
+            "x": x, "y": y_of(mean) if mean is not None else y_of(0), "has_data": mean is not None,
+            "mean": mean, "low": low, "high": high,
+            "y_low": y_of(low) if low is not None else None, "y_high": y_of(high) if high is not None else None,
+            "name": step.get("name") or step.get("step") or "", "n": step.get("responses") or 0, "flags": flags,
+        })
+    with_data = [p for p in points if p["has_data"]]
+    line = " ".join(f"{p['x']},{p['y']}" for p in with_data)
+    banded = [p for p in with_data if p["y_low"] is not None and p["y_high"] is not None]
+    band = ""
+    if len(banded) >= 2:
+        band = " ".join(f"{p['x']},{p['y_high']}" for p in banded) + " " + " ".join(
+            f"{p['x']},{p['y_low']}" for p in reversed(banded))
+    ticks = [{"value": v, "y": y_of(v)} for v in (1, 0.5, 0, -0.5, -1)]
+    return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
+            "bottom": height - bottom, "points": points, "line": line, "band": band, "ticks": ticks}
+
+
+def _segment_options(journey: Journey) -> dict[str, list[str]]:
+    """Devices and variants seen in the journey, for the segment dropdowns."""
+    options = {}
+    for name in ("device", "variant"):
+        column = getattr(Response, name)
+        options[name] = list(db.session.scalars(
+            sa.select(column).where(Response.journey_id == journey.id, column.is_not(None)).distinct().order_by(column).limit(50)))
+    return options
+
+
+def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict[str, Any]) -> dict[str, Any]:
+    if journey is None:
+        return {"curve": None, "chart": None, "comments": [], "error": None}
+    error = None
+    try:
+        curve = curves.journey_curve(db.session, journey, dict(filters))
+    except HTTPException as exc:
+        curve, error = None, dig(getattr(exc, "data", None), "message") or exc.description
+    steps = list((curve or {}).get("steps") or [])
+    values = {"limit": COMMENTS_SHOWN, "journey": journey.key, "has_comment": True, **filters}
+    if form["step"]:
+        values["step"] = form["step"]
+    if form["sentiment"]:
+        values["sentiment"] = form["sentiment"]
+    comments, _ = list_responses(db.session, g.site, values)
+    return {"curve": curve, "steps": steps, "chart": curve_chart(steps) if steps else None,
+            "comments": comments, "error": error}
+
+
+@bp.get("/")
+def index():
+    """Curve, per-step KPIs and the latest comments of one journey."""
+    chosen = read_filters(request.args)
+    form, filters = chosen["form"], chosen["filters"]
+    site_journeys = journeys.list_journeys(db.session, g.site)
+    journey = next((j for j in site_journeys if j.key == form["journey"]), site_journeys[0] if site_journeys else None)
+    if journey is not None:
+        form["journey"] = journey.key
+    if journey is None or form["step"] not in {step.key for step in journey.steps}:
+        form["step"] = ""
+    data = _dashboard_data(journey, form, filters)
+    query = {name: value for name, value in form.items() if value}
+    context = {"journeys": site_journeys, "journey": journey, "form": form, "query": query, "dig": dig,
+               "refresh_seconds": REFRESH_SECONDS, "sentiments": SENTIMENTS, **data}
+    if request.args.get("partial"):
+        return render_template("dashboard/_data.html", **context)
+    return render_template("dashboard/index.html", options=_segment_options(journey) if journey else {},
+                           snippet=embed_snippet(g.site, request.host_url), **context)
+
+
+# --- Managing journeys, steps and prompts ---------------------------------
+
+def _can_write() -> bool:
+    return has_scope(g.api_key, "write")
+
+
+def _require_write():
+    if not _can_write():
+        flash("This key has only the read scope: sign in with a write or admin key to change journeys.", "error")
+        return render_template("dashboard/manage.html", **_manage_context()), 403
+    return None
+
+
+def _manage_context() -> dict[str, Any]:
+    return {"journeys": journeys.list_journeys(db.session, g.site), "can_write": _can_write(),
+            "kinds": KINDS, "triggers": TRIGGERS, "snippet": embed_snippet(g.site, request.host_url)}
+
+
+def _errors_text(error: ma.ValidationError) -> str:
+    def flat(messages, prefix=""):
+        if isinstance(messages, dict):
+            for name, value in messages.items():
+                yield from flat(value, f"{prefix}{name}: " if not isinstance(name, int) else prefix)
+        elif isinstance(messages, list):
+            for value in messages:
+                yield from flat(value, prefix)
+        else:
+            yield f"{prefix}{messages}"
+    return " ".join(flat(error.messages))
+
+
+def _service_error(exc: HTTPException) -> str:
+    return dig(getattr(exc, "data", None), "message") or exc.description or "The change failed."
+
+
+@bp.get("/manage")
+def manage():
+    """Journeys with their steps and prompts; forms to add more."""
+    return render_template("dashboard/manage.html", **_manage_context())
+
+
+def _parse_steps(text: str) -> list[dict[str, str]]:
+    """One step a line: ``key`` or ``key | Name``."""
+    steps = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key, _, name = line.partition("|")
+        step = {"key": key.strip()}
+        if name.strip():
+            step["name"] = name.strip()
+        steps.append(step)
+    return steps
+
+
+def _apply(action, success: str):
+    """Run a service call, flash its outcome and return to the management page."""
+    try:
+        action()
+    except ma.ValidationError as exc:
+        db.session.rollback()
+        flash(_errors_text(exc), "error")
+        return render_template("dashboard/manage.html", **_manage_context()), 422
+    except HTTPException as exc:
+        db.session.rollback()
+        flash(_service_error(exc), "error")
+        return render_template("dashboard/manage.html", **_manage_context()), exc.code or 400
+    flash(success, "info")
+    return redirect(url_for("dashboard.manage"))
+
+
+@bp.post("/journeys")
+def add_journey():
+    """Create a journey with the steps listed one a line."""
+    denied = _require_write()
+    if denied:
+        return denied
+    raw = {"key": request.form.get("key", "").strip(), "steps": _parse_steps(request.form.get("steps", ""))}
+    if request.form.get("name", "").strip():
+        raw["name"] = request.form["name"].strip()
+    return _apply(lambda: journeys.create_journey(db.session, g.site, JourneySchema().load(raw)),
+                  f"Journey '{raw['key']}' created.")
+
+
+@bp.post("/journeys/<string:key>/steps")
+def add_step(key):
+    denied = _require_write()
+    if denied:
+        return denied
+    raw = {"key": request.form.get("key", "").strip()}
+    if request.form.get("name", "").strip():
+        raw["name"] = request.form["name"].strip()
+    return _apply(lambda: journeys.add_step(db.session, journeys.get_journey(db.session, g.site, key),
+                                            StepCreateSchema().load(raw)),
+                  f"Step '{raw['key']}' added to '{key}'.")
+
+
+@bp.post("/journeys/<string:key>/prompts")
+def add_prompt(key):
+    """Add a prompt to a step of the journey, checked by the API's prompt schema."""
+    denied = _require_write()
+    if denied:
+        return denied
+    form = request.form
+    raw: dict[str, Any] = {"kind": form.get("kind", ""), "trigger": form.get("trigger") or "inline"}
+    if form.get("text", "").strip():
+        raw["text"] = {(form.get("locale") or "en").strip(): form["text"].strip()}
+    for name in ("delay_ms", "scroll_percent"):
+        if form.get(name, "").strip():
+            try:
+                raw[name] = int(form[name])
+            except ValueError:
+                raw[name] = form[name]  # the schema reports it
+    if form.get("event_name", "").strip():
+        raw["event_name"] = form["event_name"].strip()
+
+    def create():
+        step = journeys.get_step(db.session, g.site, key, form.get("step", ""))
+        journeys.create_prompt(db.session, step, PromptSchema().load(raw))
+
+    return _apply(create, f"Prompt added to '{key}' / '{form.get('step', '')}'.")
