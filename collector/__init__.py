@@ -48,6 +48,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     app.register_blueprint(__import__("collector.dashboard", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("collector.widget", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("collector.demo_shop", fromlist=["bp"]).bp)
     cli.init_app(app)
     return app
 

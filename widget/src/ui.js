@@ -80,8 +80,16 @@ textarea{display:block;width:100%;min-height:60px;resize:vertical;padding:6px;bo
       if (inside && before && before.focus) before.focus(); // give focus back where it was
     };
     const x = h("button", { class: "x", "aria-label": t[0], on: () => (answered ? close() : (o.dismiss(), close())) }, ["×"]);
-    box.append(x, q, body);
-    root.append(h("style", {}, [CSS]), box);
+    box.append(q, body, x); // close last: Tab reaches the answer first
+    // A constructed sheet is not subject to the host page's CSP style-src; <style> is the fallback.
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      root.append(h("style", {}, [CSS]));
+    }
+    root.append(box);
 
     const thanks = () => {
       answered = 1;
