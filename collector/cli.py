@@ -125,5 +125,7 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (sites_group, keys_group, serve, demo):
+    from collector.rollups import rollups_group
+
+    for command in (sites_group, keys_group, serve, demo, rollups_group):
         app.cli.add_command(command)

@@ -1,122 +1,368 @@
 """The emotional curve of a journey: per step, in step order, how visitors feel.
 
-Formulas (see DESIGN.md): emotion mean with a 95% normal interval; CSAT as
-the share of 4–5 answers with a Wilson interval; CES as the mean score; NPS
-as % promoters (9–10) − % detractors (0–6).
+Everything is computed from sums (n, Σx, Σx², counts), read from the rollups
+when the filters allow it and from one GROUP BY over the raw answers
+otherwise. Full write-up with examples: ``docs/curves.md``.
+
+Per step (a *step answer* is any stored response at that step):
+
+* ``responses`` n; ``impressions`` prompt impressions (events of type
+  ``impression``); ``response_rate`` = n / impressions (null without
+  impressions, or when an attribute filter is set: events carry no attributes).
+* ``emotion``: mean of the emotion score with a 95% Student t interval,
+  mean ± t(0.975, n−1)·s/√n, s the sample (n−1) standard deviation; null
+  interval below n = 2.
+* ``csat``: share of CSAT answers scoring 4–5, 95% Wilson score interval.
+* ``ces``: mean CES score (1–7) with the same t interval as emotion.
+* ``nps``: 100·(promoters 9–10 − detractors 0–6)/n, with n and both counts.
+* ``exit_intent``: ``count`` of answers given to exit-intent prompts at the
+  step, and ``share`` = that count / all exit-intent answers in the journey
+  (same window and segment): the step's share of the journey's abandonment
+  feedback. Null when the journey has none.
+* ``comments``: ``count``, ``negative`` (sentiment label negative),
+  ``negative_share`` = negative / count, and ``most_negative`` /
+  ``most_positive``: up to 3 comments each, lowest / highest polarity among
+  negative / positive ones (redacted at ingest), read from ``responses``
+  through the index (step_id, sentiment_label, polarity).
+
+Flags (both use Welch's unequal-variance t-test on emotion sums, need
+n ≥ ``MIN_N`` (30) on each side, and correct for testing every step with Holm's
+step-down method at α = 0.05; the p-values are shown under ``tests``):
+
+* ``pain_point``: the step's mean is below the mean of *all other* answers in
+  the journey (step vs rest, not vs a mean that contains the step) and the
+  Holm-adjusted two-sided p < 0.05.
+* ``drop``: the step's mean is below the previous step's (position order) and
+  the Holm-adjusted two-sided p < 0.05 (pairs where both steps have n ≥ 30).
+
+``interval=day|week``: each step also gets ``series``, one entry per UTC day
+or ISO week (Monday start) that has data in the journey, with the same
+metrics as the step.
+
+``compare=variant``: two variants, named with ``variants=A,B`` or else the
+two with the most answers (then in name order). Per step, ``compare`` holds
+each variant's metrics and the difference B − A: emotion by Welch's t-test
+(95% interval with Welch–Satterthwaite df), CSAT share by a two-proportion
+z-test (pooled SE for the test, unpooled Wald 95% interval). ``significant``
+needs p < 0.05 and n ≥ 30 in both variants (no multiplicity correction: one
+pre-declared comparison per step).
+
+Source: ``rollups`` when the window starts and ends on UTC midnight (or is
+open) and the segment uses only device, locale and variant; ``raw``
+otherwise (url_path prefix, attributes, sub-day windows). Both give the same
+numbers (``tests/test_rollups.py``).
 """
 
+from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.models import Event, Journey, Response, Step
+from collector import rollups
+from collector.errors import abort
+from collector.models import Event, Journey, Response, StepRollup
 from collector.responses import as_utc, response_filters
-from collector.stats import mean_ci, wilson
+from collector.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
+
+MIN_N = 30
+ALPHA = 0.05
+COMMENTS_PER_SIDE = 3
+SEGMENT = ("device", "locale", "variant")
+Sums = dict[str, float]
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+def rollups_apply(filters: dict[str, Any]) -> bool:
+    """Whether the rollups can answer: day-aligned window, device/locale/variant segment only."""
+    if filters.get("url_path") or filters.get("attr"):
+        return False
+    for name in ("from", "to"):
+        moment = filters.get(name)
+        if moment is not None and as_utc(moment).time() != time(0):
+            return False
+    return True
 
 
-def _avg_if(condition: sa.ColumnElement[bool], value: sa.ColumnElement) -> sa.ColumnElement[float]:
-    return sa.func.avg(sa.case((condition, value), else_=None))
+def _empty() -> Sums:
+    return dict.fromkeys(rollups.COUNTERS, 0)
 
 
-def step_aggregates(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[int, sa.Row]:
-    """One GROUP BY over the journey's answers, keyed by step id."""
-    is_csat = Response.kind == "csat"
-    is_ces = Response.kind == "ces"
-    is_nps = Response.kind == "nps"
+def _add(total: Sums, part: Sums) -> Sums:
+    for name in rollups.COUNTERS:
+        total[name] += part[name] or 0
+    return total
+
+
+def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], by_day: bool, by_variant: bool):
+    groups = [StepRollup.step_id]
+    if by_day:
+        groups.append(StepRollup.day)
+    if by_variant:
+        groups.append(StepRollup.variant)
+    conditions = [StepRollup.journey_id == journey.id]
+    if filters.get("from") is not None:
+        conditions.append(StepRollup.day >= as_utc(filters["from"]).date())
+    if filters.get("to") is not None:
+        conditions.append(StepRollup.day < as_utc(filters["to"]).date())
+    for name in SEGMENT:
+        if filters.get(name) is not None:
+            conditions.append(getattr(StepRollup, name) == filters[name])
     query = (
-        sa.select(
-            Response.step_id,
-            sa.func.count().label("n"),
-            sa.func.avg(Response.emotion).label("emotion_mean"),
-            sa.func.avg(Response.emotion * Response.emotion).label("emotion_sq"),
-            _count_if(is_csat).label("csat_n"),
-            _count_if(is_csat & (Response.score >= 4)).label("csat_satisfied"),
-            _count_if(is_ces).label("ces_n"),
-            _avg_if(is_ces, Response.score).label("ces_mean"),
-            _avg_if(is_ces, Response.score * Response.score).label("ces_sq"),
-            _count_if(is_nps).label("nps_n"),
-            _count_if(is_nps & (Response.score >= 9)).label("nps_promoters"),
-            _count_if(is_nps & (Response.score <= 6)).label("nps_detractors"),
-            _count_if(Response.trigger == "exit_intent").label("exit_intent"),
-            _count_if(Response.sentiment_label == "negative").label("negative_comments"),
-            _count_if(Response.comment.is_not(None)).label("comments"),
-        )
-        .where(Response.journey_id == journey.id, *response_filters(filters))
-        .group_by(Response.step_id)
+        sa.select(*groups, *(sa.func.sum(getattr(StepRollup, name)).label(name) for name in rollups.COUNTERS))
+        .where(*conditions)
+        .group_by(*groups)
     )
-    return {row.step_id: row for row in session.execute(query)}
+    for row in session.execute(query).mappings():
+        yield _group_key(row, by_day, by_variant), dict(row)
 
 
-def impressions_by_step(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[int, int]:
-    """How often a prompt was shown at each step, for response rates."""
-    conditions = [Event.journey_id == journey.id, Event.type == "impression"]
+def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_day: bool, by_variant: bool):
+    dialect = session.get_bind().dialect.name
+    for model in (Response, Event):
+        groups = [model.step_id]
+        if by_day:
+            groups.append(rollups.day_of(model.created_at, dialect).label("day"))
+        if by_variant:
+            groups.append(model.variant)
+        if model is Response:
+            sums = rollups.response_sums()
+            conditions = response_filters(filters)
+        else:
+            if filters.get("attr"):
+                continue  # events carry no attributes: impressions unknown
+            sums = [sa.func.count().label("impressions")]
+            conditions = [Event.type == "impression", *_event_filters(filters)]
+        query = sa.select(*groups, *sums).where(model.journey_id == journey.id, *conditions).group_by(*groups)
+        for row in session.execute(query).mappings():
+            yield _group_key(row, by_day, by_variant), dict(row)
+
+
+def _event_filters(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    conditions = []
     if filters.get("from") is not None:
         conditions.append(Event.created_at >= as_utc(filters["from"]))
     if filters.get("to") is not None:
         conditions.append(Event.created_at < as_utc(filters["to"]))
-    for name in ("variant", "device", "locale"):
+    for name in SEGMENT:
         if filters.get(name) is not None:
             conditions.append(getattr(Event, name) == filters[name])
-    query = sa.select(Event.step_id, sa.func.count()).where(*conditions).group_by(Event.step_id)
-    return dict(session.execute(query).all())
+    if filters.get("url_path"):
+        prefix = filters["url_path"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Event.url_path.like(prefix + "%", escape="\\"))
+    return conditions
 
 
-def step_summary(step: Step, row: sa.Row | None, impressions: int) -> dict[str, Any]:
-    """The curve entry of one step from its aggregate row."""
-    n = row.n if row else 0
-    emotion_mean = row.emotion_mean if row else None
-    low, high = mean_ci(n, emotion_mean, row.emotion_sq if row else None)
-    csat_n = row.csat_n if row else 0
-    csat_low, csat_high = wilson(row.csat_satisfied, csat_n) if row else (None, None)
-    ces_n = row.ces_n if row else 0
-    ces_low, ces_high = mean_ci(ces_n, row.ces_mean if row else None, row.ces_sq if row else None)
-    nps_n = row.nps_n if row else 0
+def _group_key(row, by_day: bool, by_variant: bool) -> tuple:
+    day = rollups._as_date(row["day"]) if by_day else None
+    variant = (row["variant"] or None) if by_variant else None
+    return row["step_id"], day, variant
+
+
+def aggregate(session: Session, journey: Journey, filters: dict[str, Any], *, by_day: bool = False,
+              by_variant: bool = False) -> tuple[str, dict[tuple, Sums]]:
+    """Sums per (step id, day or None, variant or None) and where they came from."""
+    source = "rollups" if rollups_apply(filters) else "raw"
+    reader = _read_rollups if source == "rollups" else _read_raw
+    groups: dict[tuple, Sums] = {}
+    for key, row in reader(session, journey, filters, by_day, by_variant):
+        _add(groups.setdefault(key, _empty()), {name: row.get(name, 0) for name in rollups.COUNTERS})
+    return source, groups
+
+
+def emotion_moments(sums: Sums) -> Moments:
+    return Moments(int(sums["n"]), float(sums["emotion_sum"]), float(sums["emotion_sq"]))
+
+
+def metrics(sums: Sums, impressions_known: bool = True) -> dict[str, Any]:
+    """Responses, rates, emotion, CSAT, CES and NPS of one group of answers."""
+    n = int(sums["n"])
+    emotion = emotion_moments(sums)
+    low, high = mean_ci(emotion)
+    ces = Moments(int(sums["ces_n"]), float(sums["ces_sum"]), float(sums["ces_sq"]))
+    ces_low, ces_high = mean_ci(ces)
+    csat_n, satisfied = int(sums["csat_n"]), int(sums["csat_satisfied"])
+    csat_low, csat_high = wilson(satisfied, csat_n)
+    nps_n, promoters, detractors = int(sums["nps_n"]), int(sums["nps_promoters"]), int(sums["nps_detractors"])
+    impressions = int(sums["impressions"]) if impressions_known else None
     return {
-        "step": step.key,
-        "name": step.name,
-        "position": step.position,
         "responses": n,
         "impressions": impressions,
-        "response_rate": round(n / impressions, 4) if impressions else None,
-        "emotion": {"mean": _round(emotion_mean), "ci_low": _round(low), "ci_high": _round(high)},
-        "csat": {
-            "n": csat_n,
-            "score": _round(row.csat_satisfied / csat_n) if csat_n else None,
-            "ci_low": _round(csat_low),
-            "ci_high": _round(csat_high),
-        },
-        "ces": {"n": ces_n, "mean": _round(row.ces_mean if row else None), "ci_low": _round(ces_low), "ci_high": _round(ces_high)},
-        "nps": {
-            "n": nps_n,
-            "score": round(100 * (row.nps_promoters - row.nps_detractors) / nps_n, 1) if nps_n else None,
-            "promoters": row.nps_promoters if row else 0,
-            "detractors": row.nps_detractors if row else 0,
-        },
-        "exit_intent": {"count": row.exit_intent if row else 0},
-        "comments": {
-            "count": row.comments if row else 0,
-            "negative_share": _round(row.negative_comments / row.comments) if row and row.comments else None,
-        },
-        "flags": [],
+        "response_rate": _round(n / impressions) if impressions else None,
+        "emotion": {"mean": _round(emotion.mean), "ci_low": _round(low), "ci_high": _round(high), "n": n},
+        "csat": {"n": csat_n, "score": _round(satisfied / csat_n) if csat_n else None,
+                 "ci_low": _round(csat_low), "ci_high": _round(csat_high)},
+        "ces": {"n": ces.n, "mean": _round(ces.mean), "ci_low": _round(ces_low), "ci_high": _round(ces_high)},
+        "nps": {"n": nps_n, "score": round(100 * (promoters - detractors) / nps_n, 1) if nps_n else None,
+                "promoters": promoters, "detractors": detractors},
     }
+
+
+def _test_entry(result, adjusted: float) -> dict[str, Any]:
+    return {"diff": _round(result.diff), "t": _round(result.statistic), "df": _round(result.df, 1),
+            "p_value": _p(result.p_value), "p_adjusted": _p(adjusted)}
+
+
+def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    """Flags and the tests behind them, per step in order (see the module docstring)."""
+    count = len(step_sums)
+    flags: list[list[str]] = [[] for _ in range(count)]
+    tests: list[dict[str, Any]] = [{"pain_point": None, "drop": None} for _ in range(count)]
+    whole = emotion_moments(total)
+    for name, pairs in (
+        ("pain_point", [(i, emotion_moments(step_sums[i]), whole - emotion_moments(step_sums[i])) for i in range(count)]),
+        ("drop", [(i, emotion_moments(step_sums[i]), emotion_moments(step_sums[i - 1])) for i in range(1, count)]),
+    ):
+        tested = [(i, welch(a, b)) for i, a, b in pairs if a.n >= MIN_N and b.n >= MIN_N]
+        tested = [(i, result) for i, result in tested if result is not None]
+        adjusted = holm([result.p_value for _, result in tested])
+        for (i, result), p_adjusted in zip(tested, adjusted):
+            tests[i][name] = _test_entry(result, p_adjusted)
+            if p_adjusted < ALPHA and result.diff < 0:
+                flags[i].append(name)
+    return flags, tests
+
+
+def representative_comments(session: Session, journey: Journey, filters: dict[str, Any],
+                            step_ids: list[int]) -> dict[int, dict[str, list]]:
+    """Up to three most negative and three most positive comments per step, in one round trip."""
+    found = {step_id: {"most_negative": [], "most_positive": []} for step_id in step_ids}
+    if not step_ids:
+        return found
+    columns = (Response.step_id, Response.id, Response.comment, Response.polarity, Response.sentiment_label, Response.created_at)
+    parts = []
+    for step_id in step_ids:
+        for label, order in (("negative", (Response.polarity.asc(), Response.id.asc())),
+                             ("positive", (Response.polarity.desc(), Response.id.desc()))):
+            part = (
+                sa.select(*columns)
+                .where(Response.step_id == step_id, Response.sentiment_label == label, Response.comment.is_not(None),
+                       Response.polarity.is_not(None), Response.journey_id == journey.id, *response_filters(filters))
+                .order_by(*order)
+                .limit(COMMENTS_PER_SIDE)
+                .subquery()
+            )
+            parts.append(sa.select(part))
+    for row in session.execute(sa.union_all(*parts)).mappings():
+        side = "most_negative" if row["sentiment_label"] == "negative" else "most_positive"
+        found[row["step_id"]][side].append({"id": row["id"], "text": row["comment"], "polarity": _round(row["polarity"]),
+                                            "created_at": row["created_at"]})
+    for sides in found.values():
+        sides["most_negative"].sort(key=lambda item: (item["polarity"], item["id"]))
+        sides["most_positive"].sort(key=lambda item: (-item["polarity"], -item["id"]))
+    return found
+
+
+def choose_variants(groups: dict[tuple, Sums], named: list[str] | None) -> list[str]:
+    """The two variants to compare: as named, else the two largest (in name order)."""
+    if named:
+        return list(named)
+    sizes: dict[str, float] = {}
+    for (_, _, variant), sums in groups.items():
+        if variant is not None:
+            sizes[variant] = sizes.get(variant, 0) + sums["n"]
+    largest = sorted((v for v in sizes if sizes[v] > 0), key=lambda v: (-sizes[v], v))[:2]
+    return sorted(largest)
+
+
+def compare_step(per_variant: dict[str, Sums], variants: list[str], impressions_known: bool) -> dict[str, Any]:
+    """B − A for one step: emotion (Welch) and CSAT share (two-proportion z)."""
+    entry: dict[str, Any] = {"variants": {v: metrics(per_variant.get(v, _empty()), impressions_known) for v in variants},
+                             "emotion": None, "csat": None}
+    if len(variants) < 2:
+        return entry
+    a, b = (per_variant.get(v, _empty()) for v in variants)
+    large = a["n"] >= MIN_N and b["n"] >= MIN_N
+    emotion = welch(emotion_moments(b), emotion_moments(a))
+    if emotion is not None:
+        entry["emotion"] = {"diff": _round(emotion.diff), "ci_low": _round(emotion.ci_low), "ci_high": _round(emotion.ci_high),
+                            "t": _round(emotion.statistic), "df": _round(emotion.df, 1), "p_value": _p(emotion.p_value),
+                            "significant": bool(large and emotion.p_value < ALPHA)}
+    csat = two_proportions(int(b["csat_satisfied"]), int(b["csat_n"]), int(a["csat_satisfied"]), int(a["csat_n"]))
+    if csat is not None:
+        entry["csat"] = {"diff": _round(csat.diff), "ci_low": _round(csat.ci_low), "ci_high": _round(csat.ci_high),
+                         "z": _round(csat.statistic), "p_value": _p(csat.p_value),
+                         "significant": bool(a["csat_n"] >= MIN_N and b["csat_n"] >= MIN_N and csat.p_value < ALPHA)}
+    return entry
+
+
+def _bucket(day: date, interval: str) -> date:
+    return day - timedelta(days=day.weekday()) if interval == "week" else day
 
 
 def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[str, Any]:
-    """Per-step summary of a journey for a window and segment."""
-    rows = step_aggregates(session, journey, filters)
-    impressions = impressions_by_step(session, journey, filters)
-    return {
+    """Per-step summary of a journey for a window and segment (see the module docstring)."""
+    interval = filters.get("interval")
+    comparing = filters.get("compare") == "variant"
+    if comparing and filters.get("variant") is not None:
+        abort(422, "Filter by one variant or compare variants, not both.", details={"compare": ["Drop 'variant' to compare."]})
+    source, groups = aggregate(session, journey, filters, by_day=bool(interval), by_variant=comparing)
+    impressions_known = not filters.get("attr")
+    steps = list(journey.steps)
+
+    per_step = {step.id: _empty() for step in steps}
+    per_bucket: dict[int, dict[date, Sums]] = {step.id: {} for step in steps}
+    per_variant: dict[int, dict[str, Sums]] = {step.id: {} for step in steps}
+    for (step_id, day, variant), sums in groups.items():
+        if step_id not in per_step:
+            continue
+        _add(per_step[step_id], sums)
+        if interval:
+            _add(per_bucket[step_id].setdefault(_bucket(day, interval), _empty()), sums)
+        if comparing and variant is not None:
+            _add(per_variant[step_id].setdefault(variant, _empty()), sums)
+    total = _empty()
+    for sums in per_step.values():
+        _add(total, sums)
+
+    flags, tests = flag_steps([per_step[step.id] for step in steps], total)
+    comments = representative_comments(session, journey, filters, [step.id for step in steps])
+    buckets = sorted({bucket for step_buckets in per_bucket.values() for bucket in step_buckets})
+    variants = choose_variants(groups, filters.get("variants")) if comparing else []
+
+    items = []
+    for index, step in enumerate(steps):
+        sums = per_step[step.id]
+        item = {"step": step.key, "name": step.name, "position": step.position, **metrics(sums, impressions_known)}
+        item["exit_intent"] = {
+            "count": int(sums["exit_intent"]),
+            "share": _round(sums["exit_intent"] / total["exit_intent"]) if total["exit_intent"] else None,
+        }
+        item["comments"] = {
+            "count": int(sums["comments"]),
+            "negative": int(sums["negative_comments"]),
+            "negative_share": _round(sums["negative_comments"] / sums["comments"]) if sums["comments"] else None,
+            **comments[step.id],
+        }
+        item["flags"] = flags[index]
+        item["tests"] = tests[index]
+        if interval:
+            item["series"] = [{"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
+                              for bucket in buckets]
+        if comparing:
+            item["compare"] = compare_step(per_variant[step.id], variants, impressions_known)
+        items.append(item)
+
+    curve = {
         "journey": journey.key,
         "name": journey.name,
-        "window": {"from": filters.get("from"), "to": filters.get("to")},
-        "steps": [step_summary(step, rows.get(step.id), impressions.get(step.id, 0)) for step in journey.steps],
+        "window": {"from": filters.get("from"), "to": filters.get("to"), "interval": interval},
+        "segment": {name: filters.get(name) for name in (*SEGMENT, "url_path")} | {
+            "attr": [f"{key}:{value}" for key, value in filters.get("attr") or []]},
+        "source": source,
+        "method": {"min_n": MIN_N, "alpha": ALPHA, "correction": "holm", "test": "welch"},
+        "overall": {**metrics(total, impressions_known), "exit_intent": {"count": int(total["exit_intent"])}},
+        "steps": items,
     }
+    if comparing:
+        curve["compare"] = {"by": "variant", "variants": variants,
+                            "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}
+    return curve
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def _p(value: float) -> float:
+    """p-values keep four significant digits: small ones matter."""
+    return float(f"{value:.4g}")

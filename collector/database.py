@@ -50,3 +50,28 @@ def insert_ignoring_conflicts(
     # and SQLAlchemy still sends one multi-row INSERT. RETURNING lists only
     # the rows that were inserted.
     return list(session.execute(statement, list(rows)).all())
+
+
+def upsert_adding(
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    counter_columns: Sequence[str],
+) -> None:
+    """INSERT rows; where one collides on ``conflict_columns``, add its counters
+    to the stored row's instead (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c).
+
+    Rows must have distinct keys; callers sort them so concurrent writers take
+    row locks in the same order.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(list(rows))
+    statement = statement.on_conflict_do_update(
+        index_elements=list(conflict_columns),
+        set_={name: table.c[name] + statement.excluded[name] for name in counter_columns},
+    )
+    session.execute(statement)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector import rollups
 from collector.auth import create_api_key
 from collector.emotion import score_response
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step, utcnow
@@ -126,6 +127,8 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
                 events.append(dict(context, client_id=str(uuid.UUID(int=rng.getrandbits(128))), type="impression", kind=kind))
         session.execute(sa.insert(Response), responses)
         session.execute(sa.insert(Event), events)
+        rollups.add_responses(session, responses)
+        rollups.add_events(session, events)
         session.commit()
         progress(len(responses))
 

@@ -3,16 +3,22 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector import rollups
 from collector.models import Event, Response, Site
 
 
 def erase_visitor(session: Session, site: Site, visitor_id: str) -> dict[str, int]:
-    """Delete the visitor's answers and events; returns how many of each went."""
+    """Delete the visitor's answers and events; returns how many of each went.
+
+    The rollups of the days they touched are recomputed in the same transaction.
+    """
+    touched = rollups.rollup_days(session, site.id, visitor_id)
     responses = session.execute(
         sa.delete(Response).where(Response.site_id == site.id, Response.visitor_id == visitor_id)
     ).rowcount
     events = session.execute(
         sa.delete(Event).where(Event.site_id == site.id, Event.visitor_id == visitor_id)
     ).rowcount
+    rollups.rebuild_days(session, touched)
     session.commit()
     return {"responses": responses, "events": events}

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector import rollups
 from collector.database import insert_ignoring_conflicts
 from collector.emotion import score_response
 from collector.errors import abort
@@ -133,7 +134,9 @@ def store_responses(session: Session, site: SiteSnapshot, items: Sequence[dict[s
             "trigger": item.get("trigger") or "inline",
             "attributes": item.get("attributes") or None,
         })
-    inserted = insert_ignoring_conflicts(session, Response.__table__, rows, ["site_id", "client_id"], [Response.id])
+    inserted = insert_ignoring_conflicts(session, Response.__table__, rows, ["site_id", "client_id"], [Response.client_id])
+    new = {row.client_id for row in inserted}
+    rollups.add_responses(session, (row for row in rows if row["client_id"] in new))
     session.commit()
     return IngestResult(received=len(items), stored=len(inserted))
 
@@ -151,6 +154,8 @@ def store_events(session: Session, site: SiteSnapshot, items: Sequence[dict[str,
             "name": item.get("name"),
             "props": item.get("props") or None,
         })
-    inserted = insert_ignoring_conflicts(session, Event.__table__, rows, ["site_id", "client_id"], [Event.id])
+    inserted = insert_ignoring_conflicts(session, Event.__table__, rows, ["site_id", "client_id"], [Event.client_id])
+    new = {row.client_id for row in inserted}
+    rollups.add_events(session, (row for row in rows if row["client_id"] in new))
     session.commit()
     return IngestResult(received=len(items), stored=len(inserted))

@@ -31,6 +31,8 @@ def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     if values.get("url_path"):
         prefix = values["url_path"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Response.url_path.like(prefix + "%", escape="\\"))
+    for key, value in values.get("attr") or ():
+        conditions.append(Response.attributes[key].as_string() == value)
     return conditions
 
 

@@ -4,8 +4,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from collector import curves, journeys
-from collector.api.curves.schemas import CurveSchema
-from collector.api.responses.schemas import SegmentArgsSchema
+from collector.api.curves.schemas import CurveArgsSchema, CurveSchema
 from collector.auth import require_scope
 from collector.extensions import db
 
@@ -14,9 +13,13 @@ blp = Blueprint("curves", __name__, url_prefix="/v1/journeys", description="Per-
 
 @blp.route("/<string:key>/curve", methods=["GET"])
 @require_scope("read")
-@blp.arguments(SegmentArgsSchema, location="query")
+@blp.arguments(CurveArgsSchema, location="query")
 @blp.response(200, CurveSchema)
 @blp.alt_response(404, description="No such journey on this site.")
 def get_curve(args, key):
-    """Per step, in step order: answers, emotion, CSAT, CES, NPS and exit intent."""
+    """Per step, in step order: answers, emotion, CSAT, CES, NPS, exit intent, comments and flags.
+
+    Served from rollups for day-aligned windows segmented by device, locale
+    and variant; from the raw answers otherwise (see `source`).
+    """
     return curves.journey_curve(db.session, journeys.get_journey(db.session, g.site, key), args)

@@ -1,26 +1,52 @@
-"""The emotional curve as the CX API returns it (see DESIGN.md, "Curve JSON")."""
+"""The emotional curve as the CX API returns it (see DESIGN.md, "Curve JSON",
+and docs/curves.md for every formula)."""
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
+from webargs.fields import DelimitedList
 
 from collector.api.fields import UTCDateTime
+from collector.api.responses.schemas import SegmentArgsSchema
+
+
+class CurveArgsSchema(SegmentArgsSchema):
+    """The segment filters, plus a time series and an A/B comparison."""
+
+    interval = fields.String(validate=validate.OneOf(("day", "week")), metadata={
+        "description": "Add a per-step time series by UTC day or ISO week."})
+    compare = fields.String(validate=validate.OneOf(("variant",)), metadata={
+        "description": "Compare two variants per step (B − A)."})
+    variants = DelimitedList(fields.String(validate=validate.Length(min=1, max=64)), metadata={
+        "description": "The two variants to compare, A,B; default: the two with most answers."})
+
+    @ma.validates_schema
+    def comparison_is_consistent(self, data: dict, **kwargs) -> None:
+        variants = data.get("variants")
+        if variants is not None:
+            if data.get("compare") != "variant":
+                raise ma.ValidationError("Only with compare=variant.", "variants")
+            if len(variants) != 2 or variants[0] == variants[1]:
+                raise ma.ValidationError("Name two different variants, e.g. A,B.", "variants")
+        if data.get("compare") == "variant" and data.get("variant") is not None:
+            raise ma.ValidationError("Filter by one variant or compare variants, not both.", "compare")
 
 
 class IntervalSchema(ma.Schema):
     mean = fields.Float(allow_none=True)
     ci_low = fields.Float(allow_none=True)
     ci_high = fields.Float(allow_none=True)
+    n = fields.Integer()
 
 
 class CsatSchema(ma.Schema):
     n = fields.Integer()
     score = fields.Float(allow_none=True, metadata={"description": "Share of 4-5 answers, 0-1."})
-    ci_low = fields.Float(allow_none=True)
+    ci_low = fields.Float(allow_none=True, metadata={"description": "95% Wilson interval."})
     ci_high = fields.Float(allow_none=True)
 
 
 class CesSchema(IntervalSchema):
-    n = fields.Integer()
+    pass
 
 
 class NpsSchema(ma.Schema):
@@ -32,36 +58,120 @@ class NpsSchema(ma.Schema):
 
 class ExitIntentSchema(ma.Schema):
     count = fields.Integer()
+    share = fields.Float(allow_none=True, metadata={
+        "description": "Exit-intent answers at this step / all exit-intent answers in the journey."})
+
+
+class CommentSchema(ma.Schema):
+    id = fields.Integer()
+    text = fields.String(metadata={"description": "Personal data already redacted."})
+    polarity = fields.Float()
+    created_at = UTCDateTime()
 
 
 class CommentsSchema(ma.Schema):
     count = fields.Integer()
+    negative = fields.Integer()
     negative_share = fields.Float(allow_none=True)
+    most_negative = fields.List(fields.Nested(CommentSchema))
+    most_positive = fields.List(fields.Nested(CommentSchema))
 
 
-class CurveStepSchema(ma.Schema):
-    step = fields.String()
-    name = fields.String()
-    position = fields.Integer()
+class TestSchema(ma.Schema):
+    diff = fields.Float(metadata={"description": "Difference of emotion means."})
+    t = fields.Float()
+    df = fields.Float()
+    p_value = fields.Float()
+    p_adjusted = fields.Float(metadata={"description": "Holm-adjusted across the steps tested."})
+
+
+class StepTestsSchema(ma.Schema):
+    pain_point = fields.Nested(TestSchema, allow_none=True, metadata={"description": "Step vs the rest of the journey."})
+    drop = fields.Nested(TestSchema, allow_none=True, metadata={"description": "Step vs the previous step."})
+
+
+class MetricsSchema(ma.Schema):
     responses = fields.Integer()
-    impressions = fields.Integer()
+    impressions = fields.Integer(allow_none=True, metadata={"description": "Null with attribute filters."})
     response_rate = fields.Float(allow_none=True)
     emotion = fields.Nested(IntervalSchema)
     csat = fields.Nested(CsatSchema)
     ces = fields.Nested(CesSchema)
     nps = fields.Nested(NpsSchema)
+
+
+class SeriesPointSchema(MetricsSchema):
+    start = fields.Date(metadata={"description": "UTC day, or the Monday of the ISO week."})
+
+
+class DifferenceSchema(ma.Schema):
+    diff = fields.Float()
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    t = fields.Float()
+    z = fields.Float()
+    df = fields.Float()
+    p_value = fields.Float()
+    significant = fields.Boolean(metadata={"description": "p < 0.05 and n ≥ 30 in both variants."})
+
+
+class StepCompareSchema(ma.Schema):
+    variants = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema))
+    emotion = fields.Nested(DifferenceSchema, allow_none=True, metadata={"description": "Welch t-test, B − A."})
+    csat = fields.Nested(DifferenceSchema, allow_none=True, metadata={"description": "Two-proportion z-test, B − A."})
+
+
+class CurveStepSchema(MetricsSchema):
+    step = fields.String()
+    name = fields.String()
+    position = fields.Integer()
     exit_intent = fields.Nested(ExitIntentSchema)
     comments = fields.Nested(CommentsSchema)
-    flags = fields.List(fields.String())
+    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop."})
+    tests = fields.Nested(StepTestsSchema)
+    series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
+    compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare=variant only."})
+
 
 
 class WindowSchema(ma.Schema):
     from_ = UTCDateTime(data_key="from", attribute="from", allow_none=True)
     to = UTCDateTime(allow_none=True)
+    interval = fields.String(allow_none=True)
+
+
+class SegmentSchema(ma.Schema):
+    device = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    variant = fields.String(allow_none=True)
+    url_path = fields.String(allow_none=True)
+    attr = fields.List(fields.String())
+
+
+class MethodSchema(ma.Schema):
+    min_n = fields.Integer()
+    alpha = fields.Float()
+    correction = fields.String()
+    test = fields.String()
+
+
+class OverallSchema(MetricsSchema):
+    exit_intent = fields.Nested(ExitIntentSchema)
+
+
+class CompareSchema(ma.Schema):
+    by = fields.String()
+    variants = fields.List(fields.String())
+    difference = fields.String(allow_none=True)
 
 
 class CurveSchema(ma.Schema):
     journey = fields.String()
     name = fields.String()
     window = fields.Nested(WindowSchema)
+    segment = fields.Nested(SegmentSchema)
+    source = fields.String(metadata={"description": "rollups, or raw for url_path/attribute filters and sub-day windows."})
+    method = fields.Nested(MethodSchema)
+    overall = fields.Nested(OverallSchema)
     steps = fields.List(fields.Nested(CurveStepSchema))
+    compare = fields.Nested(CompareSchema, metadata={"description": "With compare=variant only."})

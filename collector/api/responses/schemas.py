@@ -1,13 +1,26 @@
 """Answers as the CX API lists them, and the filters shared with curves and exports."""
 
+import re
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from collector.api.fields import Key, Locale, OpaqueId, UTCDateTime
+from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, Key, Locale, OpaqueId, UTCDateTime
 from collector.api.ingest.schemas import DEVICES, TRIGGERS
 from collector.emotion import KINDS
 
 LABELS = ("positive", "neutral", "negative")
+
+
+class AttributeFilter(fields.String):
+    """``key:value``, matching answers whose attribute ``key`` equals ``value`` (as text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        key, separator, wanted = text.partition(":")
+        if not separator or not re.fullmatch(ATTRIBUTE_NAME_PATTERN, key) or len(wanted) > MAX_ATTRIBUTE_LENGTH:
+            raise ma.ValidationError("Use key:value, e.g. plan:pro.")
+        return key, wanted
 
 
 class SegmentArgsSchema(ma.Schema):
@@ -19,6 +32,8 @@ class SegmentArgsSchema(ma.Schema):
     device = fields.String(validate=validate.OneOf(DEVICES))
     locale = Locale()
     url_path = fields.String(validate=validate.Length(min=1, max=512), metadata={"description": "URL path prefix."})
+    attr = fields.List(AttributeFilter(), validate=validate.Length(max=5), metadata={
+        "description": "Attribute filter key:value; repeat to require several."})
 
     @ma.validates_schema
     def window_is_ordered(self, data: dict, **kwargs) -> None:
