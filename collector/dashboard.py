@@ -20,9 +20,9 @@ from werkzeug.exceptions import HTTPException
 
 from collector import curves, journeys
 from collector.api.journeys.schemas import JourneySchema, PromptSchema, StepCreateSchema
+from collector.api.ingest.schemas import TRIGGERS
 from collector.auth import find_api_key, has_scope
 from collector.emotion import KINDS
-from collector.api.ingest.schemas import TRIGGERS
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Response
 from collector.responses import list_responses

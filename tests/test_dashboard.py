@@ -1,0 +1,292 @@
+"""The CX dashboard: sign-in, CSRF, escaping, tenant isolation, filters and management."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from collector.extensions import db
+from collector.models import ApiKey, Journey, Prompt, Site
+from collector.sites import issue_key, revoke_key
+from tests.conftest import answer
+
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+
+
+def csrf(client) -> str:
+    """The CSRF token of the client's session (made by any dashboard page)."""
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
+def sign_in(client, secret: str):
+    client.get("/dashboard/sign-in")
+    return client.post("/dashboard/sign-in", data={"key": secret, "csrf_token": csrf(client)})
+
+
+def new_key(app, site_id: int, scopes: list[str]) -> tuple[int, str]:
+    with app.app_context():
+        key, secret = issue_key(db.session, db.session.get(Site, site_id), scopes)
+        return key.id, secret
+
+
+def make_journey(client, site, key: str = "checkout", steps=("cart", "shipping", "payment")):
+    response = client.post("/v1/journeys", json={"key": key, "steps": [{"key": s, "name": s.title()} for s in steps]},
+                           headers={"Authorization": f"Bearer {site.secret}"})
+    assert response.status_code == 201, response.get_json()
+
+
+def responses_by_step(html: str) -> dict[str, int]:
+    """The Responses column of the KPI table, by step key."""
+    found = re.findall(r'<tr data-step="([^"]+)">.*?<td class="num responses">(\d+)</td>', html, re.S)
+    return {step: int(n) for step, n in found}
+
+
+@pytest.fixture
+def signed_in(client, site):
+    assert sign_in(client, site.secret).status_code == 302
+    return client
+
+
+def test_dashboard_redirects_to_sign_in_when_signed_out(client):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard/sign-in")
+
+
+def test_sign_in_with_good_key_keeps_only_key_id(client, site, rows):
+    """A good key signs in; the session holds its id and never the secret."""
+    response = sign_in(client, site.secret)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard/")
+    with client.session_transaction() as session:
+        key_id = session["key_id"]
+        assert site.secret not in repr(dict(session))
+    assert key_id == rows(sa.select(ApiKey.id).where(ApiKey.site_id == site.id))[0]
+    page = client.get("/dashboard/")
+    assert page.status_code == 200
+    assert "Shop" in page.get_data(as_text=True)
+
+
+def test_sign_in_with_read_only_key(app, client, site):
+    _, secret = new_key(app, site.id, ["read"])
+    assert sign_in(client, secret).status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize("secret", ["sk_wrong-key-that-does-not-exist-anywhere", "pk_public", ""])
+def test_sign_in_with_bad_key(client, site, secret):
+    response = sign_in(client, secret)
+    assert response.status_code == 401
+    assert "unknown, revoked" in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "key_id" not in session
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_sign_in_with_revoked_key(app, client, site):
+    key_id, secret = new_key(app, site.id, ["read"])
+    with app.app_context():
+        revoke_key(db.session, db.session.get(Site, site.id), key_id)
+    assert sign_in(client, secret).status_code == 401
+
+
+def test_revoking_the_key_ends_the_session(app, client, site):
+    """The key is checked on every request: revoked keys sign the user out."""
+    key_id, secret = new_key(app, site.id, ["read"])
+    sign_in(client, secret)
+    assert client.get("/dashboard/").status_code == 200
+    with app.app_context():
+        revoke_key(db.session, db.session.get(Site, site.id), key_id)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard/sign-in")
+    with client.session_transaction() as session:
+        assert "key_id" not in session
+    assert client.get("/dashboard/?partial=1").status_code == 401
+
+
+def test_sign_out(signed_in):
+    response = signed_in.post("/dashboard/sign-out", data={"csrf_token": csrf(signed_in)})
+    assert response.status_code == 302
+    assert signed_in.get("/dashboard/").status_code == 302
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/dashboard/sign-out", {}),
+    ("/dashboard/journeys", {"key": "signup", "steps": "form"}),
+])
+@pytest.mark.parametrize("token", [None, "", "forged-token"])
+def test_post_without_valid_csrf_token_is_rejected(signed_in, rows, path, data, token):
+    if token is not None:
+        data = {**data, "csrf_token": token}
+    response = signed_in.post(path, data=data)
+    assert response.status_code == 400
+    assert rows(sa.select(Journey.key).where(Journey.key == "signup")) == []
+    with signed_in.session_transaction() as session:
+        assert "key_id" in session  # not signed out
+
+
+def test_sign_in_form_needs_csrf_token(client, site):
+    """Login CSRF: a cross-site form cannot sign the browser in to an attacker's key."""
+    response = client.post("/dashboard/sign-in", data={"key": site.secret})
+    assert response.status_code == 400
+
+
+def test_session_cookie_flags(client, site):
+    client.get("/dashboard/sign-in")
+    response = client.post("/dashboard/sign-in", data={"key": site.secret, "csrf_token": csrf(client)})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    secure = client.application.test_client()
+    secure.get("/dashboard/sign-in", base_url="https://localhost")
+    response = secure.post("/dashboard/sign-in", base_url="https://localhost",
+                           data={"key": site.secret, "csrf_token": csrf(secure)})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_pages_have_csp_and_no_inline_script(signed_in, site, send):
+    send(answer(site, kind="comment", score=None, comment="Fine"), site)
+    for path in ("/dashboard/", "/dashboard/manage", "/dashboard/sign-in"):
+        response = signed_in.get(path)
+        assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'self' only
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        for tag in re.findall(r"<script[^>]*>", response.get_data(as_text=True)):
+            assert 'src="/static/dashboard.js"' in tag
+
+
+def test_comments_with_html_are_escaped(signed_in, site, send):
+    """Script and HTML in comments render as text, in the page and in the refresh fragment."""
+    make_journey(signed_in, site)
+    send(answer(site, kind="comment", score=None, comment=XSS_SCRIPT), site)
+    send(answer(site, kind="comment", score=None, comment=XSS_IMG, step="cart"), site)
+    for path in ("/dashboard/?journey=checkout", "/dashboard/?journey=checkout&partial=1"):
+        html = signed_in.get(path).get_data(as_text=True)
+        assert XSS_SCRIPT not in html and XSS_IMG not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_journey_and_step_names_with_html_are_escaped_in_the_svg(signed_in, site):
+    response = signed_in.post("/v1/journeys", headers={"Authorization": f"Bearer {site.secret}"},
+                              json={"key": "j", "name": "<b>J</b>", "steps": [{"key": "s", "name": '<svg onload="x()">'}]})
+    assert response.status_code == 201
+    html = signed_in.get("/dashboard/?journey=j").get_data(as_text=True)
+    assert "<svg onload" not in html and "<b>J</b>" not in html
+    assert "&lt;svg onload=&#34;x()&#34;&gt;" in html
+
+
+def test_tenant_isolation(client, make_site, send):
+    """A key of site A never shows site B's journeys or comments."""
+    site_a, site_b = make_site(name="Alpha"), make_site(name="Beta")
+    send(answer(site_a, journey="alpha-flow", kind="comment", score=None, comment="alpha comment"), site_a)
+    send(answer(site_b, journey="beta-flow", kind="comment", score=None, comment="beta secret comment"), site_b)
+    sign_in(client, site_a.secret)
+    for path in ("/dashboard/", "/dashboard/?journey=beta-flow", "/dashboard/?journey=beta-flow&partial=1",
+                 "/dashboard/manage"):
+        html = client.get(path).get_data(as_text=True)
+        assert "beta-flow" not in html and "beta secret comment" not in html
+        assert site_b.public_key not in html
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert "alpha comment" in html and site_a.public_key in html
+    response = client.post("/dashboard/journeys/beta-flow/steps", data={"key": "x", "csrf_token": csrf(client)})
+    assert response.status_code == 404
+
+
+def test_curve_svg_has_one_point_per_step(signed_in, site, send):
+    make_journey(signed_in, site, steps=("cart", "shipping", "payment", "done"))
+    send(answer(site, step="cart", score=5), site)
+    send(answer(site, step="payment", score=2), site)
+    html = signed_in.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    svg = re.search(r'<svg class="curve".*?</svg>', html, re.S).group(0)
+    assert len(re.findall(r'<circle class="point', svg)) == 4
+    assert len(re.findall(r'<circle class="point empty"', svg)) == 2  # no answers yet
+    for name in ("Cart", "Shipping", "Payment", "Done"):
+        assert f">{name}</text>" in svg
+    assert "n=1" in svg and "n=0" in svg
+
+
+def test_pain_point_flag_is_marked(signed_in, site, send):
+    """Flags the curve reports are drawn on the chart and named in the table."""
+    make_journey(signed_in, site)
+    for step, score in (("cart", 5), ("shipping", 5), ("payment", 1)):
+        send({"responses": [answer(site, step=step, score=score if i % 5 else 3) for i in range(40)]}, site)
+    html = signed_in.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    svg = re.search(r'<svg class="curve".*?</svg>', html, re.S).group(0)
+    assert svg.count('<path class="flag"') == 1
+    assert "pain point" in svg
+    assert '<span class="flag-label">pain point</span>' in html
+
+
+def test_filters_change_the_numbers(signed_in, site, send):
+    make_journey(signed_in, site)
+    for device, score in (("desktop", 5), ("desktop", 5), ("mobile", 1)):
+        send(answer(site, step="payment", score=score, device=device, variant="B" if device == "mobile" else "A"), site)
+    send(answer(site, step="cart", score=3, device="mobile", variant="B"), site)
+
+    def numbers(**args):
+        return responses_by_step(signed_in.get("/dashboard/", query_string={"journey": "checkout", **args}).get_data(as_text=True))
+
+    assert numbers() == {"cart": 1, "shipping": 0, "payment": 3}
+    assert numbers(device="mobile") == {"cart": 1, "shipping": 0, "payment": 1}
+    assert numbers(variant="A") == {"cart": 0, "shipping": 0, "payment": 2}
+    assert numbers(**{"from": "2000-01-01", "to": "2000-01-31"}) == {"cart": 0, "shipping": 0, "payment": 0}
+    assert numbers(**{"from": "2000-01-01"}) == numbers()
+    html = signed_in.get("/dashboard/?journey=checkout&device=mobile").get_data(as_text=True)
+    assert '<option value="mobile" selected>' in html
+
+
+def test_comment_filters(signed_in, site, send):
+    send(answer(site, step="cart", kind="comment", score=None, comment="I love this, wonderful and great"), site)
+    send(answer(site, step="payment", kind="comment", score=None, comment="Terrible, awful, broken and slow"), site)
+    html = signed_in.get("/dashboard/?journey=checkout&step=cart").get_data(as_text=True)
+    assert "wonderful" in html and "awful" not in html
+    html = signed_in.get("/dashboard/?journey=checkout&sentiment=negative").get_data(as_text=True)
+    assert "awful" in html and "wonderful" not in html
+
+
+def test_embed_snippet_shown_escaped(signed_in, site):
+    html = signed_in.get("/dashboard/").get_data(as_text=True)
+    assert f'data-site=&#34;{site.public_key}&#34;' in html
+    assert "&lt;script async src=" in html
+
+
+def test_add_journey_step_and_prompt(signed_in, rows):
+    token = csrf(signed_in)
+    response = signed_in.post("/dashboard/journeys", data={
+        "key": "signup", "name": "Sign-up", "steps": "form | Form\nconfirm\n", "csrf_token": token})
+    assert response.status_code == 302
+    assert rows(sa.select(Journey.name).where(Journey.key == "signup")) == ["Sign-up"]
+    response = signed_in.post("/dashboard/journeys/signup/steps", data={"key": "welcome", "csrf_token": token})
+    assert response.status_code == 302
+    response = signed_in.post("/dashboard/journeys/signup/prompts", data={
+        "step": "form", "kind": "ces", "trigger": "inline", "locale": "en", "text": "How easy?", "csrf_token": token})
+    assert response.status_code == 302
+    assert rows(sa.select(Prompt.kind)) == ["ces"]
+    html = signed_in.get("/dashboard/manage").get_data(as_text=True)
+    assert "Sign-up" in html and "welcome" in html and "How easy?" in html
+
+
+def test_management_errors_are_shown(signed_in):
+    token = csrf(signed_in)
+    response = signed_in.post("/dashboard/journeys", data={"key": "bad key!", "csrf_token": token})
+    assert response.status_code == 422
+    assert "Use 1-64 letters" in response.get_data(as_text=True)
+    signed_in.post("/dashboard/journeys", data={"key": "dup", "steps": "a", "csrf_token": token})
+    response = signed_in.post("/dashboard/journeys", data={"key": "dup", "csrf_token": token})
+    assert response.status_code == 409 and "already exists" in response.get_data(as_text=True)
+    response = signed_in.post("/dashboard/journeys/dup/prompts", data={
+        "step": "a", "kind": "csat", "trigger": "after_ms", "csrf_token": token})
+    assert response.status_code == 422 and "delay_ms" in response.get_data(as_text=True)
+
+
+def test_management_needs_write_scope(app, client, site, rows):
+    _, secret = new_key(app, site.id, ["read"])
+    sign_in(client, secret)
+    html = client.get("/dashboard/manage").get_data(as_text=True)
+    assert "needs a key with the write scope" in html and "Create journey" not in html
+    response = client.post("/dashboard/journeys", data={"key": "signup", "csrf_token": csrf(client)})
+    assert response.status_code == 403
+    assert "only the read scope" in response.get_data(as_text=True)
+    assert rows(sa.select(Journey.key)) == []
