@@ -63,3 +63,248 @@ def test_comment_prompt_answer_lands(page, widget, how):
         page.keyboard.press("Enter")
     rows = wait_for(widget.responses, message="the comment")
     assert [(r.kind, r.score, r.comment, r.trigger) for r in rows] == [("comment", None, "Checkout was painless", "inline")]
+
+
+TRIGGERS = [
+    ("after_ms", dict(delay_ms=300), lambda page: None),
+    ("scroll", dict(scroll_percent=60), lambda page: page.mouse.wheel(0, 2500)),
+    ("event", dict(event_name="checkout:paid"), lambda page: page.evaluate("document.dispatchEvent(new CustomEvent('checkout:paid'))")),
+]
+
+
+@pytest.mark.parametrize("trigger, options, act", TRIGGERS, ids=[t[0] for t in TRIGGERS])
+def test_floating_triggers(page, widget, trigger, options, act):
+    """after_ms, scroll and custom-event prompts float in a labelled dialog and record their trigger."""
+    widget.setup({"ship": [dict(kind="csat", trigger=trigger, text={"en": "How was shipping?"}, **options)]})
+    page.goto(widget.page("/ship", "ship", '<div style="height:3000px"></div>'))
+    page.wait_for_timeout(150)
+    act(page)
+    dialog = page.get_by_role("dialog", name="Feedback")
+    dialog.wait_for()
+    page.get_by_role("radio", name="5 out of 5").click()
+    rows = wait_for(widget.responses, message="the answer")
+    assert [(r.score, r.trigger) for r in rows] == [(5, trigger)]
+    dialog.wait_for(state="detached", timeout=4000)  # thanks, then gone
+
+
+def test_scroll_trigger_waits_for_depth(page, widget):
+    """A scroll prompt does not show before the visitor scrolled deep enough."""
+    widget.setup({"ship": [dict(kind="csat", trigger="scroll", scroll_percent=90, text={"en": "Q"})]})
+    page.goto(widget.page("/ship", "ship", '<div style="height:4000px"></div>'))
+    page.mouse.wheel(0, 800)
+    page.wait_for_timeout(600)
+    assert page.locator("stepsense-widget").count() == 0
+    page.mouse.wheel(0, 4000)
+    page.wait_for_selector("stepsense-widget")
+
+
+def exit_through_top(page):
+    """Move the real pointer up and out of the viewport, as a visitor reaching for the tab bar."""
+    page.wait_for_timeout(1100)  # exit intent is not armed in the first second
+    page.mouse.move(600, 400)
+    page.mouse.move(600, 5, steps=5)
+    page.mouse.move(600, -20)
+
+
+def test_exit_intent_asks_why_and_records_trigger(page, widget):
+    """Leaving through the top shows the exit question; its comment lands with trigger exit_intent."""
+    widget.setup({"pay": [dict(kind="comment", trigger="exit_intent", text={"en": "Leaving already? What stopped you?"})]})
+    page.goto(widget.page("/pay", "pay"))
+    page.wait_for_function("window.Stepsense && window.Stepsense.v")
+    exit_through_top(page)
+    dialog = page.get_by_role("dialog", name="Feedback")
+    dialog.wait_for()
+    page.get_by_role("textbox", name="Leaving already? What stopped you?").fill("Shipping costs were a surprise")
+    page.get_by_role("button", name="Submit").click()
+    rows = wait_for(widget.responses, message="the exit comment")
+    assert [(r.kind, r.comment, r.trigger) for r in rows] == [("comment", "Shipping costs were a surprise", "exit_intent")]
+    types = wait_for(lambda: {e.type for e in widget.events()} >= {"impression", "exit_intent_shown"} and widget.events())
+    shown = [(e.type, e.kind) for e in types if e.type not in ("step_view", "journey_complete")]
+    assert sorted(shown) == [("exit_intent_shown", "comment"), ("impression", "comment")]
+
+
+def test_exit_intent_ignores_pointer_moving_within_page(page, widget):
+    widget.setup({"pay": [dict(kind="comment", trigger="exit_intent", text={"en": "Why?"})]})
+    page.goto(widget.page("/pay", "pay", '<p style="height:600px">content</p>'))
+    page.wait_for_timeout(1100)
+    page.mouse.move(600, 400)
+    page.mouse.move(100, 300, steps=5)
+    page.wait_for_timeout(300)
+    assert page.locator("stepsense-widget").count() == 0
+
+
+FOLLOW_UP = dict(kind="ces", trigger="inline", text={"en": "How easy was paying?"},
+                 follow_up={"max_score": 3, "text": {"en": "What made it hard?"}})
+
+
+def test_follow_up_sends_score_and_comment_as_one_answer(page, widget):
+    widget.setup({"pay": [FOLLOW_UP]})
+    page.goto(widget.page("/pay", "pay", INLINE))
+    page.get_by_role("radio", name="2 out of 7").click()
+    box = page.get_by_role("textbox", name="What made it hard?")
+    assert box.evaluate("el => el === el.getRootNode().activeElement"), "focus moves to the follow-up"
+    box.fill("Card declined twice")
+    page.get_by_role("button", name="Submit").click()
+    rows = wait_for(widget.responses, message="the answer")
+    assert [(r.kind, r.score, r.comment) for r in rows] == [("ces", 2, "Card declined twice")]
+
+
+def test_follow_up_skip_and_high_score(page, widget):
+    """Skipping sends the score alone; a score above max_score asks nothing more."""
+    widget.setup({"pay": [FOLLOW_UP], "done": [dict(FOLLOW_UP, text={"en": "Again?"})]}, per_step_days=0)
+    page.goto(widget.page("/pay", "pay", INLINE))
+    page.get_by_role("radio", name="1 out of 7").click()
+    page.get_by_role("button", name="Skip").click()
+    wait_for(widget.responses)
+    page.goto(widget.page("/done", "done", INLINE))
+    page.get_by_role("radio", name="6 out of 7").click()
+    page.get_by_text("Thanks for your feedback!").wait_for()
+    rows = wait_for(lambda: len(widget.responses()) == 2 and widget.responses(), message="two answers")
+    assert [(r.score, r.comment) for r in rows] == [(1, None), (6, None)]
+
+
+def test_follow_up_pending_answer_is_sent_when_page_is_left(page, widget):
+    widget.setup({"pay": [FOLLOW_UP], "next": []})
+    page.goto(widget.page("/pay", "pay", INLINE))
+    widget.page("/next", "next")
+    page.get_by_role("radio", name="3 out of 7").click()
+    page.get_by_role("textbox", name="What made it hard?").fill("Too many fields")
+    page.goto(widget.host.url + "/next")
+    rows = wait_for(widget.responses, message="the pending answer")
+    assert [(r.score, r.comment) for r in rows] == [(3, "Too many fields")]
+
+
+CSAT = dict(kind="csat", trigger="inline", text={"en": "How was it?"})
+
+
+def test_sampling_zero_never_shows(page, widget):
+    """With sampling 0 no visitor is asked and no impression is recorded."""
+    widget.setup({"cart": [CSAT]}, sampling=0)
+    page.goto(widget.page("/cart", "cart", INLINE))
+    wait_for(lambda: widget.events(type="step_view"), message="step view")  # the widget ran
+    page.wait_for_timeout(300)
+    assert page.locator("stepsense-widget").count() == 0
+    assert widget.events(type="impression") == []
+
+
+def test_per_session_cap(page, widget):
+    """At most per_session prompts per browser session."""
+    widget.setup({"a": [CSAT], "b": [CSAT]}, per_session=1)
+    page.goto(widget.page("/a", "a", INLINE))
+    page.wait_for_selector("stepsense-widget")
+    page.goto(widget.page("/b", "b", INLINE))
+    wait_for(lambda: widget.events(type="step_view") and len(widget.events(type="step_view")) == 2)
+    page.wait_for_timeout(300)
+    assert page.locator("stepsense-widget").count() == 0
+    assert len(widget.events(type="impression")) == 1
+
+
+def test_not_asked_again_at_an_answered_step(page, widget):
+    """per_step_days: after answering at a step, reloading it asks nothing."""
+    widget.setup({"cart": [CSAT]})
+    url = widget.page("/cart", "cart", INLINE)
+    page.goto(url)
+    page.get_by_role("radio", name="5 out of 5").click()
+    wait_for(widget.responses)
+    page.reload()
+    wait_for(lambda: len(widget.events(type="step_view")) == 2)
+    page.wait_for_timeout(300)
+    assert page.locator("stepsense-widget").count() == 0
+
+
+def test_dismiss_with_escape_silences_the_widget(page, widget):
+    """Escape dismisses (and returns focus); the visitor is not asked again for dismiss_days."""
+    widget.setup({"a": [dict(CSAT, trigger="after_ms", delay_ms=600)], "b": [CSAT]})
+    page.goto(widget.page("/a", "a", '<button id="buy">Buy</button>'))
+    page.focus("#buy")
+    page.get_by_role("dialog", name="Feedback").wait_for()
+    assert page.evaluate("document.activeElement.id") == "buy", "a floating prompt doesn't steal focus from a control"
+    page.get_by_role("radio", name="1 out of 5").focus()
+    page.keyboard.press("Escape")
+    page.wait_for_selector("stepsense-widget", state="detached")
+    assert page.evaluate("document.activeElement.id") == "buy", "focus returns where it was"
+    assert wait_for(lambda: widget.events(type="dismiss"))[0].kind == "csat"
+    page.goto(widget.page("/b", "b", INLINE))
+    wait_for(lambda: len(widget.events(type="step_view")) == 2)
+    page.wait_for_timeout(300)
+    assert page.locator("stepsense-widget").count() == 0
+
+
+def test_global_privacy_control_is_respected(page, widget):
+    """With respect_dnt, a visitor sending GPC is asked nothing and nothing is sent."""
+    widget.setup({"cart": [CSAT]}, respect_dnt=True)
+    page.add_init_script("Object.defineProperty(navigator, 'globalPrivacyControl', {get: () => true})")
+    page.goto(widget.page("/cart", "cart", INLINE))
+    page.wait_for_function("window.Stepsense && window.Stepsense.v")
+    page.wait_for_timeout(600)
+    assert page.locator("stepsense-widget").count() == 0
+    assert widget.events() == []
+
+
+HOSTILE = """<style>
+* { font: italic 30px/3 serif !important; color: red !important; letter-spacing: 5px !important;
+    text-transform: uppercase !important; box-sizing: content-box !important; }
+div, button, p, textarea { display: none !important; padding: 40px !important; margin: 30px !important;
+    background: lime !important; border: 9px dashed blue !important; }
+stepsense-widget { transform: scale(0.2) !important; opacity: 0.1 !important; position: absolute !important; }
+[role=radio] { visibility: hidden !important; }
+</style>"""
+
+
+def widget_look(page):
+    """Geometry and computed style of the prompt's parts, read inside its shadow root."""
+    page.get_by_role("radio", name="3 out of 5").wait_for()
+    return page.evaluate("""() => {
+        const host = document.querySelector('stepsense-widget');
+        const root = host.shadowRoot;
+        const pick = el => { const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+            return [Math.round(r.width), Math.round(r.height), s.fontSize, s.fontFamily, s.color, s.backgroundColor,
+                    s.display, s.visibility, s.letterSpacing, s.textTransform, s.opacity]; };
+        const h = host.getBoundingClientRect();
+        return {host: [Math.round(h.width), Math.round(h.height), getComputedStyle(host).opacity,
+                       getComputedStyle(host).transform],
+                box: pick(root.querySelector('[role=region],[role=dialog]')),
+                question: pick(root.querySelector('p')),
+                option: pick(root.querySelector('[role=radio]'))};
+    }""")
+
+
+def test_hostile_page_css_does_not_change_the_widget(page, widget):
+    """The same prompt looks the same on a page whose CSS attacks every element."""
+    widget.setup({"calm": [CSAT], "wild": [CSAT]}, per_step_days=0, per_session=5)
+    page.emulate_media(reduced_motion="reduce")  # no entry animation: compare final styles
+    page.goto(widget.page("/calm", "calm", '<div data-stepsense-inline style="min-height:150px;width:500px"></div>'))
+    calm = widget_look(page)
+    page.goto(widget.page("/wild", "wild", '<section data-stepsense-inline style="min-height:150px;width:500px"></section>',
+                          head=HOSTILE))
+    wild = widget_look(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-hostile-css.png"))
+    for part in calm:
+        assert (part, wild[part]) == (part, calm[part])
+
+
+def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget, watch):
+    """An answer that can't be sent waits in localStorage and is delivered on the next page load, once."""
+    watch.allowed_errors.append("net::ERR_FAILED")
+    widget.setup({"cart": [CSAT]})
+    url = widget.page("/cart", "cart", INLINE)
+    page.context.route("**/v1/responses", lambda route: route.abort())
+    page.goto(url)
+    page.get_by_role("radio", name="2 out of 5").click()
+    page.get_by_text("Thanks for your feedback!").wait_for()
+    queued = wait_for(lambda: page.evaluate("JSON.parse(localStorage.getItem('stepsense:q') || '[]')"
+                                            ".filter(i => i[0] === 'r')"), message="queued answer")
+    assert len(queued) == 1 and widget.responses() == []
+    page.reload()  # still offline: still queued, still nothing stored
+    page.wait_for_timeout(300)
+    assert widget.responses() == []
+    page.context.unroute("**/v1/responses")
+    page.reload()
+    rows = wait_for(widget.responses, message="the retried answer")
+    assert [(str(r.client_id), r.score) for r in rows] == [(queued[0][1]["client_id"], 2)]
+    wait_for(lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
+             message="an empty queue")
+    page.reload()
+    page.wait_for_timeout(300)
+    assert len(widget.responses()) == 1

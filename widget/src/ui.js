@@ -181,8 +181,8 @@ textarea{display:block;width:100%;min-height:60px;resize:vertical;padding:6px;bo
       o.el.querySelectorAll("stepsense-widget").forEach((n) => n.remove());
       o.el.append(host);
     }
-    // A floating prompt takes focus unless the visitor is typing somewhere.
-    if (fl && !(before && before.matches && before.matches("input,textarea,select,[contenteditable]"))) first.focus();
+    // A floating prompt takes focus only if nothing else has it: never interrupt a form or a control.
+    if (fl && (!before || before == d.body)) first.focus();
     o.shown();
   };
 
