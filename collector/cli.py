@@ -124,8 +124,36 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
         current_app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+@click.command("sentiment")
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+def sentiment_command(source) -> None:
+    """Score one text per line (FILE, or stdin) and print one JSON object per line."""
+    from collector.sentiment import score_lines
+
+    for scored in score_lines(source):
+        click.echo(json.dumps(scored, ensure_ascii=False))
+
+
+@click.command("rescore")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@with_appcontext
+def rescore_command(batch_size: int) -> None:
+    """Re-score answers scored by an older scorer version (resumable; ingest keeps running)."""
+    from collector import rescore
+    from collector.emotion import SCORING_VERSION
+    from collector.extensions import db
+
+    total = rescore.count_stale(db.session)
+    if not total:
+        click.echo(f"Every answer is scored with {SCORING_VERSION}.")
+        return
+    with click.progressbar(length=total, label=f"Re-scoring to {SCORING_VERSION}") as bar:
+        done = rescore.rescore(db.session, batch_size, progress=bar.update)
+    click.echo(f"Re-scored {done} answers; rollups updated.")
+
+
 def init_app(app: Flask) -> None:
     from collector.rollups import rollups_group
 
-    for command in (sites_group, keys_group, serve, demo, rollups_group):
+    for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group):
         app.cli.add_command(command)

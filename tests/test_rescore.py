@@ -1,0 +1,35 @@
+"""Re-scoring: answers of an older scorer version get the current scores, and curves follow."""
+
+import sqlalchemy as sa
+
+from collector.emotion import SCORING_VERSION
+from collector.extensions import db
+from collector.models import Response
+from collector.rollups import rebuild_rollups
+from tests.conftest import ApiClient, answer
+
+
+def test_rescore_updates_old_answers_and_their_rollups(app, runner, send, site, client, rows):
+    comments = ["Checkout was painless, loved it", "My card got declined twice, what a hassle", "I paid with PayPal"]
+    send({"responses": [answer(site, kind="comment", score=None, comment=c) for c in comments]
+          + [answer(site, kind="csat", score=5)]}, site)
+    with app.app_context():  # as if these rows had been scored by an older, naive scorer
+        db.session.execute(sa.update(Response).values(scorer_version="old", emotion=0.0, polarity=0.0, sentiment_label="neutral"))
+        rebuild_rollups(db.session)
+        db.session.commit()
+    api = ApiClient(client, site.secret)
+    assert api.get("/v1/journeys/checkout/curve").json["steps"][0]["emotion"]["mean"] == 0.0
+
+    result = runner.invoke(args=["rescore", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Re-scored 4 answers" in result.output
+
+    stored = {r.comment: r for r in rows(sa.select(Response))}
+    assert all(r.scorer_version == SCORING_VERSION for r in stored.values())
+    assert stored[comments[0]].sentiment_label == "positive"
+    assert stored[comments[1]].sentiment_label == "negative"
+    assert stored[None].emotion == 1.0
+    curve_mean = api.get("/v1/journeys/checkout/curve").json["steps"][0]["emotion"]["mean"]
+    assert curve_mean == round(sum(r.emotion for r in stored.values()) / 4, 4)
+    assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
+    assert "Every answer is scored" in runner.invoke(args=["rescore"]).output
