@@ -308,3 +308,57 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     page.reload()
     page.wait_for_timeout(300)
     assert len(widget.responses()) == 1
+
+
+def test_spa_api_queue_and_history(page, widget):
+    """Calls queued before load apply; pushState re-reads the step; variant and attributes travel along."""
+    widget.setup({"list": [], "detail": [dict(CSAT, trigger="event", event_name="ask")]})
+    snippet = widget.snippet()
+    stub = ("<script>window.Stepsense=window.Stepsense||function(){(Stepsense.q=Stepsense.q||[]).push(arguments)};"
+            "Stepsense('set',{variant:'B',attributes:{plan:'pro'}});Stepsense('step','list',{journey:'j'});</script>")
+    url = widget.host.page("/app", f"<!doctype html><html lang='en'><head>{stub}{snippet}</head><body><h1>SPA</h1>"
+                                   "<div id='view'></div></body></html>")
+    page.goto(url)
+    wait_for(lambda: widget.events(type="step_view"), message="list step view")
+    page.evaluate("""() => { document.getElementById('view').setAttribute('data-stepsense-step', 'detail');
+                             history.pushState({}, '', '/app/detail'); }""")
+    wait_for(lambda: len(widget.events(type="step_view")) == 2, message="detail step view")
+    page.evaluate("document.dispatchEvent(new Event('ask'))")
+    page.get_by_role("radio", name="4 out of 5").click()
+    rows = wait_for(widget.responses)
+    assert [(widget.step_key(r.step_id), r.variant, r.attributes, r.url_path, r.trigger) for r in rows] == [
+        ("detail", "B", {"plan": "pro"}, "/app/detail", "event")]
+    page.evaluate("Stepsense.track('coupon_failed', {code: 'X1'}); Stepsense.track('error'); Stepsense.complete()")
+    events = wait_for(lambda: len(widget.events()) >= 7 and widget.events(), message="custom events")
+    assert {(e.type, e.name) for e in events} >= {("custom", "coupon_failed"), ("error", "error"), ("journey_complete", None)}
+    views = [widget.step_key(e.step_id) for e in events if e.type == "step_view"]
+    assert views == ["list", "detail"] and all(e.variant == "B" for e in events)
+
+
+def test_double_load_and_late_script(page, widget):
+    """Two copies of the tag give one widget; a script added after DOMContentLoaded still works."""
+    widget.setup({"cart": [CSAT]})
+    add_late = ("<script>addEventListener('load', () => setTimeout(() => { const s = document.createElement('script');"
+                f"s.src = '{widget.collector.url}/widget.js'; s.dataset.site = '{widget.public_key}';"
+                "document.head.append(s); }, 50));</script>")
+    page.goto(widget.page("/cart", "cart", INLINE + add_late))
+    page.get_by_role("radio", name="1 out of 5").wait_for()
+    page.wait_for_timeout(400)
+    assert page.locator("stepsense-widget").count() == 1
+    assert len(widget.events(type="step_view")) == 1
+
+
+@pytest.mark.parametrize("lang, label, thanks", [
+    ("de", "4 von 5", "Danke für Ihr Feedback!"),
+    ("fr", "4 sur 5", "Merci pour votre avis !"),
+    ("es-MX", "4 de 5", "¡Gracias por tu opinión!"),
+])
+def test_localized_from_html_lang(page, widget, lang, label, thanks):
+    """Strings follow <html lang>; the prompt text picks the best locale from its map."""
+    widget.setup({"cart": [dict(CSAT, text={"en": "How was it?", "de": "Wie war es?", "es": "¿Qué tal?"})]})
+    page.goto(widget.page("/cart", "cart", INLINE, lang=lang))
+    question = {"de": "Wie war es?", "fr": "How was it?", "es-MX": "¿Qué tal?"}[lang]
+    page.get_by_role("radiogroup", name=question).wait_for()
+    page.get_by_role("radio", name=label).click()
+    page.get_by_text(thanks).wait_for()
+    assert wait_for(widget.responses)[0].locale == lang

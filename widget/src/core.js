@@ -255,6 +255,7 @@
     const evaluate = (navigated) => {
       if (!cfg) return;
       const dom = domStep();
+      if (dom) dom.j = dom.j || (manual && manual.j) || ctx.journey; // a step element may rely on an earlier journey
       const key = dom && dom.j + "/" + dom.s;
       if (navigated && dom && key != lastDom) manual = 0; // the page now names another step
       lastDom = key;
