@@ -116,7 +116,8 @@ def sqlite_database():
 @contextmanager
 def postgresql_database(server_url: str):
     url = sa.make_url(server_url)
-    name = f"stepsense_bench_{os.getpid()}"
+    # Not "stepsense_…": .ci/run drops those as leftovers, even while a bench runs.
+    name = f"ingestbench_{os.getpid()}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

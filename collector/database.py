@@ -1,5 +1,6 @@
 """Engine set-up and the few statements that differ between SQLite and PostgreSQL."""
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,11 +68,17 @@ def upsert_adding(
     """
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    statement = _adding_upsert(session.get_bind().dialect.name, table, tuple(conflict_columns), tuple(counter_columns))
+    # Rows as executemany parameters: the statement is built and compiled
+    # once per process, not on every call.
+    session.execute(statement, list(rows))
+
+
+@functools.cache
+def _adding_upsert(dialect: str, table: sa.Table, conflict_columns: tuple[str, ...], counter_columns: tuple[str, ...]) -> sa.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(list(rows))
-    statement = statement.on_conflict_do_update(
+    statement = insert(table)
+    return statement.on_conflict_do_update(
         index_elements=list(conflict_columns),
         set_={name: table.c[name] + statement.excluded[name] for name in counter_columns},
     )
-    session.execute(statement)

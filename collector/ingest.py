@@ -38,6 +38,14 @@ def clean_path(url_path: str | None) -> str | None:
     return urlsplit(url_path).path[:512] or "/"
 
 
+# Built once: every answer runs this query, and building it costs more than running it.
+_STEPS_OF_JOURNEYS = (
+    sa.select(Journey.key.label("journey"), Step.key.label("step"), Journey.id.label("journey_id"), Step.id.label("step_id"))
+    .join(Step, Step.journey_id == Journey.id)
+    .where(Journey.site_id == sa.bindparam("site_id"), Journey.key.in_(sa.bindparam("journey_keys", expanding=True)))
+)
+
+
 def resolve_steps(session: Session, site: SiteSnapshot, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
     """Map (journey key, step key) to (journey id, step id).
 
@@ -48,11 +56,7 @@ def resolve_steps(session: Session, site: SiteSnapshot, pairs: Iterable[tuple[st
     journey_keys = {journey for journey, _ in wanted}
     found = {
         (row.journey, row.step): (row.journey_id, row.step_id)
-        for row in session.execute(
-            sa.select(Journey.key.label("journey"), Step.key.label("step"), Journey.id.label("journey_id"), Step.id.label("step_id"))
-            .join(Step, Step.journey_id == Journey.id)
-            .where(Journey.site_id == site.id, Journey.key.in_(journey_keys))
-        )
+        for row in session.execute(_STEPS_OF_JOURNEYS, {"site_id": site.id, "journey_keys": list(journey_keys)})
     }
     missing = [pair for pair in wanted if pair not in found]
     if not missing:
