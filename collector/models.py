@@ -137,7 +137,7 @@ class Response(db.Model):
         sa.Index("ix_responses_site_id_desc", "site_id", "id"),
         sa.Index("ix_responses_site_visitor", "site_id", "visitor_id"),
         # The curve's representative comments: most negative / positive per step.
-        sa.Index("ix_responses_step_sentiment", "step_id", "sentiment_label", "polarity"),
+        sa.Index("ix_responses_step_sentiment", "step_id", "sentiment_label", "polarity", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

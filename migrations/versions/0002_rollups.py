@@ -54,7 +54,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_step_rollups_step_id'), ['step_id'], unique=False)
 
     with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.create_index('ix_responses_step_sentiment', ['step_id', 'sentiment_label', 'polarity'], unique=False)
+        batch_op.create_index('ix_responses_step_sentiment', ['step_id', 'sentiment_label', 'polarity', 'id'], unique=False)
 
     _backfill()
 
