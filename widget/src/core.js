@@ -304,9 +304,11 @@
     flush(); // answers a previous page could not deliver
 
     const ready = () => {
-      // Reserve the inline prompt's space before the config arrives: no layout shift.
+      // Reserve the inline prompt's space before the config arrives, unless the site did:
+      // no layout shift. Reading the computed style costs a style pass, not a layout.
       const ph = d.querySelector("[data-stepsense-inline]");
-      if (ph && !ph.offsetHeight) ph.style.minHeight = "150px";
+      const cs = ph && getComputedStyle(ph);
+      if (cs && cs.minHeight == "0px") ph.style.minHeight = "150px";
       fetch(host + "/v1/sites/" + encodeURIComponent(site) + "/config", { credentials: "omit" })
         .then((r) => r.ok && r.json())
         .then(safe((c) => {

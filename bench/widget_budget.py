@@ -1,0 +1,161 @@
+"""Widget budgets in headless Chromium: size, long tasks, layout shift, time to prompt.
+
+Serves the collector (temporary SQLite database, demo site) on a local port,
+loads the demo shop's inline-prompt pages with fresh storage several times,
+and reads PerformanceObserver entries (longtask, layout-shift) plus the time
+from the widget.js request to the prompt being on screen. Optionally with the
+CPU slowed down through CDP (Emulation.setCPUThrottlingRate) to mimic a phone.
+
+    .venv/bin/python bench/widget_budget.py [--runs 5] [--throttle 4] [--markdown bench/WIDGET.md]
+"""
+
+import argparse
+import gzip
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import urllib.request
+from datetime import datetime, timezone
+
+import logging
+
+from werkzeug.serving import make_server
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
+
+from collector import create_app, demo  # noqa: E402
+from collector.extensions import db  # noqa: E402
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+BUDGET_GZIP = 5 * 1024
+
+# Installed before any page script: collects long tasks and layout shifts from the start,
+# and notes when the prompt's first option is on screen.
+OBSERVE = """
+window.__b = {longtasks: [], cls: 0, shifts: 0, ready: null};
+new PerformanceObserver(l => l.getEntries().forEach(e => __b.longtasks.push(e.duration)))
+  .observe({type: 'longtask', buffered: true});
+new PerformanceObserver(l => l.getEntries().forEach(e => { if (!e.hadRecentInput) { __b.cls += e.value; __b.shifts++; } }))
+  .observe({type: 'layout-shift', buffered: true});
+new MutationObserver((_, obs) => {
+  const host = document.querySelector('stepsense-widget');
+  if (host && host.shadowRoot && host.shadowRoot.querySelector('[role=radio],textarea')) {
+    __b.ready = performance.now(); obs.disconnect();
+  }
+}).observe(document, {subtree: true, childList: true});
+"""
+
+
+def serve(database: str):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False,
+                      "LOG_LEVEL": "ERROR"})
+    from flask_migrate import upgrade
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    with app.app_context():
+        upgrade()
+        demo.ensure_demo_site(db.session, [url])
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, url
+
+
+def sizes(url: str) -> list[tuple[str, int, int]]:
+    rows = []
+    for name in ("widget.js", "widget-ui.js"):
+        body = urllib.request.urlopen(f"{url}/{name}").read()
+        rows.append((name, len(body), len(gzip.compress(body, 9))))
+    return rows
+
+
+def measure(browser, url: str, throttle: float, widget: bool = True) -> dict:
+    """One cold load; without the widget (its request aborted) for a baseline of the page itself."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.add_init_script(OBSERVE)
+    if not widget:
+        page.route("**/widget.js", lambda route: route.abort())
+    if throttle > 1:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    page.goto(url)
+    if not widget:
+        page.wait_for_timeout(1000)
+        tasks = page.evaluate("__b.longtasks")
+        context.close()
+        return {"longtasks": tasks}
+    for _ in range(300):  # page.evaluate, not wait_for_function: the demo's CSP forbids eval
+        if page.evaluate("window.__b && __b.ready !== null"):
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(500)  # let late shifts or long tasks show up
+    result = page.evaluate("""() => {
+        const script = performance.getEntriesByType('resource').find(e => /\\/widget\\.js/.test(e.name));
+        return {ready: __b.ready, start: script.startTime, loaded: script.responseEnd,
+                longtasks: __b.longtasks, cls: __b.cls, shifts: __b.shifts};
+    }""")
+    context.close()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--throttle", type=float, default=4, help="CPU slowdown for the second series (1 = off)")
+    parser.add_argument("--markdown", help="append the results to this Markdown file")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server, url = serve(os.path.join(tmp, "bench.sqlite3"))
+        file_rows = sizes(url)
+        series = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=ARGS)
+            for throttle in sorted({1.0, args.throttle}):
+                for page in ("payment", "cart"):
+                    runs = [measure(browser, f"{url}/demo/shop/{page}", throttle) for _ in range(args.runs)]
+                    bare = [measure(browser, f"{url}/demo/shop/{page}", throttle, False) for _ in range(args.runs)]
+                    series.append((page, throttle, runs, bare))
+            browser.close()
+        server.shutdown()
+
+    lines = ["| file | raw B | gzip B | budget |", "|---|---:|---:|---|"]
+    for name, raw, gz in file_rows:
+        lines.append(f"| {name} | {raw} | {gz} | {'ok' if gz <= BUDGET_GZIP else 'OVER'} (≤ {BUDGET_GZIP}) |")
+    lines += ["", "| page (inline prompt) | CPU | runs | long tasks > 50 ms with widget (max ms) | same page without widget | "
+                  "CLS (max) | script request → prompt ready, median ms (max) | script loaded → prompt ready, median ms |",
+              "|---|---:|---:|---|---|---:|---:|---:|"]
+    ok = all(gz <= BUDGET_GZIP for _, _, gz in file_rows)
+    for page, throttle, runs, bare in series:
+        tasks = [t for r in runs for t in r["longtasks"] if t > 50]
+        base = [t for r in bare for t in r["longtasks"] if t > 50]
+        cls = max(r["cls"] for r in runs)
+        from_start = [r["ready"] - r["start"] for r in runs]
+        from_loaded = [r["ready"] - r["loaded"] for r in runs]
+        # The widget's budget: it adds no long task to what the page itself has.
+        ok = ok and len(tasks) <= len(base) and cls == 0
+        lines.append(f"| /demo/shop/{page} | {throttle:g}× | {len(runs)} | {len(tasks)} ({max(tasks, default=0):.0f}) | "
+                     f"{len(base)} ({max(base, default=0):.0f}) | "
+                     f"{cls:.4f} | {statistics.median(from_start):.0f} ({max(from_start):.0f}) | "
+                     f"{statistics.median(from_loaded):.0f} |")
+    table = "\n".join(lines)
+    print(table)
+    print("budgets:", "met" if ok else "NOT met")
+    if args.markdown:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        with open(args.markdown, "a", encoding="utf-8") as out:
+            out.write(f"\n## Widget budgets, {stamp}\n\n`{' '.join(['.venv/bin/python', *sys.argv])}`\n\n"
+                      "Headless Debian Chromium, collector and demo shop on 127.0.0.1 (werkzeug, SQLite), "
+                      "fresh storage per run.\n\n" + table + f"\n\nBudgets: {'met' if ok else 'NOT met'}.\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
