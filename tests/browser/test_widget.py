@@ -289,7 +289,13 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     watch.allowed_errors.append("net::ERR_FAILED")
     widget.setup({"cart": [CSAT]})
     url = widget.page("/cart", "cart", INLINE)
-    page.context.route("**/v1/responses", lambda route: route.abort())
+    page.route("**/v1/responses", lambda route: route.abort())
+    # A beacon sent on pagehide leaves the page before Playwright's routing (or CDP URL
+    # blocking) can see it; while "offline", let the browser accept beacons and lose them.
+    page.add_init_script("""(() => { const send = navigator.sendBeacon.bind(navigator);
+        navigator.sendBeacon = (url, body) => localStorage.getItem('test:offline') ? true : send(url, body); })()""")
+    page.goto(url)
+    page.evaluate("localStorage.setItem('test:offline', '1')")
     page.goto(url)
     page.get_by_role("radio", name="2 out of 5").click()
     page.get_by_text("Thanks for your feedback!").wait_for()
@@ -299,7 +305,8 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     page.reload()  # still offline: still queued, still nothing stored
     page.wait_for_timeout(300)
     assert widget.responses() == []
-    page.context.unroute("**/v1/responses")
+    page.unroute("**/v1/responses")
+    page.evaluate("localStorage.removeItem('test:offline')")
     page.reload()
     rows = wait_for(widget.responses, message="the retried answer")
     assert [(str(r.client_id), r.score) for r in rows] == [(queued[0][1]["client_id"], 2)]
