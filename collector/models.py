@@ -239,3 +239,55 @@ class StepRollup(db.Model):
     comments: Mapped[int] = mapped_column(default=0)
     negative_comments: Mapped[int] = mapped_column(default=0)
     impressions: Mapped[int] = mapped_column(default=0)
+
+
+class AlertRule(db.Model):
+    """A condition on a journey's recent answers that posts a signed webhook when it
+    becomes true (see ``collector/alerts.py``)."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    # Null: every step of the journey is checked on its own.
+    step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    webhook_url: Mapped[str] = mapped_column(sa.String(2048))
+    # Kept readable because signing needs it; the API shows it only on creation.
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    window_hours: Mapped[int] = mapped_column(default=24)
+    threshold: Mapped[float | None] = mapped_column()
+    alpha: Mapped[float] = mapped_column(default=0.05)
+    min_n: Mapped[int] = mapped_column(default=20)
+    active: Mapped[bool] = mapped_column(default=True)
+    # "ok" or "firing" after the last evaluation with enough answers; null before.
+    last_state: Mapped[str | None] = mapped_column(sa.String(16))
+    # Step keys whose condition held at the last evaluation: each fires once per transition.
+    firing_steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    last_evaluated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    journey: Mapped[Journey] = relationship()
+    step: Mapped[Step | None] = relationship()
+
+
+class AlertDelivery(db.Model):
+    """One webhook POST of an alert (or a test), retried with backoff until delivered."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (sa.Index("ix_alert_deliveries_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
+    fired_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    response_code: Mapped[int | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    rule: Mapped[AlertRule] = relationship()
