@@ -32,7 +32,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
-    from collector import cli, errors, web
+    from collector import alerts, cli, errors, web
     from collector.api import register_blueprints
     from collector.database import configure_engine
     from collector.extensions import api, db, limiter, migrate
@@ -50,6 +50,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(__import__("collector.widget", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("collector.demo_shop", fromlist=["bp"]).bp)
     cli.init_app(app)
+    alerts.init_app(app)
     return app
 
 

@@ -40,6 +40,11 @@ class Config:
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Seconds a site's settings and origins are cached per worker process.
     SITE_CACHE_SECONDS = _env_int("SITE_CACHE_SECONDS", 10)
+    # Seconds between alert runs in a background thread of each process; 0 leaves
+    # it to cron (`stepsense alerts run`).
+    ALERTS_SCHEDULER_SECONDS = _env_int("ALERTS_SCHEDULER_SECONDS", 0)
+    # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -64,3 +69,4 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SITE_CACHE_SECONDS = 0
+    ALERTS_SCHEDULER_SECONDS = 0

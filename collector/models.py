@@ -272,6 +272,14 @@ class AlertRule(db.Model):
     journey: Mapped[Journey] = relationship()
     step: Mapped[Step | None] = relationship()
 
+    @property
+    def journey_key(self) -> str:
+        return self.journey.key
+
+    @property
+    def step_key(self) -> str | None:
+        return self.step.key if self.step is not None else None
+
 
 class AlertDelivery(db.Model):
     """One webhook POST of an alert (or a test), retried with backoff until delivered."""

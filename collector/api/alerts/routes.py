@@ -1,0 +1,87 @@
+"""CX API: alert rules on journeys and the log of their webhook deliveries."""
+
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from collector import alerts
+from collector.api.alerts.schemas import (
+    AlertDeliveryListSchema,
+    AlertDeliverySchema,
+    AlertRuleListSchema,
+    AlertRulePatchSchema,
+    AlertRuleSchema,
+    DeliveryArgsSchema,
+    NewAlertRuleSchema,
+)
+from collector.api.hooks import require_json_body
+from collector.auth import require_scope
+from collector.extensions import db
+
+blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="Alert rules and signed webhook deliveries.")
+blp.before_request(require_json_body)
+
+
+def _base_url() -> str:
+    return current_app.config.get("PUBLIC_URL") or request.host_url
+
+
+@blp.route("/rules")
+class Rules(MethodView):
+    @require_scope("read")
+    @blp.response(200, AlertRuleListSchema)
+    def get(self):
+        """The site's alert rules (never their secrets)."""
+        return {"items": alerts.list_rules(db.session, g.site)}
+
+    @require_scope("write")
+    @blp.arguments(AlertRuleSchema)
+    @blp.response(201, NewAlertRuleSchema)
+    @blp.alt_response(404, description="No such journey or step on this site.")
+    def post(self, values):
+        """Create a rule; the response holds its signing `secret`, shown only this once."""
+        return alerts.create_rule(db.session, g.site, values)
+
+
+@blp.route("/rules/<int:rule_id>")
+class RuleById(MethodView):
+    @require_scope("read")
+    @blp.response(200, AlertRuleSchema)
+    @blp.alt_response(404, description="No such rule on this site.")
+    def get(self, rule_id):
+        """One rule with its last state."""
+        return alerts.get_rule(db.session, g.site, rule_id)
+
+    @require_scope("write")
+    @blp.arguments(AlertRulePatchSchema)
+    @blp.response(200, AlertRuleSchema)
+    @blp.alt_response(404, description="No such rule on this site.")
+    def patch(self, values, rule_id):
+        """Change a rule; fields left out keep their values. A changed condition resets its state."""
+        return alerts.update_rule(db.session, alerts.get_rule(db.session, g.site, rule_id), values)
+
+    @require_scope("write")
+    @blp.response(204)
+    @blp.alt_response(404, description="No such rule on this site.")
+    def delete(self, rule_id):
+        """Delete a rule with its deliveries."""
+        alerts.delete_rule(db.session, alerts.get_rule(db.session, g.site, rule_id))
+
+
+@blp.route("/rules/<int:rule_id>/test", methods=["POST"])
+@require_scope("write")
+@blp.response(200, AlertDeliverySchema)
+@blp.alt_response(404, description="No such rule on this site.")
+def test_rule(rule_id):
+    """POST a test payload (`"test": true`) to the rule's webhook now, once; the result is the delivery."""
+    rule = alerts.get_rule(db.session, g.site, rule_id)
+    return alerts.send_test(db.session, rule, alerts.utcnow(), _base_url())
+
+
+@blp.route("/deliveries", methods=["GET"])
+@require_scope("read")
+@blp.arguments(DeliveryArgsSchema, location="query")
+@blp.response(200, AlertDeliveryListSchema)
+def list_deliveries(args):
+    """Recent webhook deliveries, newest first, with status, attempts and the last error."""
+    return {"items": alerts.list_deliveries(db.session, g.site, args)}

@@ -1,0 +1,81 @@
+"""Alert rules and their webhook deliveries as the CX API reads and writes them."""
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from collector.alerts import KINDS, STATUSES, check_webhook_url
+from collector.api.fields import Key, UTCDateTime
+
+
+def _webhook_url(value: str) -> None:
+    try:
+        check_webhook_url(value)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from None
+
+
+class AlertRuleSchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(validate=validate.Length(min=1, max=120), metadata={"example": "Payment mood drop"})
+    journey = Key(required=True, attribute="journey_key")
+    step = Key(allow_none=True, load_default=None, attribute="step_key",
+               metadata={"example": "payment", "description": "Null: check every step of the journey on its own."})
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    webhook_url = fields.String(required=True, validate=[validate.Length(max=2048), _webhook_url],
+                                metadata={"example": "https://hooks.example.com/stepsense"})
+    secret = fields.String(load_only=True, validate=validate.Length(min=16, max=128),
+                           metadata={"description": "HMAC signing secret; generated when left out. Shown only in the create response."})
+    window_hours = fields.Integer(strict=True, load_default=24, validate=validate.Range(min=1, max=24 * 90))
+    threshold = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=0, max=1),
+                             metadata={"description": "exit_share_above: the share (0-1) to exceed."})
+    alpha = fields.Float(load_default=0.05, validate=validate.Range(min=1e-6, max=0.5, max_inclusive=True))
+    min_n = fields.Integer(strict=True, load_default=20, validate=validate.Range(min=2, max=1_000_000))
+    active = fields.Boolean(load_default=True)
+    last_state = fields.String(dump_only=True, allow_none=True, metadata={"description": "ok, firing, or null before enough answers."})
+    firing_steps = fields.List(fields.String(), dump_only=True)
+    last_evaluated_at = UTCDateTime(dump_only=True, allow_none=True)
+    created_at = UTCDateTime(dump_only=True)
+
+
+class NewAlertRuleSchema(AlertRuleSchema):
+    """A rule just created: the only response that shows its signing secret."""
+
+    secret = fields.String(dump_only=True, metadata={"description": "Verify X-Stepsense-Signature with it; not shown again."})
+
+
+class AlertRulePatchSchema(ma.Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    step = Key(allow_none=True, attribute="step_key")
+    webhook_url = fields.String(validate=[validate.Length(max=2048), _webhook_url])
+    window_hours = fields.Integer(strict=True, validate=validate.Range(min=1, max=24 * 90))
+    threshold = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1))
+    alpha = fields.Float(validate=validate.Range(min=1e-6, max=0.5))
+    min_n = fields.Integer(strict=True, validate=validate.Range(min=2, max=1_000_000))
+    active = fields.Boolean()
+
+
+class AlertRuleListSchema(ma.Schema):
+    items = fields.List(fields.Nested(AlertRuleSchema))
+
+
+class DeliveryArgsSchema(ma.Schema):
+    rule_id = fields.Integer(validate=validate.Range(min=1))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AlertDeliverySchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    rule_id = fields.Integer(dump_only=True)
+    fired_at = UTCDateTime(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"description": "pending, delivered or failed."})
+    attempts = fields.Integer(dump_only=True)
+    next_attempt_at = UTCDateTime(dump_only=True, allow_none=True)
+    response_code = fields.Integer(dump_only=True, allow_none=True)
+    last_error = fields.String(dump_only=True, allow_none=True)
+    delivered_at = UTCDateTime(dump_only=True, allow_none=True)
+    payload = fields.Dict(dump_only=True)
+
+
+class AlertDeliveryListSchema(ma.Schema):
+    items = fields.List(fields.Nested(AlertDeliverySchema))
