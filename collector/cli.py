@@ -154,8 +154,9 @@ def rescore_command(batch_size: int) -> None:
 
 def init_app(app: Flask) -> None:
     from collector.alerts import alerts_group
+    from collector.exports.cli import export_command
     from collector.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group):
+                    alerts_group, export_command):
         app.cli.add_command(command)

@@ -1,0 +1,143 @@
+"""What every export shares: the curve as the API serves it, the answers in
+batches, and the text guards (spreadsheet formulas, bidi controls, XML)."""
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from collector.curves import journey_curve
+from collector.emotion import SCORING_VERSION
+from collector.models import Journey, Response
+from collector.responses import as_utc, response_filters
+
+Progress = Callable[[int], None] | None
+BATCH = 5000
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, for
+# tab and CR, may drop them and then see one): OWASP "CSV injection".
+FORMULA_START = frozenset("=+-@\t\r")
+# Embedding, override and isolate controls (U+202A-E, U+2066-9): they reorder
+# the text around them ("Trojan Source"), so display formats drop them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Not allowed in XML 1.0 (SVG, XLSX, draw.io's mxGraph model).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+RESPONSE_HEADER = ("id", "created_at", "journey", "step", "step_name", "kind", "score", "comment", "sentiment_label",
+                   "polarity", "emotion", "scorer_version", "trigger", "device", "locale", "variant", "url_path",
+                   "visitor_id", "session_id", "attributes")
+RESPONSE_COLUMNS = (Response.id, Response.created_at, Response.step_id, Response.kind, Response.score, Response.comment,
+                    Response.sentiment_label, Response.polarity, Response.emotion, Response.scorer_version,
+                    Response.trigger, Response.device, Response.locale, Response.variant, Response.url_path,
+                    Response.visitor_id, Response.session_id, Response.attributes)
+
+
+def guard(text: str | None) -> str | None:
+    """Make a text cell inert in a spreadsheet: prefix ' when it could start a formula."""
+    if text and text[0] in FORMULA_START:
+        return "'" + text
+    return text
+
+
+def display_text(text: Any) -> str:
+    """Text for labels people look at (SVG, diagrams): no bidi overrides, valid XML."""
+    if text is None:
+        return ""
+    return XML_ILLEGAL.sub("", BIDI_CONTROLS.sub("", str(text)))
+
+
+def one_line(text: Any) -> str:
+    """``display_text`` on one line (draw.io's importer splits its CSV on newlines)."""
+    return " ".join(display_text(text).split())
+
+
+def curve(session: Session, journey: Journey, filters: dict[str, Any], interval: str | None = None) -> dict[str, Any]:
+    """The curve exactly as ``GET /v1/journeys/{key}/curve`` serialises it for these filters."""
+    from collector.api.curves.schemas import CurveSchema
+
+    values = {name: value for name, value in filters.items() if name not in ("format", "interval", "compare", "variants")}
+    if interval:
+        values["interval"] = interval
+    return CurveSchema().dump(journey_curve(session, journey, values))
+
+
+def metadata(session: Session, journey: Journey, filters: dict[str, Any], export_format: str) -> dict[str, Any]:
+    """Who/what/when of an export: format, filters, scorer versions, generation time."""
+    versions = session.scalars(
+        sa.select(Response.scorer_version).where(Response.journey_id == journey.id, *response_filters(filters)).distinct()
+    ).all()
+    return {
+        "format": export_format,
+        "generated_at": datetime.now(timezone.utc).isoformat(),
+        "scorer_version": SCORING_VERSION,
+        "scorer_versions_in_data": sorted(versions),
+        "filters": filter_values(filters),
+    }
+
+
+def filter_values(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as JSON-ready values (ISO times, key:value attributes)."""
+    out: dict[str, Any] = {}
+    for name in ("from", "to", "device", "locale", "variant", "url_path"):
+        value = filters.get(name)
+        out[name] = as_utc(value).isoformat() if isinstance(value, datetime) else value
+    out["attr"] = [f"{key}:{value}" for key, value in filters.get("attr") or []]
+    return out
+
+
+def count_responses(session: Session, journey: Journey, filters: dict[str, Any]) -> int:
+    """How many answers a row export will write."""
+    return session.scalar(sa.select(sa.func.count()).select_from(Response)
+                          .where(Response.journey_id == journey.id, *response_filters(filters))) or 0
+
+
+def response_batches(session: Session, journey: Journey, filters: dict[str, Any], batch: int = BATCH) -> Iterator[list[tuple]]:
+    """The answers in id order as tuples in ``RESPONSE_HEADER`` order (text unguarded), ``batch`` at a time.
+
+    ``yield_per`` makes SQLAlchemy stream: a server-side cursor on PostgreSQL,
+    ``fetchmany`` on SQLite, so memory holds one batch whatever the total.
+    """
+    steps = {step.id: (step.key, step.name) for step in journey.steps}
+    query = (sa.select(*RESPONSE_COLUMNS)
+             .where(Response.journey_id == journey.id, *response_filters(filters))
+             .order_by(Response.id)
+             .execution_options(yield_per=batch))
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    key = journey.key
+    for partition in session.execute(query).partitions():
+        rows = []
+        for (id_, created, step_id, kind, score, comment, label, polarity, emotion, version, trigger, device, locale,
+             variant, url_path, visitor, session_id, attributes) in partition:
+            step_key, step_name = steps.get(step_id, ("", ""))
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=timezone.utc)
+            rows.append((id_, created.isoformat(), key, step_key, step_name, kind, score, comment, label, polarity, emotion,
+                         version, trigger, device, locale, variant, url_path, visitor, session_id,
+                         None if attributes is None else dumps(attributes)))
+        yield rows
+
+
+# Columns of RESPONSE_HEADER holding text a visitor or site owner chose.
+FREE_TEXT = tuple(i for i, name in enumerate(RESPONSE_HEADER) if name in (
+    "step_name", "comment", "variant", "url_path", "visitor_id", "session_id", "attributes", "locale", "device"))
+
+
+def emotion_fill(mean: float | None) -> str:
+    """A light fill colour for an emotion mean: red (−1) through yellow (0) to green (+1); grey without data."""
+    if mean is None:
+        return "#eeeeee"
+    red, yellow, green = (0xF8, 0xCE, 0xCC), (0xFF, 0xF2, 0xCC), (0xD5, 0xE8, 0xD4)
+    t = max(-1.0, min(1.0, float(mean)))
+    start, end, f = (yellow, green, t) if t >= 0 else (yellow, red, -t)
+    return "#" + "".join(f"{round(a + (b - a) * f):02x}" for a, b in zip(start, end))
+
+
+def emotion_stroke(mean: float | None) -> str:
+    """A darker outline matching ``emotion_fill``."""
+    if mean is None:
+        return "#999999"
+    return "#b85450" if mean < -0.1 else "#82b366" if mean > 0.1 else "#d6b656"

@@ -1,0 +1,31 @@
+"""``json``: the curve as the curve endpoint serves it, plus an ``export`` block
+(format, filters, scorer versions, generation time)."""
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from collector.exports.base import Progress, curve, metadata
+from collector.models import Journey
+
+# Escaped so the file stays inert if someone pastes it into HTML or a viewer
+# that honours bidi overrides; every JSON parser reads the same strings back.
+_UNSAFE = re.compile("[<>&\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def document(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[str, Any]:
+    """The curve with its export metadata."""
+    return {**curve(session, journey, filters), "export": metadata(session, journey, filters, "json")}
+
+
+def dumps(value: Any) -> str:
+    """JSON text with HTML-significant and bidi characters as \\u escapes."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def write(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
+    yield (dumps(document(session, journey, filters)) + "\n").encode("utf-8")
