@@ -13,10 +13,6 @@
     } catch (e) {}
   };
   let L, SS;
-  try {
-    L = w.localStorage;
-    SS = w.sessionStorage;
-  } catch (e) {}
   const get = (s, k) => {
     try {
       return JSON.parse(s.getItem("stepsense:" + k));
@@ -34,11 +30,11 @@
     );
   const on = (t, e, f, o) => t.addEventListener(e, safe(f), o);
 
-  const main = () => {
-    const script = d.currentScript || d.querySelector('script[data-site][src*="widget.js"]');
-    const site = script && script.dataset.site;
-    if (!site) return;
-    const host = script.src.replace(/\/widget\.js.*$/, "");
+  const main = (site, host, early) => {
+    try {
+      L = w.localStorage;
+      SS = w.sessionStorage;
+    } catch (e) {}
 
     /* Visitor (localStorage) and session (sessionStorage) state; ids are random, no cookies. */
     const vis = get(L, "v") || {};
@@ -283,7 +279,7 @@
     Object.keys(api).forEach((k) => (S[k] = typeof api[k] == "function" ? safe(api[k]) : api[k]));
     S._r = safe((f) => api._r(f)); // widget-ui.js hands its render function over here
     w.Stepsense = S;
-    ((S0 && S0.q) || []).forEach((a) => S(...a));
+    early.forEach((a) => S(...a));
 
     /* Single-page apps: re-read the step after each history change. */
     const navigated = safe(() => setTimeout(safe(() => evaluate(1)), 0));
@@ -326,5 +322,18 @@
     if (d.readyState == "loading") on(d, "DOMContentLoaded", ready);
     else ready();
   };
-  safe(main)();
+  safe(() => {
+    const script = d.currentScript || d.querySelector('script[data-site][src*="widget.js"]');
+    const site = script && script.dataset.site;
+    if (!site) return;
+    // Claim the global at once (a second copy of the tag sees it and stops) and keep queueing
+    // calls; the real work runs in a task of its own, as the first storage access can stall.
+    const early = (S0 && S0.q) || [];
+    const stub = (w.Stepsense = function () {
+      early.push(arguments);
+    });
+    stub.q = early;
+    stub.v = 1;
+    setTimeout(safe(() => main(site, script.src.replace(/\/widget\.js.*$/, ""), early)), 0);
+  })();
 })(window, document);
