@@ -232,14 +232,16 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
     if not step_ids:
         return found
     columns = (Response.step_id, Response.id, Response.comment, Response.polarity, Response.sentiment_label, Response.created_at)
+    # No journey_id condition: the step implies it, and it would tempt the planner
+    # towards the (journey_id, created_at) index instead of the ordered one.
+    conditions = [Response.comment.is_not(None), Response.polarity.is_not(None), *response_filters(filters)]
     parts = []
     for step_id in step_ids:
         for label, order in (("negative", (Response.polarity.asc(), Response.id.asc())),
                              ("positive", (Response.polarity.desc(), Response.id.desc()))):
             part = (
                 sa.select(*columns)
-                .where(Response.step_id == step_id, Response.sentiment_label == label, Response.comment.is_not(None),
-                       Response.polarity.is_not(None), Response.journey_id == journey.id, *response_filters(filters))
+                .where(Response.step_id == step_id, Response.sentiment_label == label, *conditions)
                 .order_by(*order)
                 .limit(COMMENTS_PER_SIDE)
                 .subquery()

@@ -77,7 +77,7 @@ class CommentsSchema(ma.Schema):
     most_positive = fields.List(fields.Nested(CommentSchema))
 
 
-class TestSchema(ma.Schema):
+class FlagTestSchema(ma.Schema):
     diff = fields.Float(metadata={"description": "Difference of emotion means."})
     t = fields.Float()
     df = fields.Float()
@@ -86,8 +86,8 @@ class TestSchema(ma.Schema):
 
 
 class StepTestsSchema(ma.Schema):
-    pain_point = fields.Nested(TestSchema, allow_none=True, metadata={"description": "Step vs the rest of the journey."})
-    drop = fields.Nested(TestSchema, allow_none=True, metadata={"description": "Step vs the previous step."})
+    pain_point = fields.Nested(FlagTestSchema, allow_none=True, metadata={"description": "Step vs the rest of the journey."})
+    drop = fields.Nested(FlagTestSchema, allow_none=True, metadata={"description": "Step vs the previous step."})
 
 
 class MetricsSchema(ma.Schema):
