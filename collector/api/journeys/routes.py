@@ -113,7 +113,7 @@ class Prompts(MethodView):
         return journeys.create_prompt(db.session, journeys.get_step(db.session, g.site, key, step), values)
 
 
-@blp.route("/<string:key>/steps/<string:step>/prompts/<int(max=2147483647):prompt_id>")
+@blp.route("/<string:key>/steps/<string:step>/prompts/<int:prompt_id>")
 class PromptById(MethodView):
     @require_scope("write")
     @blp.arguments(PromptPatchSchema(partial=True))

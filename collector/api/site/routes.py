@@ -61,7 +61,7 @@ class Keys(MethodView):
         return _with_secret(key, secret)
 
 
-@blp.route("/keys/<int(max=2147483647):key_id>", methods=["DELETE"])
+@blp.route("/keys/<int:key_id>", methods=["DELETE"])
 @require_scope("admin")
 @blp.response(204)
 @blp.alt_response(404, description="No such key on this site.")
@@ -70,7 +70,7 @@ def revoke_key(key_id):
     sites.revoke_key(db.session, g.site, key_id)
 
 
-@blp.route("/keys/<int(max=2147483647):key_id>/rotate", methods=["POST"])
+@blp.route("/keys/<int:key_id>/rotate", methods=["POST"])
 @require_scope("admin")
 @blp.response(201, NewApiKeySchema)
 @blp.alt_response(404, description="No such key on this site.")
