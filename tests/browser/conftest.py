@@ -48,12 +48,13 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def browser():
     """The system Chromium; skipped when it can't start, unless CI=true."""
-    try:
-        from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright
 
-        manager = sync_playwright().start()
+    manager = sync_playwright().start()
+    try:
         browser = manager.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     except Exception as error:  # no browser here: only CI must insist
+        manager.stop()
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"Chromium did not start: {error}")
         pytest.skip(f"Chromium did not start: {error}")

@@ -369,3 +369,44 @@ def test_localized_from_html_lang(page, widget, lang, label, thanks):
     page.get_by_role("radio", name=label).click()
     page.get_by_text(thanks).wait_for()
     assert wait_for(widget.responses)[0].locale == lang
+
+
+def test_touch_exit_intent_fast_scroll_up(browser, widget, watch):
+    """On a phone, a fast flick back up counts as exit intent; the device is recorded as mobile."""
+    widget.setup({"pay": [dict(kind="comment", trigger="exit_intent", text={"en": "Why leave?"})]})
+    context = browser.new_context(viewport={"width": 390, "height": 740}, is_mobile=True, has_touch=True,
+                                  user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")
+    page = context.new_page()
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    try:
+        page.goto(widget.page("/pay", "pay", '<div style="height:5000px"></div>'))
+        wait_for(lambda: page.evaluate("!!(window.Stepsense && Stepsense.step)"), message="the widget")
+        wait_for(lambda: widget.events(type="step_view"), message="the config")
+        page.evaluate("window.scrollTo(0, 3000)")
+        page.wait_for_timeout(1200)
+        assert page.locator("stepsense-widget").count() == 0
+        page.evaluate("""async () => { for (const y of [2600, 2100, 1500, 900]) {
+            window.scrollTo(0, y); await new Promise(r => requestAnimationFrame(r)); } }""")
+        page.get_by_role("dialog", name="Feedback").wait_for()
+        page.get_by_role("textbox", name="Why leave?").fill("Too expensive")
+        page.get_by_role("button", name="Submit").click()
+        rows = wait_for(widget.responses, message="the answer")
+        assert [(r.trigger, r.device, r.comment) for r in rows] == [("exit_intent", "mobile", "Too expensive")]
+    finally:
+        context.close()
+    assert not watch.errors
+
+
+def test_theme_and_dark_mode(page, widget):
+    """Accent, radius and position come from settings.theme; without a background, dark mode is followed."""
+    widget.setup({"a": [dict(CSAT, trigger="after_ms", delay_ms=0)]},
+                 theme={"accent": "#ff0000", "radius": 4, "position": "bottom-left"})
+    page.emulate_media(color_scheme="dark", reduced_motion="reduce")
+    page.goto(widget.page("/a", "a"))
+    page.get_by_role("dialog", name="Feedback").wait_for()
+    look = page.evaluate("""() => { const host = document.querySelector('stepsense-widget');
+        const box = host.shadowRoot.querySelector('[role=dialog]'); const s = getComputedStyle(box);
+        const r = host.getBoundingClientRect();
+        return {bg: s.backgroundColor, radius: s.borderTopLeftRadius, left: Math.round(r.left),
+                bottom: Math.round(innerHeight - r.bottom), accent: s.getPropertyValue('--a').trim()}; }""")
+    assert look == {"bg": "rgb(31, 41, 55)", "radius": "4px", "left": 16, "bottom": 16, "accent": "#ff0000"}
