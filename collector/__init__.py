@@ -34,9 +34,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     from collector import alerts, cli, errors, web
     from collector.api import register_blueprints
+    from collector.api.fields import DatabaseIdConverter
     from collector.database import configure_engine
     from collector.extensions import api, db, limiter, migrate
 
+    app.url_map.converters["int"] = DatabaseIdConverter
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

@@ -4,6 +4,7 @@ from datetime import timezone
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from werkzeug.routing import IntegerConverter
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -69,3 +70,11 @@ class UTCDateTime(fields.AwareDateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ids beyond a 32-bit column are simply not found
+    (404), instead of overflowing the database driver (500)."""
+
+    def __init__(self, map, *args, max: int = 2**31 - 1, **kwargs) -> None:
+        super().__init__(map, *args, max=max, **kwargs)
