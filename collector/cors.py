@@ -8,6 +8,7 @@ not apply to them.
 """
 
 from flask import Response, g, request
+from sqlalchemy.exc import DBAPIError
 
 from collector.errors import abort
 from collector.extensions import db
@@ -26,6 +27,17 @@ def check_origin(site: SiteSnapshot) -> None:
     g.cors_origin = origin
 
 
+def _allowed_by_some_site(origin: str) -> bool:
+    """Whether any site allows ``origin``; False while the database is unreachable,
+    so an outage's 503 is not turned into a 500 by this after_request hook
+    (the widget then sees a network failure and retries, as it should)."""
+    try:
+        return origin in site_cache.all_origins(db.session)
+    except DBAPIError:
+        db.session.rollback()
+        return False
+
+
 def add_cors_headers(response: Response) -> Response:
     """after_request hook of the public blueprint."""
     origin = request.headers.get("Origin")
@@ -33,7 +45,7 @@ def add_cors_headers(response: Response) -> Response:
         return response
     response.vary.add("Origin")
     if request.method == "OPTIONS":
-        if origin in site_cache.all_origins(db.session):
+        if _allowed_by_some_site(origin):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
@@ -42,7 +54,7 @@ def add_cors_headers(response: Response) -> Response:
     # Errors are readable by any origin some site allows, so the widget can
     # tell a rejected answer (drop it) from a network failure (retry it).
     if g.get("cors_origin") == origin or (
-        response.status_code >= 400 and origin in site_cache.all_origins(db.session)
+        response.status_code >= 400 and _allowed_by_some_site(origin)
     ):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

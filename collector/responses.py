@@ -52,7 +52,10 @@ def decode_cursor(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not text.startswith("r"):
             raise ValueError
-        return int(text[1:])
+        last_id = int(text[1:])
+        if not 0 <= last_id < 2**63:  # beyond any id; SQLite's driver would overflow
+            raise ValueError
+        return last_id
     except (ValueError, UnicodeDecodeError):
         abort(422, "The cursor is not valid.", details={"cursor": ["Use next_cursor from a previous page."]})
 

@@ -59,7 +59,7 @@ class AlertRuleListSchema(ma.Schema):
 
 
 class DeliveryArgsSchema(ma.Schema):
-    rule_id = fields.Integer(validate=validate.Range(min=1))
+    rule_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     status = fields.String(validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
