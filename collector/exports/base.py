@@ -1,9 +1,8 @@
 """What every export shares: the curve as the API serves it, the answers in
 batches, and the text guards (spreadsheet formulas, bidi controls, XML)."""
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from collector.curves import journey_curve
 from collector.emotion import SCORING_VERSION
-from collector.models import Journey, Response
+from collector.models import Journey, Response, Step
 from collector.responses import as_utc, response_filters
 
 Progress = Callable[[int], None] | None
@@ -30,12 +29,6 @@ XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 RESPONSE_HEADER = ("id", "created_at", "journey", "step", "step_name", "kind", "score", "comment", "sentiment_label",
                    "polarity", "emotion", "scorer_version", "trigger", "device", "locale", "variant", "url_path",
                    "visitor_id", "session_id", "attributes")
-RESPONSE_COLUMNS = (Response.id, Response.created_at, Response.step_id, Response.kind, Response.score, Response.comment,
-                    Response.sentiment_label, Response.polarity, Response.emotion, Response.scorer_version,
-                    Response.trigger, Response.device, Response.locale, Response.variant, Response.url_path,
-                    Response.visitor_id, Response.session_id, Response.attributes)
-
-
 def guard(text: str | None) -> str | None:
     """Make a text cell inert in a spreadsheet: prefix ' when it could start a formula."""
     if text and text[0] in FORMULA_START:
@@ -95,35 +88,48 @@ def count_responses(session: Session, journey: Journey, filters: dict[str, Any])
                           .where(Response.journey_id == journey.id, *response_filters(filters))) or 0
 
 
-def response_batches(session: Session, journey: Journey, filters: dict[str, Any], batch: int = BATCH) -> Iterator[list[tuple]]:
-    """The answers in id order as tuples in ``RESPONSE_HEADER`` order (text unguarded), ``batch`` at a time.
+def _guard_sql(column: sa.ColumnElement) -> sa.ColumnElement:
+    """``guard`` in SQL, so the database's own CSV writer (COPY) can be used."""
+    return sa.case((sa.func.substr(column, 1, 1).in_(sorted(FORMULA_START)), sa.literal("'", sa.Text) + column),
+                   else_=column)
+
+
+def response_query(session: Session, journey: Journey, filters: dict[str, Any], guarded: bool) -> sa.Select:
+    """The answers in id order, one text-ready column per ``RESPONSE_HEADER`` entry.
+
+    Timestamps come out as ISO 8601 UTC text (``…T12:00:00.123456+00:00``),
+    attributes as JSON text; with ``guarded`` every free-text column is
+    formula-guarded by the database.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        created = sa.func.to_char(sa.func.timezone("UTC", Response.created_at),
+                                  'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"', type_=sa.Text)
+    else:  # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
+        created = sa.func.replace(sa.type_coerce(Response.created_at, sa.Text), " ", "T", type_=sa.Text) + "+00:00"
+    text = _guard_sql if guarded else (lambda column: column)
+    # JSON's None is stored as the JSON text 'null' by the ORM, as SQL NULL by bulk loads.
+    attributes = sa.func.nullif(sa.cast(Response.attributes, sa.Text), "null", type_=sa.Text)
+    columns = (Response.id, created, sa.literal(journey.key, sa.Text), Step.key, text(Step.name), Response.kind,
+               Response.score, text(Response.comment), Response.sentiment_label, Response.polarity, Response.emotion,
+               Response.scorer_version, Response.trigger, text(Response.device), text(Response.locale),
+               text(Response.variant), text(Response.url_path), text(Response.visitor_id), text(Response.session_id),
+               text(attributes))
+    return (sa.select(*(column.label(name) for column, name in zip(columns, RESPONSE_HEADER)))
+            .join(Step, Step.id == Response.step_id)
+            .where(Response.journey_id == journey.id, *response_filters(filters))
+            .order_by(Response.id))
+
+
+def response_batches(session: Session, journey: Journey, filters: dict[str, Any], guarded: bool = False,
+                     batch: int = BATCH) -> Iterator[Sequence[tuple]]:
+    """The rows of ``response_query``, ``batch`` at a time.
 
     ``yield_per`` makes SQLAlchemy stream: a server-side cursor on PostgreSQL,
     ``fetchmany`` on SQLite, so memory holds one batch whatever the total.
     """
-    steps = {step.id: (step.key, step.name) for step in journey.steps}
-    query = (sa.select(*RESPONSE_COLUMNS)
-             .where(Response.journey_id == journey.id, *response_filters(filters))
-             .order_by(Response.id)
-             .execution_options(yield_per=batch))
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    key = journey.key
-    for partition in session.execute(query).partitions():
-        rows = []
-        for (id_, created, step_id, kind, score, comment, label, polarity, emotion, version, trigger, device, locale,
-             variant, url_path, visitor, session_id, attributes) in partition:
-            step_key, step_name = steps.get(step_id, ("", ""))
-            if created.tzinfo is None:
-                created = created.replace(tzinfo=timezone.utc)
-            rows.append((id_, created.isoformat(), key, step_key, step_name, kind, score, comment, label, polarity, emotion,
-                         version, trigger, device, locale, variant, url_path, visitor, session_id,
-                         None if attributes is None else dumps(attributes)))
-        yield rows
-
-
-# Columns of RESPONSE_HEADER holding text a visitor or site owner chose.
-FREE_TEXT = tuple(i for i, name in enumerate(RESPONSE_HEADER) if name in (
-    "step_name", "comment", "variant", "url_path", "visitor_id", "session_id", "attributes", "locale", "device"))
+    result = session.connection().execute(response_query(session, journey, filters, guarded),
+                                          execution_options={"yield_per": batch})
+    yield from result.partitions()
 
 
 def emotion_fill(mean: float | None) -> str:

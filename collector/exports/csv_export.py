@@ -1,5 +1,13 @@
 """``csv``: one row per answer, UTF-8 with a BOM (Excel then reads it as UTF-8),
-text cells guarded against formula injection, streamed batch by batch."""
+free-text cells guarded against formula injection, streamed.
+
+The rows come from one query (``base.response_query``) that already renders
+text: ISO timestamps, JSON attributes, and the formula guard (``'`` before a
+leading = + - @ tab or CR) applied by the database. On PostgreSQL the
+database writes the CSV itself (``COPY (query) TO STDOUT WITH CSV``), read
+chunk by chunk; elsewhere Python's csv module writes batches of rows fetched
+with ``yield_per``. Both write LF line ends and parse the same.
+"""
 
 import csv
 import io
@@ -8,37 +16,61 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from collector.exports.base import FREE_TEXT, RESPONSE_HEADER, Progress, guard, response_batches
+from collector.exports.base import BATCH, RESPONSE_HEADER, Progress, response_batches, response_query
 from collector.models import Journey
 
 BOM = "\ufeff"
+CHUNK = 64 * 1024
 
 
-def guarded_rows(rows: list[tuple]) -> list[list]:
-    """The batch with every free-text cell made inert (numbers stay numbers)."""
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in FREE_TEXT:
-            value = row[i]
-            if value and value[0] in "=+-@\t\r":
-                row[i] = guard(value)
-        out.append(row)
-    return out
-
-
-def write(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
-    """Yield the CSV file in chunks of one batch of answers."""
+def _header() -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
     buffer.write(BOM)
-    writer.writerow(RESPONSE_HEADER)
-    for rows in response_batches(session, journey, filters):
-        writer.writerows(guarded_rows(rows))
+    csv.writer(buffer, lineterminator="\n").writerow(RESPONSE_HEADER)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _copy_rows(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress) -> Iterator[bytes]:
+    """PostgreSQL: the database's CSV writer, in the session's transaction."""
+    query = response_query(session, journey, filters, guarded=True)
+    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    cursor = session.connection().connection.driver_connection.cursor()
+    pending, rows = bytearray(), 0
+    try:
+        # psycopg binds the parameters client-side for COPY.
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+            for data in copy:  # one row per chunk
+                pending += data
+                rows += 1
+                if len(pending) >= CHUNK:
+                    yield bytes(pending)
+                    pending.clear()
+                if progress and rows % BATCH == 0:
+                    progress(BATCH)
+    finally:
+        cursor.close()
+    if pending:
+        yield bytes(pending)
+    if progress and rows % BATCH:
+        progress(rows % BATCH)
+
+
+def _python_rows(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for rows in response_batches(session, journey, filters, guarded=True):
+        writer.writerows(rows)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
         if progress:
             progress(len(rows))
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
+
+
+def write(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
+    """Yield the CSV file in chunks: the header, then the answers."""
+    yield _header()
+    if session.get_bind().dialect.name == "postgresql":
+        yield from _copy_rows(session, journey, filters, progress)
+    else:
+        yield from _python_rows(session, journey, filters, progress)

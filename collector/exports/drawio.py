@@ -33,7 +33,7 @@ HEADER = """## Stepsense emotional journey: one shape per step, y by emotion mea
 # width: 140
 # height: 70
 # padding: 0
-# ignore: id,caption,fill,stroke,next
+# ignore: id,fill,stroke,next
 # nodespacing: 40
 # levelspacing: 100
 # edgespacing: 40
