@@ -32,7 +32,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
-    from collector import alerts, cli, errors, web
+    from collector import alerts, cli, dashboard, demo_shop, errors, web, widget
     from collector.api import register_blueprints
     from collector.api.fields import DatabaseIdConverter
     from collector.database import configure_engine
@@ -48,9 +48,8 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app, api)
     register_blueprints(api)
     web.init_app(app)
-    app.register_blueprint(__import__("collector.dashboard", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("collector.widget", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("collector.demo_shop", fromlist=["bp"]).bp)
+    for blueprint in (dashboard.bp, widget.bp, demo_shop.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     alerts.init_app(app)
     return app

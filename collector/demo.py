@@ -59,7 +59,8 @@ def ensure_demo_site(session: Session, origins: list[str]) -> tuple[Site, bool]:
         site.origins = sorted(set(site.origins) | set(origins))
         session.commit()
         return site, False
-    site = Site(name="Demo shop", public_key=DEMO_PUBLIC_KEY, origins=sorted(set(origins)), settings={"respect_dnt": False})
+    # Up to five prompts a session, so a visitor walking the shop is asked at every step.
+    site = Site(name="Demo shop", public_key=DEMO_PUBLIC_KEY, origins=sorted(set(origins)), settings={"respect_dnt": False, "per_session": 5})
     journey = Journey(key="checkout", name="Checkout")
     journey.steps = [Step(key=key, name=name, position=i) for i, (key, name) in enumerate(STEPS)]
     site.journeys.append(journey)
