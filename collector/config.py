@@ -48,6 +48,8 @@ class Config:
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Namespaces the limiter's keys when several deployments share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_PUBLIC_PER_IP = os.environ.get("RATELIMIT_PUBLIC_PER_IP", "120/minute")
     RATELIMIT_PUBLIC_PER_SITE = os.environ.get("RATELIMIT_PUBLIC_PER_SITE", "6000/minute")

@@ -118,7 +118,14 @@ def _context_row(site: SiteSnapshot, steps: dict, item: dict[str, Any], now) -> 
 
 
 def store_responses(session: Session, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
-    """Validate references, redact, score and store answers; commit once."""
+    """Validate references, redact, score and store answers; commit once.
+
+    Answers with a filled honeypot (``hp``) are bots': acknowledged as stored,
+    so the bot learns nothing, but never written.
+    """
+    received = len(items)
+    trapped = sum(1 for item in _unique_by_client_id(items) if item.get("hp"))
+    items = [item for item in items if not item.get("hp")]
     steps = resolve_steps(session, site, ((item["journey"], item["step"]) for item in items))
     now = utcnow()
     rows = []
@@ -142,7 +149,7 @@ def store_responses(session: Session, site: SiteSnapshot, items: Sequence[dict[s
     new = {row.client_id for row in inserted}
     rollups.add_responses(session, (row for row in rows if row["client_id"] in new))
     session.commit()
-    return IngestResult(received=len(items), stored=len(inserted))
+    return IngestResult(received=received, stored=len(inserted) + trapped)
 
 
 def store_events(session: Session, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:

@@ -54,6 +54,13 @@ class ResponseInSchema(VisitContextSchema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=MAX_COMMENT))
     trigger = fields.String(load_default="inline", validate=validate.OneOf(TRIGGERS))
     attributes = Attributes(allow_none=True)
+    hp = fields.String(
+        allow_none=True,
+        load_only=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Honeypot: a field people never see; send it empty or omit it. "
+                                 "An answer with it filled is acknowledged as usual but not stored."},
+    )
 
     @ma.validates_schema
     def score_fits_kind(self, data: dict, **kwargs) -> None:
