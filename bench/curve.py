@@ -272,7 +272,7 @@ def main() -> int:
                 shutil.rmtree(workdir, ignore_errors=True)
         else:
             admin = make_url(args.pg_url)
-            name = f"stepsense_bench_{uuid.uuid4().hex[:10]}"
+            name = f"ssbench_curve_{uuid.uuid4().hex[:10]}"  # not stepsense_*: .ci/run drops those
             connect = dict(host=admin.host or "127.0.0.1", port=admin.port or 5432, user=admin.username or "postgres",
                            password=admin.password, dbname=admin.database or "postgres", autocommit=True)
             with psycopg.connect(**connect) as conn:
