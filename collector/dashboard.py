@@ -1,5 +1,5 @@
 """The CX dashboard: sign in with an API key, read a journey's curve and comments,
-and manage journeys, steps and prompts.
+manage journeys, steps and prompts, and see alert rules and their deliveries.
 
 Server-rendered pages; the only script is ``static/dashboard.js`` (the HTML CSP
 forbids inline scripts). The session holds the key's id, never its secret, and
@@ -10,15 +10,16 @@ import hmac
 import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import (Blueprint, abort, flash, g, has_request_context, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, flash, g, has_request_context, redirect, render_template, request, session,
                    url_for)
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from collector import curves, journeys
+from collector import alerts, curves, journeys
 from collector.api.journeys.schemas import JourneySchema, PromptSchema, StepCreateSchema
 from collector.api.ingest.schemas import TRIGGERS
 from collector.auth import find_api_key, has_scope
@@ -365,3 +366,38 @@ def add_prompt(key):
         journeys.create_prompt(db.session, step, PromptSchema().load(raw))
 
     return _apply(create, f"Prompt added to '{key}' / '{form.get('step', '')}'.")
+
+
+# --- Alerts -----------------------------------------------------------------
+
+def _alerts_context() -> dict[str, Any]:
+    rules = alerts.list_rules(db.session, g.site)
+    return {"rules": rules, "rule_names": {rule.id: rule.name for rule in rules},
+            "hosts": {rule.id: urlsplit(rule.webhook_url).netloc for rule in rules},
+            "deliveries": alerts.list_deliveries(db.session, g.site, {"limit": COMMENTS_SHOWN}),
+            "can_write": _can_write()}
+
+
+@bp.get("/alerts")
+def alerts_page():
+    """The site's alert rules with their state, and the latest webhook deliveries."""
+    return render_template("dashboard/alerts.html", **_alerts_context())
+
+
+@bp.post("/alerts/<int:rule_id>/test")
+def test_alert(rule_id):
+    """Send a rule's test webhook now and show the outcome."""
+    if not _can_write():
+        flash("Sending a test needs a key with the write scope.", "error")
+        return render_template("dashboard/alerts.html", **_alerts_context()), 403
+    try:
+        rule = alerts.get_rule(db.session, g.site, rule_id)
+    except HTTPException as exc:
+        flash(_service_error(exc), "error")
+        return render_template("dashboard/alerts.html", **_alerts_context()), 404
+    delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+    if delivery.status == "delivered":
+        flash(f"Test delivered to '{rule.name}' (HTTP {delivery.response_code}).", "info")
+    else:
+        flash(f"Test to '{rule.name}' failed: {delivery.last_error}.", "error")
+    return redirect(url_for("dashboard.alerts_page"))

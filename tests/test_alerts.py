@@ -416,3 +416,53 @@ def test_in_process_scheduler_delivers(database_url, site, api, app, journey, re
 
 def test_scheduler_is_off_by_default(app):
     assert "alerts_scheduler" not in app.extensions
+
+
+# --- Dashboard ---------------------------------------------------------------
+
+def test_dashboard_lists_rules_and_deliveries_escaped(app, client, site, api, journey, receiver):
+    from tests.test_dashboard import sign_in
+
+    rule = make_rule(api, receiver, name="<script>alert(1)</script>")
+    seed(app, site.id, "payment", T0 - timedelta(hours=2), GOOD * 8)
+    seed(app, site.id, "payment", T0 - timedelta(hours=1), BAD * 8)
+    evaluate(app, T0)
+    deliver(app, T0)
+    assert sign_in(client, site.secret).status_code == 302
+    html = client.get("/dashboard/alerts").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert f'data-rule="{rule["id"]}"' in html and "firing" in html and "127.0.0.1:" in html
+    assert html.count("data-delivery=") == 1 and "delivered" in html
+    assert rule["secret"] not in html and "/hook" not in html  # only the webhook's host is shown
+    assert 'href="/dashboard/alerts"' in client.get("/dashboard/manage").get_data(as_text=True)
+
+
+def test_dashboard_test_button_needs_csrf_and_write_scope(app, client, site, api, journey, receiver):
+    from tests.test_dashboard import csrf, sign_in
+
+    rule_id = make_rule(api, receiver)["id"]
+    sign_in(client, site.secret)
+    assert client.post(f"/dashboard/alerts/{rule_id}/test", data={}).status_code == 400
+    assert receiver.requests == []
+    response = client.post(f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(client)}, follow_redirects=True)
+    assert response.status_code == 200 and "Test delivered" in response.get_data(as_text=True)
+    assert [r["verified"] for r in receiver.requests] == [True]
+
+    with app.app_context():
+        _, secret = create_api_key(db.session, db.session.get(Site, site.id), ["read"])
+        db.session.commit()
+    reader = app.test_client()
+    sign_in(reader, secret)
+    assert reader.post(f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(reader)}).status_code == 403
+    assert len(receiver.requests) == 1
+
+
+def test_dashboard_alerts_are_per_site(app, make_site, site, api, journey, receiver):
+    from tests.test_dashboard import csrf, sign_in
+
+    rule_id = make_rule(api, receiver, name="Mine")["id"]
+    other = app.test_client()
+    sign_in(other, make_site(name="Other").secret)
+    assert "Mine" not in other.get("/dashboard/alerts").get_data(as_text=True)
+    assert other.post(f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(other)}).status_code == 404
+    assert receiver.requests == []
