@@ -155,8 +155,9 @@ def rescore_command(batch_size: int) -> None:
 def init_app(app: Flask) -> None:
     from collector.alerts import alerts_group
     from collector.exports.cli import export_command
+    from collector.retention import retention_group
     from collector.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group, export_command):
+                    alerts_group, export_command, retention_group):
         app.cli.add_command(command)

@@ -11,17 +11,33 @@ import re
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # 13–19 digits, optionally grouped by spaces or dashes; confirmed with Luhn.
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+# ISO 13616 lengths per country: a candidate is cut to its country's length, so
+# "DE89 3704 0044 0532 0130 00 OK" is found, and unknown countries are left alone.
+IBAN_LENGTHS = dict(
+    (entry[:2], int(entry[2:])) for entry in (
+        "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DK18 DO28 EE20 EG29 "
+        "ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 "
+        "LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 ME22 MK19 MR27 MT31 MU30 NL18 NO15 PK24 PL28 PS29 PT25 QA29 "
+        "RO24 RS22 SA24 SC31 SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20"
+    ).split()
+)
+# Not after a "v" (v1.2.3.4 is a version); a sentence's final period may follow.
+IPV4 = re.compile(r"(?<![\d.vV])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
 H16 = r"[0-9A-Fa-f]{1,4}"
 IPV6 = re.compile(
-    rf"(?<![\w:])(?:(?:{H16}:){{7}}{H16}|(?:{H16}(?::{H16})*)?::(?:{H16}(?::{H16})*)?)(?![\w:])"
+    rf"(?<![\w:])(?:(?:{H16}:){{7}}{H16}|(?:{H16}(?::{H16})*)?::(?:(?:{H16}:)*\d{{1,3}}(?:\.\d{{1,3}}){{3}}|(?:{H16}(?::{H16})*)?))(?![\w:])"
 )
 # International or national numbers with at least 7 digits, e.g. +49 30 1234567,
 # (555) 123-4567, 0171/1234567. Years, prices and order numbers are kept by
 # requiring a phone-like shape: a leading + or 0 or parenthesised area code.
-PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?|\(\d{2,5}\)[ .-]?|0)\d(?:[ ./-]?\d){5,13}(?!\d)")
-
+# Dates such as 03/15/2024 or 01.02.2024 are not phone numbers.
+_NOT_A_DATE = r"(?!\d{1,2}([./-])\d{1,2}\1\d{2,4}(?!\d))"
+PHONE = re.compile(
+    rf"(?<![\w+]){_NOT_A_DATE}(?:\+\d{{1,3}}[ .-]?(?:\(0\)[ .-]?)?|\(\d{{2,5}}\)[ .-]?|0)\d(?:[ ./-]?\d){{5,13}}(?!\d)"
+    # North American 555-123-4567 / 555.123.4567 (same separator twice).
+    r"|(?<![\w.+-])\d{3}([-.])\d{3}\2\d{4}(?![\w-]|\.\d)"
+)
 
 def luhn_valid(digits: str) -> bool:
     total = 0
@@ -37,7 +53,7 @@ def luhn_valid(digits: str) -> bool:
 
 def iban_valid(candidate: str) -> bool:
     """ISO 13616 check digits: the rearranged number mod 97 equals 1."""
-    compact = candidate.replace(" ", "")
+    compact = candidate.replace(" ", "").upper()
     if not 15 <= len(compact) <= 34:
         return False
     rearranged = compact[4:] + compact[:4]
@@ -58,12 +74,29 @@ def _replace_card(match: re.Match) -> str:
     return "[card]" if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group()
 
 
+def _replace_iban(match: re.Match) -> str:
+    """Mask the match's leading IBAN of its country's length, if its check digits hold."""
+    found = match.group()
+    length = IBAN_LENGTHS.get(found[:2].upper())
+    if length is None:
+        return found
+    taken, end = 0, 0
+    for end, char in enumerate(found, 1):
+        taken += char != " "
+        if taken == length:
+            break
+    candidate = found[:end]
+    if taken != length or not iban_valid(candidate) or sum(c.isdigit() for c in candidate[4:]) < 8:
+        return found
+    return "[iban]" + found[end:]
+
+
 def redact(text: str) -> str:
     """Return ``text`` with e-mails, card numbers, IBANs, IPs and phone numbers masked."""
     text = EMAIL.sub("[email]", text)
-    text = IBAN.sub(lambda m: "[iban]" if iban_valid(m.group()) else m.group(), text)
+    text = IBAN.sub(_replace_iban, text)
     text = CARD.sub(_replace_card, text)
-    text = IPV4.sub(lambda m: "[ip]" if _ip_valid(m.group()) else m.group(), text)
     text = IPV6.sub(lambda m: "[ip]" if _ip_valid(m.group()) else m.group(), text)
+    text = IPV4.sub(lambda m: "[ip]" if _ip_valid(m.group()) else m.group(), text)
     text = PHONE.sub("[phone]", text)
     return text
