@@ -108,6 +108,7 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
     """Migrate, seed a demo shop site with a checkout journey (once), then serve it."""
     from flask import current_app
     from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
 
     from collector import demo as demo_data
     from collector.extensions import db
@@ -121,7 +122,8 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
     secret = demo_data.fresh_demo_key(db.session, site)
     click.echo(demo_data.banner(base_url, site, secret))
     if not no_serve:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        # Flask refuses app.run() inside its own CLI, so start werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("sentiment")
