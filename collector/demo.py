@@ -32,19 +32,32 @@ PROMPTS = {
     "confirmation": [dict(kind="nps", trigger="inline", text={"en": "How likely are you to recommend us to a friend?"})],
 }
 
+# What visitors say at each step, by mood.
 COMMENTS = {
-    "positive": [
-        "Super quick and painless 😀", "Loved how smooth this was", "Great, found everything right away",
-        "Shipping options were clear, thanks!", "Easy peasy", "Really seamless checkout", "Fast delivery choice, nice",
-        "Best shop experience in ages!!", "perfect, no hassle at all", "Friendly and clear",
-    ],
-    "negative": [
-        "My card was declined twice for no reason", "The payment page took forever to load", "Couldn't find PayPal",
-        "Got stuck on the 3-D Secure screen", "Why do I need an account to pay?!", "Total hassle, gave up",
-        "Charged twice?? not happy", "Coupon code didn't work", "Page crashed after I entered my card",
-        "Shipping costs were a nasty surprise", "too many fields, annoying",
-    ],
-    "neutral": ["I paid with PayPal", "Ordering for my mum", "Checked the delivery date", "Using the company card"],
+    "cart": {
+        "positive": ["Easy to change quantities", "Loved how smooth this was", "Great, found everything right away", "Easy peasy"],
+        "negative": ["Coupon code didn't work", "Why is the delete button so tiny", "Prices changed when I opened the cart?!"],
+        "neutral": ["Ordering for my mum", "Just checking the total"],
+    },
+    "shipping": {
+        "positive": ["Shipping options were clear, thanks!", "Fast delivery choice, nice", "Really seamless so far"],
+        "negative": ["Shipping costs were a nasty surprise", "No weekend delivery option", "too many address fields, annoying"],
+        "neutral": ["Checked the delivery date", "Sending it to my office"],
+    },
+    "payment": {
+        "positive": ["Super quick and painless 😀", "Apple Pay made it painless", "Paying was fast, no hassle"],
+        "negative": [
+            "My card was declined twice for no reason", "The payment page took forever to load", "Couldn't find PayPal",
+            "Got stuck on the 3-D Secure screen, it just spun forever", "Why do I need an account to pay?!",
+            "Total hassle, gave up", "Charged twice?? not happy", "Page crashed after I entered my card",
+        ],
+        "neutral": ["I paid with PayPal", "Using the company card"],
+    },
+    "confirmation": {
+        "positive": ["Best shop experience in ages!!", "Perfect, no hassle at all", "Friendly and clear, will come back"],
+        "negative": ["No confirmation email yet", "Order number is hard to find"],
+        "neutral": ["Will check the email later"],
+    },
 }
 
 # Per step: (mean rating position in [0, 1], share of comments, share of exit-intent answers)
@@ -81,16 +94,17 @@ def fresh_demo_key(session: Session, site: Site) -> str:
 
 
 def _answer(rng: random.Random, step: str, kind: str) -> tuple[int | None, str | None]:
+    """A score drawn around the step's mean, and sometimes a comment that fits it."""
     mean, comment_share, _ = PROFILE[step]
+    position = min(1.0, max(0.0, rng.gauss(mean, 0.22)))
+    comments = COMMENTS[step]
+    if kind == "comment":  # exit intent: people leaving mostly say why
+        return None, rng.choice(comments["negative"] if rng.random() < 0.85 else comments["neutral"])
     comment = None
     if rng.random() < comment_share:
-        mood = "negative" if rng.random() > mean else "positive"
-        mood = "neutral" if rng.random() < 0.1 else mood
-        comment = rng.choice(COMMENTS[mood])
-    if kind == "comment":
-        return None, comment or rng.choice(COMMENTS["negative"])
+        mood = "neutral" if rng.random() < 0.15 else "positive" if position >= 0.5 else "negative"
+        comment = rng.choice(comments[mood])
     low, high = SCALE[kind]
-    position = min(1.0, max(0.0, rng.gauss(mean, 0.22)))
     return round(low + position * (high - low)), comment
 
 
