@@ -42,9 +42,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -56,7 +58,7 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
@@ -346,8 +348,22 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
+def refuse_private_targets(url: str) -> None:
+    """Keep webhooks off the server's own network (SSRF): every address the host
+    resolves to must be public, unless ALERTS_ALLOW_PRIVATE_TARGETS is set."""
+    if current_app.config["ALERTS_ALLOW_PRIVATE_TARGETS"]:
+        return
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for *_, address in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            raise ValueError(f"{parts.hostname} resolves to a non-public address ({ip}); webhooks go to public hosts only.")
+
+
 def urllib_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST ``body`` and return the HTTP status; network errors raise (OSError)."""
+    refuse_private_targets(url)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with _opener.open(request, timeout=timeout) as response:

@@ -43,6 +43,9 @@ class Config:
     # Seconds between alert runs in a background thread of each process; 0 leaves
     # it to cron (`stepsense alerts run`).
     ALERTS_SCHEDULER_SECONDS = _env_int("ALERTS_SCHEDULER_SECONDS", 0)
+    # Webhooks to loopback or private addresses would let an API key probe the
+    # server's own network; allow them only where that network is trusted.
+    ALERTS_ALLOW_PRIVATE_TARGETS = _env_bool("ALERTS_ALLOW_PRIVATE_TARGETS", False)
     # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
@@ -72,3 +75,4 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SITE_CACHE_SECONDS = 0
     ALERTS_SCHEDULER_SECONDS = 0
+    ALERTS_ALLOW_PRIVATE_TARGETS = True  # the tests' webhook receiver listens on 127.0.0.1

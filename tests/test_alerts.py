@@ -466,3 +466,17 @@ def test_dashboard_alerts_are_per_site(app, make_site, site, api, journey, recei
     assert "Mine" not in other.get("/dashboard/alerts").get_data(as_text=True)
     assert other.post(f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(other)}).status_code == 404
     assert receiver.requests == []
+
+
+def test_webhooks_to_private_addresses_are_refused_by_default(app):
+    """SSRF guard: without ALERTS_ALLOW_PRIVATE_TARGETS a webhook to the server's own network never leaves."""
+    import pytest as _pytest
+
+    from collector.alerts import refuse_private_targets
+
+    app.config["ALERTS_ALLOW_PRIVATE_TARGETS"] = False
+    with app.app_context():
+        for url in ("http://127.0.0.1:9/hook", "http://localhost/hook", "http://10.1.2.3/x", "http://[::1]/x", "http://169.254.169.254/latest"):
+            with _pytest.raises(ValueError, match="non-public"):
+                refuse_private_targets(url)
+        refuse_private_targets("https://93.184.216.34/hook")  # a public address passes (nothing is sent)
