@@ -1,7 +1,8 @@
 """HTML pages of the collector itself: the landing page and the API docs page."""
 
-from flask import Blueprint, Flask, Response, render_template
+from flask import Blueprint, Flask, Response, render_template, request
 
+from collector.errors import abort
 from collector.extensions import api
 
 bp = Blueprint("web", __name__)
@@ -9,8 +10,12 @@ bp = Blueprint("web", __name__)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    # Nothing here needs powerful features; a hijacked page can't ask for them either.
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
 }
 HTML_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# JSON, CSV and other documents are data, never a page: opened directly they run nothing and can't be framed.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 @bp.get("/")
@@ -30,9 +35,29 @@ def security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", HTML_CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for old browsers
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    elif response.mimetype != "text/javascript":
+        response.headers.setdefault("Content-Security-Policy", DATA_CSP)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def refuse_nul_bytes() -> None:
+    """400 for a NUL character in the path, query, form or JSON body: no text needs
+    one, and PostgreSQL refuses them in text, which would otherwise surface as a 500."""
+    values = [*request.args.keys(), *request.args.values(), *(request.view_args or {}).values()]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        values += [*request.form.keys(), *request.form.values()]
+    has_nul = any("\x00" in value for value in values if isinstance(value, str))
+    if not has_nul and request.mimetype in ("application/json", "text/plain") and request.content_length:
+        has_nul = b"\\u0000" in request.get_data(cache=True)  # JSON's escape; a raw NUL is invalid JSON anyway
+    if has_nul:
+        abort(400, "Text must not contain NUL characters.")
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)
