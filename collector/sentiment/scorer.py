@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textblob.en.sentiments import PatternAnalyzer
+# What TextBlob's PatternAnalyzer.analyze calls: (polarity, subjectivity) of a
+# text. Called directly because analyze() builds a new namedtuple class on
+# every call, which cost more than the scoring itself.
+from textblob.en import sentiment as textblob_sentiment
 
 from collector.sentiment.rules import WORD, Token, assess
 
@@ -34,7 +37,6 @@ NEUTRAL_BAND = 0.15
 #: Subjectivity attributed per sentiment cue the rules found.
 SUBJECTIVITY_PER_HIT = 0.25
 
-_textblob = PatternAnalyzer()
 #: TextBlob negates only on a separate "not"/"n't"; "wasn't easy" reads as easy.
 _CONTRACTIONS = {"can't": "can not", "won't": "will not", "ain't": "is not", "shan't": "shall not"}
 
@@ -85,8 +87,8 @@ def score(text: str | None) -> Sentiment:
     if not text or not text.strip():
         return NEUTRAL
     rules, tokens = assess(text)
-    blob = _textblob.analyze(textblob_text(tokens))
-    polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * blob.polarity
+    blob_polarity, blob_subjectivity = textblob_sentiment(textblob_text(tokens))
+    polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * blob_polarity
     polarity = max(-1.0, min(1.0, polarity))
-    subjectivity = max(blob.subjectivity, min(1.0, SUBJECTIVITY_PER_HIT * rules.hits))
+    subjectivity = max(blob_subjectivity, min(1.0, SUBJECTIVITY_PER_HIT * rules.hits))
     return Sentiment(round(polarity, 4), round(subjectivity, 4), label_for(polarity))

@@ -1,0 +1,151 @@
+"""CPU per request of ingest vs the no-op endpoint, in-process (Flask test client).
+
+Complements bench/ingest.py on a shared, loaded machine: ``time.process_time``
+counts only this process's CPU, so other engineers' jobs barely move it.
+Rounds alternate no-op, single answer and 20-answer batch, and the median of
+the rounds is printed. PostgreSQL's own CPU (server process) is not included.
+
+    .venv/bin/python bench/ingest_cpu.py                       # SQLite file
+    .venv/bin/python bench/ingest_cpu.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/ingest_cpu.py --profile single      # cProfile of the single phase
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import psycopg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+ORIGIN = "https://shop.example.com"
+COMMENTS = [
+    "The payment page kept failing, I had to retry my card three times.",
+    "Quick and easy, thanks!",
+    "Shipping costs were only shown at the very end, annoying.",
+    "ok",
+    "Could not find where to enter my discount code.",
+    "Great experience overall, delivery options were clear.",
+]
+KINDS = [("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10)]
+
+
+def answer(site_key: str) -> dict:
+    kind, low, high = random.choice(KINDS)
+    return {
+        "site_key": site_key, "journey": "checkout", "step": "payment", "kind": kind,
+        "score": random.randint(low, high), "comment": random.choice(COMMENTS), "trigger": "inline",
+        "client_id": str(uuid.uuid4()), "visitor_id": f"v{random.randint(1, 10**6)}",
+        "session_id": f"s{random.randint(1, 10**6)}", "url_path": "/checkout/payment?ref=mail",
+        "device": "desktop", "locale": "en",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pg-url", help="measure on a scratch database on this PostgreSQL server")
+    parser.add_argument("--requests", type=int, default=300, help="requests per phase per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--ratelimit", action="store_true", help="keep the rate limiter on (memory storage)")
+    parser.add_argument("--profile", choices=["noop", "single", "batch"])
+    args = parser.parse_args()
+
+    import json
+
+    os.environ.setdefault("SECRET_KEY", "bench")
+    from flask_migrate import upgrade
+
+    from bench.ingest_wsgi import bp as noop_bp
+    from collector import create_app
+    from collector.extensions import db
+    from collector.journeys import create_journey
+    from collector.sites import create_site
+
+    workdir = tempfile.mkdtemp(prefix="stepsense-cpu-")
+    pg_name = None
+    if args.pg_url:
+        url = sa.make_url(args.pg_url)
+        pg_name = f"ingestcpu_{os.getpid()}"
+        admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        database_url = url.set(database=pg_name).render_as_string(hide_password=False)
+    else:
+        database_url = f"sqlite:///{workdir}/cpu.sqlite3"
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": args.ratelimit,
+                          "RATELIMIT_PUBLIC_PER_IP": "1000000/minute", "RATELIMIT_PUBLIC_PER_SITE": "1000000/minute"})
+        app.register_blueprint(noop_bp)
+        with app.app_context():
+            upgrade(directory=os.path.join(ROOT, "migrations"))
+            site, _ = create_site(db.session, "CPU shop", [ORIGIN])
+            db.session.commit()
+            create_journey(db.session, site, {"key": "checkout", "name": "Checkout", "steps": [
+                {"key": key} for key in ("cart", "shipping", "payment", "confirmation")]})
+            site_key = site.public_key
+        client = app.test_client()
+        headers = {"Content-Type": "text/plain;charset=UTF-8", "Origin": ORIGIN}
+
+        def bodies(batch: int, n: int) -> list[bytes]:
+            if batch == 0:
+                return [json.dumps({"site_key": site_key, "client_id": str(uuid.uuid4())}).encode() for _ in range(n)]
+            if batch == 1:
+                return [json.dumps(answer(site_key)).encode() for _ in range(n)]
+            return [json.dumps({"responses": [answer(site_key) for _ in range(batch)]}).encode() for _ in range(n)]
+
+        def run(batch: int, n: int) -> float:
+            path = "/bench/noop" if batch == 0 else "/v1/responses"
+            payloads = bodies(batch, n)
+            start = time.process_time()
+            for body in payloads:
+                reply = client.post(path, data=body, headers=headers)
+                if reply.status_code >= 300:
+                    raise SystemExit(f"{path}: {reply.status_code} {reply.data[:300]!r}")
+            return (time.process_time() - start) / n * 1000
+
+        phases = {"noop": 0, "single": 1, "batch": args.batch}
+        for batch in phases.values():
+            run(batch, 50)  # warm-up
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            run(phases[args.profile], args.requests)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            return 0
+        results: dict[str, list[float]] = {name: [] for name in phases}
+        for _ in range(args.rounds):
+            for name, batch in phases.items():
+                results[name].append(run(batch, args.requests if batch < 2 else max(args.requests // 5, 20)))
+        med = {name: statistics.median(values) for name, values in results.items()}
+        label = "PostgreSQL" if args.pg_url else "SQLite"
+        print(f"{label}: CPU ms/request (median of {args.rounds} rounds; all rounds)")
+        for name, values in results.items():
+            print(f"  {name:<7}{med[name]:7.3f}   " + " ".join(f"{v:.3f}" for v in values))
+        print(f"  single/no-op CPU: {med['single'] / med['noop']:.2f}x   "
+              f"batch-{args.batch} per answer: {med['batch'] / args.batch:.3f} ms "
+              f"({med['single'] / (med['batch'] / args.batch):.1f}x fewer CPU per answer than single)")
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if pg_name:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
