@@ -34,6 +34,14 @@ step-down method at α = 0.05; the p-values are shown under ``tests``):
   Holm-adjusted two-sided p < 0.05.
 * ``drop``: the step's mean is below the previous step's (position order) and
   the Holm-adjusted two-sided p < 0.05 (pairs where both steps have n ≥ 30).
+* ``unhappy_exit`` (emotion meets behaviour): sessions that answered
+  negatively at the step abandon there significantly more than those that
+  answered positively (two-proportion z, n ≥ 30 each, Holm across steps; see
+  ``collector/funnel.py``). ``pain_point`` and ``drop`` stay emotion-only.
+
+Per step, ``funnel`` holds the step's funnel numbers (``collector/funnel.py``),
+and the curve's ``funnel`` the journey's sessions, completion and time to
+completion, for the same window and device/locale/variant segment.
 
 ``interval=day|week``: each step also gets ``series``, one entry per UTC day
 or ISO week (Monday start) that has data in the journey, with the same
@@ -59,7 +67,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import rollups
+from collector import funnel, rollups
 from collector.errors import abort
 from collector.models import Event, Journey, Response, StepRollup
 from collector.responses import as_utc, response_filters
@@ -327,6 +335,8 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     comments = representative_comments(session, journey, filters, [step.id for step in steps])
     buckets = sorted({bucket for step_buckets in per_bucket.values() for bucket in step_buckets})
     variants = choose_variants(groups, filters.get("variants")) if comparing else []
+    moves = funnel.journey_funnel(session, journey, filters, variants if comparing else None)
+    unhappy = funnel.unhappy_exit_flags([moves["steps"][step.id] for step in steps])
 
     items = []
     for index, step in enumerate(steps):
@@ -342,13 +352,15 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
             "negative_share": _round(sums["negative_comments"] / sums["comments"]) if sums["comments"] else None,
             **comments[step.id],
         }
-        item["flags"] = flags[index]
+        item["flags"] = flags[index] + (["unhappy_exit"] if unhappy[index] else [])
         item["tests"] = tests[index]
+        item["funnel"] = moves["steps"][step.id]
         if interval:
             item["series"] = [{"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
                               for bucket in buckets]
         if comparing:
             item["compare"] = compare_step(per_variant[step.id], variants, impressions_known)
+            item["compare"]["funnel"] = moves.get("compare", {}).get("steps", {}).get(step.id)
         items.append(item)
 
     curve = {
@@ -361,10 +373,12 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         "method": {"min_n": MIN_N, "alpha": ALPHA, "correction": "holm", "test": "welch"},
         "overall": {**metrics(total, impressions_known), "exit_intent": {"count": int(total["exit_intent"])}},
         "steps": items,
+        "funnel": {name: moves[name] for name in ("source", "session_timeout_minutes", "ignored_filters")} | moves["overall"],
     }
     if comparing:
         curve["compare"] = {"by": "variant", "variants": variants,
                             "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}
+        curve["funnel"]["compare"] = {"completion": (moves.get("compare") or {}).get("completion")}
     return curve
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import rollups
+from collector import funnel, rollups
 from collector.database import insert_ignoring_conflicts
 from collector.emotion import score_response
 from collector.errors import abort
@@ -145,8 +145,9 @@ def store_responses(session: Session, site: SiteSnapshot, items: Sequence[dict[s
             "trigger": item.get("trigger") or "inline",
             "attributes": item.get("attributes") or None,
         })
-    inserted = insert_ignoring_conflicts(session, Response.__table__, rows, ["site_id", "client_id"], [Response.client_id])
+    inserted = insert_ignoring_conflicts(session, Response.__table__, rows, ["site_id", "client_id"], [Response.client_id, Response.id])
     new = {row.client_id for row in inserted}
+    funnel.update_sessions(session, site.id, [row for row in rows if row["client_id"] in new], [row.id for row in inserted], answers=True)
     rollups.add_responses(session, (row for row in rows if row["client_id"] in new))
     session.commit()
     return IngestResult(received=received, stored=len(inserted) + trapped)
@@ -165,8 +166,10 @@ def store_events(session: Session, site: SiteSnapshot, items: Sequence[dict[str,
             "name": item.get("name"),
             "props": item.get("props") or None,
         })
-    inserted = insert_ignoring_conflicts(session, Event.__table__, rows, ["site_id", "client_id"], [Event.client_id])
+    inserted = insert_ignoring_conflicts(session, Event.__table__, rows, ["site_id", "client_id"], [Event.client_id, Event.id])
     new = {row.client_id for row in inserted}
+    # Before the curve rollups: every writer takes the funnel's session locks first.
+    funnel.update_sessions(session, site.id, [row for row in rows if row["client_id"] in new], [row.id for row in inserted])
     rollups.add_events(session, (row for row in rows if row["client_id"] in new))
     session.commit()
     return IngestResult(received=len(items), stored=len(inserted))

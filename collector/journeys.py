@@ -59,6 +59,7 @@ def update_journey(session: Session, journey: Journey, values: dict[str, Any]) -
         journey.name = values["name"]
     if "step_order" in values:
         reorder_steps(journey, values["step_order"])
+        _refresh_funnel(session, journey)
     session.commit()
     return journey
 
@@ -90,6 +91,7 @@ def add_step(session: Session, journey: Journey, values: dict[str, Any]) -> Step
     journey.steps.append(step)
     for index, item in enumerate(steps):
         item.position = index
+    _refresh_funnel(session, journey)
     session.commit()
     return step
 
@@ -103,6 +105,7 @@ def update_step(session: Session, step: Step, values: dict[str, Any]) -> Step:
         steps.insert(min(values["position"], len(steps)), step)
         for index, item in enumerate(steps):
             item.position = index
+        _refresh_funnel(session, step.journey)
     session.commit()
     return step
 
@@ -115,6 +118,7 @@ def delete_step(session: Session, step: Step) -> None:
     session.refresh(journey)
     for index, item in enumerate(journey.steps):
         item.position = index
+    _refresh_funnel(session, journey)
     session.commit()
 
 
@@ -141,3 +145,12 @@ def _reject_duplicate_keys(keys: list[str]) -> None:
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
         abort(422, "Step keys must be unique within a journey.", details={"steps": [f"Duplicate key '{k}'." for k in duplicates]})
+
+
+def _refresh_funnel(session: Session, journey: Journey) -> None:
+    """Step order (and a deleted step's events) shape the funnel: recompute it."""
+    from collector import funnel
+
+    session.flush()
+    if journey.id is not None:
+        funnel.rebuild_funnel(session, journey_id=journey.id)

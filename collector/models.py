@@ -138,6 +138,8 @@ class Response(db.Model):
         sa.Index("ix_responses_site_visitor", "site_id", "visitor_id"),
         # The curve's representative comments: most negative / positive per step.
         sa.Index("ix_responses_step_sentiment", "step_id", "sentiment_label", "polarity", "id"),
+        # The funnel joins answers to sessions.
+        sa.Index("ix_responses_journey_session", "journey_id", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -180,6 +182,8 @@ class Event(db.Model):
         sa.UniqueConstraint("site_id", "client_id"),
         sa.Index("ix_events_journey_created", "journey_id", "created_at"),
         sa.Index("ix_events_site_visitor", "site_id", "visitor_id"),
+        # The funnel re-reads a session's events at ingest.
+        sa.Index("ix_events_journey_session", "journey_id", "session_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -239,6 +243,78 @@ class StepRollup(db.Model):
     comments: Mapped[int] = mapped_column(default=0)
     negative_comments: Mapped[int] = mapped_column(default=0)
     impressions: Mapped[int] = mapped_column(default=0)
+
+
+class FunnelRollup(db.Model):
+    """Per journey, step, UTC day of the session's start and segment: how sessions
+    moved through the step (see ``collector/funnel.py``), kept current at ingest."""
+
+    __tablename__ = "funnel_rollups"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", name="uq_funnel_rollups_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    device: Mapped[str] = mapped_column(sa.String(16), default="")
+    locale: Mapped[str] = mapped_column(sa.String(35), default="")
+    variant: Mapped[str] = mapped_column(sa.String(64), default="")
+    reached: Mapped[int] = mapped_column(default=0)
+    continued: Mapped[int] = mapped_column(default=0)
+    abandoned: Mapped[int] = mapped_column(default=0)
+    retried: Mapped[int] = mapped_column(default=0)
+    views: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    negative: Mapped[int] = mapped_column(default=0)
+    negative_abandoned: Mapped[int] = mapped_column(default=0)
+    positive: Mapped[int] = mapped_column(default=0)
+    positive_abandoned: Mapped[int] = mapped_column(default=0)
+
+
+class FunnelJourneyRollup(db.Model):
+    """Per journey, UTC day of the session's start and segment: sessions and completions."""
+
+    __tablename__ = "funnel_journey_rollups"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "day", "device", "locale", "variant", name="uq_funnel_journey_rollups_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(sa.Date)
+    device: Mapped[str] = mapped_column(sa.String(16), default="")
+    locale: Mapped[str] = mapped_column(sa.String(35), default="")
+    variant: Mapped[str] = mapped_column(sa.String(64), default="")
+    sessions: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+
+
+class FunnelDuration(db.Model):
+    """A histogram of times: per journey, day, segment and duration bucket, how many
+    stays on a step (``step_id``) or completed sessions (``step_id`` 0) took that long.
+    Medians and p90s come from it exactly, at the bucket resolution."""
+
+    __tablename__ = "funnel_durations"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", "seconds",
+                            name="uq_funnel_durations_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    # 0: time to completion of the journey; no foreign key, so 0 can exist.
+    step_id: Mapped[int] = mapped_column()
+    day: Mapped[date] = mapped_column(sa.Date)
+    device: Mapped[str] = mapped_column(sa.String(16), default="")
+    locale: Mapped[str] = mapped_column(sa.String(35), default="")
+    variant: Mapped[str] = mapped_column(sa.String(64), default="")
+    seconds: Mapped[int] = mapped_column()
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class AlertRule(db.Model):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from collector import rollups
+from collector import funnel, rollups
 from collector.models import Event, Response, Site, StepRollup, utcnow
 
 
@@ -51,6 +51,7 @@ def purge_site(session: Session, site: Site, now: datetime | None = None, batch_
     result.responses = _delete_older(session, Response, site.id, cutoff, batch_size, progress)
     result.events = _delete_older(session, Event, site.id, cutoff, batch_size, progress)
     session.execute(sa.delete(StepRollup).where(StepRollup.site_id == site.id, StepRollup.day < cutoff.date()))
+    funnel.drop_before(session, site.id, cutoff.date())
     rollups.rebuild_rollups(session, site_id=site.id, days=[cutoff.date()])
     session.commit()
     return result

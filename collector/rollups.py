@@ -215,6 +215,9 @@ def rebuild_rollups(session: Session, site_id: int | None = None, journey_id: in
     statement = insert(StepRollup).from_select([*columns, *COUNTERS], events)
     statement = statement.on_conflict_do_update(index_elements=list(KEY), set_={"impressions": statement.excluded.impressions})
     session.execute(statement)
+    from collector import funnel  # funnel imports this module's neighbours; import late
+
+    funnel.rebuild_funnel(session, site_id=site_id, journey_id=journey_id, days=days)
     return session.scalar(sa.select(sa.func.count()).select_from(StepRollup).where(*_rollup_conditions(site_id, journey_id, days)))
 
 
@@ -276,7 +279,9 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
             for name in COUNTERS:
                 if not _same(name, want[name], have[name]):
                     differences.append(f"{label}: {name} is {have[name]}, raw says {want[name]}")
-    return differences
+    from collector import funnel
+
+    return differences + funnel.compare_funnel(session, site_id=site_id, journey_id=journey_id)
 
 
 def _same(name: str, want: float, have: float) -> bool:
@@ -285,7 +290,7 @@ def _same(name: str, want: float, have: float) -> bool:
     return int(want) == int(have)
 
 
-@click.group("rollups", help="Rebuild or verify the curve rollups.")
+@click.group("rollups", help="Rebuild or verify the curve and funnel rollups.")
 def rollups_group() -> None:
     pass
 

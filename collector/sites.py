@@ -25,6 +25,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "per_session": 2,  # at most K prompts per browser session
     "dismiss_days": 30,  # a dismissal silences the widget for N days
     "respect_dnt": True,  # ask nothing when Do-Not-Track or Global Privacy Control is on
+    "session_timeout_minutes": 30,  # funnel: inactivity that ends a session (collector/funnel.py)
     "locale": None,  # None: the page's <html lang>
     "theme": {
         "accent": "#4f46e5",
@@ -175,6 +176,11 @@ def update_site(session: Session, site: Site, values: dict[str, Any]) -> Site:
         if "theme" in new:
             new["theme"] = {**(stored.get("theme") or {}), **new["theme"]}
         site.settings = {**stored, **new}
+        if new.get("session_timeout_minutes", stored.get("session_timeout_minutes")) != stored.get("session_timeout_minutes"):
+            from collector import funnel  # sessions are cut differently now
+
+            session.flush()
+            funnel.rebuild_funnel(session, site_id=site.id)
     session.commit()
     site_cache.clear()
     return site

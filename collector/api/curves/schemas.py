@@ -119,6 +119,67 @@ class StepCompareSchema(ma.Schema):
     variants = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema))
     emotion = fields.Nested(DifferenceSchema, allow_none=True, metadata={"description": "Welch t-test, B − A."})
     csat = fields.Nested(DifferenceSchema, allow_none=True, metadata={"description": "Two-proportion z-test, B − A."})
+    funnel = fields.Nested("StepFunnelCompareSchema", allow_none=True)
+
+
+class RateSchema(ma.Schema):
+    count = fields.Integer()
+    n = fields.Integer()
+    rate = fields.Float(allow_none=True, metadata={"description": "count / n."})
+    ci_low = fields.Float(allow_none=True, metadata={"description": "95% Wilson interval."})
+    ci_high = fields.Float(allow_none=True)
+
+
+class TimesSchema(ma.Schema):
+    n = fields.Integer()
+    median = fields.Integer(allow_none=True, metadata={"description": "Seconds, nearest rank over the duration buckets."})
+    p90 = fields.Integer(allow_none=True)
+
+
+class ShareDifferenceSchema(ma.Schema):
+    diff = fields.Float()
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    z = fields.Float()
+    p_value = fields.Float()
+    significant = fields.Boolean(metadata={"description": "p < 0.05 and n ≥ 30 on both sides."})
+
+
+class EmotionAbandonmentSchema(ma.Schema):
+    negative = fields.Nested(RateSchema, metadata={"description": "Abandonment of sessions answering with emotion < 0 here."})
+    positive = fields.Nested(RateSchema, metadata={"description": "Abandonment of sessions answering with emotion > 0 here."})
+    difference = fields.Nested(ShareDifferenceSchema, allow_none=True, metadata={"description": "Negative − positive."})
+
+
+class StepFunnelSchema(ma.Schema):
+    sessions = fields.Integer(metadata={"description": "Sessions that viewed the step."})
+    reached = fields.Nested(RateSchema, metadata={"description": "Sessions viewing the step / all sessions."})
+    continued = fields.Nested(RateSchema, metadata={"description": "Went on to a later step or completed."})
+    abandonment = fields.Nested(RateSchema, metadata={"description": "Last step seen in a session that did not complete."})
+    retry = fields.Nested(RateSchema, metadata={"description": "Entered the step again, or sent a retry event there."})
+    views = fields.Integer()
+    errors = fields.Nested(RateSchema, metadata={"description": "Error events per step view."})
+    time_on_step = fields.Nested(TimesSchema)
+    emotion_abandonment = fields.Nested(EmotionAbandonmentSchema)
+
+
+class StepFunnelCompareSchema(ma.Schema):
+    abandonment = fields.Nested(ShareDifferenceSchema, allow_none=True, metadata={"description": "B − A."})
+    continued = fields.Nested(ShareDifferenceSchema, allow_none=True, metadata={"description": "B − A."})
+
+
+class FunnelSchema(ma.Schema):
+    source = fields.String(metadata={"description": "rollups, or raw for sub-day windows."})
+    session_timeout_minutes = fields.Integer()
+    ignored_filters = fields.List(fields.String(), metadata={"description": "url_path and attr do not apply to the funnel."})
+    sessions = fields.Integer()
+    completion = fields.Nested(RateSchema)
+    time_to_completion = fields.Nested(TimesSchema)
+    compare = fields.Nested("FunnelCompareSchema", metadata={"description": "With compare=variant only."})
+
+
+class FunnelCompareSchema(ma.Schema):
+    completion = fields.Nested(ShareDifferenceSchema, allow_none=True, metadata={"description": "Completion rate, B − A."})
 
 
 class CurveStepSchema(MetricsSchema):
@@ -127,10 +188,11 @@ class CurveStepSchema(MetricsSchema):
     position = fields.Integer()
     exit_intent = fields.Nested(ExitIntentSchema)
     comments = fields.Nested(CommentsSchema)
-    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop."})
+    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop, unhappy_exit."})
     tests = fields.Nested(StepTestsSchema)
     series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
     compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare=variant only."})
+    funnel = fields.Nested(StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."})
 
 
 
@@ -175,3 +237,4 @@ class CurveSchema(ma.Schema):
     overall = fields.Nested(OverallSchema)
     steps = fields.List(fields.Nested(CurveStepSchema))
     compare = fields.Nested(CompareSchema, metadata={"description": "With compare=variant only."})
+    funnel = fields.Nested(FunnelSchema, metadata={"description": "Sessions, completion and time to completion."})

@@ -28,6 +28,8 @@ class SiteSettingsSchema(ma.Schema):
     per_step_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365), metadata={"description": "Don't ask again at a step for N days after an answer."})
     per_session = fields.Integer(strict=True, validate=validate.Range(min=0, max=20), metadata={"description": "At most K prompts per session."})
     dismiss_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365), metadata={"description": "A dismissal silences the widget for N days."})
+    session_timeout_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440), metadata={
+        "description": "Funnel: a session ends after this many minutes without an event (changing it rebuilds the funnel)."})
     respect_dnt = fields.Boolean(metadata={"description": "Ask nothing under Do-Not-Track or Global Privacy Control."})
     locale = Locale(allow_none=True)
     theme = fields.Nested(ThemeSchema)
