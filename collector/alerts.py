@@ -12,8 +12,13 @@ one step, or of every step on its own when it names none:
   ``min_n``), the share given to exit-intent prompts is above ``threshold``
   (0–1). The baseline is the previous period's share.
 
-Abandonment is not offered: the widget's events say where a prompt was shown,
-not reliably where a visit ended, so a rate computed from them would mislead.
+* ``abandonment_above_previous``: the funnel's abandonment at the step (sessions
+  whose last step it was without completing / sessions reaching it, see
+  ``collector/funnel.py``) is above the previous period's by a two-proportion
+  z-test, p < ``alpha`` (Holm-corrected over steps as above), with at least
+  ``min_n`` sessions reaching the step in each period. Both periods end one
+  session timeout before now, so sessions still in progress are not counted
+  as abandoned.
 
 A rule fires once when its condition becomes true for a step, and again only
 after it was false in between (``firing_steps`` remembers which steps are
@@ -62,15 +67,15 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from collector import journeys
+from collector import funnel, journeys
 from collector.errors import abort
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site, Step
 from collector.responses import as_utc
-from collector.stats import Moments, holm, welch
+from collector.stats import Moments, holm, two_proportions, welch
 
 log = logging.getLogger(__name__)
 
-KINDS = ("emotion_drop", "exit_share_above")
+KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous")
 STATUSES = ("pending", "delivered", "failed")
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 5
@@ -217,6 +222,9 @@ def _moments(row: dict[str, float] | None) -> Moments:
 def window_of(rule: AlertRule, now: datetime) -> dict[str, datetime]:
     """The window ending ``now`` and the baseline period just before it."""
     to = as_utc(now)
+    if rule.kind == "abandonment_above_previous":
+        settings = rule.journey.site.settings or {}
+        to -= timedelta(minutes=settings.get("session_timeout_minutes") or funnel.DEFAULT_TIMEOUT_MINUTES)
     start = to - timedelta(hours=rule.window_hours)
     return {"from": start, "to": to, "baseline_from": start - timedelta(hours=rule.window_hours), "baseline_to": start}
 
@@ -224,6 +232,8 @@ def window_of(rule: AlertRule, now: datetime) -> dict[str, datetime]:
 def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
     """Evaluate the rule's condition for each step it covers, at ``now``."""
     window = window_of(rule, now)
+    if rule.kind == "abandonment_above_previous":
+        return _rounded(_abandonment(session, rule, window))
     current = _sums(session, rule, window["from"], window["to"])
     previous = _sums(session, rule, window["baseline_from"], window["baseline_to"])
     steps = [rule.step] if rule.step is not None else list(rule.journey.steps)
@@ -250,6 +260,34 @@ def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
         for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
             finding.p_value = adjusted
             finding.triggered = finding.triggered and adjusted < rule.alpha
+    return _rounded(findings)
+
+
+def _abandonment(session: Session, rule: AlertRule, window: dict[str, datetime]) -> list[Finding]:
+    """Abandonment per step, window vs baseline, from the funnel (raw events: hour windows)."""
+    periods = []
+    for start, end in ((window["from"], window["to"]), (window["baseline_from"], window["baseline_to"])):
+        _, totals = funnel.aggregate(session, rule.journey, {"from": start, "to": end}, source="raw")
+        periods.append({step_id: dict(zip(funnel.STEP_COUNTERS, values)) for (_, step_id), values in totals.steps.items()})
+    findings = []
+    for step in [rule.step] if rule.step is not None else list(rule.journey.steps):
+        now_c, before_c = (period.get(step.id) or {"reached": 0, "abandoned": 0} for period in periods)
+        n, baseline_n = now_c["reached"], before_c["reached"]
+        finding = Finding(step, None, now_c["abandoned"] / n if n else None,
+                          before_c["abandoned"] / baseline_n if baseline_n else None, None, n, baseline_n)
+        if n >= rule.min_n and baseline_n >= rule.min_n:
+            result = two_proportions(now_c["abandoned"], n, before_c["abandoned"], baseline_n)
+            finding.p_value = result.p_value if result else 1.0
+            finding.triggered = bool(result and result.diff > 0)
+        findings.append(finding)
+    tested = [f for f in findings if f.p_value is not None]
+    for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
+        finding.p_value = adjusted
+        finding.triggered = finding.triggered and adjusted < rule.alpha
+    return findings
+
+
+def _rounded(findings: list[Finding]) -> list[Finding]:
     for finding in findings:
         for name in ("value", "baseline", "p_value"):
             value = getattr(finding, name)

@@ -247,3 +247,45 @@ def test_journey_without_events_has_an_empty_funnel(api, app):
     assert by_step(body)["cart"]["funnel"]["abandonment"] == {"count": 0, "n": 0, "rate": None, "ci_low": None, "ci_high": None}
     with app.app_context():
         assert db.session.query(Journey).count() == 1
+
+
+def test_exports_carry_the_funnel(api, scripted):
+    """Journey table, draw.io, SVG and JSON exports include each step's funnel numbers."""
+    table = api.get("/v1/journeys/checkout/export", format="journey-table", **DAY)
+    assert table.status_code == 200
+    lines = table.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    header = lines[0].split(",")
+    assert "Abandonment" in header and "Time on step median (s)" in header
+    drawio = api.get("/v1/journeys/checkout/export", format="drawio", **DAY).get_data(as_text=True)
+    assert "abandonment" in drawio and "80% drop" in drawio
+    svg = api.get("/v1/journeys/checkout/export", format="svg", **DAY).get_data(as_text=True)
+    assert 'data-abandonment="0.8"' in svg and "5 sessions · 80% drop" in svg
+    document = api.get("/v1/journeys/checkout/export", format="json", **DAY).get_json()
+    assert document["funnel"]["sessions"] == 8
+    assert by_step(document)["payment"]["funnel"]["abandonment"]["count"] == 4
+
+
+def test_abandonment_alert_fires_when_abandonment_rises(app, api, send, site, clock):
+    """abandonment_above_previous: 25% abandonment at payment in the baseline, 75% now, 40 sessions each."""
+    make_journey(api)
+    now = T0 + timedelta(hours=3)
+    for hour, lost in ((1, 10), (2, 30)):  # baseline period 1-2 h after T0, window 2-3 h (minus the timeout)
+        items = []
+        for index in range(40):
+            clock.at = T0 + timedelta(hours=hour, minutes=index % 25 - 30)
+            session_id = f"h{hour}-{index}"
+            items.append(event(site, session_id, session_id, "step_view", "payment"))
+            if index >= lost:
+                items.append(event(site, session_id, session_id, "journey_complete", "payment"))
+            assert send({"events": items[-2:] if index >= lost else items[-1:]}, site, path="/v1/events").status_code in (200, 201)
+    response = api.post("/v1/alerts/rules", json={"journey": "checkout", "step": "payment", "kind": "abandonment_above_previous",
+                                                  "webhook_url": "https://hooks.example.com/x", "window_hours": 1, "min_n": 30})
+    assert response.status_code == 201, response.get_json()
+    from collector import alerts
+    from collector.models import AlertRule
+
+    with app.app_context():
+        rule = db.session.get(AlertRule, response.get_json()["id"])
+        [finding] = alerts.measure(db.session, rule, now)
+        assert (finding.n, finding.baseline_n, finding.value, finding.baseline) == (40, 40, 0.75, 0.25)
+        assert finding.triggered is True and finding.p_value < 0.001

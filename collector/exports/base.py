@@ -147,3 +147,18 @@ def emotion_stroke(mean: float | None) -> str:
     if mean is None:
         return "#999999"
     return "#b85450" if mean < -0.1 else "#82b366" if mean > 0.1 else "#d6b656"
+
+
+FUNNEL_HEADER = ("Sessions", "Continued", "Abandonment", "Retry rate", "Error rate", "Time on step median (s)",
+                 "Time on step p90 (s)", "Abandonment, negative answers", "Abandonment, positive answers")
+
+
+def funnel_cells(step: dict[str, Any]) -> list[Any]:
+    """A curve step's funnel numbers in ``FUNNEL_HEADER`` order (rates 0-1, times in seconds)."""
+    funnel = step.get("funnel") or {}
+    if not funnel:
+        return [None] * len(FUNNEL_HEADER)
+    groups = funnel["emotion_abandonment"]
+    return [funnel["sessions"], funnel["continued"]["rate"], funnel["abandonment"]["rate"], funnel["retry"]["rate"],
+            funnel["errors"]["rate"], funnel["time_on_step"]["median"], funnel["time_on_step"]["p90"],
+            groups["negative"]["rate"], groups["positive"]["rate"]]

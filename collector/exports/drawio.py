@@ -5,7 +5,9 @@ One rounded box per step, placed at x = step index × 200 and y by the emotion
 mean (higher emotion higher on the page: y = (1 − mean) × 150, so +1 sits at
 0 and −1 at 300; steps without answers sit on the neutral line), filled by
 emotion, connected in step order. Every metric is a column, so draw.io keeps
-it as shape data (Edit Data). draw.io adds its insert point to left/top.
+it as shape data (Edit Data), the step's funnel numbers included (sessions,
+continue/abandonment/retry/error rates, time on step, abandonment of negative
+vs positive answerers); the label adds the drop-off share. draw.io adds its insert point to left/top.
 
 Escaping: values go through Python's csv writer; newlines are folded (draw.io
 splits the file on them); bidi controls are dropped; the one HTML column
@@ -20,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from collector.exports.base import Progress, curve, emotion_fill, emotion_stroke, one_line
+from collector.exports.base import Progress, curve, emotion_fill, emotion_stroke, funnel_cells, one_line
 from collector.models import Journey
 
 X_STEP = 200
@@ -42,7 +44,10 @@ HEADER = """## Stepsense emotional journey: one shape per step, y by emotion mea
 # top: y
 """
 COLUMNS = ("id", "step", "name", "caption", "position", "x", "y", "fill", "stroke", "next", "responses", "emotion",
-           "emotion_ci_low", "emotion_ci_high", "csat", "ces", "nps", "exit_share", "negative_share", "flags")
+           "emotion_ci_low", "emotion_ci_high", "csat", "ces", "nps", "exit_share", "negative_share", "flags",
+           "sessions", "continue_rate", "abandonment", "retry_rate", "error_rate", "time_on_step_median_s",
+           "time_on_step_p90_s", "abandonment_negative", "abandonment_positive")
+FUNNEL_COLUMNS = COLUMNS[-9:]
 
 
 def _text(value: Any) -> Any:
@@ -60,6 +65,9 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
         flags = step.get("flags") or []
         if flags:
             summary += " · " + ", ".join(flag.replace("_", " ") for flag in flags)
+        abandonment = (step.get("funnel") or {}).get("abandonment", {}).get("rate")
+        if abandonment is not None:
+            summary += f" · {abandonment:.0%} drop"
         out.append({
             "id": f"s{index}",
             "step": one_line(step["step"]),
@@ -81,6 +89,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "exit_share": _text(step["exit_intent"]["share"]),
             "negative_share": _text(step["comments"]["negative_share"]),
             "flags": " ".join(flags),
+            **{column: _text(value) for column, value in zip(FUNNEL_COLUMNS, funnel_cells(step))},
         })
     return out
 

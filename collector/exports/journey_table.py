@@ -3,7 +3,9 @@ journey-mapping tools use (Smaply, UXPressia, TheyDo, a Miro table).
 
 Per step: name, emotion on the −2..+2 scale of emotional-journey lanes
 (emotion mean × 2, one decimal), CSAT, CES, NPS, exit share, flags and the
-top quotes (the curve's representative comments). ``metrics`` is a long
+top quotes (the curve's representative comments), then the step's funnel
+(sessions, continued, abandonment, retry and error rates, time on step,
+abandonment of negative vs positive answerers). ``metrics`` is a long
 table, one row per metric, step and UTC day (the curve's ``interval=day``
 series), for tools that chart NPS/CSAT/CES/emotion over time. Every other
 number is the curve endpoint's, unchanged.
@@ -17,13 +19,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from collector.exports import xlsx
-from collector.exports.base import Progress, curve, guard, one_line
+from collector.exports.base import FUNNEL_HEADER, Progress, curve, funnel_cells, guard, one_line
 from collector.exports.csv_export import BOM
 from collector.models import Journey
 
 TABLE_HEADER = ("Step", "Step key", "Position", "Responses", "Emotion (-2..+2)", "Emotion mean (-1..1)",
                 "CSAT (share 4-5)", "CES (mean 1-7)", "NPS", "Exit share", "Flags", "Top quotes (negative)",
-                "Top quotes (positive)")
+                "Top quotes (positive)", *FUNNEL_HEADER)
 METRICS_HEADER = ("metric", "step", "date", "value", "n")
 # metric name -> (curve field, value key)
 SERIES = (("emotion", "emotion", "mean"), ("csat", "csat", "score"), ("ces", "ces", "mean"), ("nps", "nps", "score"))
@@ -47,6 +49,7 @@ def table_rows(data: dict[str, Any]) -> list[list[Any]]:
             lane_emotion(step["emotion"]["mean"]), step["emotion"]["mean"], step["csat"]["score"], step["ces"]["mean"],
             step["nps"]["score"], step["exit_intent"]["share"], ", ".join(step.get("flags") or []),
             _quotes(step["comments"]["most_negative"]), _quotes(step["comments"]["most_positive"]),
+            *funnel_cells(step),
         ])
     return rows
 

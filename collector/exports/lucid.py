@@ -26,6 +26,10 @@ METRICS = (("responses", ("responses",)), ("emotion_mean", ("emotion", "mean")),
            ("emotion_ci_high", ("emotion", "ci_high")), ("csat", ("csat", "score")), ("ces", ("ces", "mean")),
            ("nps", ("nps", "score")), ("exit_share", ("exit_intent", "share")),
            ("negative_share", ("comments", "negative_share")))
+# The step's funnel, as shape data too (missing on curves without a funnel).
+FUNNEL_METRICS = (("sessions", ("sessions",)), ("continue_rate", ("continued", "rate")),
+                  ("abandonment", ("abandonment", "rate")), ("retry_rate", ("retry", "rate")),
+                  ("error_rate", ("errors", "rate")), ("time_on_step_median_s", ("time_on_step", "median")))
 
 
 def _get(step: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -48,6 +52,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         custom = [{"key": "step", "value": display_text(step["step"])}, {"key": "position", "value": str(step["position"])}]
         custom += [{"key": key, "value": "" if _get(step, path) is None else str(_get(step, path))} for key, path in METRICS]
         custom.append({"key": "flags", "value": " ".join(flags)})
+        if step.get("funnel"):
+            custom += [{"key": key, "value": "" if _get(step["funnel"], path) is None else str(_get(step["funnel"], path))}
+                       for key, path in FUNNEL_METRICS]
         shapes.append({
             "id": f"step-{index}",
             "type": "rectangle",

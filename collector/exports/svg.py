@@ -4,7 +4,9 @@ Steps run along x in step order, the emotion mean (−1..1) on y, with the 95%
 interval as a shaded band, pain points and drops marked, and each step's
 name and n underneath. Presentation attributes only (no CSS, no scripts, no
 external fonts), so Miro, Figma, Smaply and UXPressia import it as drawn.
-Each step's group carries its numbers as ``data-*`` attributes.
+Each step's group carries its numbers as ``data-*`` attributes. Under the
+names, drop-off bars: sessions reaching each step (bar height, share of all
+sessions) with the part that abandoned there in red.
 """
 
 import xml.etree.ElementTree as ET
@@ -22,6 +24,7 @@ RIGHT = 30
 TOP = 78
 PLOT_HEIGHT = 220
 BOTTOM = 96
+FUNNEL_HEIGHT = 70  # drop-off bars under the step names
 PAIN = "#c0392b"
 LINE = "#2c5d8f"
 NAME_CHARS = 22
@@ -50,11 +53,36 @@ def _runs(points: list[tuple[float, ...] | None]) -> list[list[tuple[float, ...]
     return runs
 
 
+def _funnel_data(funnel: dict[str, Any] | None) -> dict[str, str]:
+    if not funnel:
+        return {}
+    return {"data-sessions": _fmt(funnel["sessions"]), "data-continued": _fmt(funnel["continued"]["rate"]),
+            "data-abandonment": _fmt(funnel["abandonment"]["rate"]), "data-retry": _fmt(funnel["retry"]["rate"]),
+            "data-error-rate": _fmt(funnel["errors"]["rate"]),
+            "data-time-on-step-median": _fmt(funnel["time_on_step"]["median"])}
+
+
+def _drop_off_bar(group: ET.Element, px: float, top: float, funnel: dict[str, Any], sessions: int) -> None:
+    """Sessions reaching the step as a bar (full height = all sessions), the abandoned part in red."""
+    width, height = 48, FUNNEL_HEIGHT - 22
+    reached = funnel["sessions"] / sessions
+    lost = funnel["abandonment"]["count"] / sessions
+    bottom = top + height
+    ET.SubElement(group, "rect", {"x": str(px - width / 2), "y": str(round(bottom - reached * height, 2)), "width": str(width),
+                                  "height": str(round(reached * height, 2)), "fill": "#9db7d3"})
+    ET.SubElement(group, "rect", {"x": str(px - width / 2), "y": str(round(bottom - lost * height, 2)), "width": str(width),
+                                  "height": str(round(lost * height, 2)), "fill": PAIN, "fill-opacity": "0.8"})
+    rate = funnel["abandonment"]["rate"]
+    ET.SubElement(group, "text", {"x": str(px), "y": str(bottom + 16), "text-anchor": "middle", "fill": "#555555"}).text = (
+        f"{funnel['sessions']} sessions" + (f" · {rate:.0%} drop" if rate is not None else ""))
+
+
 def render(data: dict[str, Any]) -> str:
     """The SVG text for a serialised curve."""
     steps = data["steps"]
     width = max(480, LEFT + SPACING * max(1, len(steps)) + RIGHT)
-    height = TOP + PLOT_HEIGHT + BOTTOM
+    sessions = (data.get("funnel") or {}).get("sessions") or 0
+    height = TOP + PLOT_HEIGHT + BOTTOM + (FUNNEL_HEIGHT if sessions else 0)
 
     def x(index: int) -> float:
         return LEFT + SPACING * index + SPACING / 2
@@ -115,7 +143,7 @@ def render(data: dict[str, Any]) -> str:
             "id": f"step-{index}", "data-step": display_text(step["step"]), "data-position": _fmt(step["position"]),
             "data-responses": _fmt(step["responses"]), "data-emotion-mean": _fmt(emotion["mean"]),
             "data-emotion-ci-low": _fmt(emotion["ci_low"]), "data-emotion-ci-high": _fmt(emotion["ci_high"]),
-            "data-flags": " ".join(flags)})
+            "data-flags": " ".join(flags), **_funnel_data(step.get("funnel"))})
         px = x(index)
         label = display_text(step["name"])
         ET.SubElement(group, "title").text = label
@@ -142,6 +170,8 @@ def render(data: dict[str, Any]) -> str:
                                       "font-weight": "bold"}).text = _shorten(label)
         ET.SubElement(group, "text", {"x": str(px), "y": str(base + 42), "text-anchor": "middle",
                                       "fill": "#555555"}).text = f"n = {step['responses']}"
+        if sessions:
+            _drop_off_bar(group, px, base + BOTTOM - 30, step["funnel"], sessions)
     ET.indent(svg)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(svg, encoding="unicode") + "\n"
 

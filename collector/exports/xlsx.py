@@ -19,6 +19,7 @@ from openpyxl.chart import LineChart, Reference
 from sqlalchemy.orm import Session
 
 from collector.exports.base import (
+    funnel_cells,
     FORMULA_START,
     RESPONSE_HEADER,
     XML_ILLEGAL,
@@ -32,7 +33,8 @@ MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 CURVE_HEADER = ("step", "name", "position", "responses", "impressions", "response_rate", "emotion_mean",
                 "emotion_ci_low", "emotion_ci_high", "csat", "csat_ci_low", "csat_ci_high", "csat_n", "ces_mean",
                 "ces_ci_low", "ces_ci_high", "ces_n", "nps", "nps_n", "exit_intent", "exit_share", "comments",
-                "negative_share", "flags")
+                "negative_share", "flags", "funnel_sessions", "continue_rate", "abandonment_rate", "retry_rate",
+                "error_rate", "time_on_step_median_s", "time_on_step_p90_s", "abandonment_negative", "abandonment_positive")
 COMMENT_HEADER = ("id", "created_at", "step", "kind", "score", "sentiment_label", "polarity", "emotion", "comment")
 _COMMENT_FIELDS = tuple(RESPONSE_HEADER.index(name) for name in COMMENT_HEADER)
 _COMMENT_TEXT = RESPONSE_HEADER.index("comment")
@@ -72,7 +74,8 @@ def curve_rows(data: dict[str, Any]) -> list[list[Any]]:
                      step["response_rate"], emotion["mean"], emotion["ci_low"], emotion["ci_high"], csat["score"],
                      csat["ci_low"], csat["ci_high"], csat["n"], ces["mean"], ces["ci_low"], ces["ci_high"], ces["n"],
                      nps["score"], nps["n"], step["exit_intent"]["count"], step["exit_intent"]["share"],
-                     step["comments"]["count"], step["comments"]["negative_share"], " ".join(step.get("flags") or [])])
+                     step["comments"]["count"], step["comments"]["negative_share"], " ".join(step.get("flags") or []),
+                     *funnel_cells(step)])
     return rows
 
 
