@@ -35,6 +35,7 @@ COMMENTS_SHOWN = 50
 SENTIMENTS = ("positive", "neutral", "negative")
 REFRESH_SECONDS = 30
 CHART = {"width": 720, "height": 300, "left": 44, "right": 24, "top": 20, "bottom": 64}
+FUNNEL_STRIP = {"height": 96, "top": 8, "bar": 60}
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -192,7 +193,29 @@ def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
             f"{p['x']},{p['y_low']}" for p in reversed(banded))
     ticks = [{"value": v, "y": y_of(v)} for v in (1, 0.5, 0, -0.5, -1)]
     return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
-            "bottom": height - bottom, "points": points, "line": line, "band": band, "ticks": ticks}
+            "bottom": height - bottom, "points": points, "line": line, "band": band, "ticks": ticks,
+            "funnel": funnel_bars(steps, points)}
+
+
+def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The funnel strip under the emotion line: per step a bar for the share of sessions
+    reaching it, its abandoned part in red, at the same x as the curve's point."""
+    sessions = max((dig(step, "funnel", "sessions") or 0 for step in steps), default=0)
+    total = max(sessions, max((dig(step, "funnel", "reached", "n") or 0 for step in steps), default=0))
+    if not total:
+        return None
+    height, top, bar = FUNNEL_STRIP["height"], FUNNEL_STRIP["top"], FUNNEL_STRIP["bar"]
+    bars = []
+    for step, point in zip(steps, points):
+        reached = (dig(step, "funnel", "sessions") or 0) / total
+        lost = (dig(step, "funnel", "abandonment", "count") or 0) / total
+        bottom = top + bar
+        bars.append({"x": round(point["x"] - 20, 1), "cx": point["x"], "width": 40,
+                     "y": round(bottom - reached * bar, 1), "h": round(reached * bar, 1),
+                     "lost_y": round(bottom - lost * bar, 1), "lost_h": round(lost * bar, 1),
+                     "sessions": dig(step, "funnel", "sessions") or 0,
+                     "abandonment": dig(step, "funnel", "abandonment", "rate"), "label_y": bottom + 16})
+    return {"height": height, "bars": bars, "total": total}
 
 
 def _segment_options(journey: Journey) -> dict[str, list[str]]:

@@ -289,3 +289,15 @@ def test_abandonment_alert_fires_when_abandonment_rises(app, api, send, site, cl
         [finding] = alerts.measure(db.session, rule, now)
         assert (finding.n, finding.baseline_n, finding.value, finding.baseline) == (40, 40, 0.75, 0.25)
         assert finding.triggered is True and finding.p_value < 0.001
+
+
+def test_dashboard_shows_the_funnel(client, site, scripted):
+    """The dashboard draws the funnel strip under the emotion line and adds funnel columns per step."""
+    from tests.test_dashboard import sign_in
+
+    assert sign_in(client, site.secret).status_code == 302
+    page = client.get("/dashboard/", query_string={"journey": "checkout", "from": "2026-11-20", "to": "2026-11-20"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="curve funnel"' in html and "5 · 80% drop" in html
+    assert '<td class="num abandonment">80%</td>' in html
