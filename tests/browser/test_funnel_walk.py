@@ -1,0 +1,50 @@
+"""The funnel from real browser walks through the demo shop: step views, completion, abandonment."""
+
+import pytest
+import sqlalchemy as sa
+
+from collector import funnel
+from collector.extensions import db
+from collector.models import Journey
+from collector.rollups import compare_rollups
+from tests.browser.conftest import wait_for
+from tests.browser.test_demo_shop import shop  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.browser
+
+
+def checkout_funnel(app, site_id):
+    with app.app_context():
+        journey = db.session.scalar(sa.select(Journey).where(Journey.site_id == site_id, Journey.key == "checkout"))
+        result = funnel.journey_funnel(db.session, journey, {})
+        steps = {step.key: result["steps"][step.id] for step in journey.steps}
+        return result, steps, compare_rollups(db.session, site_id=site_id)
+
+
+def test_walks_show_up_in_the_funnel(app, browser, page, shop, collector):  # noqa: F811
+    """One visitor walks to the confirmation, another (own browser session) leaves at payment."""
+    page.goto(collector.url + "/demo/shop/cart")
+    page.get_by_role("link", name="Continue to shipping").click()
+    page.get_by_role("link", name="Continue to payment").click()
+    page.get_by_role("link", name="Pay €").click()
+    wait_for(lambda: len(shop.events(type="journey_complete")) == 1, message="completion")
+
+    other = browser.new_context()
+    try:
+        walker = other.new_page()
+        walker.goto(collector.url + "/demo/shop/cart")
+        walker.get_by_role("link", name="Continue to shipping").click()
+        walker.get_by_role("link", name="Continue to payment").click()
+        wait_for(lambda: len(shop.events(type="step_view")) == 7, message="seven step views")
+    finally:
+        other.close()
+
+    result, steps, differences = checkout_funnel(app, shop.site_id)
+    assert differences == []
+    assert result["overall"]["sessions"] == 2
+    assert (result["overall"]["completion"]["count"], result["overall"]["completion"]["n"]) == (1, 2)
+    assert result["overall"]["time_to_completion"]["n"] == 1
+    assert {key: step["sessions"] for key, step in steps.items()} == {"cart": 2, "shipping": 2, "payment": 2, "confirmation": 1}
+    assert {key: step["abandonment"]["count"] for key, step in steps.items()} == {"cart": 0, "shipping": 0, "payment": 1, "confirmation": 0}
+    assert steps["payment"]["continued"]["count"] == 1 and steps["cart"]["continued"]["count"] == 2
+    assert steps["confirmation"]["views"] == 1 and steps["payment"]["retry"]["count"] == 0
