@@ -48,3 +48,15 @@ def test_walks_show_up_in_the_funnel(app, browser, page, shop, collector):  # no
     assert {key: step["abandonment"]["count"] for key, step in steps.items()} == {"cart": 0, "shipping": 0, "payment": 1, "confirmation": 0}
     assert steps["payment"]["continued"]["count"] == 1 and steps["cart"]["continued"]["count"] == 2
     assert steps["confirmation"]["views"] == 1 and steps["payment"]["retry"]["count"] == 0
+
+
+def test_sampled_out_sessions_send_no_funnel_events(page, widget):
+    """With events_sampling 0, step views, completions, errors and retries stay home; custom events still go."""
+    widget.setup({"cart": []}, events_sampling=0.0)
+    page.goto(widget.page("/cart", "cart"))
+    page.wait_for_function("window.Stepsense && typeof Stepsense.complete == 'function'")
+    page.wait_for_timeout(300)  # the config has arrived and the step was entered
+    page.evaluate("Stepsense.track('error'); Stepsense.track('retry'); Stepsense.complete(); Stepsense.track('coupon_failed')")
+    wait_for(lambda: widget.events(), message="the custom event")
+    page.wait_for_timeout(300)
+    assert [(e.type, e.name) for e in widget.events()] == [("custom", "coupon_failed")]

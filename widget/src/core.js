@@ -63,6 +63,7 @@
       const l = (set && set.locale) || d.documentElement.lang || nav.language || "en";
       return /^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}$/.test(l) ? l : null;
     };
+    const sampled = () => set && ses.e < set.events_sampling;
     const optedOut = () =>
       set && set.respect_dnt && (nav.doNotTrack == "1" || w.doNotTrack == "1" || nav.globalPrivacyControl === true);
 
@@ -233,7 +234,7 @@
       Object.assign(ctx, { journey, step });
       const conf = ((cfg.journeys[journey] || {}).steps || {})[step];
       if (!conf) return; // unknown step: ask nothing, send nothing
-      if (ses.e < set.events_sampling) {
+      if (sampled()) {
         event("step_view");
         if (conf.last) event("journey_complete");
       }
@@ -271,9 +272,13 @@
         if ("variant" in o) ctx.variant = o.variant;
         if (o.attributes) ctx.attributes = Object.assign({}, ctx.attributes, o.attributes);
       },
-      complete: () => event("journey_complete"),
-      track: (name, props) =>
-        event(name == "error" || name == "retry" ? name : "custom", { name: String(name).slice(0, 64), props: props || null }),
+      // Funnel events follow the session's events_sampling draw, like step views, so
+      // completions and errors are never counted for sessions whose views were not sent.
+      complete: () => sampled() && event("journey_complete"),
+      track: (name, props) => {
+        const t = name == "error" || name == "retry" ? name : "custom";
+        if (t == "custom" || sampled()) event(t, { name: String(name).slice(0, 64), props: props || null });
+      },
     };
     const S = safe((m, ...a) => typeof api[m] == "function" && api[m](...a));
     Object.keys(api).forEach((k) => (S[k] = typeof api[k] == "function" ? safe(api[k]) : api[k]));
