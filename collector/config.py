@@ -28,7 +28,12 @@ class Config:
     # A random key keeps sessions safe on a single process; set SECRET_KEY for
     # several workers or hosts, or sessions break between them.
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: it cost a round trip (SELECT 1) on every checkout. A
+    # pooled connection that died (database restart, outage) fails its first
+    # statement instead; SQLAlchemy sees the disconnect and invalidates the
+    # pool, the request answers 503 with Retry-After (collector.errors), the
+    # widget keeps the answer and resends it, and the next checkout reconnects.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Dashboard sign-in cookie; Secure is added per request when served over HTTPS.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

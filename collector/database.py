@@ -1,4 +1,8 @@
-"""Engine set-up and the few statements that differ between SQLite and PostgreSQL."""
+"""Engine set-up and the few statements that differ between SQLite and PostgreSQL.
+
+The statement helpers take an ORM ``Session`` or a Core ``Connection`` (answer
+ingest writes on a Connection: fewer layers per statement).
+"""
 
 import functools
 from collections.abc import Sequence
@@ -6,8 +10,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
+
+Bind = Session | Connection
+
+
+def dialect_name(bind: Bind) -> str:
+    """``"sqlite"`` or ``"postgresql"``, for a Session or a Connection."""
+    return bind.dialect.name if isinstance(bind, Connection) else bind.get_bind().dialect.name
 
 
 def configure_engine(engine: Engine) -> None:
@@ -30,7 +41,7 @@ def configure_engine(engine: Engine) -> None:
 
 
 def insert_ignoring_conflicts(
-    session: Session,
+    session: Bind,
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
     conflict_columns: Sequence[str],
@@ -43,8 +54,7 @@ def insert_ignoring_conflicts(
     """
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(*returning)
     # Rows as executemany parameters, not .values(rows): the statement then
     # compiles once per process (a multi-row VALUES recompiles on every call)
@@ -54,7 +64,7 @@ def insert_ignoring_conflicts(
 
 
 def upsert_adding(
-    session: Session,
+    session: Bind,
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
     conflict_columns: Sequence[str],
@@ -68,7 +78,7 @@ def upsert_adding(
     """
     if not rows:
         return
-    statement = _adding_upsert(session.get_bind().dialect.name, table, tuple(conflict_columns), tuple(counter_columns))
+    statement = _adding_upsert(dialect_name(session), table, tuple(conflict_columns), tuple(counter_columns))
     # Rows as executemany parameters: the statement is built and compiled
     # once per process, not on every call.
     session.execute(statement, list(rows))

@@ -52,7 +52,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.database import upsert_adding
+from collector.database import dialect_name, upsert_adding
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
 from collector.responses import as_utc
@@ -242,7 +242,7 @@ def update_sessions(session: Session, site_id: int, rows: Iterable[dict[str, Any
                       if row.get("session_id") and (answers or row.get("type") in FUNNEL_TYPES)})
     if not touched or not new_ids:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         # Concurrent ingests of one session must see each other's rows in turn (see docstring).
         keys = sorted({_lock_key(*key) for key in touched})
         session.execute(sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"),

@@ -98,7 +98,7 @@ def post_responses():
     per `client_id`: resending is safe and stores nothing new.
     """
     items = _load(RESPONSE_IN, RESPONSE_BATCH, "responses")
-    result = ingest.store_responses(db.session, _site(items[0]["site_key"]), items)
+    result = ingest.store_responses(db.engine, _site(items[0]["site_key"]), items)
     return _result(result)
 
 
