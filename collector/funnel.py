@@ -224,6 +224,17 @@ def _positions(session: Session, journey_id: int) -> dict[int, int]:
 
 _EVENT_COLUMNS = (Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant)
 _ANSWER_COLUMNS = (Response.session_id, Response.id, Response.created_at, Response.step_id, Response.emotion)
+# Built once with bind parameters: ingest runs them for every answer and event
+# with a session id, and building them cost several times more than running them.
+_SESSION_EVENTS = sa.select(*_EVENT_COLUMNS).where(
+    Event.journey_id == sa.bindparam("journey_id"),
+    Event.session_id.in_(sa.bindparam("session_ids", expanding=True)),
+    Event.type.in_(FUNNEL_TYPES),
+)
+_SESSION_ANSWERS = sa.select(*_ANSWER_COLUMNS).where(
+    Response.journey_id == sa.bindparam("journey_id"),
+    Response.session_id.in_(sa.bindparam("session_ids", expanding=True)),
+)
 
 
 # --- Ingest: recompute the touched sessions, add the difference ---------------------------------------
@@ -256,15 +267,13 @@ def update_sessions(session: Session, site_id: int, rows: Iterable[dict[str, Any
     for journey_id, session_ids in by_journey.items():
         events: dict[str, list[tuple]] = defaultdict(list)
         replies: dict[str, list[tuple]] = defaultdict(list)
-        for row in session.execute(sa.select(*_EVENT_COLUMNS).where(
-                Event.journey_id == journey_id, Event.session_id.in_(session_ids), Event.type.in_(FUNNEL_TYPES))):
+        for row in session.execute(_SESSION_EVENTS, {"journey_id": journey_id, "session_ids": session_ids}):
             events[row[0]].append(tuple(row[1:]))
         if not events:
             continue  # answers of sessions without funnel events add nothing
         timeout = timeout or session_timeout(session, site_id)
         positions = _positions(session, journey_id)
-        for row in session.execute(sa.select(*_ANSWER_COLUMNS).where(
-                Response.journey_id == journey_id, Response.session_id.in_(session_ids))):
+        for row in session.execute(_SESSION_ANSWERS, {"journey_id": journey_id, "session_ids": session_ids}):
             replies[row[0]].append(tuple(row[1:]))
         for session_id in session_ids:
             all_events, all_answers = events.get(session_id, []), replies.get(session_id, [])
