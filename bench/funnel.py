@@ -61,11 +61,12 @@ from collector.sites import create_site  # noqa: E402
 STEPS = ["landing", "cart", "shipping", "payment", "confirmation"]
 EVENT_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "type", "visitor_id", "session_id", "url_path",
                  "device", "locale", "variant", "created_at")
-RESPONSE_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "kind", "score", "polarity", "subjectivity",
+RESPONSE_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "kind", "score", "comment", "polarity", "subjectivity",
                     "sentiment_label", "emotion", "scorer_version", "trigger", "visitor_id", "session_id", "device",
                     "locale", "variant", "created_at")
 SCENARIOS = (("journey", {}), ("segment device=mobile variant=B", {"device": "mobile", "variant": "B"}))
 CHUNK = 50_000
+COMMENTS = ("Quick and easy, thanks", "My card was declined twice, awful")
 LUA = os.path.join(ROOT, "bench", "funnel.lua")
 
 
@@ -79,7 +80,7 @@ def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int =
     site_id, journey_id, step_ids = ids["site"], ids["journey"], ids["steps"]
     start = end - timedelta(days=days)
     span = days * 86400
-    scored = {score: score_response("csat", score, None) for score in range(1, 6)}
+    scored = {(score, comment): score_response("csat", score, comment) for score in range(1, 6) for comment in (None, *COMMENTS)}
     made = 0
     events, responses = [], []
     while made < total_events:
@@ -106,9 +107,10 @@ def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int =
                         add("step_view")
                 if rng.random() < 0.1:
                     score = rng.randint(1, 2) if step == "payment" and rng.random() < 0.6 else rng.randint(3, 5)
-                    s = scored[score]
+                    comment = COMMENTS[score <= 2] if rng.random() < 0.2 else None  # as often as in bench/curve.py
+                    s = scored[(score, comment)]
                     responses.append((site_id, journey_id, step_ids[step], str(uuid.UUID(int=rng.getrandbits(128))), "csat",
-                                      score, s.polarity, s.subjectivity, s.sentiment_label, s.emotion, s.scorer_version,
+                                      score, comment, s.polarity, s.subjectivity, s.sentiment_label, s.emotion, s.scorer_version,
                                       "inline", visitor, session_id, device, locale, variant,
                                       moment + timedelta(seconds=rng.randint(1, 20))))
                 if step == "confirmation":
