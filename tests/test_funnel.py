@@ -317,3 +317,31 @@ def test_retention_keeps_the_funnel_exact(app, site, scripted):
         journey = db.session.query(Journey).one()
         # Left: s4's second session, s5's shipping view and s7's payment view, each a session of its own.
         assert funnel.journey_funnel(db.session, journey, {})["overall"]["sessions"] == 3
+
+
+def test_concurrent_ingest_of_one_session_stays_exact(app, api, site):
+    """Parallel requests adding events to the same sessions leave exact rollups (per-session locking)."""
+    import random
+    import threading
+
+    make_journey(api)
+    errors = []
+
+    def worker(seed):
+        client, rng = app.test_client(), random.Random(seed)
+        for _ in range(12):
+            session_id = f"c{rng.randint(1, 3)}"
+            body = {"events": [event(site, session_id, session_id, rng.choice(["step_view", "step_view", "error"]),
+                                     rng.choice(["cart", "shipping", "payment", "confirmation"]))]}
+            response = client.post("/v1/events", data=__import__("json").dumps(body),
+                                   headers={"Content-Type": "text/plain", "Origin": site.origin})
+            if response.status_code not in (200, 201):
+                errors.append(response.status_code)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert differences(app) == []
