@@ -76,8 +76,9 @@ TRIGGERS = [
 def test_floating_triggers(page, widget, trigger, options, act):
     """after_ms, scroll and custom-event prompts float in a labelled dialog and record their trigger."""
     widget.setup({"ship": [dict(kind="csat", trigger=trigger, text={"en": "How was shipping?"}, **options)]})
-    page.goto(widget.page("/ship", "ship", '<div style="height:3000px"></div>'))
-    page.wait_for_timeout(150)
+    # The widget arms a step's triggers right after it starts fetching its UI.
+    with page.expect_request(lambda request: "widget-ui.js" in request.url):
+        page.goto(widget.page("/ship", "ship", '<div style="height:3000px"></div>'))
     act(page)
     dialog = page.get_by_role("dialog", name="Feedback")
     dialog.wait_for()
