@@ -5,8 +5,10 @@ The rows come from one query (``base.response_query``) that already renders
 text: ISO timestamps, JSON attributes, and the formula guard (``'`` before a
 leading = + - @ tab or CR) applied by the database. On PostgreSQL the
 database writes the CSV itself (``COPY (query) TO STDOUT WITH CSV``), read
-chunk by chunk; elsewhere Python's csv module writes batches of rows fetched
-with ``yield_per``. Both write LF line ends and parse the same.
+chunk by chunk. SQLite has no COPY: Python's csv module writes the plain
+tuples of the driver's cursor, ``BATCH`` rows at a time (measured faster than
+having SQLite quote and join the fields in the query; see bench/EXPORT.md).
+Both write LF line ends and parse the same.
 """
 
 import csv
@@ -16,7 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from collector.exports.base import BATCH, RESPONSE_HEADER, Progress, response_batches, response_query
+from collector.database import dialect_name
+from collector.exports.base import BATCH, RESPONSE_HEADER, Progress, response_query
 from collector.models import Journey
 
 BOM = "\ufeff"
@@ -55,22 +58,33 @@ def _copy_rows(session: Session, journey: Journey, filters: dict[str, Any], prog
         progress(rows % BATCH)
 
 
-def _python_rows(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress) -> Iterator[bytes]:
+def _sqlite_rows(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress) -> Iterator[bytes]:
+    """SQLite: the csv module over the rows of the driver's cursor.
+
+    SQLAlchemy compiles the query and binds the filters; the rows are then read
+    from its DBAPI cursor, as the plain tuples sqlite3 makes (SQLAlchemy's own
+    rows cost more than the csv module). ``fetchmany`` steps SQLite through the
+    query, so memory holds one batch.
+    """
+    result = session.connection().execute(response_query(session, journey, filters, guarded=True))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for rows in response_batches(session, journey, filters, guarded=True):
-        writer.writerows(rows)
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-        if progress:
-            progress(len(rows))
+    try:
+        while rows := result.cursor.fetchmany(BATCH):
+            writer.writerows(rows)
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            if progress:
+                progress(len(rows))
+    finally:
+        result.close()
 
 
 def write(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
     """Yield the CSV file in chunks: the header, then the answers."""
     yield _header()
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         yield from _copy_rows(session, journey, filters, progress)
     else:
-        yield from _python_rows(session, journey, filters, progress)
+        yield from _sqlite_rows(session, journey, filters, progress)
