@@ -19,7 +19,9 @@ from flask import (Blueprint, abort, current_app, flash, g, has_request_context,
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from collector import alerts, curves, journeys
+from collector import alerts, curves, exports, journeys
+from collector.api.exports.routes import export_response
+from collector.api.exports.schemas import ExportArgsSchema
 from collector.api.journeys.schemas import JourneySchema, PromptSchema, StepCreateSchema
 from collector.api.ingest.schemas import TRIGGERS
 from collector.auth import find_api_key, has_scope
@@ -261,11 +263,31 @@ def index():
     data = _dashboard_data(journey, form, filters)
     query = {name: value for name, value in form.items() if value}
     context = {"journeys": site_journeys, "journey": journey, "form": form, "query": query, "dig": dig,
+               "export_formats": exports.REGISTRY.values(),
+               "export_query": {name: form[name] for name in EXPORT_FILTERS if form[name]},
                "refresh_seconds": REFRESH_SECONDS, "sentiments": SENTIMENTS, **data}
     if request.args.get("partial"):
         return render_template("dashboard/_data.html", **context)
     return render_template("dashboard/index.html", options=_segment_options(journey) if journey else {},
                            snippet=embed_snippet(g.site, request.host_url), **context)
+
+
+EXPORT_FILTERS = ("journey", "from", "to", "device", "variant")
+
+
+@bp.get("/export")
+def export():
+    """A download button's file: the API's export of the chosen journey, with the
+    dashboard's journey, date and segment filters checked by the API's schema."""
+    chosen = read_filters(request.args)
+    raw: dict[str, Any] = {"format": request.args.get("format", "")}
+    for name, value in chosen["filters"].items():
+        raw[name] = value.isoformat() if isinstance(value, datetime) else value
+    try:
+        args = ExportArgsSchema().load(raw)
+    except ma.ValidationError as exc:
+        abort(400, _errors_text(exc))
+    return export_response(journeys.get_journey(db.session, g.site, chosen["form"]["journey"]), args)
 
 
 # --- Managing journeys, steps and prompts ---------------------------------

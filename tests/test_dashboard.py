@@ -290,3 +290,58 @@ def test_management_needs_write_scope(app, client, site, rows):
     assert response.status_code == 403
     assert "only the read scope" in response.get_data(as_text=True)
     assert rows(sa.select(Journey.key)) == []
+
+
+# --- Download buttons -------------------------------------------------------
+
+def test_download_buttons_carry_the_filters(signed_in, site, send):
+    from collector.exports import FORMATS
+
+    send(answer(site, step="cart", score=5, device="mobile", variant="A"), site)
+    html = signed_in.get("/dashboard/?journey=checkout&device=mobile&variant=A&from=2020-01-01&step=cart"
+                         "&sentiment=negative").get_data(as_text=True)
+    links = re.findall(r'<a class="button" href="([^"]+)" download data-format="([^"]+)"', html)
+    assert [name for _, name in links] == list(FORMATS)
+    for href, name in links:
+        href = href.replace("&amp;", "&")
+        assert href.startswith(f"/dashboard/export?format={name}&")
+        for part in ("journey=checkout", "device=mobile", "variant=A", "from=2020-01-01"):
+            assert part in href
+        assert "step=" not in href and "sentiment=" not in href  # comment filters, not export filters
+
+
+def test_download_every_format_as_the_api_does(signed_in, api, site, send):
+    from collector.exports import FORMATS
+
+    send(answer(site, step="cart", score=5, device="mobile"), site)
+    send(answer(site, step="payment", score=1, device="desktop", kind="csat", comment="=HYPERLINK(\"x\")"), site)
+    for name in FORMATS:
+        response = signed_in.get(f"/dashboard/export?format={name}&journey=checkout")
+        assert response.status_code == 200, (name, response.get_data(as_text=True)[:300])
+        assert response.headers["Content-Disposition"].startswith('attachment; filename="stepsense-checkout-')
+        assert response.data
+        from_api = api.get("/v1/journeys/checkout/export", format=name)
+        assert from_api.status_code == 200 and from_api.data  # read: a streamed body holds its request context
+        assert response.headers["Content-Type"] == from_api.headers["Content-Type"]
+        if name in ("csv", "journey-table", "drawio"):
+            assert response.data == from_api.data
+    rows = signed_in.get("/dashboard/export?format=csv&journey=checkout&device=mobile").data.decode("utf-8-sig")
+    assert len(rows.strip().splitlines()) == 2  # header + the one mobile answer
+    to_end = signed_in.get("/dashboard/export?format=json&journey=checkout&from=2001-01-01&to=2001-01-02").get_json()
+    assert all(not step.get("responses") for step in to_end["steps"])
+
+
+def test_download_checks_filters_and_tenancy(client, make_site, send):
+    site_a, site_b = make_site(name="Alpha"), make_site(name="Beta")
+    send(answer(site_a, journey="alpha-flow"), site_a)
+    send(answer(site_b, journey="beta-flow", comment="beta secret"), site_b)
+    assert client.get("/dashboard/export?format=csv&journey=alpha-flow").status_code == 302  # signed out
+    sign_in(client, site_a.secret)
+    assert client.get("/dashboard/export?format=csv&journey=alpha-flow").status_code == 200
+    for fmt in ("csv", "json"):
+        response = client.get(f"/dashboard/export?format={fmt}&journey=beta-flow")
+        assert response.status_code == 404 and b"beta secret" not in response.data
+    assert client.get("/dashboard/export?format=exe&journey=alpha-flow").status_code == 400
+    assert client.get("/dashboard/export?format=csv&journey=alpha-flow&device=toaster").status_code == 400
+    assert client.get("/dashboard/export?format=csv&journey=alpha-flow&from=2024-02-01&to=2024-01-01").status_code == 400
+    assert client.get("/dashboard/export?format=csv").status_code == 404

@@ -23,7 +23,12 @@ def export_journey(args, key):
     Takes the curve's filters; every number also in the curve equals the
     curve endpoint's for the same filters.
     """
-    journey = journeys.get_journey(db.session, g.site, key)
+    return export_response(journeys.get_journey(db.session, g.site, key), args)
+
+
+def export_response(journey: Journey, args: dict) -> Response:
+    """The journey exported in ``args["format"]`` with ``args``' filters, as an
+    attachment; shared by this endpoint and the dashboard's download buttons."""
     export_format = exports.REGISTRY[args["format"]]
     if export_format.per_response:
         chunks = _streamed(export_format, journey.id, args)
