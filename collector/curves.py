@@ -234,19 +234,25 @@ def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], lis
 
 
 def representative_comments(session: Session, journey: Journey, filters: dict[str, Any],
-                            step_ids: list[int]) -> dict[int, dict[str, list]]:
-    """Up to three most negative and three most positive comments per step, in one round trip."""
-    found = {step_id: {"most_negative": [], "most_positive": []} for step_id in step_ids}
-    if not step_ids:
-        return found
+                            counts: dict[int, Sums]) -> dict[int, dict[str, list]]:
+    """Up to three most negative and three most positive comments per step, in one round trip.
+
+    ``counts`` holds each step's sums, whose comment counters tell which sides
+    have no comments: those are not queried, as looking for an absent comment
+    walks every comment of the step (seconds on a million answers).
+    """
+    found = {step_id: {"most_negative": [], "most_positive": []} for step_id in counts}
     columns = (Response.step_id, Response.id, Response.comment, Response.polarity, Response.sentiment_label, Response.created_at)
     # No journey_id condition: the step implies it, and it would tempt the planner
     # towards the (journey_id, created_at) index instead of the ordered one.
     conditions = [Response.comment.is_not(None), Response.polarity.is_not(None), *response_filters(filters)]
     parts = []
-    for step_id in step_ids:
-        for label, order in (("negative", (Response.polarity.asc(), Response.id.asc())),
-                             ("positive", (Response.polarity.desc(), Response.id.desc()))):
+    for step_id, sums in counts.items():
+        negative = sums["negative_comments"]
+        for label, order, present in (("negative", (Response.polarity.asc(), Response.id.asc()), negative > 0),
+                                      ("positive", (Response.polarity.desc(), Response.id.desc()), sums["comments"] > negative)):
+            if not present:
+                continue
             part = (
                 sa.select(*columns)
                 .where(Response.step_id == step_id, Response.sentiment_label == label, *conditions)
@@ -255,6 +261,8 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
                 .subquery()
             )
             parts.append(sa.select(part))
+    if not parts:
+        return found
     for row in session.execute(sa.union_all(*parts)).mappings():
         side = "most_negative" if row["sentiment_label"] == "negative" else "most_positive"
         found[row["step_id"]][side].append({"id": row["id"], "text": row["comment"], "polarity": _round(row["polarity"]),
@@ -332,7 +340,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         _add(total, sums)
 
     flags, tests = flag_steps([per_step[step.id] for step in steps], total)
-    comments = representative_comments(session, journey, filters, [step.id for step in steps])
+    comments = representative_comments(session, journey, filters, {step.id: per_step[step.id] for step in steps})
     buckets = sorted({bucket for step_buckets in per_bucket.values() for bucket in step_buckets})
     variants = choose_variants(groups, filters.get("variants")) if comparing else []
     moves = funnel.journey_funnel(session, journey, filters, variants if comparing else None)
