@@ -22,10 +22,12 @@ from werkzeug.exceptions import HTTPException
 from collector import alerts, curves, exports, journeys
 from collector.api.exports.routes import export_response
 from collector.api.exports.schemas import ExportArgsSchema
-from collector.api.journeys.schemas import JourneySchema, PromptSchema, StepCreateSchema
+from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
+                                            StepCreateSchema, StepUpdateSchema)
 from collector.api.ingest.schemas import TRIGGERS
 from collector.auth import find_api_key, has_scope
 from collector.emotion import KINDS
+from collector.errors import abort as service_abort
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Response
 from collector.responses import list_responses
@@ -411,6 +413,107 @@ def add_prompt(key):
         journeys.create_prompt(db.session, step, PromptSchema().load(raw))
 
     return _apply(create, f"Prompt added to '{key}' / '{form.get('step', '')}'.")
+
+
+def _form_name() -> dict[str, Any]:
+    """The ``name`` field as the API's update schemas take it (empty stays empty, so they reject it)."""
+    return {"name": request.form.get("name", "").strip()}
+
+
+@bp.post("/journeys/<string:key>/rename")
+def rename_journey(key):
+    denied = _require_write()
+    if denied:
+        return denied
+    raw = _form_name()
+    return _apply(lambda: journeys.update_journey(db.session, journeys.get_journey(db.session, g.site, key),
+                                                  JourneyUpdateSchema().load(raw)),
+                  f"Journey '{key}' renamed to '{raw['name']}'.")
+
+
+@bp.post("/journeys/<string:key>/delete")
+def delete_journey(key):
+    """Delete a journey with everything collected for it; the form must repeat the journey's key."""
+    denied = _require_write()
+    if denied:
+        return denied
+
+    def delete():
+        journey = journeys.get_journey(db.session, g.site, key)
+        if request.form.get("confirm_key", "").strip() != journey.key:
+            service_abort(422, f"Type the journey key '{journey.key}' to confirm deleting it.")
+        journeys.delete_journey(db.session, journey)
+
+    return _apply(delete, f"Journey '{key}' deleted with its steps, prompts and answers.")
+
+
+@bp.post("/journeys/<string:key>/steps/<string:step>/rename")
+def rename_step(key, step):
+    denied = _require_write()
+    if denied:
+        return denied
+    raw = _form_name()
+    return _apply(lambda: journeys.update_step(db.session, journeys.get_step(db.session, g.site, key, step),
+                                               StepUpdateSchema().load(raw)),
+                  f"Step '{step}' of '{key}' renamed to '{raw['name']}'.")
+
+
+@bp.post("/journeys/<string:key>/steps/<string:step>/move")
+def move_step(key, step):
+    """Move a step one place up or down (``direction`` = up | down)."""
+    denied = _require_write()
+    if denied:
+        return denied
+    direction = request.form.get("direction", "")
+
+    def move():
+        found = journeys.get_step(db.session, g.site, key, step)
+        if direction not in ("up", "down"):
+            service_abort(422, "Move a step up or down.")
+        position = found.position + (-1 if direction == "up" else 1)
+        if position < 0 or position >= len(found.journey.steps):
+            service_abort(422, f"Step '{step}' is already the {'first' if direction == 'up' else 'last'} step.")
+        journeys.update_step(db.session, found, StepUpdateSchema().load({"position": position}))
+
+    return _apply(move, f"Step '{step}' of '{key}' moved {direction}.")
+
+
+@bp.post("/journeys/<string:key>/steps/<string:step>/delete")
+def delete_step(key, step):
+    """Delete a step with its prompts and answers; the form's confirm box must be ticked."""
+    denied = _require_write()
+    if denied:
+        return denied
+
+    def delete():
+        found = journeys.get_step(db.session, g.site, key, step)
+        if request.form.get("confirm") != "yes":
+            service_abort(422, f"Tick the box to confirm deleting step '{step}' and its answers.")
+        journeys.delete_step(db.session, found)
+
+    return _apply(delete, f"Step '{step}' deleted from '{key}' with its prompts and answers.")
+
+
+@bp.post("/journeys/<string:key>/steps/<string:step>/prompts/<int:prompt_id>/active")
+def set_prompt_active(key, step, prompt_id):
+    """Turn a prompt on (``active=1``) or off (``active=0``), checked by the API's patch schema."""
+    denied = _require_write()
+    if denied:
+        return denied
+    raw = {"active": request.form.get("active", "")}
+    state = "activated" if raw["active"] in ("1", "true") else "deactivated"
+    return _apply(lambda: journeys.update_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id),
+                                                 PromptPatchSchema(partial=True).load(raw)),
+                  f"Prompt {prompt_id} at '{key}' / '{step}' {state}.")
+
+
+@bp.post("/journeys/<string:key>/steps/<string:step>/prompts/<int:prompt_id>/delete")
+def delete_prompt(key, step, prompt_id):
+    denied = _require_write()
+    if denied:
+        return denied
+    return _apply(lambda: journeys.delete_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id)),
+                  f"Prompt {prompt_id} deleted from '{key}' / '{step}'.")
 
 
 # --- Alerts -----------------------------------------------------------------

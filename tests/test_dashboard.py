@@ -345,3 +345,178 @@ def test_download_checks_filters_and_tenancy(client, make_site, send):
     assert client.get("/dashboard/export?format=csv&journey=alpha-flow&device=toaster").status_code == 400
     assert client.get("/dashboard/export?format=csv&journey=alpha-flow&from=2024-02-01&to=2024-01-01").status_code == 400
     assert client.get("/dashboard/export?format=csv").status_code == 404
+
+
+# --- Changing and deleting journeys, steps and prompts ---------------------
+
+def add_prompt(api, journey: str = "checkout", step: str = "cart", kind: str = "csat") -> int:
+    response = api.post(f"/v1/journeys/{journey}/steps/{step}/prompts", json={"kind": kind, "text": {"en": "How was it?"}})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def step_keys(api, journey: str = "checkout") -> list[str]:
+    return [step["key"] for step in api.get(f"/v1/journeys/{journey}").get_json()["steps"]]
+
+
+def flashed(response) -> str:
+    return " ".join(re.findall(r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S))
+
+
+def test_rename_journey_and_step(signed_in, api, site):
+    make_journey(signed_in, site)
+    token = csrf(signed_in)
+    response = signed_in.post("/dashboard/journeys/checkout/rename", data={"name": XSS_SCRIPT, "csrf_token": token},
+                              follow_redirects=True)
+    assert response.status_code == 200
+    assert "Journey &#39;checkout&#39; renamed to &#39;&lt;script&gt;" in flashed(response)
+    assert XSS_SCRIPT not in response.get_data(as_text=True)  # the name and the flash are escaped
+    assert api.get("/v1/journeys/checkout").get_json()["name"] == XSS_SCRIPT
+    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/rename", data={"name": "Delivery", "csrf_token": token},
+                              follow_redirects=True)
+    assert "Step &#39;shipping&#39; of &#39;checkout&#39; renamed to &#39;Delivery&#39;." in flashed(response)
+    steps = {step["key"]: step["name"] for step in api.get("/v1/journeys/checkout").get_json()["steps"]}
+    assert steps["shipping"] == "Delivery"
+    response = signed_in.post("/dashboard/journeys/checkout/rename", data={"name": " ", "csrf_token": token})
+    assert response.status_code == 422 and "name:" in flashed(response)
+    assert api.get("/v1/journeys/checkout").get_json()["name"] == XSS_SCRIPT
+
+
+def test_move_step_up_and_down(signed_in, api, site):
+    make_journey(signed_in, site)
+    token = csrf(signed_in)
+    response = signed_in.post("/dashboard/journeys/checkout/steps/payment/move", data={"direction": "up", "csrf_token": token},
+                              follow_redirects=True)
+    assert "Step &#39;payment&#39; of &#39;checkout&#39; moved up." in flashed(response)
+    assert step_keys(api) == ["cart", "payment", "shipping"]
+    response = signed_in.post("/dashboard/journeys/checkout/steps/cart/move", data={"direction": "down", "csrf_token": token})
+    assert response.status_code == 302
+    assert step_keys(api) == ["payment", "cart", "shipping"]
+    response = signed_in.post("/dashboard/journeys/checkout/steps/payment/move", data={"direction": "up", "csrf_token": token})
+    assert response.status_code == 422 and "already the first step" in flashed(response)
+    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/move", data={"direction": "down", "csrf_token": token})
+    assert response.status_code == 422 and "already the last step" in flashed(response)
+    assert step_keys(api) == ["payment", "cart", "shipping"]
+    html = signed_in.get("/dashboard/manage").get_data(as_text=True)
+    assert html.count('name="direction" value="up"') == 2 and html.count('name="direction" value="down"') == 2
+
+
+def test_delete_step_needs_the_confirm_box(signed_in, api, site):
+    make_journey(signed_in, site)
+    token = csrf(signed_in)
+    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/delete", data={"csrf_token": token})
+    assert response.status_code == 422 and "Tick the box" in flashed(response)
+    assert step_keys(api) == ["cart", "shipping", "payment"]
+    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/delete",
+                              data={"confirm": "yes", "csrf_token": token}, follow_redirects=True)
+    assert "Step &#39;shipping&#39; deleted from &#39;checkout&#39;" in flashed(response)
+    assert step_keys(api) == ["cart", "payment"]
+    assert [s["position"] for s in api.get("/v1/journeys/checkout").get_json()["steps"]] == [0, 1]
+
+
+def test_delete_journey_needs_its_key_typed(signed_in, api, site):
+    make_journey(signed_in, site)
+    token = csrf(signed_in)
+    for typed in ("", "Checkout", "other"):
+        response = signed_in.post("/dashboard/journeys/checkout/delete", data={"confirm_key": typed, "csrf_token": token})
+        assert response.status_code == 422 and "Type the journey key" in flashed(response)
+        assert api.get("/v1/journeys/checkout").status_code == 200
+    response = signed_in.post("/dashboard/journeys/checkout/delete", data={"confirm_key": "checkout", "csrf_token": token},
+                              follow_redirects=True)
+    assert "Journey &#39;checkout&#39; deleted" in flashed(response)
+    assert api.get("/v1/journeys/checkout").status_code == 404
+    assert api.get("/v1/journeys").get_json()["items"] == []
+
+
+def test_activate_deactivate_and_delete_prompt(signed_in, api, site):
+    make_journey(signed_in, site)
+    prompt_id = add_prompt(api)
+    token = csrf(signed_in)
+    path = f"/dashboard/journeys/checkout/steps/cart/prompts/{prompt_id}"
+    prompts = "/v1/journeys/checkout/steps/cart/prompts"
+    html = signed_in.get("/dashboard/manage").get_data(as_text=True)
+    assert f'action="{path}/active"' in html and ">Deactivate</button>" in html
+    response = signed_in.post(f"{path}/active", data={"active": "0", "csrf_token": token}, follow_redirects=True)
+    assert f"Prompt {prompt_id} at &#39;checkout&#39; / &#39;cart&#39; deactivated." in flashed(response)
+    assert "(inactive)" in response.get_data(as_text=True) and ">Activate</button>" in response.get_data(as_text=True)
+    assert api.get(prompts).get_json()["items"][0]["active"] is False
+    response = signed_in.post(f"{path}/active", data={"active": "1", "csrf_token": token}, follow_redirects=True)
+    assert "activated." in flashed(response)
+    assert api.get(prompts).get_json()["items"][0]["active"] is True
+    response = signed_in.post(f"{path}/active", data={"active": "maybe", "csrf_token": token})
+    assert response.status_code == 422 and "active:" in flashed(response)
+    assert api.get(prompts).get_json()["items"][0]["active"] is True
+    response = signed_in.post(f"{path}/delete", data={"csrf_token": token}, follow_redirects=True)
+    assert f"Prompt {prompt_id} deleted from &#39;checkout&#39; / &#39;cart&#39;." in flashed(response)
+    assert api.get(prompts).get_json()["items"] == []
+    assert signed_in.post(f"{path}/delete", data={"csrf_token": token}).status_code == 404
+
+
+CHANGES = [
+    ("/dashboard/journeys/{j}/rename", {"name": "Hijacked"}),
+    ("/dashboard/journeys/{j}/delete", {"confirm_key": "{j}"}),
+    ("/dashboard/journeys/{j}/steps/cart/rename", {"name": "Hijacked"}),
+    ("/dashboard/journeys/{j}/steps/cart/move", {"direction": "down"}),
+    ("/dashboard/journeys/{j}/steps/cart/delete", {"confirm": "yes"}),
+    ("/dashboard/journeys/{j}/steps/cart/prompts/{p}/active", {"active": "0"}),
+    ("/dashboard/journeys/{j}/steps/cart/prompts/{p}/delete", {}),
+]
+
+
+def snapshot(api, journey: str = "checkout", key: str | None = None) -> dict:
+    body = api.get(f"/v1/journeys/{journey}", key=key).get_json()
+    body["prompts"] = api.get(f"/v1/journeys/{journey}/steps/cart/prompts", key=key).get_json()
+    return body
+
+
+@pytest.mark.parametrize("path, data", CHANGES)
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_changes_without_csrf_token_are_rejected(signed_in, api, site, path, data, token):
+    make_journey(signed_in, site)
+    prompt_id = add_prompt(api)
+    before = snapshot(api)
+    data = {name: value.format(j="checkout") for name, value in data.items()}
+    if token is not None:
+        data["csrf_token"] = token
+    response = signed_in.post(path.format(j="checkout", p=prompt_id), data=data)
+    assert response.status_code == 400
+    assert snapshot(api) == before
+
+
+@pytest.mark.parametrize("path, data", CHANGES)
+def test_changes_to_another_sites_objects_are_404(client, make_site, path, data):
+    site_a, site_b = make_site(name="Alpha"), make_site(name="Beta")
+    from tests.conftest import ApiClient
+
+    b = ApiClient(client, site_b.secret)
+    make_journey(client, site_b, key="beta-flow")
+    prompt_id = add_prompt(b, journey="beta-flow")
+    before = snapshot(b, "beta-flow")
+    sign_in(client, site_a.secret)
+    data = {**{name: value.format(j="beta-flow") for name, value in data.items()}, "csrf_token": csrf(client)}
+    response = client.post(path.format(j="beta-flow", p=prompt_id), data=data)
+    assert response.status_code == 404
+    assert "Hijacked" not in response.get_data(as_text=True) and "beta-flow" in flashed(response)
+    assert snapshot(b, "beta-flow") == before
+    # the same prompt id under one of site A's own journeys is not found either
+    make_journey(client, site_a)
+    if "{p}" in path:
+        response = client.post(path.format(j="checkout", p=prompt_id), data={**data, "confirm_key": "checkout"})
+        assert response.status_code == 404
+        assert snapshot(b, "beta-flow") == before
+
+
+@pytest.mark.parametrize("path, data", CHANGES)
+def test_changes_need_write_scope(app, client, api, site, path, data):
+    make_journey(client, site)
+    prompt_id = add_prompt(api)
+    before = snapshot(api)
+    _, secret = new_key(app, site.id, ["read"])
+    sign_in(client, secret)
+    html = client.get("/dashboard/manage").get_data(as_text=True)
+    assert "Delete journey" not in html and "Deactivate" not in html and "Rename step" not in html
+    data = {**{name: value.format(j="checkout") for name, value in data.items()}, "csrf_token": csrf(client)}
+    response = client.post(path.format(j="checkout", p=prompt_id), data=data)
+    assert response.status_code == 403
+    assert "only the read scope" in flashed(response)
+    assert snapshot(api) == before
