@@ -206,13 +206,23 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
-class StepRollup(db.Model):
-    """Per site, journey, step, UTC day and segment (device, locale, variant): the
-    sums a curve needs, kept current at ingest (see ``collector/rollups.py``).
+class RollupKey:
+    """The columns every rollup table is keyed by: whose, which journey, which UTC
+    day and which segment. Missing segment values are stored as "" so the key is
+    unique on both databases (NULLs never collide in a unique constraint)."""
 
-    Missing segment values are stored as "" so the key is unique on both
-    databases (NULLs never collide in a unique constraint).
-    """
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(sa.Date)
+    device: Mapped[str] = mapped_column(sa.String(16), default="")
+    locale: Mapped[str] = mapped_column(sa.String(35), default="")
+    variant: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class StepRollup(RollupKey, db.Model):
+    """Per site, journey, step, UTC day and segment (device, locale, variant): the
+    sums a curve needs, kept current at ingest (see ``collector/rollups.py``)."""
 
     __tablename__ = "step_rollups"
     __table_args__ = (
@@ -220,14 +230,7 @@ class StepRollup(db.Model):
         sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", name="uq_step_rollups_key"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
     step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(sa.Date)
-    device: Mapped[str] = mapped_column(sa.String(16), default="")
-    locale: Mapped[str] = mapped_column(sa.String(35), default="")
-    variant: Mapped[str] = mapped_column(sa.String(64), default="")
     n: Mapped[int] = mapped_column(default=0)
     emotion_sum: Mapped[float] = mapped_column(default=0.0)
     emotion_sq: Mapped[float] = mapped_column(default=0.0)
@@ -245,7 +248,7 @@ class StepRollup(db.Model):
     impressions: Mapped[int] = mapped_column(default=0)
 
 
-class FunnelRollup(db.Model):
+class FunnelRollup(RollupKey, db.Model):
     """Per journey, step, UTC day of the session's start and segment: how sessions
     moved through the step (see ``collector/funnel.py``), kept current at ingest."""
 
@@ -254,14 +257,7 @@ class FunnelRollup(db.Model):
         sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", name="uq_funnel_rollups_key"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
     step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(sa.Date)
-    device: Mapped[str] = mapped_column(sa.String(16), default="")
-    locale: Mapped[str] = mapped_column(sa.String(35), default="")
-    variant: Mapped[str] = mapped_column(sa.String(64), default="")
     reached: Mapped[int] = mapped_column(default=0)
     continued: Mapped[int] = mapped_column(default=0)
     abandoned: Mapped[int] = mapped_column(default=0)
@@ -274,7 +270,7 @@ class FunnelRollup(db.Model):
     positive_abandoned: Mapped[int] = mapped_column(default=0)
 
 
-class FunnelJourneyRollup(db.Model):
+class FunnelJourneyRollup(RollupKey, db.Model):
     """Per journey, UTC day of the session's start and segment: sessions and completions."""
 
     __tablename__ = "funnel_journey_rollups"
@@ -282,18 +278,11 @@ class FunnelJourneyRollup(db.Model):
         sa.UniqueConstraint("journey_id", "day", "device", "locale", "variant", name="uq_funnel_journey_rollups_key"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(sa.Date)
-    device: Mapped[str] = mapped_column(sa.String(16), default="")
-    locale: Mapped[str] = mapped_column(sa.String(35), default="")
-    variant: Mapped[str] = mapped_column(sa.String(64), default="")
     sessions: Mapped[int] = mapped_column(default=0)
     completed: Mapped[int] = mapped_column(default=0)
 
 
-class FunnelDuration(db.Model):
+class FunnelDuration(RollupKey, db.Model):
     """A histogram of times: per journey, day, segment and duration bucket, how many
     stays on a step (``step_id``) or completed sessions (``step_id`` 0) took that long.
     Medians and p90s come from it exactly, at the bucket resolution."""
@@ -304,15 +293,8 @@ class FunnelDuration(db.Model):
                             name="uq_funnel_durations_key"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
     # 0: time to completion of the journey; no foreign key, so 0 can exist.
     step_id: Mapped[int] = mapped_column()
-    day: Mapped[date] = mapped_column(sa.Date)
-    device: Mapped[str] = mapped_column(sa.String(16), default="")
-    locale: Mapped[str] = mapped_column(sa.String(35), default="")
-    variant: Mapped[str] = mapped_column(sa.String(64), default="")
     seconds: Mapped[int] = mapped_column()
     count: Mapped[int] = mapped_column(default=0)
 

@@ -74,6 +74,24 @@ def _site(public_key: str) -> sites.SiteSnapshot:
     return site
 
 
+PUBLIC_WRITE_ERRORS = {
+    400: "Malformed JSON.",
+    403: "Origin not allowed for the site.",
+    404: "Unknown site key.",
+    413: "Body too large.",
+    415: "Not JSON or text/plain.",
+    422: "Validation failed; nothing was stored.",
+    429: "Rate limit reached.",
+}
+
+
+def public_write_errors(view):
+    """Document the errors both public write endpoints can answer."""
+    for status, description in PUBLIC_WRITE_ERRORS.items():
+        view = blp.alt_response(status, description=description)(view)
+    return view
+
+
 def _body_doc(single: type[ma.Schema], batch: type[ma.Schema]) -> dict:
     schema = {"oneOf": [single, batch]}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}, "text/plain": {"schema": schema}}}}
@@ -83,13 +101,7 @@ def _body_doc(single: type[ma.Schema], batch: type[ma.Schema]) -> dict:
 @blp.doc(**_body_doc(ResponseInSchema, ResponseBatchSchema))
 @blp.response(201, IngestResultSchema, description="At least one new answer was stored.")
 @blp.alt_response(200, schema=IngestResultSchema, description="Every answer was a retry of a stored one.")
-@blp.alt_response(400, description="Malformed JSON.")
-@blp.alt_response(403, description="Origin not allowed for the site.")
-@blp.alt_response(404, description="Unknown site key.")
-@blp.alt_response(413, description="Body too large.")
-@blp.alt_response(415, description="Not JSON or text/plain.")
-@blp.alt_response(422, description="Validation failed; nothing was stored.")
-@blp.alt_response(429, description="Rate limit reached.")
+@public_write_errors
 @rate_limited
 def post_responses():
     """Store one answer or a batch of up to 50.
@@ -106,13 +118,7 @@ def post_responses():
 @blp.doc(**_body_doc(EventInSchema, EventBatchSchema))
 @blp.response(201, IngestResultSchema, description="At least one new event was stored.")
 @blp.alt_response(200, schema=IngestResultSchema, description="Every event was a retry.")
-@blp.alt_response(400, description="Malformed JSON.")
-@blp.alt_response(403, description="Origin not allowed for the site.")
-@blp.alt_response(404, description="Unknown site key.")
-@blp.alt_response(413, description="Body too large.")
-@blp.alt_response(415, description="Not JSON or text/plain.")
-@blp.alt_response(422, description="Validation failed; nothing was stored.")
-@blp.alt_response(429, description="Rate limit reached.")
+@public_write_errors
 @rate_limited
 def post_events():
     """Record impressions, dismissals, exit-intent shows and step views (batches up to 100)."""
