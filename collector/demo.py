@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import rollups
+from collector import funnel, rollups
 from collector.auth import create_api_key
 from collector.emotion import score_response
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step, utcnow
@@ -60,8 +60,8 @@ COMMENTS = {
     },
 }
 
-# Per step: (mean rating position in [0, 1], share of comments, share of exit-intent answers)
-PROFILE = {"cart": (0.78, 0.15, 0.0), "shipping": (0.7, 0.15, 0.02), "payment": (0.32, 0.35, 0.25), "confirmation": (0.8, 0.2, 0.0)}
+# Per step: (mean rating position in [0, 1], share of answers with a comment)
+PROFILE = {"cart": (0.78, 0.15), "shipping": (0.7, 0.15), "payment": (0.32, 0.35), "confirmation": (0.8, 0.2)}
 SCALE = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
 
 
@@ -95,7 +95,7 @@ def fresh_demo_key(session: Session, site: Site) -> str:
 
 def _answer(rng: random.Random, step: str, kind: str) -> tuple[int | None, str | None]:
     """A score drawn around the step's mean, and sometimes a comment that fits it."""
-    mean, comment_share, _ = PROFILE[step]
+    mean, comment_share = PROFILE[step]
     position = min(1.0, max(0.0, rng.gauss(mean, 0.22)))
     comments = COMMENTS[step]
     if kind == "comment":  # exit intent: people leaving mostly say why
@@ -108,44 +108,72 @@ def _answer(rng: random.Random, step: str, kind: str) -> tuple[int | None, str |
     return round(low + position * (high - low)), comment
 
 
+# Share of sessions at each step that go on to the next one: payment loses people.
+CONTINUE = {"cart": 0.8, "shipping": 0.85, "payment": 0.55}
+# Share of sessions asked at a step (sampling, caps) that answer.
+ANSWER_RATE = 0.45
+# Share of sessions leaving a step that answer the exit-intent question.
+EXIT_ANSWER_RATE = {"shipping": 0.1, "payment": 0.25}
+
+
+def _new_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
 def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, seed: int = 7,
                    progress: Callable[[int], None] = lambda n: None) -> None:
-    """Insert ``count`` synthetic answers (and their impressions) over the last ``days``."""
+    """Insert ``count`` synthetic answers over the last ``days``, from visitors who
+    walk the checkout (step views, completions, prompt impressions, answers) and
+    leave most often at payment, where some say why as they go."""
     rng = random.Random(seed)
     journey = session.scalar(sa.select(Journey).where(Journey.site_id == site.id, Journey.key == "checkout"))
     steps = {step.key: step for step in journey.steps}
     now = utcnow()
-    batch_size = 500
-    for start in range(0, count, batch_size):
+    stored = 0
+    while stored < count:
         responses, events = [], []
-        for _ in range(min(batch_size, count - start)):
-            step_key = rng.choices([k for k, _ in STEPS], weights=[35, 25, 25, 15])[0]
-            step = steps[step_key]
-            exit_share = PROFILE[step_key][2]
-            exit_intent = rng.random() < exit_share
-            kind = "comment" if exit_intent else PROMPTS[step_key][0]["kind"]
-            score, comment = _answer(rng, step_key, kind)
-            scored = score_response(kind, score, comment)
-            created = now - timedelta(seconds=rng.uniform(0, days * 86400))
+        while len(responses) < 500 and stored + len(responses) < count:
             visitor = uuid.UUID(int=rng.getrandbits(128)).hex[:16]
-            context = dict(site_id=site.id, journey_id=journey.id, step_id=step.id, visitor_id=visitor,
-                           session_id=visitor[:8], device=rng.choice(["desktop", "desktop", "mobile", "tablet"]),
-                           locale=rng.choice(["en", "en", "de", "fr"]), variant=rng.choice(["A", "B"]),
-                           url_path=f"/demo/shop/{step_key}", created_at=created)
-            responses.append(dict(
-                context, client_id=str(uuid.UUID(int=rng.getrandbits(128))), kind=kind, score=score, comment=comment,
-                polarity=scored.polarity, subjectivity=scored.subjectivity, sentiment_label=scored.sentiment_label,
-                emotion=scored.emotion, scorer_version=scored.scorer_version,
-                trigger="exit_intent" if exit_intent else PROMPTS[step_key][0]["trigger"],
-            ))
-            for _ in range(rng.choice([1, 2, 3])):  # not every prompt shown gets an answer
-                events.append(dict(context, client_id=str(uuid.UUID(int=rng.getrandbits(128))), type="impression", kind=kind))
+            moment = now - timedelta(seconds=rng.uniform(600, days * 86400))
+            segment = dict(site_id=site.id, journey_id=journey.id, visitor_id=visitor, session_id=visitor[:12],
+                           device=rng.choice(["desktop", "desktop", "mobile", "tablet"]),
+                           locale=rng.choice(["en", "en", "de", "fr"]), variant=rng.choice(["A", "B"]))
+            for step_key, _ in STEPS:
+                context = dict(segment, step_id=steps[step_key].id, url_path=f"/demo/shop/{step_key}", created_at=moment)
+                events.append(dict(context, client_id=_new_id(rng), type="step_view"))
+                leaving = rng.random() > CONTINUE.get(step_key, 1.0)
+                exit_intent = leaving and rng.random() < EXIT_ANSWER_RATE.get(step_key, 0.0)
+                kind = "comment" if exit_intent else PROMPTS[step_key][0]["kind"]
+                asked = exit_intent or rng.random() < 0.7
+                if asked:
+                    events.append(dict(context, client_id=_new_id(rng), type="impression", kind=kind))
+                room = stored + len(responses) < count
+                if room and (exit_intent or (asked and rng.random() < ANSWER_RATE)):
+                    score, comment = _answer(rng, step_key, kind)
+                    scored = score_response(kind, score, comment)
+                    responses.append(dict(
+                        context, client_id=_new_id(rng), kind=kind, score=score, comment=comment,
+                        polarity=scored.polarity, subjectivity=scored.subjectivity,
+                        sentiment_label=scored.sentiment_label, emotion=scored.emotion,
+                        scorer_version=scored.scorer_version,
+                        trigger="exit_intent" if exit_intent else PROMPTS[step_key][0]["trigger"],
+                    ))
+                if leaving:
+                    break
+                moment += timedelta(seconds=rng.uniform(20, 240))
+            else:
+                last = steps[STEPS[-1][0]]
+                events.append(dict(segment, step_id=last.id, url_path=f"/demo/shop/{last.key}", created_at=moment,
+                                   client_id=_new_id(rng), type="journey_complete"))
         session.execute(sa.insert(Response), responses)
         session.execute(sa.insert(Event), events)
         rollups.add_responses(session, responses)
         rollups.add_events(session, events)
         session.commit()
+        stored += len(responses)
         progress(len(responses))
+    funnel.rebuild_funnel(session, site_id=site.id)
+    session.commit()
 
 
 def banner(base_url: str, site: Site, secret: str) -> str:
