@@ -6,6 +6,7 @@ forbids inline scripts). The session holds the key's id, never its secret, and
 the key is looked up again on every request, so revoking it signs the user out.
 """
 
+import functools
 import hmac
 import secrets
 from datetime import date, datetime, time, timedelta, timezone
@@ -298,11 +299,17 @@ def _can_write() -> bool:
     return has_scope(g.api_key, "write")
 
 
-def _require_write():
-    if not _can_write():
-        flash("This key has only the read scope: sign in with a write or admin key to change journeys.", "error")
-        return render_template("dashboard/manage.html", **_manage_context()), 403
-    return None
+def write_required(view):
+    """Management actions need a write key; a read key gets the page back with a 403."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _can_write():
+            flash("This key has only the read scope: sign in with a write or admin key to change journeys.", "error")
+            return render_template("dashboard/manage.html", **_manage_context()), 403
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _manage_context() -> dict[str, Any]:
@@ -364,11 +371,9 @@ def _apply(action, success: str):
 
 
 @bp.post("/journeys")
+@write_required
 def add_journey():
     """Create a journey with the steps listed one a line."""
-    denied = _require_write()
-    if denied:
-        return denied
     raw = {"key": request.form.get("key", "").strip(), "steps": _parse_steps(request.form.get("steps", ""))}
     if request.form.get("name", "").strip():
         raw["name"] = request.form["name"].strip()
@@ -377,10 +382,8 @@ def add_journey():
 
 
 @bp.post("/journeys/<string:key>/steps")
+@write_required
 def add_step(key):
-    denied = _require_write()
-    if denied:
-        return denied
     raw = {"key": request.form.get("key", "").strip()}
     if request.form.get("name", "").strip():
         raw["name"] = request.form["name"].strip()
@@ -390,11 +393,9 @@ def add_step(key):
 
 
 @bp.post("/journeys/<string:key>/prompts")
+@write_required
 def add_prompt(key):
     """Add a prompt to a step of the journey, checked by the API's prompt schema."""
-    denied = _require_write()
-    if denied:
-        return denied
     form = request.form
     raw: dict[str, Any] = {"kind": form.get("kind", ""), "trigger": form.get("trigger") or "inline"}
     if form.get("text", "").strip():
@@ -421,10 +422,8 @@ def _form_name() -> dict[str, Any]:
 
 
 @bp.post("/journeys/<string:key>/rename")
+@write_required
 def rename_journey(key):
-    denied = _require_write()
-    if denied:
-        return denied
     raw = _form_name()
     return _apply(lambda: journeys.update_journey(db.session, journeys.get_journey(db.session, g.site, key),
                                                   JourneyUpdateSchema().load(raw)),
@@ -432,11 +431,9 @@ def rename_journey(key):
 
 
 @bp.post("/journeys/<string:key>/delete")
+@write_required
 def delete_journey(key):
     """Delete a journey with everything collected for it; the form must repeat the journey's key."""
-    denied = _require_write()
-    if denied:
-        return denied
 
     def delete():
         journey = journeys.get_journey(db.session, g.site, key)
@@ -448,10 +445,8 @@ def delete_journey(key):
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/rename")
+@write_required
 def rename_step(key, step):
-    denied = _require_write()
-    if denied:
-        return denied
     raw = _form_name()
     return _apply(lambda: journeys.update_step(db.session, journeys.get_step(db.session, g.site, key, step),
                                                StepUpdateSchema().load(raw)),
@@ -459,11 +454,9 @@ def rename_step(key, step):
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/move")
+@write_required
 def move_step(key, step):
     """Move a step one place up or down (``direction`` = up | down)."""
-    denied = _require_write()
-    if denied:
-        return denied
     direction = request.form.get("direction", "")
 
     def move():
@@ -479,11 +472,9 @@ def move_step(key, step):
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/delete")
+@write_required
 def delete_step(key, step):
     """Delete a step with its prompts and answers; the form's confirm box must be ticked."""
-    denied = _require_write()
-    if denied:
-        return denied
 
     def delete():
         found = journeys.get_step(db.session, g.site, key, step)
@@ -495,11 +486,9 @@ def delete_step(key, step):
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/prompts/<int:prompt_id>/active")
+@write_required
 def set_prompt_active(key, step, prompt_id):
     """Turn a prompt on (``active=1``) or off (``active=0``), checked by the API's patch schema."""
-    denied = _require_write()
-    if denied:
-        return denied
     raw = {"active": request.form.get("active", "")}
     state = "activated" if raw["active"] in ("1", "true") else "deactivated"
     return _apply(lambda: journeys.update_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id),
@@ -508,10 +497,8 @@ def set_prompt_active(key, step, prompt_id):
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/prompts/<int:prompt_id>/delete")
+@write_required
 def delete_prompt(key, step, prompt_id):
-    denied = _require_write()
-    if denied:
-        return denied
     return _apply(lambda: journeys.delete_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id)),
                   f"Prompt {prompt_id} deleted from '{key}' / '{step}'.")
 
