@@ -3,6 +3,8 @@
 import json
 import os
 import sys
+import threading
+import webbrowser
 
 import click
 from flask import Flask
@@ -107,8 +109,9 @@ def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: 
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--responses", "count", default=3000, show_default=True, type=int, help="Synthetic answers to seed on first run.")
 @click.option("--no-serve", is_flag=True, help="Seed only.")
+@click.option("--no-browser", is_flag=True, help="Don't open the demo shop in a browser.")
 @with_appcontext
-def demo(host: str, port: int, count: int, no_serve: bool) -> None:
+def demo(host: str, port: int, count: int, no_serve: bool, no_browser: bool) -> None:
     """Migrate, seed a demo shop site with a checkout journey (once), then serve it."""
     from flask import current_app
     from flask_migrate import upgrade
@@ -126,6 +129,9 @@ def demo(host: str, port: int, count: int, no_serve: bool) -> None:
     secret = demo_data.fresh_demo_key(db.session, site)
     click.echo(demo_data.banner(base_url, site, secret))
     if not no_serve:
+        if not no_browser:
+            # Opens the shop in the desktop's browser; a no-op on a machine without one.
+            threading.Timer(1.0, webbrowser.open, [f"{base_url}/demo/"]).start()
         # Flask refuses app.run() inside its own CLI, so start werkzeug directly.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
 
