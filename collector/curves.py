@@ -68,6 +68,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector import funnel, rollups
+from collector.database import as_date
 from collector.errors import abort
 from collector.models import Event, Journey, Response, StepRollup
 from collector.responses import as_utc, response_filters
@@ -161,7 +162,7 @@ def _event_filters(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
 
 
 def _group_key(row, by_day: bool, by_variant: bool) -> tuple:
-    day = rollups._as_date(row["day"]) if by_day else None
+    day = as_date(row["day"]) if by_day else None
     variant = (row["variant"] or None) if by_variant else None
     return row["step_id"], day, variant
 

@@ -6,6 +6,7 @@ ingest writes on a Connection: fewer layers per statement).
 
 import functools
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -92,3 +93,8 @@ def _adding_upsert(dialect: str, table: sa.Table, conflict_columns: tuple[str, .
         index_elements=list(conflict_columns),
         set_={name: table.c[name] + statement.excluded[name] for name in counter_columns},
     )
+
+
+def as_date(value: Any) -> date:
+    """A day computed in SQL: PostgreSQL returns a date, SQLite its ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

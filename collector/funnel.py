@@ -52,7 +52,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.database import dialect_name, upsert_adding
+from collector.database import as_date, dialect_name, upsert_adding
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
 from collector.responses import as_utc
@@ -403,10 +403,6 @@ def drop_before(session: Session, site_id: int, day: date) -> None:
         session.execute(sa.delete(model).where(model.site_id == site_id, model.day < day))
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 def compare_funnel(session: Session, site_id: int | None = None, journey_id: int | None = None) -> list[str]:
     """Differences between the stored funnel rollups and a raw recomputation (empty when exact).
     All-zero stored rows (left by a session that moved to another day) count as absent."""
@@ -431,15 +427,15 @@ def _stored(session: Session, journey_id: int) -> Totals:
     segment = [FunnelRollup.day, *(getattr(FunnelRollup, name) for name in SEGMENT)]
     for row in session.execute(sa.select(*segment, FunnelRollup.step_id, *(getattr(FunnelRollup, c) for c in STEP_COUNTERS))
                                .where(FunnelRollup.journey_id == journey_id)):
-        totals.steps[(_as_date(row[0]), *row[1:5])] = list(row[5:])
+        totals.steps[(as_date(row[0]), *row[1:5])] = list(row[5:])
     for row in session.execute(sa.select(FunnelJourneyRollup.day, FunnelJourneyRollup.device, FunnelJourneyRollup.locale,
                                          FunnelJourneyRollup.variant, FunnelJourneyRollup.sessions, FunnelJourneyRollup.completed)
                                .where(FunnelJourneyRollup.journey_id == journey_id)):
-        totals.journeys[(_as_date(row[0]), *row[1:4])] = list(row[4:])
+        totals.journeys[(as_date(row[0]), *row[1:4])] = list(row[4:])
     for row in session.execute(sa.select(FunnelDuration.day, FunnelDuration.device, FunnelDuration.locale, FunnelDuration.variant,
                                          FunnelDuration.step_id, FunnelDuration.seconds, FunnelDuration.count)
                                .where(FunnelDuration.journey_id == journey_id)):
-        totals.durations[(_as_date(row[0]), *row[1:6])] = row[6]
+        totals.durations[(as_date(row[0]), *row[1:6])] = row[6]
     return totals.nonzero()
 
 

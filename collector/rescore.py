@@ -7,12 +7,11 @@ up where it stopped: finished batches already carry the new version.
 """
 
 from collections.abc import Callable
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector import rollups
+from collector.database import as_date
 from collector.emotion import SCORING_VERSION, score_response
 from collector.models import Response
 
@@ -50,14 +49,10 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
                 "emotion": scored.emotion,
                 "scorer_version": scored.scorer_version,
             })
-            days.setdefault(row.journey_id, set()).add(_as_date(row.day))
+            days.setdefault(row.journey_id, set()).add(as_date(row.day))
         session.execute(sa.update(Response), updates)
         rollups.rebuild_days(session, days)
         session.commit()
         done += len(batch)
         last_id = batch[-1].id
         progress(len(batch))
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -30,7 +30,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from collector.database import upsert_adding
+from collector.database import as_date, upsert_adding
 from collector.models import Event, Response, StepRollup
 
 KEY = ("journey_id", "day", "step_id", "device", "locale", "variant")
@@ -236,14 +236,8 @@ def rollup_days(session: Session, site_id: int, visitor_id: str | None = None,
             where.append(model.visitor_id == visitor_id)
         day = day_of(model.created_at, dialect)
         for journey_id, day_value in session.execute(sa.select(model.journey_id, day).where(*where).distinct()):
-            found.setdefault(journey_id, set()).add(_as_date(day_value))
+            found.setdefault(journey_id, set()).add(as_date(day_value))
     return found
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def rebuild_days(session: Session, days_by_journey: dict[int, set[date]]) -> None:
@@ -259,12 +253,12 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
     responses, impressions = _raw_queries(dialect, site_id, journey_id, None)
     for query, names in ((responses, RESPONSE_COUNTERS), (impressions, ("impressions",))):
         for row in session.execute(query).mappings():
-            key = (row["journey_id"], _as_date(row["day"]), row["step_id"], *(row[name] for name in DIMENSIONS))
+            key = (row["journey_id"], as_date(row["day"]), row["step_id"], *(row[name] for name in DIMENSIONS))
             entry = expected.setdefault(key, dict.fromkeys(COUNTERS, 0))
             for name in names:
                 entry[name] = row[name]
     stored = {
-        (row.journey_id, _as_date(row.day), row.step_id, row.device, row.locale, row.variant): {name: getattr(row, name) for name in COUNTERS}
+        (row.journey_id, as_date(row.day), row.step_id, row.device, row.locale, row.variant): {name: getattr(row, name) for name in COUNTERS}
         for row in session.scalars(sa.select(StepRollup).where(*_rollup_conditions(site_id, journey_id, None)))
     }
     differences = []

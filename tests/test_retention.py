@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from collector.extensions import db
-from collector.models import Event, Response, Site, StepRollup, utcnow
+from collector.models import Event, Response, StepRollup, utcnow
 from collector.rollups import compare_rollups
 from tests.conftest import answer
 

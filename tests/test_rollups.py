@@ -1,7 +1,6 @@
 """Rollups equal a raw recomputation after ingest, resends, erasure, deletion and rebuilds."""
 
 import random
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest

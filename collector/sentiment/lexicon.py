@@ -15,7 +15,6 @@ Everything is read from the installed packages' data files once, so a call to
 
 from __future__ import annotations
 
-import unicodedata
 from importlib import resources
 
 from textblob.en import sentiment as _textblob_lexicon

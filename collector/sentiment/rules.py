@@ -28,7 +28,6 @@ from typing import NamedTuple
 
 from collector.sentiment.domain import CONCESSIONS, CONTRASTS
 from collector.sentiment.lexicon import (
-    BOOST_STEP,
     BOOSTERS,
     CAPS_STEP,
     EMOJI,

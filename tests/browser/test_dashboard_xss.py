@@ -1,7 +1,6 @@
 """An XSS corpus sent as comments, step and journey names, variants and
 attributes renders as inert text in the dashboard, checked in Chromium."""
 
-import json
 
 import pytest
 

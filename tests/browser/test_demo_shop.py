@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from collector import demo
 from collector.extensions import db
-from collector.models import Prompt, Site
+from collector.models import Prompt
 from tests.browser.conftest import ARTIFACTS, wait_for
 
 pytestmark = pytest.mark.browser

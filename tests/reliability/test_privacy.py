@@ -5,7 +5,6 @@ import io
 import uuid
 import zipfile
 
-import pytest
 import sqlalchemy as sa
 
 from collector import auth
