@@ -46,7 +46,7 @@ sys.path.insert(0, ROOT)
 from collector import create_app, curves  # noqa: E402
 from collector.emotion import score_response  # noqa: E402
 from collector.extensions import db  # noqa: E402
-from collector.models import Journey, Step  # noqa: E402
+from collector.models import Journey, Site, Step  # noqa: E402
 from collector.rollups import rebuild_rollups  # noqa: E402
 from collector.sites import create_site  # noqa: E402
 
@@ -181,16 +181,27 @@ def check_same(curve_body: dict, raw_sums: dict, journey: Journey) -> list[str]:
     return problems
 
 
+def bench_app(url: str):
+    """The app as the benches run it: no rate limits, no site cache, quiet logs."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
+                       "SITE_CACHE_SECONDS": 0, "LOG_LEVEL": "ERROR"})
+
+
+def bench_journey() -> tuple[Site, str, Journey]:
+    """Migrate, then create the bench site (and its admin secret) with the checkout journey."""
+    upgrade()
+    site, secret = create_site(db.session, "Bench shop", ["https://shop.example.com"])
+    journey = Journey(site_id=site.id, key="checkout", name="Checkout")
+    journey.steps = [Step(key=key, name=key.title(), position=i) for i, key in enumerate(STEPS)]
+    db.session.add(journey)
+    db.session.commit()
+    return site, secret, journey
+
+
 def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_repeat: int) -> dict:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                      "SITE_CACHE_SECONDS": 0, "LOG_LEVEL": "ERROR"})
+    app = bench_app(url)
     with app.app_context():
-        upgrade()
-        site, secret = create_site(db.session, "Bench shop", ["https://shop.example.com"])
-        journey = Journey(site_id=site.id, key="checkout", name="Checkout")
-        journey.steps = [Step(key=key, name=key.title(), position=i) for i, key in enumerate(STEPS)]
-        db.session.add(journey)
-        db.session.commit()
+        site, secret, journey = bench_journey()
         step_ids = {step.key: step.id for step in journey.steps}
         end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
         chunks = generate(rows, days, site.id, journey.id, step_ids, end)

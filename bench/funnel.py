@@ -41,24 +41,18 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import click
-import psycopg
 import sqlalchemy as sa
-from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench import ingest as ingest_bench  # noqa: E402
-from bench.curve import PG_ADMIN_URL, percentile, timed  # noqa: E402
-from collector import create_app, curves, funnel  # noqa: E402
+from bench.curve import PG_ADMIN_URL, bench_app, bench_journey, percentile, timed  # noqa: E402
+from collector import curves, funnel  # noqa: E402
 from collector.emotion import score_response  # noqa: E402
 from collector.extensions import db  # noqa: E402
-from collector.models import Journey, Step  # noqa: E402
 from collector.rollups import rebuild_rollups  # noqa: E402
-from collector.sites import create_site  # noqa: E402
 
-STEPS = ["landing", "cart", "shipping", "payment", "confirmation"]
 EVENT_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "type", "visitor_id", "session_id", "url_path",
                  "device", "locale", "variant", "created_at")
 RESPONSE_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "kind", "score", "comment", "polarity", "subjectivity",
@@ -163,15 +157,9 @@ def seed(database: str, engine: sa.Engine, chunks, total: int) -> int:
 
 
 def latency(database: str, url: str, args) -> dict:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                      "SITE_CACHE_SECONDS": 0, "LOG_LEVEL": "ERROR"})
+    app = bench_app(url)
     with app.app_context():
-        upgrade()
-        site, secret = create_site(db.session, "Bench shop", ["https://shop.example.com"])
-        journey = Journey(site_id=site.id, key="checkout", name="Checkout")
-        journey.steps = [Step(key=key, name=key.title(), position=i) for i, key in enumerate(STEPS)]
-        db.session.add(journey)
-        db.session.commit()
+        site, secret, journey = bench_journey()
         ids = {"site": site.id, "journey": journey.id, "steps": {step.key: step.id for step in journey.steps}}
         end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -180,7 +168,7 @@ def latency(database: str, url: str, args) -> dict:
         seed_seconds = time.perf_counter() - started
         answers = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
         started = time.perf_counter()
-        rollup_rows = rebuild_rollups(db.session)
+        rebuild_rollups(db.session)
         db.session.commit()
         rollup_seconds = time.perf_counter() - started
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
