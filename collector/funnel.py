@@ -213,13 +213,18 @@ def rollup_prefix(visit: Visit) -> tuple:
     return visit.start.date(), visit.device, visit.locale, visit.variant
 
 
+# Built once with bind parameters, like the session queries below: ingest runs them in every write.
+_SITE_SETTINGS = sa.select(Site.settings).where(Site.id == sa.bindparam("site_id"))
+_STEP_POSITIONS = sa.select(Step.id, Step.position).where(Step.journey_id == sa.bindparam("journey_id"))
+
+
 def session_timeout(session: Session, site_id: int) -> timedelta:
-    settings = session.scalar(sa.select(Site.settings).where(Site.id == site_id)) or {}
+    settings = session.scalar(_SITE_SETTINGS, {"site_id": site_id}) or {}
     return timedelta(minutes=settings.get("session_timeout_minutes") or DEFAULT_TIMEOUT_MINUTES)
 
 
 def _positions(session: Session, journey_id: int) -> dict[int, int]:
-    return dict(session.execute(sa.select(Step.id, Step.position).where(Step.journey_id == journey_id)).all())
+    return dict(session.execute(_STEP_POSITIONS, {"journey_id": journey_id}).all())
 
 
 _EVENT_COLUMNS = (Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant)

@@ -6,19 +6,20 @@ Both paths are idempotent: each record carries a client-generated
 
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from threading import Lock
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Engine
 
 from collector import funnel, rollups
-from collector.database import Bind, dialect_name, insert_ignoring_conflicts
+from collector.database import Bind, dialect_name, insert_ignoring_conflicts, write_queue
+from collector.group_commit import GroupCommit, Job
 from collector.emotion import score_response
 from collector.errors import abort
 from collector.models import Event, Journey, Response, Step, utcnow
@@ -30,6 +31,7 @@ from collector.sites import SiteSnapshot
 class IngestResult:
     received: int
     stored: int
+    unknown_steps: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def duplicates(self) -> int:
@@ -108,56 +110,31 @@ class _StepCache:
 step_cache = _StepCache()
 
 
-def retry_with_fresh_steps(store: Callable[..., "IngestResult"]) -> Callable[..., "IngestResult"]:
-    """Run ``store(bind, site, items)``; if a cached journey or step was deleted
-    meanwhile (a foreign-key violation), forget the site's cached steps and run
-    it once more, which re-registers or rejects them as an uncached ingest would."""
-
-    @functools.wraps(store)
-    def wrapper(bind: Bind | Engine, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
-        try:
-            return store(bind, site, items)
-        except sa.exc.IntegrityError as error:
-            if isinstance(bind, Session):
-                bind.rollback()
-            foreign_key_violation = getattr(error.orig, "sqlstate", None) == "23503"
-            if not (foreign_key_violation and step_cache.forget(site.id)):
-                raise
-        return store(bind, site, items)
-
-    return wrapper
-
-
-def resolve_steps(session: Bind, site: SiteSnapshot, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+def resolve_steps(conn: Connection, site: SiteSnapshot, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
     """Map (journey key, step key) to (journey id, step id).
 
     Unknown journeys and steps are created when the site auto-registers them
-    (appended after the journey's last step), and rejected with 422 otherwise.
+    (appended after the journey's last step), and left out of the map otherwise.
     """
     wanted = list(dict.fromkeys(pairs))  # unique, in order of first sight
-    cached = step_cache.enabled(session)
+    cached = step_cache.enabled(conn)
     if cached and (found := step_cache.get(site.id, wanted)) is not None:
         return found
     journey_keys = {journey for journey, _ in wanted}
     found = {
         (row.journey, row.step): (row.journey_id, row.step_id)
-        for row in session.execute(_STEPS_OF_JOURNEYS, {"site_id": site.id, "journey_keys": list(journey_keys)})
+        for row in conn.execute(_STEPS_OF_JOURNEYS, {"site_id": site.id, "journey_keys": list(journey_keys)})
     }
-    missing = [pair for pair in wanted if pair not in found]
-    if missing and not site.auto_register:
-        abort(
-            422,
-            "Unknown journey or step, and this site does not register them automatically.",
-            details={"step": [f"{journey}/{step}" for journey, step in missing]},
-        )
-    for journey_key, step_key in missing:
-        found[(journey_key, step_key)] = _register_step(session, site.id, journey_key, step_key)
+    if site.auto_register:
+        for journey_key, step_key in wanted:
+            if (journey_key, step_key) not in found:
+                found[(journey_key, step_key)] = _register_step(conn, site.id, journey_key, step_key)
     if cached:
         step_cache.put(site.id, found)
     return found
 
 
-def _register_step(session: Bind, site_id: int, journey_key: str, step_key: str) -> tuple[int, int]:
+def _register_step(session: Connection, site_id: int, journey_key: str, step_key: str) -> tuple[int, int]:
     """Create a journey/step pair idempotently, safe against concurrent workers."""
     insert_ignoring_conflicts(
         session, Journey.__table__,
@@ -184,13 +161,11 @@ def _unique_by_client_id(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]
     return list(seen.values())
 
 
-def _context_row(site: SiteSnapshot, steps: dict, item: dict[str, Any], now) -> dict[str, Any]:
-    """The columns answers and events share: where, when and to whom."""
-    journey_id, step_id = steps[(item["journey"], item["step"])]
+def _context_row(site: SiteSnapshot, item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The columns answers and events share: where, when and to whom (ids of the
+    journey and step are filled in when the batch is written)."""
     return {
         "site_id": site.id,
-        "journey_id": journey_id,
-        "step_id": step_id,
         "client_id": str(item["client_id"]),
         "visitor_id": item.get("visitor_id"),
         "session_id": item.get("session_id"),
@@ -202,63 +177,148 @@ def _context_row(site: SiteSnapshot, steps: dict, item: dict[str, Any], now) -> 
     }
 
 
-@retry_with_fresh_steps
+class _Batch(Job):
+    """One request's records, ready to insert but for their journey and step ids."""
+
+    def __init__(self, site: SiteSnapshot, table: sa.Table, received: int,
+                 records: list[tuple[tuple[str, str], dict[str, Any]]], trapped: int = 0) -> None:
+        super().__init__()
+        self.site, self.table, self.records = site, table, records  # ((journey key, step key), row)
+        self.received, self.trapped = received, trapped
+
+
 def store_responses(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
-    """Validate references, redact, score and store answers in one transaction.
+    """Redact, score and store answers; return once they are committed.
 
-    Runs on a Core connection of its own (``engine.begin()``), not the ORM
-    session: fewer layers per statement on the hottest write path. Answers
-    with a filled honeypot (``hp``) are bots': acknowledged as stored, so the
-    bot learns nothing, but never written.
+    Answers with a filled honeypot (``hp``) are bots': acknowledged as stored,
+    so the bot learns nothing, but never written.
     """
-    received = len(items)
-    trapped = sum(1 for item in _unique_by_client_id(items) if item.get("hp"))
-    items = [item for item in items if not item.get("hp")]
-    with engine.begin() as conn:
-        steps = resolve_steps(conn, site, ((item["journey"], item["step"]) for item in items))
-        now = utcnow()
-        rows = []
-        for item in _unique_by_client_id(items):
-            comment = redact(item["comment"].strip()) if (item.get("comment") or "").strip() else None
-            scored = score_response(item["kind"], item.get("score"), comment)
-            rows.append({
-                **_context_row(site, steps, item, now),
-                "kind": item["kind"],
-                "score": item.get("score"),
-                "comment": comment,
-                "polarity": scored.polarity,
-                "subjectivity": scored.subjectivity,
-                "sentiment_label": scored.sentiment_label,
-                "emotion": scored.emotion,
-                "scorer_version": scored.scorer_version,
-                "trigger": item.get("trigger") or "inline",
-                "attributes": item.get("attributes") or None,
-            })
-        inserted = insert_ignoring_conflicts(conn, Response.__table__, rows, ["site_id", "client_id"], [Response.client_id, Response.id])
-        new = {row.client_id for row in inserted}
-        funnel.update_sessions(conn, site.id, [row for row in rows if row["client_id"] in new], [row.id for row in inserted], answers=True)
-        rollups.add_responses(conn, (row for row in rows if row["client_id"] in new))
-    return IngestResult(received=received, stored=len(inserted) + trapped)
-
-
-@retry_with_fresh_steps
-def store_events(session: Session, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
-    """Store widget events; commit once."""
-    steps = resolve_steps(session, site, ((item["journey"], item["step"]) for item in items))
     now = utcnow()
-    rows = []
-    for item in _unique_by_client_id(items):
-        rows.append({
-            **_context_row(site, steps, item, now),
+    unique = _unique_by_client_id(items)
+    records = []
+    for item in unique:
+        if item.get("hp"):
+            continue
+        comment = redact(item["comment"].strip()) if (item.get("comment") or "").strip() else None
+        scored = score_response(item["kind"], item.get("score"), comment)
+        records.append(((item["journey"], item["step"]), {
+            **_context_row(site, item, now),
+            "kind": item["kind"],
+            "score": item.get("score"),
+            "comment": comment,
+            "polarity": scored.polarity,
+            "subjectivity": scored.subjectivity,
+            "sentiment_label": scored.sentiment_label,
+            "emotion": scored.emotion,
+            "scorer_version": scored.scorer_version,
+            "trigger": item.get("trigger") or "inline",
+            "attributes": item.get("attributes") or None,
+        }))
+    trapped = len(unique) - len(records)
+    return _submit(engine, _Batch(site, Response.__table__, len(items), records, trapped))
+
+
+def store_events(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
+    """Store widget events; return once they are committed."""
+    now = utcnow()
+    records = [
+        ((item["journey"], item["step"]), {
+            **_context_row(site, item, now),
             "type": item["type"],
             "kind": item.get("kind"),
             "name": item.get("name"),
             "props": item.get("props") or None,
         })
-    inserted = insert_ignoring_conflicts(session, Event.__table__, rows, ["site_id", "client_id"], [Event.client_id, Event.id])
+        for item in _unique_by_client_id(items)
+    ]
+    return _submit(engine, _Batch(site, Event.__table__, len(items), records))
+
+
+# --- Writing: many requests' batches in one transaction --------------------------------------------
+
+
+def _submit(engine: Engine, batch: _Batch) -> IngestResult:
+    """Hand the batch to the app's group commit; 422 if it names unknown steps."""
+    extensions = current_app.extensions
+    committer = extensions.get("stepsense.group_commit") or extensions.setdefault(
+        "stepsense.group_commit", GroupCommit(functools.partial(_write_group, engine))
+    )
+    result = committer.submit((batch.site.id, batch.table.name), batch)
+    if result.unknown_steps:
+        abort(
+            422,
+            "Unknown journey or step, and this site does not register them automatically.",
+            details={"step": [f"{journey}/{step}" for journey, step in result.unknown_steps]},
+        )
+    return result
+
+
+def _write_group(engine: Engine, key: tuple[int, str], batches: list[_Batch], fresh_steps: bool = False) -> None:
+    """Store batches of one site and table in one transaction, then finish each.
+
+    If that transaction fails, each batch is tried in a transaction of its own,
+    so a batch that cannot be stored fails alone. When the failure is a foreign
+    key that a cached step id no longer satisfies (its journey or step was
+    deleted), the site's cached steps are forgotten and the group tried again.
+    """
+    try:
+        with write_queue(engine), engine.begin() as conn:
+            results = _insert(conn, batches)
+    except sa.exc.IntegrityError as error:
+        stale_step = getattr(error.orig, "sqlstate", None) == "23503"
+        if stale_step and not fresh_steps and step_cache.forget(key[0]):
+            return _write_group(engine, key, batches, fresh_steps=True)
+        if len(batches) == 1:
+            raise
+        return _write_alone(engine, key, batches)
+    except Exception:
+        if len(batches) == 1:
+            raise
+        return _write_alone(engine, key, batches)
+    for batch, result in zip(batches, results):
+        batch.finish(result)
+
+
+def _write_alone(engine: Engine, key: tuple[int, str], batches: list[_Batch]) -> None:
+    for batch in batches:
+        try:
+            _write_group(engine, key, [batch])
+        except Exception as error:  # noqa: BLE001 -- becomes this batch's request's error
+            batch.fail(error)
+
+
+def _insert(conn: Connection, batches: list[_Batch]) -> list[IngestResult]:
+    """Insert the rows of every batch (skipping client_ids already stored), bring
+    the funnel and curve rollups up to date, and count what each batch stored.
+
+    A client_id sent by two batches of the group belongs to the first.
+    """
+    site, table = batches[0].site, batches[0].table
+    steps = resolve_steps(conn, site, (pair for batch in batches for pair, _ in batch.records))
+    owner: dict[str, _Batch] = {}
+    rows = []
+    unknown: dict[_Batch, list[tuple[str, str]]] = {}
+    for batch in batches:
+        missing = [pair for pair in dict.fromkeys(pair for pair, _ in batch.records) if pair not in steps]
+        if missing:
+            unknown[batch] = missing
+            continue
+        for pair, row in batch.records:
+            if owner.setdefault(row["client_id"], batch) is batch:
+                journey_id, step_id = steps[pair]
+                rows.append({**row, "journey_id": journey_id, "step_id": step_id})
+    inserted = insert_ignoring_conflicts(conn, table, rows, ["site_id", "client_id"], [table.c.client_id, table.c.id])
     new = {row.client_id for row in inserted}
+    new_rows = [row for row in rows if row["client_id"] in new]
+    answers = table is Response.__table__
     # Before the curve rollups: every writer takes the funnel's session locks first.
-    funnel.update_sessions(session, site.id, [row for row in rows if row["client_id"] in new], [row.id for row in inserted])
-    rollups.add_events(session, (row for row in rows if row["client_id"] in new))
-    session.commit()
-    return IngestResult(received=len(items), stored=len(inserted))
+    funnel.update_sessions(conn, site.id, new_rows, [row.id for row in inserted], answers=answers)
+    (rollups.add_responses if answers else rollups.add_events)(conn, new_rows)
+    stored: dict[_Batch, int] = {}
+    for client_id in new:
+        stored[owner[client_id]] = stored.get(owner[client_id], 0) + 1
+    return [
+        IngestResult(received=batch.received, stored=0, unknown_steps=unknown[batch]) if batch in unknown
+        else IngestResult(received=batch.received, stored=stored.get(batch, 0) + batch.trapped)
+        for batch in batches
+    ]

@@ -123,7 +123,7 @@ def post_responses():
 def post_events():
     """Record impressions, dismissals, exit-intent shows and step views (batches up to 100)."""
     items = _load(EVENT_IN, EVENT_BATCH, "events")
-    result = ingest.store_events(db.session, _site(items[0]["site_key"]), items)
+    result = ingest.store_events(db.engine, _site(items[0]["site_key"]), items)
     return _result(result)
 
 
