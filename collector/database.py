@@ -4,8 +4,12 @@ The statement helpers take an ORM ``Session`` or a Core ``Connection`` (answer
 ingest writes on a Connection: fewer layers per statement).
 """
 
+import contextlib
+import fcntl
 import functools
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -39,6 +43,49 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+class _FileLock:
+    """An exclusive lock shared by every process that opens the same file.
+
+    flock() belongs to the open file, so threads of one process queue on a
+    thread lock first, and a forked worker opens the file anew rather than
+    share its parent's.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path, self._file, self._pid, self._threads = path, None, 0, threading.Lock()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if self._pid != os.getpid():
+                self._file, self._pid = open(self._path, "a"), os.getpid()  # noqa: SIM115 -- kept for the process's life
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+
+
+_write_locks: dict[str, _FileLock] = {}
+
+
+def write_queue(engine: Engine) -> contextlib.AbstractContextManager:
+    """Hold while writing a transaction on the hot ingest path.
+
+    SQLite lets one connection write at a time; one that finds the database
+    locked sleeps in SQLite's busy handler (1, 2, 5, 10 … 100 ms) and polls
+    again, long after the lock was freed. Ingest writers of every worker
+    process therefore queue on a file lock beside the database, which wakes
+    the next one as soon as the previous commit is done. Other databases,
+    and SQLite in memory, need no queue.
+    """
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        return contextlib.nullcontext()
+    lock = _write_locks.get(path) or _write_locks.setdefault(path, _FileLock(f"{path}-writers.lock"))
+    return lock.held()
 
 
 def insert_ignoring_conflicts(
