@@ -8,7 +8,7 @@ import functools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,7 +163,14 @@ def _unique_by_client_id(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]
 
 def _context_row(site: SiteSnapshot, item: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The columns answers and events share: where, when and to whom (ids of the
-    journey and step are filled in when the batch is written)."""
+    journey and step are filled in when the batch is written).
+
+    ``now`` is when the request arrived; an item the widget held in its queue
+    says how long ago it happened (``age_ms``), so sessions keep their order
+    and durations even when delivered late.
+    """
+    if item.get("age_ms"):
+        now -= timedelta(milliseconds=item["age_ms"])
     return {
         "site_id": site.id,
         "client_id": str(item["client_id"]),

@@ -168,6 +168,28 @@ def test_a_batch_with_a_whole_session(api, send, site, clock):
     assert [item["funnel"]["time_on_step"]["median"] for item in body["steps"]] == [0, 0, 0, 0]
 
 
+def test_late_delivered_events_are_dated_by_their_age(api, send, site, clock, app):
+    """The widget's queue delivers a session ten minutes late, in one request: each
+    item's age (not the visitor's clock, not the arrival) dates it."""
+    make_journey(api)
+    clock.at = T0 + timedelta(minutes=10)
+    seconds = {"cart": 0, "shipping": 60, "payment": 120, "confirmation": 180}
+    items = [event(site, "late", "vl", "step_view", step, age_ms=(600 - at) * 1000) for step, at in seconds.items()]
+    items.append(event(site, "late", "vl", "journey_complete", "confirmation", age_ms=(600 - 180) * 1000))
+    assert send({"events": items}, site, path="/v1/events").status_code == 201
+    body = curve(api, **DAY)
+    assert body["funnel"]["time_to_completion"]["median"] == 180
+    assert [item["funnel"]["time_on_step"]["median"] for item in body["steps"]] == [60, 60, 60, 0]
+    assert differences(app) == []
+
+
+@pytest.mark.parametrize("age", [-1, 7 * 24 * 3600 * 1000 + 1, "60000", 1.5])
+def test_an_impossible_age_is_refused(send, site, age):
+    reply = send({"events": [event(site, "s", "v", "step_view", "cart", age_ms=age)]}, site, path="/v1/events")
+    assert reply.status_code == 422
+    assert "age_ms" in reply.get_json()["error"]["details"]["events"]["0"]
+
+
 def test_erasure_removes_the_visitor_from_every_metric(api, scripted, app):
     """Erasing v1 (the only completed session and the positive answer) takes them out of the funnel."""
     assert api.delete("/v1/visitors/v1").status_code == 200

@@ -1,5 +1,7 @@
 """The built widget in a real Chromium, against a live collector and a real database."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, wait_for
@@ -286,7 +288,8 @@ def test_hostile_page_css_does_not_change_the_widget(page, widget):
 
 
 def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget, watch):
-    """An answer that can't be sent waits in localStorage and is delivered on the next page load, once."""
+    """An answer that can't be sent waits in localStorage and is delivered on the next page load,
+    once, dated when it was given rather than when it arrived."""
     watch.allowed_errors.append("net::ERR_FAILED")
     widget.setup({"cart": [CSAT]})
     url = widget.page("/cart", "cart", INLINE)
@@ -299,18 +302,23 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     page.evaluate("localStorage.setItem('test:offline', '1')")
     page.goto(url)
     page.get_by_role("radio", name="2 out of 5").click()
+    answered_at = datetime.now(timezone.utc)
     page.get_by_text("Thanks for your feedback!").wait_for()
     queued = wait_for(lambda: page.evaluate("JSON.parse(localStorage.getItem('stepsense:q') || '[]')"
                                             ".filter(i => i[0] === 'r')"), message="queued answer")
     assert len(queued) == 1 and widget.responses() == []
     page.reload()  # still offline: still queued, still nothing stored
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(2000)
     assert widget.responses() == []
     page.unroute("**/v1/responses")
     page.evaluate("localStorage.removeItem('test:offline')")
+    delivered_from = datetime.now(timezone.utc)
     page.reload()
     rows = wait_for(widget.responses, message="the retried answer")
     assert [(str(r.client_id), r.score) for r in rows] == [(queued[0][1]["client_id"], 2)]
+    stored_at = rows[0].created_at if rows[0].created_at.tzinfo else rows[0].created_at.replace(tzinfo=timezone.utc)
+    assert stored_at < delivered_from - timedelta(seconds=1.5)
+    assert abs(stored_at - answered_at) < timedelta(seconds=1)
     wait_for(lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
              message="an empty queue")
     page.reload()

@@ -73,7 +73,7 @@
     const queue = (t, body) => {
       if (optedOut() || !ctx.step) return;
       const q = get(L, "q") || [];
-      q.push([t, body]);
+      q.push([t, body, now()]);
       put(L, "q", q.slice(-200));
       clearTimeout(timer);
       timer = setTimeout(safe(flush), 30);
@@ -108,10 +108,18 @@
         )
         .then(() => ids.forEach((i) => delete busy[i]));
     };
+    /* Each item goes with its age, so the collector dates it when it happened, not
+     * when it arrived (by the visitor's clock neither: only a difference is sent).
+     * What could not be delivered in a week is dropped. */
     const flush = (leaving) => {
-      const q = (get(L, "q") || []).filter((i) => !busy[i[1].client_id]);
+      const t0 = now();
+      const all = get(L, "q") || [];
+      const q = all.filter((i) => !(t0 - i[2] > 6048e5));
+      if (q.length < all.length) put(L, "q", q);
       ["r", "e"].forEach((t) => {
-        const items = q.filter((i) => i[0] == t).map((i) => i[1]);
+        const items = q
+          .filter((i) => i[0] == t && !busy[i[1].client_id])
+          .map((i) => (i[2] ? Object.assign({ age_ms: Math.max(0, t0 - i[2]) }, i[1]) : i[1]));
         const n = t == "r" ? 50 : 100;
         for (let i = 0; i < items.length; i += n) post(t, items.slice(i, i + n), leaving);
       });

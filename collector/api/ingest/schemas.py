@@ -21,6 +21,7 @@ DEVICES = ("desktop", "mobile", "tablet", "other")
 MAX_BATCH = 50
 MAX_EVENT_BATCH = 100
 MAX_COMMENT = 2000
+MAX_AGE_MS = 7 * 24 * 3600 * 1000  # the widget drops what it could not deliver in a week
 
 
 class VisitContextSchema(ma.Schema):
@@ -40,6 +41,14 @@ class VisitContextSchema(ma.Schema):
     device = fields.String(allow_none=True, validate=validate.OneOf(DEVICES))
     locale = Locale(allow_none=True)
     variant = fields.String(allow_none=True, validate=validate.Length(max=64))
+    age_ms = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_AGE_MS),
+        metadata={"description": "Milliseconds from the moment it happened to this request (the widget's "
+                                 "queue holds items while offline). Stored as the time received minus this "
+                                 "age, so the visitor's clock is never trusted. Omitted: the time received."},
+    )
 
 
 class ResponseInSchema(VisitContextSchema):
