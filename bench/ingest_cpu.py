@@ -5,8 +5,15 @@ counts only this process's CPU, so other engineers' jobs barely move it.
 Rounds alternate no-op, single answer and 20-answer batch, and the median of
 the rounds is printed. PostgreSQL's own CPU (server process) is not included.
 
+``--threads N`` sends each phase's requests from N threads at once, as the
+threads of one gunicorn gthread worker do, so concurrent answers share group
+commits. The extra phase "unstored" is the single answer with the write left
+out (validated, redacted and scored, then acknowledged): the CPU ceiling of
+the single-answer path if storing cost nothing.
+
     .venv/bin/python bench/ingest_cpu.py                       # SQLite file
     .venv/bin/python bench/ingest_cpu.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/ingest_cpu.py --threads 4           # as one worker with 4 threads
     .venv/bin/python bench/ingest_cpu.py --profile single      # cProfile of the single phase
 """
 
@@ -17,6 +24,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -56,7 +64,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--ratelimit", action="store_true", help="keep the rate limiter on (memory storage)")
-    parser.add_argument("--profile", choices=["noop", "single", "batch"])
+    parser.add_argument("--threads", type=int, default=1, help="send each phase from this many threads at once")
+    parser.add_argument("--profile", choices=["noop", "single", "batch", "unstored"])
     args = parser.parse_args()
 
     import json
@@ -65,7 +74,7 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from bench.ingest_wsgi import bp as noop_bp
-    from collector import create_app
+    from collector import create_app, ingest
     from collector.extensions import db
     from collector.journeys import create_journey
     from collector.sites import create_site
@@ -92,7 +101,6 @@ def main() -> int:
             create_journey(db.session, site, {"key": "checkout", "name": "Checkout", "steps": [
                 {"key": key} for key in ("cart", "shipping", "payment", "confirmation")]})
             site_key = site.public_key
-        client = app.test_client()
         headers = {"Content-Type": "text/plain;charset=UTF-8", "Origin": ORIGIN}
 
         def bodies(batch: int, n: int) -> list[bytes]:
@@ -102,39 +110,57 @@ def main() -> int:
                 return [json.dumps(answer(site_key)).encode() for _ in range(n)]
             return [json.dumps({"responses": [answer(site_key) for _ in range(batch)]}).encode() for _ in range(n)]
 
-        def run(batch: int, n: int) -> float:
-            path = "/bench/noop" if batch == 0 else "/v1/responses"
-            payloads = bodies(batch, n)
-            start = time.process_time()
+        def post_all(path: str, payloads: list[bytes], failures: list[str]) -> None:
+            client = app.test_client()
             for body in payloads:
                 reply = client.post(path, data=body, headers=headers)
                 if reply.status_code >= 300:
-                    raise SystemExit(f"{path}: {reply.status_code} {reply.data[:300]!r}")
-            return (time.process_time() - start) / n * 1000
+                    failures.append(f"{path}: {reply.status_code} {reply.data[:300]!r}")
 
-        phases = {"noop": 0, "single": 1, "batch": args.batch}
-        for batch in phases.values():
-            run(batch, 50)  # warm-up
+        def run(batch: int, n: int, stored: bool = True) -> float:
+            path = "/bench/noop" if batch == 0 else "/v1/responses"
+            payloads, failures = bodies(batch, n), []
+            threads = [threading.Thread(target=post_all, args=(path, payloads[i::args.threads], failures))
+                       for i in range(args.threads)]
+            submit = ingest._submit
+            if not stored:
+                ingest._submit = lambda engine, batch: ingest.IngestResult(batch.received, len(batch.records))
+            try:
+                start = time.process_time()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                spent = time.process_time() - start
+            finally:
+                ingest._submit = submit
+            if failures:
+                raise SystemExit(failures[0])
+            return spent / n * 1000
+
+        phases = {"noop": (0, True), "single": (1, True), "batch": (args.batch, True), "unstored": (1, False)}
+        for batch, stored in phases.values():
+            run(batch, 50, stored)  # warm-up
         if args.profile:
             import cProfile
             import pstats
 
             profiler = cProfile.Profile(time.process_time)  # CPU, not wall time
             profiler.enable()
-            run(phases[args.profile], args.requests)
+            run(*phases[args.profile][:1], args.requests, phases[args.profile][1])
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             return 0
         results: dict[str, list[float]] = {name: [] for name in phases}
         for _ in range(args.rounds):
-            for name, batch in phases.items():
-                results[name].append(run(batch, args.requests if batch < 2 else max(args.requests // 5, 20)))
+            for name, (batch, stored) in phases.items():
+                results[name].append(run(batch, args.requests if batch < 2 else max(args.requests // 5, 20), stored))
         med = {name: statistics.median(values) for name, values in results.items()}
         label = "PostgreSQL" if args.pg_url else "SQLite"
-        print(f"{label}: CPU ms/request (median of {args.rounds} rounds; all rounds)")
+        print(f"{label}, {args.threads} thread(s): CPU ms/request (median of {args.rounds} rounds; all rounds)")
         for name, values in results.items():
-            print(f"  {name:<7}{med[name]:7.3f}   " + " ".join(f"{v:.3f}" for v in values))
-        print(f"  single/no-op CPU: {med['single'] / med['noop']:.2f}x   "
+            print(f"  {name:<9}{med[name]:7.3f}   " + " ".join(f"{v:.3f}" for v in values))
+        print(f"  single/no-op CPU: {med['single'] / med['noop']:.2f}x   unstored/no-op: {med['unstored'] / med['noop']:.2f}x   "
               f"batch-{args.batch} per answer: {med['batch'] / args.batch:.3f} ms "
               f"({med['single'] / (med['batch'] / args.batch):.1f}x fewer CPU per answer than single)")
         with app.app_context():

@@ -1,13 +1,20 @@
-"""The real app plus one bench-only no-op endpoint: ``gunicorn bench.ingest_wsgi:app``.
+"""The real app plus two bench-only endpoints: ``gunicorn bench.ingest_wsgi:app``.
 
 ``POST /bench/noop`` sits on a blueprint with the public endpoints' CORS hook,
 so it runs the same middleware and after_request hooks as ``/v1/responses``
 and only skips the work: parsing, validation, scoring and the commit.
+
+``POST /bench/unstored`` does the answer path's work but the write: parses and
+validates the body, finds the site, redacts and scores each answer, and
+acknowledges without storing (nor the rate-limit and response-schema layers of
+the real view). Its rate is the ceiling the single-answer path could reach if
+storing cost nothing; a diagnostic, not a target.
 """
 
 from flask import Blueprint
 
-from collector import create_app
+from collector import create_app, ingest
+from collector.api.ingest import routes
 from collector.cors import add_cors_headers
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
@@ -18,6 +25,13 @@ bp.after_request(add_cors_headers)
 def noop():
     """Answer like ingest does, with a small JSON object, and do nothing."""
     return {"ok": True}
+
+
+@bp.post("/unstored")
+def unstored():
+    items = routes._load(routes.RESPONSE_IN, routes.RESPONSE_BATCH, "responses")
+    batch = ingest.prepare_responses(routes._site(items[0]["site_key"]), items)
+    return {"received": batch.received, "stored": len(batch.records), "duplicates": 0}, 201
 
 
 app = create_app()

@@ -184,8 +184,9 @@ def _context_row(site: SiteSnapshot, item: dict[str, Any], now: datetime) -> dic
     }
 
 
-class _Batch(Job):
-    """One request's records, ready to insert but for their journey and step ids."""
+class Batch(Job):
+    """One request's records, ready to insert but for their journey and step ids;
+    its outcome is set once the group it was written in commits."""
 
     def __init__(self, site: SiteSnapshot, table: sa.Table, received: int,
                  records: list[tuple[tuple[str, str], dict[str, Any]]], trapped: int = 0) -> None:
@@ -195,7 +196,17 @@ class _Batch(Job):
 
 
 def store_responses(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
-    """Redact, score and store answers; return once they are committed.
+    """Redact, score and store answers; return once they are committed."""
+    return _submit(engine, prepare_responses(site, items))
+
+
+def store_events(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
+    """Store widget events; return once they are committed."""
+    return _submit(engine, prepare_events(site, items))
+
+
+def prepare_responses(site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> Batch:
+    """The rows to store for validated answers: redacted and scored.
 
     Answers with a filled honeypot (``hp``) are bots': acknowledged as stored,
     so the bot learns nothing, but never written.
@@ -222,11 +233,11 @@ def store_responses(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str
             "attributes": item.get("attributes") or None,
         }))
     trapped = len(unique) - len(records)
-    return _submit(engine, _Batch(site, Response.__table__, len(items), records, trapped))
+    return Batch(site, Response.__table__, len(items), records, trapped)
 
 
-def store_events(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> IngestResult:
-    """Store widget events; return once they are committed."""
+def prepare_events(site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> Batch:
+    """The rows to store for validated widget events."""
     now = utcnow()
     records = [
         ((item["journey"], item["step"]), {
@@ -238,13 +249,13 @@ def store_events(engine: Engine, site: SiteSnapshot, items: Sequence[dict[str, A
         })
         for item in _unique_by_client_id(items)
     ]
-    return _submit(engine, _Batch(site, Event.__table__, len(items), records))
+    return Batch(site, Event.__table__, len(items), records)
 
 
 # --- Writing: many requests' batches in one transaction --------------------------------------------
 
 
-def _submit(engine: Engine, batch: _Batch) -> IngestResult:
+def _submit(engine: Engine, batch: Batch) -> IngestResult:
     """Hand the batch to the app's group commit; 422 if it names unknown steps."""
     extensions = current_app.extensions
     committer = extensions.get("stepsense.group_commit") or extensions.setdefault(
@@ -260,7 +271,7 @@ def _submit(engine: Engine, batch: _Batch) -> IngestResult:
     return result
 
 
-def _write_group(engine: Engine, key: tuple[int, str], batches: list[_Batch], fresh_steps: bool = False) -> None:
+def _write_group(engine: Engine, key: tuple[int, str], batches: list[Batch], fresh_steps: bool = False) -> None:
     """Store batches of one site and table in one transaction, then finish each.
 
     If that transaction fails, each batch is tried in a transaction of its own,
@@ -286,7 +297,7 @@ def _write_group(engine: Engine, key: tuple[int, str], batches: list[_Batch], fr
         batch.finish(result)
 
 
-def _write_alone(engine: Engine, key: tuple[int, str], batches: list[_Batch]) -> None:
+def _write_alone(engine: Engine, key: tuple[int, str], batches: list[Batch]) -> None:
     for batch in batches:
         try:
             _write_group(engine, key, [batch])
@@ -294,7 +305,7 @@ def _write_alone(engine: Engine, key: tuple[int, str], batches: list[_Batch]) ->
             batch.fail(error)
 
 
-def _insert(conn: Connection, batches: list[_Batch]) -> list[IngestResult]:
+def _insert(conn: Connection, batches: list[Batch]) -> list[IngestResult]:
     """Insert the rows of every batch (skipping client_ids already stored), bring
     the funnel and curve rollups up to date, and count what each batch stored.
 
@@ -302,9 +313,9 @@ def _insert(conn: Connection, batches: list[_Batch]) -> list[IngestResult]:
     """
     site, table = batches[0].site, batches[0].table
     steps = resolve_steps(conn, site, (pair for batch in batches for pair, _ in batch.records))
-    owner: dict[str, _Batch] = {}
+    owner: dict[str, Batch] = {}
     rows = []
-    unknown: dict[_Batch, list[tuple[str, str]]] = {}
+    unknown: dict[Batch, list[tuple[str, str]]] = {}
     for batch in batches:
         missing = [pair for pair in dict.fromkeys(pair for pair, _ in batch.records) if pair not in steps]
         if missing:
@@ -321,7 +332,7 @@ def _insert(conn: Connection, batches: list[_Batch]) -> list[IngestResult]:
     # Before the curve rollups: every writer takes the funnel's session locks first.
     funnel.update_sessions(conn, site.id, new_rows, [row.id for row in inserted], answers=answers)
     (rollups.add_responses if answers else rollups.add_events)(conn, new_rows)
-    stored: dict[_Batch, int] = {}
+    stored: dict[Batch, int] = {}
     for client_id in new:
         stored[owner[client_id]] = stored.get(owner[client_id], 0) + 1
     return [
