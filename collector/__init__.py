@@ -42,7 +42,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"))
+    migrate.init_app(app, db, directory=_migrations_directory())
     limiter.init_app(app)
     api.init_app(app)
     errors.init_app(app, api)
@@ -53,6 +53,15 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     alerts.init_app(app)
     return app
+
+
+def _migrations_directory() -> str:
+    """The Alembic scripts: inside the package when installed from a wheel
+    (setup.py copies them there), else the checkout's top-level migrations/."""
+    packaged = os.path.join(os.path.dirname(__file__), "migrations")
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
 def _normalise_database_url(url: str) -> str:
