@@ -25,7 +25,7 @@ after it was false in between (``firing_steps`` remembers which steps are
 firing); too few answers leave the step's state as it was. Each firing is an
 ``AlertDelivery``: the JSON body below, POSTed with
 
-    X-Stepsense-Signature: sha256=<hex HMAC-SHA256(rule secret, raw body)>
+    X-Stepsense-Signature: sha256=<hex HMAC-SHA256(rule secret, "<timestamp>." + raw body)>
     X-Stepsense-Timestamp: <Unix seconds of this attempt>
     X-Stepsense-Delivery: <delivery id, the same on every retry>
 
@@ -411,9 +411,13 @@ def urllib_post(url: str, body: bytes, headers: dict[str, str], timeout: float) 
         return error.code
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The X-Stepsense-Signature value of a body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Stepsense-Signature value of a body sent at ``timestamp``.
+
+    The timestamp is signed with the body, so a receiver that refuses old
+    timestamps also refuses a captured request replayed later.
+    """
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -427,11 +431,12 @@ def attempt(session: Session, delivery: AlertDelivery, now: datetime, http_post:
     http_post = http_post or urllib_post
     rule = delivery.rule
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    timestamp = str(int(as_utc(now).timestamp()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Stepsense-Alerts/1",
-        "X-Stepsense-Signature": sign(rule.secret, body),
-        "X-Stepsense-Timestamp": str(int(as_utc(now).timestamp())),
+        "X-Stepsense-Signature": sign(rule.secret, timestamp, body),
+        "X-Stepsense-Timestamp": timestamp,
         "X-Stepsense-Delivery": str(delivery.id),
     }
     delivery.attempts += 1

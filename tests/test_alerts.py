@@ -41,7 +41,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                expected = "sha256=" + hmac.new((receiver.secret or "").encode(), body, hashlib.sha256).hexdigest()
+                signed = self.headers.get("X-Stepsense-Timestamp", "").encode() + b"." + body
+                expected = "sha256=" + hmac.new((receiver.secret or "").encode(), signed, hashlib.sha256).hexdigest()
                 verified = hmac.compare_digest(self.headers.get("X-Stepsense-Signature", ""), expected)
                 receiver.requests.append({"headers": dict(self.headers), "body": body, "verified": verified,
                                           "json": json.loads(body)})
@@ -480,3 +481,11 @@ def test_webhooks_to_private_addresses_are_refused_by_default(app):
             with _pytest.raises(ValueError, match="non-public"):
                 refuse_private_targets(url)
         refuse_private_targets("https://93.184.216.34/hook")  # a public address passes (nothing is sent)
+
+
+def test_the_signature_covers_the_timestamp():
+    """A receiver that refuses old timestamps can't be fooled by a replay with a fresh one."""
+    body = b'{"rule":"payment mood"}'
+    assert alerts.sign("s3cret", "1764000000", body) == alerts.sign("s3cret", "1764000000", body)
+    assert alerts.sign("s3cret", "1764000000", body) != alerts.sign("s3cret", "1764009999", body)
+    assert alerts.sign("s3cret", "1764000000", body) != alerts.sign("other", "1764000000", body)
