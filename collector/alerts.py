@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 import ipaddress
 import json
 import logging
@@ -431,7 +432,8 @@ def attempt(session: Session, delivery: AlertDelivery, now: datetime, http_post:
     http_post = http_post or urllib_post
     rule = delivery.rule
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
-    timestamp = str(int(as_utc(now).timestamp()))
+    # The real time of sending, not the run's ``now``: receivers compare it with their clock.
+    timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Stepsense-Alerts/1",

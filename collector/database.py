@@ -8,7 +8,9 @@ import contextlib
 import fcntl
 import functools
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -49,26 +51,62 @@ class _FileLock:
     """An exclusive lock shared by every process that opens the same file.
 
     flock() belongs to the open file, so threads of one process queue on a
-    thread lock first, and a forked worker opens the file anew rather than
-    share its parent's.
+    thread lock first. Waiting is bounded like SQLite's own busy timeout:
+    after ``WAIT_SECONDS`` the writer gives up with the "database is locked"
+    error a busy SQLite gives, which the API answers with 503 (the widget
+    then sends again later).
     """
 
+    WAIT_SECONDS = 5.0
+
     def __init__(self, path: str) -> None:
-        self._path, self._file, self._pid, self._threads = path, None, 0, threading.Lock()
+        self._path, self._file, self._threads = path, None, threading.Lock()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        with self._threads:
-            if self._pid != os.getpid():
-                self._file, self._pid = open(self._path, "a"), os.getpid()  # noqa: SIM115 -- kept for the process's life
-            fcntl.flock(self._file, fcntl.LOCK_EX)
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        if not self._threads.acquire(timeout=self.WAIT_SECONDS):
+            raise self._locked()
+        try:
+            if self._file is None:
+                self._file = open(self._path, "a")  # noqa: SIM115 -- kept for the process's life
+            pause = 0.0001
+            while True:
+                try:
+                    fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise self._locked() from None
+                    time.sleep(pause)  # far finer than SQLite's busy handler (1, 2, 5 … 100 ms)
+                    pause = min(pause * 2, 0.001)
             try:
                 yield
             finally:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _locked(self) -> sa.exc.OperationalError:
+        return sa.exc.OperationalError("waiting for the SQLite ingest writer queue", None,
+                                       sqlite3.OperationalError("database is locked"))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 _write_locks: dict[str, _FileLock] = {}
+
+
+def _forget_write_locks() -> None:
+    """In a forked child: the parent's open lock files and thread locks are not the child's."""
+    for lock in _write_locks.values():
+        lock.close()
+    _write_locks.clear()
+
+
+os.register_at_fork(after_in_child=_forget_write_locks)
 
 
 def write_queue(engine: Engine) -> contextlib.AbstractContextManager:

@@ -16,6 +16,8 @@ A group is keyed (for ingest: the site and the table), so that a transaction
 never mixes what would have been separate transactions of different shapes.
 """
 
+import os
+import weakref
 from collections.abc import Callable, Hashable
 from threading import Event, Lock
 from typing import Any
@@ -53,6 +55,11 @@ class GroupCommit:
 
     def __init__(self, write: Callable[[Hashable, list[Job]], None]) -> None:
         self._write = write
+        self._reset()
+        _instances.add(self)
+
+    def _reset(self) -> None:
+        """Start empty; also in a forked child, where no thread of the parent's runs."""
         self._lock = Lock()
         self._queues: dict[Hashable, list[Job]] = {}  # jobs waiting for the next group, per key
         self._writing: set[Hashable] = set()
@@ -80,12 +87,24 @@ class GroupCommit:
             for member in group:
                 if not member.finished:
                     member.fail(error)
-        with self._lock:
-            queued = self._queues.pop(key, None)
-            if queued:
-                queued[0]._lead = queued  # its thread writes the next group
-                queued[0]._woken.set()
-            else:
-                self._writing.discard(key)
-        for member in group:
-            member._woken.set()
+        finally:
+            with self._lock:
+                queued = self._queues.pop(key, None)
+                if queued:
+                    queued[0]._lead = queued  # its thread writes the next group
+                    queued[0]._woken.set()
+                else:
+                    self._writing.discard(key)
+            for member in group:
+                member._woken.set()
+
+
+_instances: "weakref.WeakSet[GroupCommit]" = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for instance in list(_instances):
+        instance._reset()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)

@@ -61,8 +61,8 @@ class _StepCache:
     Used on PostgreSQL only. Keys of journeys and steps never change, so an
     entry goes stale only when its journey or step is deleted; PostgreSQL
     never reuses those ids (sequences), so a stale entry fails the new row's
-    foreign keys and the ingest runs once more with fresh ids
-    (``retry_with_fresh_steps``). SQLite may give a new row the id of a
+    foreign keys and the group is written once more with fresh ids
+    (``_write_group``). SQLite may give a new row the id of a
     deleted one (rowid = max + 1), so a stale entry could name another step
     without any error; there the lookup is an in-process call anyway.
     """

@@ -133,7 +133,7 @@ def test_a_drop_fires_exactly_once_and_the_receiver_verifies_the_signature(app, 
     assert request["headers"]["Content-Type"] == "application/json"
     (delivery,) = rows(sa.select(AlertDelivery))
     assert request["headers"]["X-Stepsense-Delivery"] == str(delivery.id)
-    assert request["headers"]["X-Stepsense-Timestamp"] == str(int((T0 + timedelta(minutes=5)).timestamp()))
+    assert abs(int(request["headers"]["X-Stepsense-Timestamp"]) - time.time()) < 60  # when sent, not the run's clock
     payload = request["json"]
     assert set(payload) >= {"rule", "journey", "step", "kind", "window", "value", "baseline", "p_value", "n",
                             "fired_at", "dashboard_url"}

@@ -2,12 +2,16 @@
 being written are written together in the next transaction, each still
 answered with its own outcome, and none before its commit."""
 
+import fcntl
+import os
+import signal
 import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
+from collector import database
 from collector.extensions import db
 from collector.group_commit import GroupCommit, Job
 from collector.models import Response
@@ -137,3 +141,44 @@ def test_concurrent_answers_are_committed_together_each_with_its_own_reply(app, 
     assert sorted(rows(sa.select(Response.score))) == [2, 4, 9]
     with app.app_context():
         assert compare_rollups(db.session) == []
+
+
+def test_a_worker_forked_during_a_write_starts_with_an_idle_committer():
+    """gunicorn forks workers from the master: a child must not inherit a write
+    that no thread of its own will ever finish."""
+    release = threading.Event()
+
+    def write(key, jobs):
+        release.wait(10)
+        for job in jobs:
+            job.finish("ok")
+
+    committer = GroupCommit(write)
+    writer = threading.Thread(target=committer.submit, args=("k", Job()))
+    writer.start()
+    wait_until(lambda: "k" in committer._writing)
+    pid = os.fork()
+    if pid == 0:  # the child: its own write of key "k" must go through at once
+        signal.alarm(5)
+        release.set()  # the child's copy of the event; the parent's writer is not in this process
+        os._exit(0 if committer.submit("k", Job()) == "ok" else 1)
+    _, status = os.waitpid(pid, 0)
+    release.set()
+    writer.join(10)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_an_ingest_writer_that_cannot_get_the_sqlite_queue_answers_503(app, site, send, monkeypatch):
+    """Another process holding the SQLite writer queue past the wait gives a 503 with
+    Retry-After, as a busy SQLite would, and the next answer goes through."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the writer queue is SQLite's")
+        path = db.engine.url.database + "-writers.lock"
+    monkeypatch.setattr(database._FileLock, "WAIT_SECONDS", 0.3)
+    with open(path, "a") as other_process:  # a separate open file: flock treats it as another owner
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+        reply = send(answer(site), site)
+        assert reply.status_code == 503 and reply.headers["Retry-After"]
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+    assert send(answer(site), site).status_code == 201
