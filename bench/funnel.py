@@ -232,7 +232,7 @@ def wrk_events(args, base: str, kind: str, seconds: int, site_key: str) -> dict:
 def ingest(database: str, url: str, args) -> dict:
     """No-op, step_view events, no-op again; under the same gunicorn as bench/ingest.py."""
     site_key = ingest_bench.seed(url)
-    server = argparse.Namespace(workers=2, worker_class="gthread", threads=2, keep_alive=5)
+    server = argparse.Namespace(workers=2, worker_class="gthread", threads=args.threads, keep_alive=5)
     workdir = tempfile.mkdtemp(prefix="stepsense-bench-gunicorn-")
     phases = []
     try:
@@ -276,6 +276,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--pool", type=int, default=2000, help="sessions the ingest load spreads over")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (2 workers, gthread)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL))
     args = parser.parse_args()
 
