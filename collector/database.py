@@ -4,14 +4,8 @@ The statement helpers take an ORM ``Session`` or a Core ``Connection`` (answer
 ingest writes on a Connection: fewer layers per statement).
 """
 
-import contextlib
-import fcntl
 import functools
-import os
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -45,85 +39,6 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
-
-
-class _FileLock:
-    """An exclusive lock shared by every process that opens the same file.
-
-    flock() belongs to the open file, so threads of one process queue on a
-    thread lock first. Waiting is bounded like SQLite's own busy timeout:
-    after ``WAIT_SECONDS`` the writer gives up with the "database is locked"
-    error a busy SQLite gives, which the API answers with 503 (the widget
-    then sends again later).
-    """
-
-    WAIT_SECONDS = 5.0
-
-    def __init__(self, path: str) -> None:
-        self._path, self._file, self._threads = path, None, threading.Lock()
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        deadline = time.monotonic() + self.WAIT_SECONDS
-        if not self._threads.acquire(timeout=self.WAIT_SECONDS):
-            raise self._locked()
-        try:
-            if self._file is None:
-                self._file = open(self._path, "a")  # noqa: SIM115 -- kept for the process's life
-            pause = 0.0001
-            while True:
-                try:
-                    fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise self._locked() from None
-                    time.sleep(pause)  # far finer than SQLite's busy handler (1, 2, 5 … 100 ms)
-                    pause = min(pause * 2, 0.001)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._file, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
-
-    def _locked(self) -> sa.exc.OperationalError:
-        return sa.exc.OperationalError("waiting for the SQLite ingest writer queue", None,
-                                       sqlite3.OperationalError("database is locked"))
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-
-_write_locks: dict[str, _FileLock] = {}
-
-
-def _forget_write_locks() -> None:
-    """In a forked child: the parent's open lock files and thread locks are not the child's."""
-    for lock in _write_locks.values():
-        lock.close()
-    _write_locks.clear()
-
-
-os.register_at_fork(after_in_child=_forget_write_locks)
-
-
-def write_queue(engine: Engine) -> contextlib.AbstractContextManager:
-    """Hold while writing a transaction on the hot ingest path.
-
-    SQLite lets one connection write at a time; one that finds the database
-    locked sleeps in SQLite's busy handler (1, 2, 5, 10 … 100 ms) and polls
-    again, long after the lock was freed. Ingest writers of every worker
-    process therefore queue on a file lock beside the database, which wakes
-    the next one as soon as the previous commit is done. Other databases,
-    and SQLite in memory, need no queue.
-    """
-    path = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not path or path == ":memory:":
-        return contextlib.nullcontext()
-    lock = _write_locks.get(path) or _write_locks.setdefault(path, _FileLock(f"{path}-writers.lock"))
-    return lock.held()
 
 
 def insert_ignoring_conflicts(

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
 from collector import funnel, rollups
-from collector.database import Bind, dialect_name, insert_ignoring_conflicts, write_queue
+from collector.database import Bind, dialect_name, insert_ignoring_conflicts
 from collector.group_commit import GroupCommit, Job
 from collector.emotion import score_response
 from collector.errors import abort
@@ -280,7 +280,7 @@ def _write_group(engine: Engine, key: tuple[int, str], batches: list[Batch], fre
     deleted), the site's cached steps are forgotten and the group tried again.
     """
     try:
-        with write_queue(engine), engine.begin() as conn:
+        with engine.begin() as conn:
             results = _insert(conn, batches)
     except sa.exc.IntegrityError as error:
         stale_step = getattr(error.orig, "sqlstate", None) == "23503"

@@ -2,7 +2,6 @@
 being written are written together in the next transaction, each still
 answered with its own outcome, and none before its commit."""
 
-import fcntl
 import os
 import signal
 import threading
@@ -11,7 +10,6 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from collector import database
 from collector.extensions import db
 from collector.group_commit import GroupCommit, Job
 from collector.models import Response
@@ -166,19 +164,3 @@ def test_a_worker_forked_during_a_write_starts_with_an_idle_committer():
     release.set()
     writer.join(10)
     assert os.waitstatus_to_exitcode(status) == 0
-
-
-def test_an_ingest_writer_that_cannot_get_the_sqlite_queue_answers_503(app, site, send, monkeypatch):
-    """Another process holding the SQLite writer queue past the wait gives a 503 with
-    Retry-After, as a busy SQLite would, and the next answer goes through."""
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("the writer queue is SQLite's")
-        path = db.engine.url.database + "-writers.lock"
-    monkeypatch.setattr(database._FileLock, "WAIT_SECONDS", 0.3)
-    with open(path, "a") as other_process:  # a separate open file: flock treats it as another owner
-        fcntl.flock(other_process, fcntl.LOCK_EX)
-        reply = send(answer(site), site)
-        assert reply.status_code == 503 and reply.headers["Retry-After"]
-        fcntl.flock(other_process, fcntl.LOCK_UN)
-    assert send(answer(site), site).status_code == 201
