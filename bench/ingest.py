@@ -4,7 +4,8 @@ For each database (an SQLite file in a temp dir, and a fresh PostgreSQL
 database) this migrates with ``flask db upgrade``, seeds a site and its
 ``checkout`` journey, starts gunicorn on ``bench.ingest_wsgi:app`` and drives
 it with wrk (``bench/ingest.lua``) for a fixed time per phase, in the order
-no-op, single answer, 20-answer batch, no-op again. It then checks that every
+no-op, single answer, 20-answer batch, the two diagnostics of
+``bench/ingest_wsgi.py`` (unstored, insert), no-op again. It then checks that every
 answer the server acknowledged with a 2xx is a row in ``responses``, prints a
 table and the two ratios, and removes its processes and databases.
 
@@ -41,6 +42,7 @@ PHASES = (
     ("single", 1, "/v1/responses"),
     ("batch", None, "/v1/responses"),
     ("unstored", 1, "/bench/unstored"),
+    ("insert", 1, "/bench/insert"),
     ("noop again", 0, "/bench/noop"),
 )
 
@@ -146,8 +148,10 @@ def seed(database_url: str) -> str:
         "from collector.extensions import db\n"
         "from collector.journeys import create_journey\n"
         "from collector.models import Site\n"
+        "from bench.ingest_wsgi import BENCH_ROWS\n"
         "app = create_app()\n"
         "with app.app_context():\n"
+        "    BENCH_ROWS.create(db.engine)\n"
         f"    site = db.session.get(Site, {site['id']})\n"
         "    create_journey(db.session, site, {'key': 'checkout', 'name': 'Checkout', 'steps': [\n"
         "        {'key': key} for key in ('cart', 'shipping', 'payment', 'confirmation')]})\n"
@@ -240,7 +244,7 @@ def run_database(args: argparse.Namespace, label: str, database_url: str) -> lis
     phases: list[Phase] = []
     try:
         with gunicorn(args, database_url, workdir) as (base, access_log):
-            for _, batch, path in PHASES[:4]:
+            for _, batch, path in PHASES[:-1]:
                 wrk(args, base, path, args.batch if batch is None else batch, args.warmup, site_key)
             offset = settle(access_log, 0)[1]
             rows_before = count_rows(database_url)
@@ -286,6 +290,7 @@ def report(label: str, phases: list[Phase]) -> list[str]:
     print(f"single / no-op (mean of both no-op runs): {single_ratio:.2f}  (target >= 0.5)")
     print(f"batch-{batch.batch} answers/s / single answers/s: {batch_ratio:.2f}  (target >= 5)")
     print(f"diagnostic: unstored / no-op: {unstored.rps / noop_rps:.2f}  (the single path's ceiling if storing were free)")
+    print(f"diagnostic: insert / no-op: {by_name['insert'].rps / noop_rps:.2f}  (one bare durable INSERT + COMMIT)")
     if single_ratio < 0.5:
         failed.append(f"{label}: single/no-op {single_ratio:.2f} < 0.5")
     if batch_ratio < 5:
