@@ -2,10 +2,10 @@
 share one transaction.
 
 Why: a transaction costs about as much for one answer as for fifty (begin,
-a handful of statements, commit), and concurrent writers of one site queue
-behind each other anyway: SQLite has one write lock per database, and on
-PostgreSQL every answer of a step updates the same rollup row, locked until
-the commit is flushed. So a thread that finds no write under way leads: it
+a handful of round trips, commit), and concurrent writers of one site queue
+behind each other anyway (SQLite's single write lock; on PostgreSQL the rows
+of the step's rollups). In bench/INGEST.md (round 3) this raised PostgreSQL's
+single-answer rate by 17–20 %. So a thread that finds no write under way leads: it
 writes its own job. Jobs that arrive meanwhile queue up, and when the write
 is done the first of them is handed the whole queue to write as the next
 group, in one transaction. No request is answered before its records are
