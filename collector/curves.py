@@ -77,7 +77,7 @@ from collector.stats import Moments, holm, mean_ci, two_proportions, welch, wils
 MIN_N = 30
 ALPHA = 0.05
 COMMENTS_PER_SIDE = 3
-SEGMENT = ("device", "locale", "variant")
+SEGMENT = rollups.DIMENSIONS
 Sums = dict[str, float]
 
 
@@ -108,17 +108,9 @@ def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], b
         groups.append(StepRollup.day)
     if by_variant:
         groups.append(StepRollup.variant)
-    conditions = [StepRollup.journey_id == journey.id]
-    if filters.get("from") is not None:
-        conditions.append(StepRollup.day >= as_utc(filters["from"]).date())
-    if filters.get("to") is not None:
-        conditions.append(StepRollup.day < as_utc(filters["to"]).date())
-    for name in SEGMENT:
-        if filters.get(name) is not None:
-            conditions.append(getattr(StepRollup, name) == filters[name])
     query = (
         sa.select(*groups, *(sa.func.sum(getattr(StepRollup, name)).label(name) for name in rollups.COUNTERS))
-        .where(*conditions)
+        .where(*rollups.window_conditions(StepRollup, journey.id, filters))
         .group_by(*groups)
     )
     for row in session.execute(query).mappings():

@@ -52,6 +52,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector import rollups
 from collector.database import as_date, dialect_name, upsert_adding
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
@@ -64,7 +65,7 @@ STEP_COUNTERS = ("reached", "continued", "abandoned", "retried", "views", "error
                  "negative", "negative_abandoned", "positive", "positive_abandoned")
 JOURNEY_COUNTERS = ("sessions", "completed")
 COMPLETION = 0  # step_id of time-to-completion rows in funnel_durations
-SEGMENT = ("device", "locale", "variant")
+SEGMENT = rollups.DIMENSIONS
 MIN_N = 30
 ALPHA = 0.05
 READ_CHUNK = 20_000
@@ -462,17 +463,6 @@ def rollups_apply(filters: dict[str, Any]) -> bool:
 def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], by_variant: bool) -> Totals:
     totals = Totals()
 
-    def conditions(model) -> list:
-        where = [model.journey_id == journey.id]
-        if filters.get("from") is not None:
-            where.append(model.day >= as_utc(filters["from"]).date())
-        if filters.get("to") is not None:
-            where.append(model.day < as_utc(filters["to"]).date())
-        for name in SEGMENT:
-            if filters.get(name) is not None:
-                where.append(getattr(model, name) == filters[name])
-        return where
-
     def grouping(model) -> list:
         return [model.variant] if by_variant else []
 
@@ -481,19 +471,20 @@ def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], b
 
     groups = [*grouping(FunnelRollup), FunnelRollup.step_id]
     query = sa.select(*groups, *(sa.func.sum(getattr(FunnelRollup, c)) for c in STEP_COUNTERS)).where(
-        *conditions(FunnelRollup)).group_by(*groups)
+        *rollups.window_conditions(FunnelRollup, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
         totals.steps[(*prefix(row, 1), row[len(groups) - 1])] = [int(v or 0) for v in row[len(groups):]]
     groups = grouping(FunnelJourneyRollup)
     query = sa.select(*groups, sa.func.sum(FunnelJourneyRollup.sessions), sa.func.sum(FunnelJourneyRollup.completed)).where(
-        *conditions(FunnelJourneyRollup))
+        *rollups.window_conditions(FunnelJourneyRollup, journey.id, filters))
     if groups:
         query = query.group_by(*groups)
     for row in session.execute(query):
         if row[-2] is not None:
             totals.journeys[prefix(row, 0)] = [int(row[-2]), int(row[-1])]
     groups = [*grouping(FunnelDuration), FunnelDuration.step_id, FunnelDuration.seconds]
-    query = sa.select(*groups, sa.func.sum(FunnelDuration.count)).where(*conditions(FunnelDuration)).group_by(*groups)
+    query = sa.select(*groups, sa.func.sum(FunnelDuration.count)).where(
+        *rollups.window_conditions(FunnelDuration, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
         totals.durations[(*prefix(row, 2), row[-3], row[-2])] = int(row[-1])
     return totals.nonzero()

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from collector.database import as_date, upsert_adding
 from collector.models import Event, Response, StepRollup
+from collector.responses import as_utc
 
 KEY = ("journey_id", "day", "step_id", "device", "locale", "variant")
 DIMENSIONS = ("device", "locale", "variant")
@@ -143,6 +144,20 @@ def add_events(session: Session, rows: Iterable[dict[str, Any]]) -> None:
         entry = totals.setdefault(_key(row), {"site_id": row["site_id"], **dict.fromkeys(COUNTERS, 0)})
         entry["impressions"] += 1
     _upsert(session, totals, ("impressions",))
+
+
+def window_conditions(model: Any, journey_id: int, filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses that select a journey's rollup rows (curve or funnel: keyed by
+    UTC day and the segment columns) for a request's window and segment."""
+    where = [model.journey_id == journey_id]
+    if filters.get("from") is not None:
+        where.append(model.day >= as_utc(filters["from"]).date())
+    if filters.get("to") is not None:
+        where.append(model.day < as_utc(filters["to"]).date())
+    for name in DIMENSIONS:
+        if filters.get(name) is not None:
+            where.append(getattr(model, name) == filters[name])
+    return where
 
 
 def _day_ranges(column: sa.ColumnElement, days: Collection[date]) -> sa.ColumnElement[bool]:
