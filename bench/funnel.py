@@ -61,7 +61,6 @@ RESPONSE_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "kind", "sc
 SCENARIOS = (("journey", {}), ("segment device=mobile variant=B", {"device": "mobile", "variant": "B"}))
 CHUNK = 50_000
 COMMENTS = ("Quick and easy, thanks", "My card was declined twice, awful")
-LUA = os.path.join(ROOT, "bench", "funnel.lua")
 
 
 def log(message: str) -> None:
@@ -218,15 +217,11 @@ def latency(database: str, url: str, args) -> dict:
     return result
 
 
-def wrk_events(args, base: str, kind: str, seconds: int, site_key: str) -> dict:
-    path = "/bench/noop" if kind == "noop" else "/v1/events"
-    command = ["wrk", "-t", "1", "-c", str(args.connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", LUA,
-               base + path, "--", kind, site_key, ingest_bench.ORIGIN, str(args.pool)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH_RESULT "):
-            return json.loads(line.removeprefix("BENCH_RESULT "))
-    raise SystemExit(f"wrk gave no result:\n{done.stdout}\n{done.stderr}")
+def load(args, base: str, kind: str, seconds: int, site_key: str) -> dict:
+    """wrk as bench/ingest.py runs it: the no-op, or one step_view per request over --pool sessions."""
+    if kind == "noop":
+        return ingest_bench.wrk(args, base, "/bench/noop", 0, seconds, site_key)
+    return ingest_bench.wrk(args, base, "/v1/events", "event", seconds, site_key)
 
 
 def ingest(database: str, url: str, args) -> dict:
@@ -238,11 +233,11 @@ def ingest(database: str, url: str, args) -> dict:
     try:
         with ingest_bench.gunicorn(server, url, workdir) as (base, access_log):
             for kind in ("noop", "event"):
-                wrk_events(args, base, kind, 2, site_key)
+                load(args, base, kind, 2, site_key)
             offset = ingest_bench.settle(access_log, 0)[1]
             for kind in ("noop", "event", "noop"):
                 log(f"[{database}] {kind} for {args.duration} s ...")
-                result = wrk_events(args, base, kind, args.duration, site_key)
+                result = load(args, base, kind, args.duration, site_key)
                 lines, offset = ingest_bench.settle(access_log, offset)
                 phases.append({"phase": kind, "rps": round(result["requests"] / (result["duration_us"] / 1e6), 1),
                                "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000,

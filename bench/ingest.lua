@@ -1,6 +1,8 @@
--- wrk script for bench/ingest.py: POSTs what the widget sends.
--- wrk ... -s bench/ingest.lua URL -- <batch size, 0 = no-op body> <site key> <origin>
--- Each answer gets a fresh random UUID client_id, so none is a retry.
+-- wrk script for bench/ingest.py and bench/funnel.py: POSTs what the widget sends.
+-- wrk ... -s bench/ingest.lua URL -- <mode> <site key> <origin> [session pool]
+--   mode: answers per request (0 = the no-op body), or "event": one step_view per request
+--   at a random step of one of <session pool> sessions (default 2000).
+-- Each answer and event gets a fresh random UUID client_id, so none is a retry.
 -- Prints one line "BENCH_RESULT {json}" with counts and latency percentiles (µs).
 
 local threads = {}
@@ -21,9 +23,10 @@ function setup(thread)
 end
 
 function init(args)
-  batch = tonumber(args[1])
+  batch = tonumber(args[1]) -- nil in "event" mode
   site_key = args[2]
   origin = args[3]
+  pool = tonumber(args[4] or "2000")
   ok, bad = 0, 0
   math.randomseed(os.time() * 1000 + tid * 7919 + math.floor(os.clock() * 1e6))
   wrk.method = "POST"
@@ -47,9 +50,21 @@ local function answer()
     uuid4(), math.random(1, 1000000), math.random(1, 1000000))
 end
 
+local steps = { "cart", "shipping", "payment", "confirmation" }
+
+local function step_view()
+  local session = math.random(1, pool)
+  return string.format(
+    '{"events":[{"site_key":"%s","journey":"checkout","step":"%s","type":"step_view","client_id":"%s",'
+      .. '"visitor_id":"v%d","session_id":"s%d","url_path":"/checkout","device":"desktop","locale":"en"}]}',
+    site_key, steps[math.random(#steps)], uuid4(), session, session)
+end
+
 function request()
   local body
-  if batch == 0 then
+  if batch == nil then
+    body = step_view()
+  elseif batch == 0 then
     body = '{"site_key":"' .. site_key .. '","client_id":"' .. uuid4() .. '"}'
   elseif batch == 1 then
     body = answer()

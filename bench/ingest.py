@@ -214,10 +214,11 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str):
             process.wait()
 
 
-def wrk(args: argparse.Namespace, base: str, path: str, batch: int, seconds: int, site_key: str) -> dict:
+def wrk(args: argparse.Namespace, base: str, path: str, mode: int | str, seconds: int, site_key: str) -> dict:
+    """Load ``path`` for ``seconds``; ``mode`` as bench/ingest.lua takes it (answers per request, or "event")."""
     command = [
-        "wrk", "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{seconds}s",
-        "--timeout", "10s", "-s", LUA, base + path, "--", str(batch), site_key, ORIGIN,
+        "wrk", "-t", str(getattr(args, "wrk_threads", 1)), "-c", str(args.connections), "-d", f"{seconds}s",
+        "--timeout", "10s", "-s", LUA, base + path, "--", str(mode), site_key, ORIGIN, str(getattr(args, "pool", 2000)),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in done.stdout.splitlines():
