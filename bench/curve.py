@@ -43,12 +43,13 @@ from sqlalchemy.engine import make_url
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from collector import create_app, curves  # noqa: E402
-from collector.emotion import score_response  # noqa: E402
+from collector import create_app  # noqa: E402
+from collector.analytics import curves
+from collector.analytics.emotion import score_response  # noqa: E402
 from collector.extensions import db  # noqa: E402
 from collector.models import Journey, Site, Step  # noqa: E402
-from collector.rollups import rebuild_rollups  # noqa: E402
-from collector.sites import create_site  # noqa: E402
+from collector.analytics.rollups import rebuild_rollups  # noqa: E402
+from collector.tenancy.sites import create_site  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STEPS = ["landing", "cart", "shipping", "payment", "confirmation"]

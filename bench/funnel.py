@@ -48,10 +48,10 @@ sys.path.insert(0, ROOT)
 
 from bench import ingest as ingest_bench  # noqa: E402
 from bench.curve import PG_ADMIN_URL, bench_app, bench_journey, percentile, timed  # noqa: E402
-from collector import curves, funnel  # noqa: E402
-from collector.emotion import score_response  # noqa: E402
+from collector.analytics import curves, funnel  # noqa: E402
+from collector.analytics.emotion import score_response  # noqa: E402
 from collector.extensions import db  # noqa: E402
-from collector.rollups import rebuild_rollups  # noqa: E402
+from collector.analytics.rollups import rebuild_rollups  # noqa: E402
 
 EVENT_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "type", "visitor_id", "session_id", "url_path",
                  "device", "locale", "variant", "created_at")

@@ -146,7 +146,7 @@ def seed(database_url: str) -> str:
     script = (
         "from collector import create_app\n"
         "from collector.extensions import db\n"
-        "from collector.journeys import create_journey\n"
+        "from collector.tenancy.journeys import create_journey\n"
         "from collector.models import Site\n"
         "from bench.ingest_wsgi import BENCH_ROWS\n"
         "app = create_app()\n"

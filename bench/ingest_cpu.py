@@ -74,10 +74,11 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from bench.ingest_wsgi import bp as noop_bp
-    from collector import create_app, ingest
+    from collector import create_app
+    from collector.ingest import store as ingest
     from collector.extensions import db
-    from collector.journeys import create_journey
-    from collector.sites import create_site
+    from collector.tenancy.journeys import create_journey
+    from collector.tenancy.sites import create_site
 
     workdir = tempfile.mkdtemp(prefix="stepsense-cpu-")
     pg_name = None

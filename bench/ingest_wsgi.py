@@ -18,9 +18,10 @@ any durable write on this stack and server, also a diagnostic.
 import sqlalchemy as sa
 from flask import Blueprint
 
-from collector import create_app, ingest
+from collector import create_app
+from collector.ingest import store as ingest
 from collector.api.ingest import routes
-from collector.cors import add_cors_headers
+from collector.api.cors import add_cors_headers
 from collector.extensions import db
 
 BENCH_ROWS = sa.Table("bench_rows", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.String(8)))

@@ -51,7 +51,7 @@ def prepare(database: str, workdir: str) -> tuple[str, str, str, str | None]:
 
     from collector import create_app
     from collector.extensions import db
-    from collector.sites import create_site
+    from collector.tenancy.sites import create_site
 
     pg_name = None
     if database == "postgresql":

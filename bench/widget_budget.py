@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
-from collector import create_app, demo  # noqa: E402
+from collector import create_app  # noqa: E402
+from collector.demo import seed as demo
 from collector.extensions import db  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

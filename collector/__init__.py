@@ -32,21 +32,21 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
-    from collector import alerts, cli, dashboard, demo_shop, errors, web, widget
-    from collector.api import register_blueprints
-    from collector.api.fields import DatabaseIdConverter
-    from collector.database import configure_engine
-    from collector.extensions import api, db, limiter, migrate
+    from collector import api
+    from collector.alerts import service as alerts
+    from collector.cli import commands as cli
+    from collector.common.database import configure_engine
+    from collector.demo import shop as demo_shop
+    from collector.extensions import db, limiter, migrate
+    from collector.web import dashboard, widget
+    from collector.web import pages as web
 
-    app.url_map.converters["int"] = DatabaseIdConverter
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=_migrations_directory())
     limiter.init_app(app)
     api.init_app(app)
-    errors.init_app(app, api)
-    register_blueprints(api)
     web.init_app(app)
     for blueprint in (dashboard.bp, widget.bp, demo_shop.bp):
         app.register_blueprint(blueprint)

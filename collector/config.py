@@ -31,7 +31,7 @@ class Config:
     # No pool_pre_ping: it cost a round trip (SELECT 1) on every checkout. A
     # pooled connection that died (database restart, outage) fails its first
     # statement instead; SQLAlchemy sees the disconnect and invalidates the
-    # pool, the request answers 503 with Retry-After (collector.errors), the
+    # pool, the request answers 503 with Retry-After (collector.api.errors), the
     # widget keeps the answer and resends it, and the next checkout reconnects.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Dashboard sign-in cookie; Secure is added per request when served over HTTPS.

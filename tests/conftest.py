@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from collector import create_app
 from collector.config import TestConfig
 from collector.extensions import db
-from collector.sites import create_site, site_cache
+from collector.tenancy.sites import create_site, site_cache
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 

@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from collector import alerts, create_app
-from collector.auth import create_api_key
+from collector.alerts import service as alerts
+from collector import create_app
+from collector.tenancy.keys import create_api_key
 from collector.config import TestConfig
 from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site
@@ -473,7 +474,7 @@ def test_webhooks_to_private_addresses_are_refused_by_default(app):
     """SSRF guard: without ALERTS_ALLOW_PRIVATE_TARGETS a webhook to the server's own network never leaves."""
     import pytest as _pytest
 
-    from collector.alerts import refuse_private_targets
+    from collector.alerts.service import refuse_private_targets
 
     app.config["ALERTS_ALLOW_PRIVATE_TARGETS"] = False
     with app.app_context():

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Prompt, Site
-from collector.sites import issue_key, revoke_key
+from collector.tenancy.sites import issue_key, revoke_key
 from tests.conftest import answer
 
 XSS_SCRIPT = "<script>alert(1)</script>"

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from collector import funnel
+from collector.analytics import funnel
 from collector.extensions import db
 from collector.models import Journey
-from collector.rollups import compare_rollups
+from collector.analytics.rollups import compare_rollups
 from tests.conftest import answer
 from tests.test_curves import by_step, curve, make_journey
 
@@ -48,7 +48,7 @@ def clock(monkeypatch):
     class Clock:
         at = T0
 
-    monkeypatch.setattr("collector.ingest.utcnow", lambda: Clock.at)
+    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: Clock.at)
     return Clock
 
 
@@ -303,7 +303,7 @@ def test_abandonment_alert_fires_when_abandonment_rises(app, api, send, site, cl
     response = api.post("/v1/alerts/rules", json={"journey": "checkout", "step": "payment", "kind": "abandonment_above_previous",
                                                   "webhook_url": "https://hooks.example.com/x", "window_hours": 1, "min_n": 30})
     assert response.status_code == 201, response.get_json()
-    from collector import alerts
+    from collector.alerts import service as alerts
     from collector.models import AlertRule
 
     with app.app_context():
@@ -328,7 +328,7 @@ def test_dashboard_shows_the_funnel(client, site, scripted):
 def test_retention_keeps_the_funnel_exact(app, site, scripted):
     """Purging events older than the cutoff (mid-morning) leaves rollups equal to a recomputation."""
     from collector.models import Site
-    from collector.retention import purge_site
+    from collector.privacy.retention import purge_site
 
     with app.app_context():
         stored = db.session.get(Site, site.id)

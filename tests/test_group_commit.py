@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from collector.extensions import db
-from collector.group_commit import GroupCommit, Job
+from collector.common.group_commit import GroupCommit, Job
 from collector.models import Response
-from collector.rollups import compare_rollups
+from collector.analytics.rollups import compare_rollups
 from tests.conftest import answer
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.redact import iban_valid, luhn_valid, redact
+from collector.ingest.redact import iban_valid, luhn_valid, redact
 from tests.conftest import answer
 
 CORPUS = Path(__file__).parent / "data" / "redaction_cases.tsv"

@@ -2,10 +2,10 @@
 
 import sqlalchemy as sa
 
-from collector.emotion import SCORING_VERSION
+from collector.analytics.emotion import SCORING_VERSION
 from collector.extensions import db
 from collector.models import Response
-from collector.rollups import rebuild_rollups
+from collector.analytics.rollups import rebuild_rollups
 from tests.conftest import ApiClient, answer
 
 

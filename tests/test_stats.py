@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from collector.stats import Moments, betainc, holm, mean_ci, t_quantile_975, t_two_sided_p, two_proportions, welch, wilson
+from collector.analytics.stats import Moments, betainc, holm, mean_ci, t_quantile_975, t_two_sided_p, two_proportions, welch, wilson
 
 X = [0.5, -0.5, 1.0, 0.0, -1.0, 0.5, 1.0, 0.5]
 Y = [-0.5, -1.0, 0.0, -0.5, 0.5, -1.0]

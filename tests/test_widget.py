@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from collector.demo_shop import STEPS
+from collector.demo.shop import STEPS
 
 
 @pytest.mark.parametrize("path", ["/widget.js", "/widget-ui.js"])

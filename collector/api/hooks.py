@@ -2,7 +2,7 @@
 
 from flask import request
 
-from collector.errors import abort
+from collector.api.errors import abort
 
 
 def require_json_body() -> None:

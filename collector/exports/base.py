@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.curves import journey_curve
-from collector.emotion import SCORING_VERSION
+from collector.analytics.curves import journey_curve
+from collector.analytics.emotion import SCORING_VERSION
 from collector.models import Journey, Response, Step
-from collector.responses import as_utc, response_filters
+from collector.analytics.responses import as_utc, response_filters
 
 Progress = Callable[[int], None] | None
 BATCH = 5000

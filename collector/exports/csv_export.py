@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.database import dialect_name
+from collector.common.database import dialect_name
 from collector.exports.base import BATCH, RESPONSE_HEADER, Progress, response_query
 from collector.models import Journey, Response
 

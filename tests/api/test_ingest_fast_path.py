@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from collector import ingest
+from collector.ingest import store as ingest
 from collector.extensions import db
 from collector.models import Journey, Response
-from collector.rollups import compare_rollups
+from collector.analytics.rollups import compare_rollups
 from tests.conftest import answer
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))

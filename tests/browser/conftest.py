@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from collector.extensions import db
 from collector.models import Event, Journey, Prompt, Site, Step
 from collector.models import Response as Answer
-from collector.sites import create_site, site_cache
+from collector.tenancy.sites import create_site, site_cache
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

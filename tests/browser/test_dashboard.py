@@ -13,10 +13,10 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
-from collector.demo import ensure_demo_site, fresh_demo_key, seed_responses
+from collector.demo.seed import ensure_demo_site, fresh_demo_key, seed_responses
 from collector.exports import FORMATS
 from collector.extensions import db
-from collector.sites import site_cache
+from collector.tenancy.sites import site_cache
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import SiteInfo, answer
 

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from collector import demo
+from collector.demo import seed as demo
 from collector.extensions import db
 from collector.models import Prompt
 from tests.browser.conftest import ARTIFACTS, wait_for

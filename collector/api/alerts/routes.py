@@ -4,7 +4,7 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from collector import alerts
+from collector.alerts import service as alerts
 from collector.api.alerts.schemas import (
     AlertDeliveryListSchema,
     AlertDeliverySchema,
@@ -15,7 +15,7 @@ from collector.api.alerts.schemas import (
     NewAlertRuleSchema,
 )
 from collector.api.hooks import require_json_body
-from collector.auth import require_scope
+from collector.api.auth import require_scope
 from collector.extensions import db
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="Alert rules and signed webhook deliveries.")

@@ -3,9 +3,10 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from collector import curves, journeys
+from collector.analytics import curves
+from collector.tenancy import journeys
 from collector.api.curves.schemas import CurveArgsSchema, CurveSchema
-from collector.auth import require_scope
+from collector.api.auth import require_scope
 from collector.extensions import db
 
 blp = Blueprint("curves", __name__, url_prefix="/v1/journeys", description="Per-step emotional curves.")

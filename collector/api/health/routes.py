@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy.exc import DBAPIError
 
-from collector.errors import RETRY_AFTER_SECONDS
+from collector.api.errors import RETRY_AFTER_SECONDS
 from collector.extensions import db
 
 blp = Blueprint("health", __name__, description="Health checks.")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import g, request
 from werkzeug.exceptions import HTTPException
 
-from collector.errors import abort
+from collector.api.errors import abort
 
 ACCEPTED_MIMETYPES = {"application/json", "text/plain"}
 

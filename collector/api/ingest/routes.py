@@ -7,7 +7,8 @@ import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from collector import ingest, sites
+from collector.ingest import store as ingest
+from collector.tenancy import sites
 from collector.api.ingest.body import json_body, site_key_in_body
 from collector.api.ingest.schemas import (
     EventBatchSchema,
@@ -17,8 +18,8 @@ from collector.api.ingest.schemas import (
     ResponseInSchema,
     WidgetConfigSchema,
 )
-from collector.cors import add_cors_headers, check_origin
-from collector.errors import abort
+from collector.api.cors import add_cors_headers, check_origin
+from collector.api.errors import abort
 from collector.extensions import db, limiter
 
 blp = Blueprint("ingest", __name__, url_prefix="/v1", description="Public endpoints the widget calls (CORS, rate-limited).")

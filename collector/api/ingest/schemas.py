@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import Attributes, Key, Locale, OpaqueId
-from collector.emotion import KINDS, SCALES
+from collector.analytics.emotion import KINDS, SCALES
 
 TRIGGERS = ("inline", "exit_intent", "after_ms", "scroll", "event", "manual")
 EVENT_TYPES = (

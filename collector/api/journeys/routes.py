@@ -4,7 +4,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from collector import journeys
+from collector.tenancy import journeys
 from collector.api.journeys.schemas import (
     JourneyListSchema,
     JourneySchema,
@@ -17,7 +17,7 @@ from collector.api.journeys.schemas import (
     StepUpdateSchema,
 )
 from collector.api.hooks import require_json_body
-from collector.auth import require_scope
+from collector.api.auth import require_scope
 from collector.extensions import db
 
 blp = Blueprint("journeys", __name__, url_prefix="/v1/journeys", description="Journeys, steps and prompts.")

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from collector.api.fields import Key, Locale, UTCDateTime
 from collector.api.ingest.schemas import TRIGGERS, FollowUpSchema
-from collector.emotion import KINDS, SCALES
+from collector.analytics.emotion import KINDS, SCALES
 
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=120), **kw)  # noqa: E731
 

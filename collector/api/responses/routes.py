@@ -3,9 +3,9 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from collector import responses
+from collector.analytics import responses
 from collector.api.responses.schemas import ResponseArgsSchema, ResponsePageSchema
-from collector.auth import require_scope
+from collector.api.auth import require_scope
 from collector.extensions import db
 
 blp = Blueprint("responses", __name__, url_prefix="/v1/responses", description="Stored answers.")

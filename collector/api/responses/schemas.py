@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, Key, Locale, OpaqueId, UTCDateTime
 from collector.api.ingest.schemas import DEVICES, TRIGGERS
-from collector.emotion import KINDS
+from collector.analytics.emotion import KINDS
 
 LABELS = ("positive", "neutral", "negative")
 

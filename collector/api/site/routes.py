@@ -4,10 +4,10 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from collector import sites
+from collector.tenancy import sites
 from collector.api.site.schemas import ApiKeyListSchema, ApiKeySchema, NewApiKeySchema, SitePatchSchema, SiteSchema
 from collector.api.hooks import require_json_body
-from collector.auth import require_scope
+from collector.api.auth import require_scope
 from collector.extensions import db
 
 blp = Blueprint("site", __name__, url_prefix="/v1", description="The key's site and its API keys.")

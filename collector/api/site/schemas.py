@@ -4,8 +4,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import Locale, UTCDateTime
-from collector.auth import SCOPES
-from collector.sites import normalise_origin
+from collector.tenancy.keys import SCOPES
+from collector.tenancy.sites import normalise_origin
 
 COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?$", error="Use a hex colour such as #4f46e5.")
 

@@ -8,9 +8,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from collector.api.fields import ID_PATTERN
-from collector.auth import require_scope
-from collector.erasure import erase_visitor
-from collector.errors import abort
+from collector.api.auth import require_scope
+from collector.privacy.erasure import erase_visitor
+from collector.api.errors import abort
 from collector.extensions import db
 
 blp = Blueprint("visitors", __name__, url_prefix="/v1/visitors", description="Visitor erasure.")

@@ -12,9 +12,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import funnel, rollups
-from collector.auth import create_api_key
-from collector.emotion import score_response
+from collector.analytics import funnel, rollups
+from collector.tenancy.keys import create_api_key
+from collector.analytics.emotion import score_response
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step, utcnow
 
 DEMO_PUBLIC_KEY = "pk_demo"

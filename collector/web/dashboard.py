@@ -18,21 +18,23 @@ import sqlalchemy as sa
 from flask import (Blueprint, abort, current_app, flash, g, has_request_context, redirect, render_template, request, session,
                    url_for)
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import HTTPException
 
-from collector import alerts, curves, exports, journeys
-from collector.api.exports.routes import export_response
+from collector.alerts import service as alerts
+from collector.analytics import curves
+from collector import exports
+from collector.tenancy import journeys
+from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
                                             StepCreateSchema, StepUpdateSchema)
 from collector.api.ingest.schemas import TRIGGERS
-from collector.auth import find_api_key, has_scope
-from collector.emotion import KINDS
-from collector.errors import abort as service_abort
+from collector.tenancy.keys import find_api_key, has_scope
+from collector.analytics.emotion import KINDS
+from collector.common.errors import Conflict, DomainError, Invalid, NotFound
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Response
-from collector.responses import list_responses
-from collector.sites import embed_snippet
+from collector.analytics.responses import list_responses
+from collector.tenancy.sites import embed_snippet
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -239,8 +241,8 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
     error = None
     try:
         curve = curves.journey_curve(db.session, journey, dict(filters))
-    except HTTPException as exc:
-        curve, error = None, dig(getattr(exc, "data", None), "message") or exc.description
+    except DomainError as exc:
+        curve, error = None, exc.message
     steps = list((curve or {}).get("steps") or [])
     values = {"limit": COMMENTS_SHOWN, "journey": journey.key, "has_comment": True, **filters}
     if form["step"]:
@@ -330,8 +332,11 @@ def _errors_text(error: ma.ValidationError) -> str:
     return " ".join(flat(error.messages))
 
 
-def _service_error(exc: HTTPException) -> str:
-    return dig(getattr(exc, "data", None), "message") or exc.description or "The change failed."
+def _page_status(error: DomainError) -> int:
+    """The status of a page that shows a service's refusal."""
+    if isinstance(error, NotFound):
+        return 404
+    return 409 if isinstance(error, Conflict) else 422
 
 
 @bp.get("/manage")
@@ -362,10 +367,10 @@ def _apply(action, success: str):
         db.session.rollback()
         flash(_errors_text(exc), "error")
         return render_template("dashboard/manage.html", **_manage_context()), 422
-    except HTTPException as exc:
+    except DomainError as exc:
         db.session.rollback()
-        flash(_service_error(exc), "error")
-        return render_template("dashboard/manage.html", **_manage_context()), exc.code or 400
+        flash(exc.message, "error")
+        return render_template("dashboard/manage.html", **_manage_context()), _page_status(exc)
     flash(success, "info")
     return redirect(url_for("dashboard.manage"))
 
@@ -438,7 +443,7 @@ def delete_journey(key):
     def delete():
         journey = journeys.get_journey(db.session, g.site, key)
         if request.form.get("confirm_key", "").strip() != journey.key:
-            service_abort(422, f"Type the journey key '{journey.key}' to confirm deleting it.")
+            raise Invalid(f"Type the journey key '{journey.key}' to confirm deleting it.")
         journeys.delete_journey(db.session, journey)
 
     return _apply(delete, f"Journey '{key}' deleted with its steps, prompts and answers.")
@@ -462,10 +467,10 @@ def move_step(key, step):
     def move():
         found = journeys.get_step(db.session, g.site, key, step)
         if direction not in ("up", "down"):
-            service_abort(422, "Move a step up or down.")
+            raise Invalid("Move a step up or down.")
         position = found.position + (-1 if direction == "up" else 1)
         if position < 0 or position >= len(found.journey.steps):
-            service_abort(422, f"Step '{step}' is already the {'first' if direction == 'up' else 'last'} step.")
+            raise Invalid(f"Step '{step}' is already the {'first' if direction == 'up' else 'last'} step.")
         journeys.update_step(db.session, found, StepUpdateSchema().load({"position": position}))
 
     return _apply(move, f"Step '{step}' of '{key}' moved {direction}.")
@@ -479,7 +484,7 @@ def delete_step(key, step):
     def delete():
         found = journeys.get_step(db.session, g.site, key, step)
         if request.form.get("confirm") != "yes":
-            service_abort(422, f"Tick the box to confirm deleting step '{step}' and its answers.")
+            raise Invalid(f"Tick the box to confirm deleting step '{step}' and its answers.")
         journeys.delete_step(db.session, found)
 
     return _apply(delete, f"Step '{step}' deleted from '{key}' with its prompts and answers.")
@@ -527,8 +532,8 @@ def test_alert(rule_id):
         return render_template("dashboard/alerts.html", **_alerts_context()), 403
     try:
         rule = alerts.get_rule(db.session, g.site, rule_id)
-    except HTTPException as exc:
-        flash(_service_error(exc), "error")
+    except NotFound as exc:
+        flash(exc.message, "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 404
     delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
     if delivery.status == "delivered":

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import rollups
-from collector.database import as_date
-from collector.emotion import SCORING_VERSION, score_response
+from collector.analytics import rollups
+from collector.common.database import as_date
+from collector.analytics.emotion import SCORING_VERSION, score_response
 from collector.models import Response
 
 

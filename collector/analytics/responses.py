@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
-from collector.errors import abort
+from collector.common.errors import Invalid
 from collector.models import Journey, Response, Site, Step
 
 
@@ -57,7 +57,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError
         return last_id
     except (ValueError, UnicodeDecodeError):
-        abort(422, "The cursor is not valid.", details={"cursor": ["Use next_cursor from a previous page."]})
+        raise Invalid("The cursor is not valid.", details={"cursor": ["Use next_cursor from a previous page."]})
 
 
 def list_responses(session: Session, site: Site, values: dict[str, Any]) -> tuple[Sequence[Response], str | None]:

@@ -7,7 +7,7 @@ The pages pass the app's CSP: no inline scripts, only the widget's script tag.
 
 from flask import Blueprint, abort, render_template
 
-from collector.demo import DEMO_PUBLIC_KEY
+from collector.demo.seed import DEMO_PUBLIC_KEY
 
 bp = Blueprint("demo_shop", __name__, url_prefix="/demo")
 

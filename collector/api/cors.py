@@ -10,9 +10,9 @@ not apply to them.
 from flask import Response, g, request
 from sqlalchemy.exc import DBAPIError
 
-from collector.errors import abort
+from collector.common.errors import Forbidden
 from collector.extensions import db
-from collector.sites import SiteSnapshot, site_cache
+from collector.tenancy.sites import SiteSnapshot, site_cache
 
 PREFLIGHT_MAX_AGE = 86400
 
@@ -23,7 +23,7 @@ def check_origin(site: SiteSnapshot) -> None:
     if origin is None:
         return
     if origin not in site.origins:
-        abort(403, "This origin is not allowed for the site.", details={"origin": origin})
+        raise Forbidden("This origin is not allowed for the site.", details={"origin": origin})
     g.cors_origin = origin
 
 

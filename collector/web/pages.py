@@ -1,9 +1,8 @@
-"""HTML pages of the collector itself: the landing page and the API docs page."""
+"""HTML pages of the collector itself (the landing page) and the headers every response gets."""
 
 from flask import Blueprint, Flask, Response, render_template, request
 
-from collector.errors import abort
-from collector.extensions import api
+from collector.common.errors import Malformed
 
 bp = Blueprint("web", __name__)
 
@@ -21,12 +20,6 @@ DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 @bp.get("/")
 def index():
     return render_template("index.html")
-
-
-@bp.get("/docs")
-def docs():
-    """The OpenAPI document rendered as a plain, dependency-free page."""
-    return render_template("docs.html", spec=api.spec.to_dict())
 
 
 def security_headers(response: Response) -> Response:
@@ -54,7 +47,7 @@ def refuse_nul_bytes() -> None:
     if not has_nul and request.mimetype in ("application/json", "text/plain") and request.content_length:
         has_nul = b"\\u0000" in request.get_data(cache=True)  # JSON's escape; a raw NUL is invalid JSON anyway
     if has_nul:
-        abort(400, "Text must not contain NUL characters.")
+        raise Malformed("Text must not contain NUL characters.")
 
 
 def init_app(app: Flask) -> None:

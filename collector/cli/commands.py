@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from collector.auth import SCOPES
+from collector.tenancy.keys import SCOPES
 
 
 def main() -> None:
@@ -36,7 +36,7 @@ def sites_group() -> None:
 def sites_create(name: str, origins: tuple[str, ...]) -> None:
     """Create a site; prints its public key and an admin secret key (shown only once)."""
     from collector.extensions import db
-    from collector.sites import create_site
+    from collector.tenancy.sites import create_site
 
     try:
         site, secret = create_site(db.session, name, list(origins))
@@ -71,7 +71,7 @@ def keys_group() -> None:
 @with_appcontext
 def keys_create(site_id: int, scopes: str, name: str) -> None:
     """Create an API key; prints its secret once."""
-    from collector.auth import create_api_key
+    from collector.tenancy.keys import create_api_key
     from collector.extensions import db
     from collector.models import Site
 
@@ -117,7 +117,7 @@ def demo(host: str, port: int, count: int, no_serve: bool, no_browser: bool) -> 
     from flask_migrate import upgrade
     from werkzeug.serving import run_simple
 
-    from collector import demo as demo_data
+    from collector.demo import seed as demo_data
     from collector.extensions import db
 
     upgrade()
@@ -151,8 +151,8 @@ def sentiment_command(source) -> None:
 @with_appcontext
 def rescore_command(batch_size: int) -> None:
     """Re-score answers scored by an older scorer version (resumable; ingest keeps running)."""
-    from collector import rescore
-    from collector.emotion import SCORING_VERSION
+    from collector.privacy import rescore
+    from collector.analytics.emotion import SCORING_VERSION
     from collector.extensions import db
 
     total = rescore.count_stale(db.session)
@@ -165,10 +165,10 @@ def rescore_command(batch_size: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from collector.alerts import alerts_group
-    from collector.exports.cli import export_command
-    from collector.retention import retention_group
-    from collector.rollups import rollups_group
+    from collector.alerts.service import alerts_group
+    from collector.cli.export import export_command
+    from collector.privacy.retention import retention_group
+    from collector.analytics.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
                     alerts_group, export_command, retention_group):

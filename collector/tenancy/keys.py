@@ -1,24 +1,17 @@
-"""Keys: generating them, storing only their hashes, and checking Bearer tokens.
+"""Keys: generating them, storing only their hashes, and finding the key of a secret.
 
 Secret keys are 256-bit random tokens, so a plain SHA-256 is enough to store
 them (a slow password hash protects guessable secrets, not random ones) and
 keeps the check cheap on every request.
 """
 
-import functools
-from copy import deepcopy
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import g, request
-from flask_smorest.utils import deepupdate
 from sqlalchemy.orm import Session
 
-from collector.errors import abort
-from collector.extensions import db
 from collector.models import ApiKey, Site
 
 SCOPES = ("read", "write", "admin")
@@ -61,44 +54,6 @@ def find_api_key(session: Session, secret: str) -> ApiKey | None:
     if not hmac.compare_digest(key.key_hash, hash_secret(secret)):
         return None
     return key
-
-
-def require_scope(scope: str) -> Callable:
-    """Decorate a CX view: a Bearer key of the right scope sets ``g.site``.
-
-    ``admin`` implies every scope; ``write`` implies ``read``.
-    """
-
-    def decorator(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                abort(401, "Send a secret key as 'Authorization: Bearer sk_…'.",
-                      headers={"WWW-Authenticate": 'Bearer realm="stepsense"'})
-            key = find_api_key(db.session, token.strip())
-            if key is None:
-                abort(401, "The API key is unknown or revoked.",
-                      headers={"WWW-Authenticate": 'Bearer realm="stepsense", error="invalid_token"'})
-            if not has_scope(key, scope):
-                abort(403, f"This key lacks the '{scope}' scope.")
-            g.api_key = key
-            g.site = key.site
-            return view(*args, **kwargs)
-
-        # Documented in the OpenAPI spec, as flask-smorest's own decorators do.
-        wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
-        wrapper._apidoc["manual_doc"] = deepupdate(
-            deepcopy(wrapper._apidoc.get("manual_doc", {})),
-            {
-                "security": [{"bearerAuth": []}],
-                "responses": {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "429": "TOO_MANY_REQUESTS"},
-            },
-        )
-        return wrapper
-
-    return decorator
 
 
 def has_scope(key: ApiKey, scope: str) -> bool:

@@ -14,6 +14,9 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from collector.common.errors import Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound
+from collector.extensions import db
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -67,7 +70,7 @@ def abort(
     code: str | None = None,
     headers: dict | None = None,
 ) -> NoReturn:
-    """Stop the request with an API error; views and services call this."""
+    """Stop the request with an API error; views call this, services raise domain errors."""
     kwargs: dict[str, Any] = {"message": message, "errors": details, "code_name": code}
     if headers:
         kwargs["headers"] = headers
@@ -99,9 +102,23 @@ class Api(flask_smorest.Api):
         return error_payload(error.code or 500, message, details, data.get("code_name")), error.code, headers
 
 
+# The one translation of the services' errors into status codes.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Malformed: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+}
+
+
 def init_app(app: Flask, api: Api) -> None:
-    """Route crashes and database outages through the same error format."""
-    from collector.extensions import db
+    """Route domain errors, crashes and database outages through the same error format."""
+
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind))
+        return error_payload(status, error.message, error.details), status
 
     def database_unavailable(error: DBAPIError):
         db.session.rollback()
@@ -125,5 +142,6 @@ def init_app(app: Flask, api: Api) -> None:
             return database_unavailable(error)
         return unexpected(error)
 
+    app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(DBAPIError, db_error)
     app.register_error_handler(Exception, unexpected)

@@ -52,12 +52,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import rollups
-from collector.database import as_date, dialect_name, upsert_adding
+from collector.analytics import rollups
+from collector.common.database import as_date, dialect_name, upsert_adding
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
-from collector.responses import as_utc
-from collector.stats import holm, two_proportions, wilson
+from collector.analytics.responses import as_utc
+from collector.analytics.stats import holm, two_proportions, wilson
 
 FUNNEL_TYPES = ("step_view", "journey_complete", "error", "retry")
 DEFAULT_TIMEOUT_MINUTES = 30

@@ -67,12 +67,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import funnel, rollups
-from collector.database import as_date
-from collector.errors import abort
+from collector.analytics import funnel, rollups
+from collector.common.database import as_date
+from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, StepRollup
-from collector.responses import as_utc, response_filters
-from collector.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
+from collector.analytics.responses import as_utc, response_filters
+from collector.analytics.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
 
 MIN_N = 30
 ALPHA = 0.05
@@ -308,7 +308,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     interval = filters.get("interval")
     comparing = filters.get("compare") == "variant"
     if comparing and filters.get("variant") is not None:
-        abort(422, "Filter by one variant or compare variants, not both.", details={"compare": ["Drop 'variant' to compare."]})
+        raise Invalid("Filter by one variant or compare variants, not both.", details={"compare": ["Drop 'variant' to compare."]})
     if session.get_bind().dialect.name == "postgresql":
         # psycopg prepares a statement after 5 runs; PostgreSQL's generic plan for the
         # comments query ignores the (step, label, polarity) index and scans (0.2 ms -> 700 ms).

@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.errors import abort
+from collector.common.errors import Conflict, Invalid, NotFound
 from collector.models import Journey, Prompt, Site, Step
 
 
@@ -18,7 +18,7 @@ def get_journey(session: Session, site: Site, key: str) -> Journey:
     """The site's journey with that key; 404 for unknown keys and other sites' journeys alike."""
     journey = session.scalar(sa.select(Journey).where(Journey.site_id == site.id, Journey.key == key))
     if journey is None:
-        abort(404, f"No journey '{key}'.")
+        raise NotFound(f"No journey '{key}'.")
     return journey
 
 
@@ -27,7 +27,7 @@ def get_step(session: Session, site: Site, journey_key: str, step_key: str) -> S
     for step in journey.steps:
         if step.key == step_key:
             return step
-    abort(404, f"No step '{step_key}' in journey '{journey_key}'.")
+    raise NotFound(f"No step '{step_key}' in journey '{journey_key}'.")
 
 
 def get_prompt(session: Session, site: Site, journey_key: str, step_key: str, prompt_id: int) -> Prompt:
@@ -35,13 +35,13 @@ def get_prompt(session: Session, site: Site, journey_key: str, step_key: str, pr
     for prompt in step.prompts:
         if prompt.id == prompt_id:
             return prompt
-    abort(404, f"No prompt {prompt_id} at step '{step_key}'.")
+    raise NotFound(f"No prompt {prompt_id} at step '{step_key}'.")
 
 
 def create_journey(session: Session, site: Site, values: dict[str, Any]) -> Journey:
     """Create a journey with its steps in the order given."""
     if session.scalar(sa.select(Journey.id).where(Journey.site_id == site.id, Journey.key == values["key"])):
-        abort(409, f"Journey '{values['key']}' already exists.")
+        raise Conflict(f"Journey '{values['key']}' already exists.")
     _reject_duplicate_keys([step["key"] for step in values.get("steps", [])])
     journey = Journey(site_id=site.id, key=values["key"], name=values.get("name") or values["key"])
     journey.steps = [
@@ -68,7 +68,7 @@ def reorder_steps(journey: Journey, order: list[str]) -> None:
     """Positions follow ``order``, which must name every step exactly once."""
     current = {step.key: step for step in journey.steps}
     if sorted(order) != sorted(current):
-        abort(422, "step_order must list every step of the journey exactly once.",
+        raise Invalid("step_order must list every step of the journey exactly once.",
               details={"step_order": [f"Expected the steps {sorted(current)}."]})
     for position, key in enumerate(order):
         current[key].position = position
@@ -83,7 +83,7 @@ def delete_journey(session: Session, journey: Journey) -> None:
 def add_step(session: Session, journey: Journey, values: dict[str, Any]) -> Step:
     """Add a step, at ``position`` (shifting later steps) or at the end."""
     if any(step.key == values["key"] for step in journey.steps):
-        abort(409, f"Step '{values['key']}' already exists in journey '{journey.key}'.")
+        raise Conflict(f"Step '{values['key']}' already exists in journey '{journey.key}'.")
     steps = list(journey.steps)
     position = min(values.get("position", len(steps)), len(steps))
     step = Step(key=values["key"], name=values.get("name") or values["key"])
@@ -144,12 +144,12 @@ def delete_prompt(session: Session, prompt: Prompt) -> None:
 def _reject_duplicate_keys(keys: list[str]) -> None:
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
-        abort(422, "Step keys must be unique within a journey.", details={"steps": [f"Duplicate key '{k}'." for k in duplicates]})
+        raise Invalid("Step keys must be unique within a journey.", details={"steps": [f"Duplicate key '{k}'." for k in duplicates]})
 
 
 def _refresh_funnel(session: Session, journey: Journey) -> None:
     """Step order (and a deleted step's events) shape the funnel: recompute it."""
-    from collector import funnel
+    from collector.analytics import funnel
 
     session.flush()
     if journey.id is not None:

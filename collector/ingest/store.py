@@ -17,14 +17,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
-from collector import funnel, rollups
-from collector.database import Bind, dialect_name, insert_ignoring_conflicts
-from collector.group_commit import GroupCommit, Job
-from collector.emotion import score_response
-from collector.errors import abort
+from collector.analytics import funnel, rollups
+from collector.common.database import Bind, dialect_name, insert_ignoring_conflicts
+from collector.common.group_commit import GroupCommit, Job
+from collector.analytics.emotion import score_response
+from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, Step, utcnow
-from collector.redact import redact
-from collector.sites import SiteSnapshot
+from collector.ingest.redact import redact
+from collector.tenancy.sites import SiteSnapshot
 
 
 @dataclass(frozen=True)
@@ -263,8 +263,7 @@ def _submit(engine: Engine, batch: Batch) -> IngestResult:
     )
     result = committer.submit((batch.site.id, batch.table.name), batch)
     if result.unknown_steps:
-        abort(
-            422,
+        raise Invalid(
             "Unknown journey or step, and this site does not register them automatically.",
             details={"step": [f"{journey}/{step}" for journey, step in result.unknown_steps]},
         )

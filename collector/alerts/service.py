@@ -68,11 +68,12 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from collector import funnel, journeys
-from collector.errors import abort
+from collector.analytics import funnel
+from collector.tenancy import journeys
+from collector.common.errors import Invalid, NotFound
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site, Step
-from collector.responses import as_utc
-from collector.stats import Moments, holm, two_proportions, welch
+from collector.analytics.responses import as_utc
+from collector.analytics.stats import Moments, holm, two_proportions, welch
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def get_rule(session: Session, site: Site, rule_id: int) -> AlertRule:
     """The site's rule; 404 for unknown ids and other sites' rules alike."""
     rule = session.scalar(sa.select(AlertRule).where(AlertRule.id == rule_id, AlertRule.site_id == site.id))
     if rule is None:
-        abort(404, f"No alert rule {rule_id}.")
+        raise NotFound(f"No alert rule {rule_id}.")
     return rule
 
 
@@ -119,12 +120,12 @@ def _step_of(journey: Journey, key: str | None) -> Step | None:
     for step in journey.steps:
         if step.key == key:
             return step
-    abort(404, f"No step '{key}' in journey '{journey.key}'.")
+    raise NotFound(f"No step '{key}' in journey '{journey.key}'.")
 
 
 def _check_rule(rule: AlertRule) -> None:
     if rule.kind == "exit_share_above" and rule.threshold is None:
-        abort(422, "An exit_share_above rule needs a threshold between 0 and 1.",
+        raise Invalid("An exit_share_above rule needs a threshold between 0 and 1.",
               details={"threshold": ["Required for exit_share_above."]})
 
 

@@ -4,11 +4,11 @@ few thousand rows.
 
 How they stay exact:
 
-* **Ingest** (``collector.ingest``) adds the answers and impressions actually
+* **Ingest** (``collector.ingest.store``) adds the answers and impressions actually
   inserted (resends skipped by ``client_id`` are not counted) with one
   ``INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c``, in the same
   transaction as the rows themselves.
-* **Erasure** (``collector.erasure``) recomputes the (journey, day) pairs the
+* **Erasure** (``collector.privacy.erasure``) recomputes the (journey, day) pairs the
   erased visitor touched, from the rows that remain — never a float subtraction.
 * **Journey, step and site deletion** cascade to their rollups (foreign keys
   ``ON DELETE CASCADE``).
@@ -30,9 +30,9 @@ from flask.cli import with_appcontext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from collector.database import as_date, upsert_adding
+from collector.common.database import as_date, upsert_adding
 from collector.models import Event, Response, StepRollup
-from collector.responses import as_utc
+from collector.analytics.responses import as_utc
 
 KEY = ("journey_id", "day", "step_id", "device", "locale", "variant")
 DIMENSIONS = ("device", "locale", "variant")
@@ -230,7 +230,7 @@ def rebuild_rollups(session: Session, site_id: int | None = None, journey_id: in
     statement = insert(StepRollup).from_select([*columns, *COUNTERS], events)
     statement = statement.on_conflict_do_update(index_elements=list(KEY), set_={"impressions": statement.excluded.impressions})
     session.execute(statement)
-    from collector import funnel  # funnel imports this module's neighbours; import late
+    from collector.analytics import funnel  # funnel imports this module's neighbours; import late
 
     funnel.rebuild_funnel(session, site_id=site_id, journey_id=journey_id, days=days)
     return session.scalar(sa.select(sa.func.count()).select_from(StepRollup).where(*_rollup_conditions(site_id, journey_id, days)))
@@ -288,7 +288,7 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
             for name in COUNTERS:
                 if not _same(name, want[name], have[name]):
                     differences.append(f"{label}: {name} is {have[name]}, raw says {want[name]}")
-    from collector import funnel
+    from collector.analytics import funnel
 
     return differences + funnel.compare_funnel(session, site_id=site_id, journey_id=journey_id)
 

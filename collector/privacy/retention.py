@@ -3,7 +3,7 @@
 ``stepsense retention run`` deletes in batches (short transactions; ingest
 keeps running) and then fixes the rollups of the site: days before the cutoff
 day have no rows left, so their rollups go; the cutoff day itself is rebuilt
-from the rows that remain (``collector.rollups.rebuild_rollups``). A run
+from the rows that remain (``collector.analytics.rollups.rebuild_rollups``). A run
 stopped half-way is finished by the next one.
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from collector import funnel, rollups
+from collector.analytics import funnel, rollups
 from collector.models import Event, Response, Site, StepRollup, utcnow
 
 

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from collector.auth import create_api_key, new_public_key
-from collector.errors import abort
+from collector.tenancy.keys import create_api_key, new_public_key
+from collector.common.errors import Conflict, NotFound
 from collector.models import ApiKey, Journey, Prompt, Site, Step, utcnow
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -177,7 +177,7 @@ def update_site(session: Session, site: Site, values: dict[str, Any]) -> Site:
             new["theme"] = {**(stored.get("theme") or {}), **new["theme"]}
         site.settings = {**stored, **new}
         if new.get("session_timeout_minutes", stored.get("session_timeout_minutes")) != stored.get("session_timeout_minutes"):
-            from collector import funnel  # sessions are cut differently now
+            from collector.analytics import funnel  # sessions are cut differently now
 
             session.flush()
             funnel.rebuild_funnel(session, site_id=site.id)
@@ -199,7 +199,7 @@ def issue_key(session: Session, site: Site, scopes: list[str], name: str = "") -
 def _own_key(session: Session, site: Site, key_id: int) -> ApiKey:
     key = session.scalar(sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.site_id == site.id))
     if key is None:
-        abort(404, f"No key {key_id}.")
+        raise NotFound(f"No key {key_id}.")
     return key
 
 
@@ -213,7 +213,7 @@ def revoke_key(session: Session, site: Site, key_id: int) -> None:
 def rotate_key(session: Session, site: Site, key_id: int) -> tuple[ApiKey, str]:
     old = _own_key(session, site, key_id)
     if old.revoked_at is not None:
-        abort(409, f"Key {key_id} is revoked.")
+        raise Conflict(f"Key {key_id} is revoked.")
     key, secret = create_api_key(session, site, old.scopes, old.name)
     old.revoked_at = utcnow()
     session.commit()

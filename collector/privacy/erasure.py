@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector import rollups
+from collector.analytics import rollups
 from collector.models import Event, Response, Site
 
 
