@@ -11,14 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from collector.common.time import utcnow
 from collector.extensions import db
 
 # Big integer ids on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Site(db.Model):

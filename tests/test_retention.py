@@ -7,7 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from collector.extensions import db
-from collector.models import Event, Response, StepRollup, utcnow
+from collector.models import Event, Response, StepRollup
+from collector.common.time import utcnow
 from collector.analytics.rollups import compare_rollups
 from tests.conftest import answer
 

@@ -72,7 +72,7 @@ from collector.analytics import funnel
 from collector.tenancy import journeys
 from collector.common.errors import Invalid, NotFound
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site, Step
-from collector.analytics.responses import as_utc
+from collector.common.time import as_utc, utcnow
 from collector.analytics.stats import Moments, holm, two_proportions, welch
 
 log = logging.getLogger(__name__)
@@ -505,10 +505,6 @@ def run(session: Session, now: datetime, base_url: str | None = None, http_post:
         "failed": sum(d.status == "failed" for d in attempted),
         "retrying": sum(d.status == "pending" for d in attempted),
     }
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # --- Cron command and in-process scheduler -----------------------------------

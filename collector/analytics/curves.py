@@ -71,7 +71,8 @@ from collector.analytics import funnel, rollups
 from collector.common.database import as_date
 from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, StepRollup
-from collector.analytics.responses import as_utc, response_filters
+from collector.analytics.responses import response_filters
+from collector.common.time import as_utc
 from collector.analytics.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
 
 MIN_N = 30

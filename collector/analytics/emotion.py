@@ -8,18 +8,11 @@ formula or sentiment scorer can be found and re-scored.
 from dataclasses import dataclass
 
 from collector import sentiment
+from collector.common.vocabulary import SCALES
 
 FORMULA_VERSION = "e1"
 SCORING_VERSION = f"{sentiment.VERSION}+{FORMULA_VERSION}"
 
-# Rating scales: (lowest, highest) score the widget may send for each kind.
-SCALES: dict[str, tuple[int, int]] = {
-    "csat": (1, 5),
-    "ces": (1, 7),  # 7 = "very easy"
-    "nps": (0, 10),
-    "thumbs": (0, 1),  # 0 = thumbs down, 1 = thumbs up
-}
-KINDS = (*SCALES, "comment")
 
 RATING_WEIGHT = 0.6
 TEXT_WEIGHT = 0.4

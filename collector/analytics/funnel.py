@@ -56,7 +56,7 @@ from collector.analytics import rollups
 from collector.common.database import as_date, dialect_name, upsert_adding
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
-from collector.analytics.responses import as_utc
+from collector.common.time import as_utc
 from collector.analytics.stats import holm, two_proportions, wilson
 
 FUNNEL_TYPES = ("step_view", "journey_complete", "error", "retry")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from collector.common.errors import Invalid
+from collector.common.time import as_utc
 from collector.models import Journey, Response, Site, Step
 
 
@@ -34,13 +35,6 @@ def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     for key, value in values.get("attr") or ():
         conditions.append(Response.attributes[key].as_string() == value)
     return conditions
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Timestamps are stored in UTC (SQLite keeps the wall time only), so compare in UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def encode_cursor(last_id: int) -> str:

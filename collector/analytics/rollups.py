@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from collector.common.database import as_date, upsert_adding
 from collector.models import Event, Response, StepRollup
-from collector.analytics.responses import as_utc
+from collector.common.time import as_utc
 
 KEY = ("journey_id", "day", "step_id", "device", "locale", "variant")
 DIMENSIONS = ("device", "locale", "variant")

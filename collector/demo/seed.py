@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from collector.analytics import funnel, rollups
 from collector.tenancy.keys import create_api_key
 from collector.analytics.emotion import score_response
-from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step, utcnow
+from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step
+from collector.common.time import utcnow
 
 DEMO_PUBLIC_KEY = "pk_demo"
 DEMO_KEY_NAME = "demo"

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from collector.analytics.curves import journey_curve
 from collector.analytics.emotion import SCORING_VERSION
 from collector.models import Journey, Response, Step
-from collector.analytics.responses import as_utc, response_filters
+from collector.analytics.responses import response_filters
+from collector.common.time import as_utc
 
 Progress = Callable[[int], None] | None
 BATCH = 5000

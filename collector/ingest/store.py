@@ -22,7 +22,8 @@ from collector.common.database import Bind, dialect_name, insert_ignoring_confli
 from collector.common.group_commit import GroupCommit, Job
 from collector.analytics.emotion import score_response
 from collector.common.errors import Invalid
-from collector.models import Event, Journey, Response, Step, utcnow
+from collector.models import Event, Journey, Response, Step
+from collector.common.time import utcnow
 from collector.ingest.redact import redact
 from collector.tenancy.sites import SiteSnapshot
 

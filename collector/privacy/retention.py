@@ -17,7 +17,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from collector.analytics import funnel, rollups
-from collector.models import Event, Response, Site, StepRollup, utcnow
+from collector.models import Event, Response, Site, StepRollup
+from collector.common.time import utcnow
 
 
 @dataclass

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from collector.tenancy.keys import create_api_key, new_public_key
 from collector.common.errors import Conflict, NotFound
-from collector.models import ApiKey, Journey, Prompt, Site, Step, utcnow
+from collector.models import ApiKey, Journey, Prompt, Site, Step
+from collector.common.time import utcnow
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "sampling": 1.0,  # share of visitors who may be asked at all

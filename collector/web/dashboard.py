@@ -27,9 +27,9 @@ from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
                                             StepCreateSchema, StepUpdateSchema)
-from collector.api.ingest.schemas import TRIGGERS
+from collector.common.vocabulary import TRIGGERS
 from collector.tenancy.keys import find_api_key, has_scope
-from collector.analytics.emotion import KINDS
+from collector.common.vocabulary import KINDS
 from collector.common.errors import Conflict, DomainError, Invalid, NotFound
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Response

@@ -4,20 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import Attributes, Key, Locale, OpaqueId
-from collector.analytics.emotion import KINDS, SCALES
-
-TRIGGERS = ("inline", "exit_intent", "after_ms", "scroll", "event", "manual")
-EVENT_TYPES = (
-    "impression",
-    "dismiss",
-    "exit_intent_shown",
-    "step_view",
-    "journey_complete",
-    "error",
-    "retry",
-    "custom",
-)
-DEVICES = ("desktop", "mobile", "tablet", "other")
+from collector.common.vocabulary import DEVICES, EVENT_TYPES, KINDS, SCALES, TRIGGERS
 MAX_BATCH = 50
 MAX_EVENT_BATCH = 100
 MAX_COMMENT = 2000

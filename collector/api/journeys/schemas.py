@@ -4,8 +4,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import Key, Locale, UTCDateTime
-from collector.api.ingest.schemas import TRIGGERS, FollowUpSchema
-from collector.analytics.emotion import KINDS, SCALES
+from collector.api.ingest.schemas import FollowUpSchema
+from collector.common.vocabulary import TRIGGERS
+from collector.common.vocabulary import KINDS, SCALES
 
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=120), **kw)  # noqa: E731
 

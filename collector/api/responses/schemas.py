@@ -6,8 +6,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, Key, Locale, OpaqueId, UTCDateTime
-from collector.api.ingest.schemas import DEVICES, TRIGGERS
-from collector.analytics.emotion import KINDS
+from collector.common.vocabulary import DEVICES, TRIGGERS
+from collector.common.vocabulary import KINDS
 
 LABELS = ("positive", "neutral", "negative")
 
