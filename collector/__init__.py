@@ -34,7 +34,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     from collector import api
     from collector.alerts import service as alerts
-    from collector.cli import commands as cli
+    from collector import cli
     from collector.common.database import configure_engine
     from collector.demo import shop as demo_shop
     from collector.extensions import db, limiter, migrate
@@ -48,8 +48,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     web.init_app(app)
-    for blueprint in (dashboard.bp, widget.bp, demo_shop.bp):
+    for blueprint in (dashboard.bp, widget.bp):
         app.register_blueprint(blueprint)
+    if app.config["DEMO_ENABLED"]:
+        demo_shop.init_app(app)
     cli.init_app(app)
     alerts.init_app(app)
     return app

@@ -51,6 +51,8 @@ class Config:
     # Webhooks to loopback or private addresses would let an API key probe the
     # server's own network; allow them only where that network is trusted.
     ALERTS_ALLOW_PRIVATE_TARGETS = _env_bool("ALERTS_ALLOW_PRIVATE_TARGETS", False)
+    # The demo shop's pages under /demo/; `stepsense demo` turns them on by itself.
+    DEMO_ENABLED = _env_bool("DEMO_ENABLED", False)
     # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
@@ -81,3 +83,4 @@ class TestConfig(Config):
     SITE_CACHE_SECONDS = 0
     ALERTS_SCHEDULER_SECONDS = 0
     ALERTS_ALLOW_PRIVATE_TARGETS = True  # the tests' webhook receiver listens on 127.0.0.1
+    DEMO_ENABLED = True  # the widget and browser tests walk the demo shop

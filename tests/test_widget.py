@@ -43,3 +43,13 @@ def test_demo_shop_pages_embed_the_widget_without_inline_script(client, step):
 def test_demo_index_and_unknown_step(client):
     assert "Open the demo shop" in client.get("/demo/").get_data(as_text=True)
     assert client.get("/demo/shop/refund").status_code == 404
+
+
+def test_production_app_has_no_demo_shop(database_url):
+    """The demo shop is mounted by ``stepsense demo`` or DEMO_ENABLED, never by default."""
+    from collector import create_app
+    from collector.config import Config
+
+    app = create_app({**{k: getattr(Config, k) for k in dir(Config) if k.isupper()},
+                      "SQLALCHEMY_DATABASE_URI": database_url, "DEMO_ENABLED": False})
+    assert app.test_client().get("/demo/").status_code == 404

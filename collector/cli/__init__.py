@@ -1,1 +1,33 @@
-"""cli."""
+"""The ``stepsense`` command: Flask's CLI for this app plus one command group per area.
+
+May import every service package, models and common; nothing imports this
+package but the app factory, which registers the commands.
+"""
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from collector.cli.demo import demo
+from collector.cli.export import export_command
+from collector.cli.keys import keys_group
+from collector.cli.retention import retention_group
+from collector.cli.scoring import rescore_command, sentiment_command
+from collector.cli.serve import serve
+from collector.cli.sites import sites_group
+
+
+def main() -> None:
+    """Entry point of the ``stepsense`` console script."""
+    from collector import create_app
+
+    FlaskGroup(create_app=create_app, help="Stepsense collector: serve, migrate, manage sites and keys.").main(prog_name="stepsense")
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group on the app's CLI."""
+    from collector.alerts.service import alerts_group
+    from collector.analytics.rollups import rollups_group
+
+    for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
+                    alerts_group, export_command, retention_group):
+        app.cli.add_command(command)

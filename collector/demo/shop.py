@@ -1,11 +1,12 @@
 """The demo shop: four server-rendered checkout pages with the widget embedded.
 
-`stepsense demo` seeds the `pk_demo` site whose checkout journey matches these
+Mounted only in demo mode (``DEMO_ENABLED``, or ``stepsense demo``), never in a
+production app. `stepsense demo` seeds the `pk_demo` site whose checkout journey matches these
 pages, so a new user can answer real prompts and find the answers in the API.
 The pages pass the app's CSP: no inline scripts, only the widget's script tag.
 """
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Flask, abort, render_template
 
 from collector.demo.seed import DEMO_PUBLIC_KEY
 
@@ -54,3 +55,9 @@ def shop(step: str = "cart"):
     if step not in dict(STEPS):
         abort(404)
     return render_template(f"demo/{step}.html", **_context(step))
+
+
+def init_app(app: Flask) -> None:
+    """Mount the shop's pages under /demo/ (once)."""
+    if bp.name not in app.blueprints:
+        app.register_blueprint(bp)

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import click
 import sqlalchemy as sa
-from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from collector.analytics import funnel, rollups
@@ -65,27 +63,3 @@ def expired_count(session: Session, site: Site, now: datetime | None = None) -> 
         session.scalar(sa.select(sa.func.count()).select_from(model).where(model.site_id == site.id, model.created_at < cutoff))
         for model in (Response, Event)
     )
-
-
-@click.group("retention", help="Delete answers and events past each site's retention.")
-def retention_group() -> None:
-    pass
-
-
-@retention_group.command("run")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
-@with_appcontext
-def run_command(batch_size: int) -> None:
-    """Delete what is older than each site's retention_days, with progress; rollups are kept exact."""
-    from collector.extensions import db
-
-    sites = list(db.session.scalars(sa.select(Site).where(Site.retention_days.is_not(None)).order_by(Site.id)))
-    if not sites:
-        click.echo("No site has a retention period.")
-        return
-    for site in sites:
-        total = expired_count(db.session, site)
-        with click.progressbar(length=total, label=f"Site {site.id} ({site.name}), {site.retention_days} days") as bar:
-            result = purge_site(db.session, site, batch_size=batch_size, progress=bar.update)
-        click.echo(f"Site {site.id}: deleted {result.responses} answers and {result.events} events "
-                   f"older than {result.cutoff:%Y-%m-%d %H:%M} UTC; rollups rebuilt.")
