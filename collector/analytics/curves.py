@@ -260,7 +260,7 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
     for row in session.execute(sa.union_all(*parts)).mappings():
         side = "most_negative" if row["sentiment_label"] == "negative" else "most_positive"
         found[row["step_id"]][side].append({"id": row["id"], "text": row["comment"], "polarity": _round(row["polarity"]),
-                                            "created_at": row["created_at"]})
+                                            "created_at": as_utc(row["created_at"])})
     for sides in found.values():
         sides["most_negative"].sort(key=lambda item: (item["polarity"], item["id"]))
         sides["most_positive"].sort(key=lambda item: (-item["polarity"], -item["id"]))

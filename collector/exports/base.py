@@ -3,7 +3,7 @@ batches, and the text guards (spreadsheet formulas, bidi controls, XML)."""
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,13 +50,23 @@ def one_line(text: Any) -> str:
 
 
 def curve(session: Session, journey: Journey, filters: dict[str, Any], interval: str | None = None) -> dict[str, Any]:
-    """The curve exactly as ``GET /v1/journeys/{key}/curve`` serialises it for these filters."""
-    from collector.api.curves.schemas import CurveSchema
-
+    """The curve as ``GET /v1/journeys/{key}/curve`` sends it for these filters:
+    the same service's numbers, with dates and times as ISO 8601 text."""
     values = {name: value for name, value in filters.items() if name not in ("format", "interval", "compare", "variants")}
     if interval:
         values["interval"] = interval
-    return CurveSchema().dump(journey_curve(session, journey, values))
+    return json_ready(journey_curve(session, journey, values))
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every date and datetime turned into ISO 8601 text, as JSON carries them."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
 
 
 def metadata(session: Session, journey: Journey, filters: dict[str, Any], export_format: str) -> dict[str, Any]:
