@@ -6,7 +6,9 @@ writer. A writer is ``write(session, journey, filters, progress=None)`` and
 yields bytes, so exports whose size grows with the answers (``csv``,
 ``xlsx``) stream batch by batch; ``progress(n)`` is called per batch.
 Every number that also appears in ``GET /v1/journeys/{key}/curve`` is taken
-from that endpoint's serialised curve for the same filters.
+from the same analytics service for the same filters.
+
+May import analytics, tenancy, models and common; never the HTTP layers.
 """
 
 import re
