@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from collector.exports.chart import TICKS, Plot, band_outline, bar, runs
 from collector.exports.base import Progress, curve, display_text, emotion_fill, emotion_stroke
 from collector.models import Journey
 
@@ -38,21 +39,6 @@ def _shorten(text: str, limit: int = NAME_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _runs(points: list[tuple[float, ...] | None]) -> list[list[tuple[float, ...]]]:
-    """Consecutive non-missing points: a step without answers breaks the line."""
-    runs, current = [], []
-    for point in points:
-        if point is None:
-            if current:
-                runs.append(current)
-            current = []
-        else:
-            current.append(point)
-    if current:
-        runs.append(current)
-    return runs
-
-
 def _funnel_data(funnel: dict[str, Any] | None) -> dict[str, str]:
     if not funnel:
         return {}
@@ -65,13 +51,13 @@ def _funnel_data(funnel: dict[str, Any] | None) -> dict[str, str]:
 def _drop_off_bar(group: ET.Element, px: float, top: float, funnel: dict[str, Any], sessions: int) -> None:
     """Sessions reaching the step as a bar (full height = all sessions), the abandoned part in red."""
     width, height = 48, FUNNEL_HEIGHT - 22
-    reached = funnel["sessions"] / sessions
-    lost = funnel["abandonment"]["count"] / sessions
     bottom = top + height
-    ET.SubElement(group, "rect", {"x": str(px - width / 2), "y": str(round(bottom - reached * height, 2)), "width": str(width),
-                                  "height": str(round(reached * height, 2)), "fill": "#9db7d3"})
-    ET.SubElement(group, "rect", {"x": str(px - width / 2), "y": str(round(bottom - lost * height, 2)), "width": str(width),
-                                  "height": str(round(lost * height, 2)), "fill": PAIN, "fill-opacity": "0.8"})
+    reached_y, reached_h = bar(funnel["sessions"] / sessions, bottom, height)
+    lost_y, lost_h = bar(funnel["abandonment"]["count"] / sessions, bottom, height)
+    ET.SubElement(group, "rect", {"x": str(px - width / 2), "y": str(reached_y), "width": str(width),
+                                  "height": str(reached_h), "fill": "#9db7d3"})
+    ET.SubElement(group, "rect", {"x": str(px - width / 2), "y": str(lost_y), "width": str(width),
+                                  "height": str(lost_h), "fill": PAIN, "fill-opacity": "0.8"})
     rate = funnel["abandonment"]["rate"]
     ET.SubElement(group, "text", {"x": str(px), "y": str(bottom + 16), "text-anchor": "middle", "fill": "#555555"}).text = (
         f"{funnel['sessions']} sessions" + (f" · {rate:.0%} drop" if rate is not None else ""))
@@ -87,8 +73,7 @@ def render(data: dict[str, Any]) -> str:
     def x(index: int) -> float:
         return LEFT + SPACING * index + SPACING / 2
 
-    def y(emotion: float) -> float:
-        return round(TOP + (1 - max(-1.0, min(1.0, emotion))) / 2 * PLOT_HEIGHT, 2)
+    y = Plot(TOP, PLOT_HEIGHT).y
 
     svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "version": "1.1", "width": str(width),
                              "height": str(height), "viewBox": f"0 0 {width} {height}",
@@ -110,7 +95,7 @@ def render(data: dict[str, Any]) -> str:
         + " · band: 95% CI · red: pain point")
 
     axis = ET.SubElement(svg, "g", {"id": "axis"})
-    for tick in (1, 0.5, 0, -0.5, -1):
+    for tick in TICKS:
         ET.SubElement(axis, "line", {"x1": str(LEFT), "x2": str(width - RIGHT), "y1": str(y(tick)), "y2": str(y(tick)),
                                      "stroke": "#999999" if tick == 0 else "#e3e3e3", "stroke-width": "1",
                                      **({"stroke-dasharray": "4 3"} if tick == 0 else {})})
@@ -120,18 +105,16 @@ def render(data: dict[str, Any]) -> str:
                                  "transform": f"rotate(-90 16 {TOP + PLOT_HEIGHT / 2})"}).text = "emotion"
 
     band = ET.SubElement(svg, "g", {"id": "ci-band", "fill": LINE, "fill-opacity": "0.16", "stroke": "none"})
-    for run in _runs([(x(i), y(s["emotion"]["ci_low"]), y(s["emotion"]["ci_high"]))
+    for run in runs([(x(i), y(s["emotion"]["ci_low"]), y(s["emotion"]["ci_high"]))
                       if s["emotion"]["ci_low"] is not None else None for i, s in enumerate(steps)]):
         if len(run) == 1:
             px, low, high = run[0]
             ET.SubElement(band, "rect", {"x": str(px - 6), "y": str(high), "width": "12", "height": str(round(low - high, 2))})
         else:
-            upper = [f"{px},{high}" for px, _, high in run]
-            lower = [f"{px},{low}" for px, low, _ in reversed(run)]
-            ET.SubElement(band, "polygon", {"points": " ".join(upper + lower)})
+            ET.SubElement(band, "polygon", {"points": band_outline(run)})
 
     line = ET.SubElement(svg, "g", {"id": "emotion-line", "fill": "none", "stroke": LINE, "stroke-width": "2.5"})
-    for run in _runs([(x(i), y(s["emotion"]["mean"])) if s["emotion"]["mean"] is not None else None
+    for run in runs([(x(i), y(s["emotion"]["mean"])) if s["emotion"]["mean"] is not None else None
                       for i, s in enumerate(steps)]):
         if len(run) > 1:
             ET.SubElement(line, "polyline", {"points": " ".join(f"{px},{py}" for px, py in run),

@@ -22,6 +22,7 @@ from flask.sessions import SecureCookieSessionInterface
 from collector.alerts import service as alerts
 from collector.analytics import curves
 from collector import exports
+from collector.exports.chart import TICKS, Plot, band_outline, bar
 from collector.tenancy import journeys
 from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
@@ -175,8 +176,7 @@ def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
     left, right, top, bottom = CHART["left"], CHART["right"], CHART["top"], CHART["bottom"]
     plot_w, plot_h = width - left - right, height - top - bottom
 
-    def y_of(value: float) -> float:
-        return round(top + (1 - max(-1.0, min(1.0, value))) / 2 * plot_h, 1)
+    y_of = Plot(top, plot_h, digits=1).y
 
     count = len(steps)
     points = []
@@ -194,11 +194,8 @@ def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
     with_data = [p for p in points if p["has_data"]]
     line = " ".join(f"{p['x']},{p['y']}" for p in with_data)
     banded = [p for p in with_data if p["y_low"] is not None and p["y_high"] is not None]
-    band = ""
-    if len(banded) >= 2:
-        band = " ".join(f"{p['x']},{p['y_high']}" for p in banded) + " " + " ".join(
-            f"{p['x']},{p['y_low']}" for p in reversed(banded))
-    ticks = [{"value": v, "y": y_of(v)} for v in (1, 0.5, 0, -0.5, -1)]
+    band = band_outline([(p["x"], p["y_low"], p["y_high"]) for p in banded]) if len(banded) >= 2 else ""
+    ticks = [{"value": v, "y": y_of(v)} for v in TICKS]
     return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
             "bottom": height - bottom, "points": points, "line": line, "band": band, "ticks": ticks,
             "funnel": funnel_bars(steps, points)}
@@ -211,15 +208,14 @@ def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> di
     total = max(sessions, max((dig(step, "funnel", "reached", "n") or 0 for step in steps), default=0))
     if not total:
         return None
-    height, top, bar = FUNNEL_STRIP["height"], FUNNEL_STRIP["top"], FUNNEL_STRIP["bar"]
+    height, top, bar_height = FUNNEL_STRIP["height"], FUNNEL_STRIP["top"], FUNNEL_STRIP["bar"]
     bars = []
     for step, point in zip(steps, points):
-        reached = (dig(step, "funnel", "sessions") or 0) / total
-        lost = (dig(step, "funnel", "abandonment", "count") or 0) / total
-        bottom = top + bar
+        bottom = top + bar_height
+        reached_y, reached_h = bar((dig(step, "funnel", "sessions") or 0) / total, bottom, bar_height, digits=1)
+        lost_y, lost_h = bar((dig(step, "funnel", "abandonment", "count") or 0) / total, bottom, bar_height, digits=1)
         bars.append({"x": round(point["x"] - 20, 1), "cx": point["x"], "width": 40,
-                     "y": round(bottom - reached * bar, 1), "h": round(reached * bar, 1),
-                     "lost_y": round(bottom - lost * bar, 1), "lost_h": round(lost * bar, 1),
+                     "y": reached_y, "h": reached_h, "lost_y": lost_y, "lost_h": lost_h,
                      "sessions": dig(step, "funnel", "sessions") or 0,
                      "abandonment": dig(step, "funnel", "abandonment", "rate"), "label_y": bottom + 16})
     return {"height": height, "bars": bars, "total": total}
