@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: setup widget demo test chromium clean
+.PHONY: setup widget demo test lint chromium clean
 
 setup: $(VENV)/.installed widget
 
@@ -28,6 +28,12 @@ demo: setup
 # Browser tests drive Debian's Chromium; install it when missing (needs root).
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# Layers (import-linter) and style (ruff) of the Python code.
+lint: setup
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The whole suite: on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
 test: setup chromium
