@@ -1,6 +1,6 @@
 // Builds the widget into the Python package (collector/static/) and enforces the size budget:
 // each file must stay at or under 5 KB gzip, or the build fails.
-// src/core/ is bundled into widget.js, src/ui.js into widget-ui.js: each an IIFE, minified.
+// src/core/ is bundled into widget.js, src/ui/ into widget-ui.js: each an IIFE, minified.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -21,7 +21,7 @@ const options = {
 
 const bundle = async (file) => (await build({ ...options, entryPoints: [file] })).outputFiles[0].text;
 
-const ui = await bundle("src/ui.js");
+const ui = await bundle("src/ui/index.js");
 const uiVersion = createHash("sha256").update(ui).digest("hex").slice(0, 10);
 const coreBuild = await bundle("src/core/index.js");
 if (!coreBuild.includes(UI_VERSION)) {
