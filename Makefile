@@ -1,11 +1,12 @@
 # Stepsense: `make demo` runs the demo, `make test` runs the whole test suite.
 # Both set everything up on a fresh machine (virtualenv, packages, widget build).
+# `make lint-widget` runs ESLint over the widget's source.
 
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: setup widget demo test chromium clean
+.PHONY: setup widget lint-widget demo test chromium clean
 
 setup: $(VENV)/.installed widget
 
@@ -21,6 +22,10 @@ widget/node_modules/.package-lock.json: widget/package-lock.json
 # Builds collector/static/widget.js (committed, so pip users need no Node).
 widget: widget/node_modules/.package-lock.json
 	cd widget && npm run --silent build
+
+# ESLint over the widget's source (widget/eslint.config.js: browser ES modules).
+lint-widget: widget/node_modules/.package-lock.json
+	cd widget && npm run --silent lint
 
 demo: setup
 	$(VENV)/bin/stepsense demo
