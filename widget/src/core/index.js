@@ -2,7 +2,8 @@
  * and when to ask, and delivers answers and events to the collector. The prompt UI lives
  * in ../ui (widget-ui.js), loaded from the same host only when a prompt may show.
  *
- * This module wires the others together; nothing in them runs before start(). */
+ * This module wires the others together: they only define things, and nothing with an
+ * effect on the page runs before start(). */
 import { installApi } from "./api.js";
 import { fetchSiteConfig, readScriptTag } from "./config.js";
 import { reserveInlineSpace, sendPending } from "./prompt.js";

@@ -62,8 +62,8 @@ export const setStep = (step, options) => {
 
 const navigated = safe(() => setTimeout(safe(() => evaluate(true)), 0));
 
-/* Single-page apps: re-read the step after each history change (the app may update the
- * DOM in the same task, hence the timeout). */
+/* Single-page apps: re-read the step after each history change (a router usually renders
+ * the new view after pushState returns, hence the timeout). */
 export const watchHistory = () => {
   ["pushState", "replaceState"].forEach((method) => {
     const original = history[method];
