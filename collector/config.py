@@ -51,6 +51,9 @@ class Config:
     # Webhooks to loopback or private addresses would let an API key probe the
     # server's own network; allow them only where that network is trusted.
     ALERTS_ALLOW_PRIVATE_TARGETS = _env_bool("ALERTS_ALLOW_PRIVATE_TARGETS", False)
+    # Or allow just these non-public networks, comma-separated CIDRs (e.g. an
+    # internal relay at 10.0.5.7/32); everything else stays refused.
+    ALERTS_ALLOWED_PRIVATE_NETWORKS = os.environ.get("ALERTS_ALLOWED_PRIVATE_NETWORKS", "")
     # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
@@ -80,4 +83,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SITE_CACHE_SECONDS = 0
     ALERTS_SCHEDULER_SECONDS = 0
-    ALERTS_ALLOW_PRIVATE_TARGETS = True  # the tests' webhook receiver listens on 127.0.0.1
+    # The SSRF guard stays on in tests; only the tests' receivers on 127.0.0.1 are let through.
+    ALERTS_ALLOW_PRIVATE_TARGETS = False
+    ALERTS_ALLOWED_PRIVATE_NETWORKS = "127.0.0.1/32"

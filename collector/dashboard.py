@@ -530,7 +530,13 @@ def test_alert(rule_id):
     except HTTPException as exc:
         flash(_service_error(exc), "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 404
-    delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+    try:
+        delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+    except HTTPException as exc:
+        if exc.code != 429:
+            raise
+        flash(_service_error(exc), "error")
+        return render_template("dashboard/alerts.html", **_alerts_context()), 429
     if delivery.status == "delivered":
         flash(f"Test delivered to '{rule.name}' (HTTP {delivery.response_code}).", "info")
     else:
