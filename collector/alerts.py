@@ -570,11 +570,12 @@ def send_test(session: Session, rule: AlertRule, now: datetime, base_url: str | 
     transaction open; 429 (see ``_claim_test``) keeps one site from tying up
     the workers with tests.
     """
+    rule_id = rule.id
     outgoing = _claim_test(session, rule, now, base_url)
     code, error = _post(outgoing, http_post)
     delivery = _record(session, outgoing, now, code, error)
-    if delivery is None:
-        abort(404, f"No alert rule {rule.id}.")
+    if delivery is None:  # the rule was deleted while its test was sent
+        abort(404, f"No alert rule {rule_id}.")
     return delivery
 
 
@@ -620,7 +621,14 @@ def run_command(now_text: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Start the background scheduler when ``ALERTS_SCHEDULER_SECONDS`` > 0."""
+    """Check the webhook address settings; start the background scheduler when
+    ``ALERTS_SCHEDULER_SECONDS`` > 0."""
+    try:
+        webhooks.AddressPolicy.from_settings(app.config.get("ALERTS_ALLOW_PRIVATE_TARGETS"),
+                                             app.config.get("ALERTS_ALLOWED_PRIVATE_NETWORKS"))
+    except ValueError as error:
+        raise ValueError(f"ALERTS_ALLOWED_PRIVATE_NETWORKS must be comma-separated networks such as "
+                         f"10.0.5.7/32: {error}") from None
     seconds = float(app.config.get("ALERTS_SCHEDULER_SECONDS") or 0)
     if seconds > 0:
         app.extensions["alerts_scheduler"] = start_scheduler(app, seconds)

@@ -1,10 +1,14 @@
 """Alerts end to end: rules over seeded answers, signed webhooks to a real local
 HTTP receiver, retries with backoff driven by an explicit ``now``, the API, the
-CLI and the in-process scheduler."""
+CLI and the in-process scheduler; and hostile receivers and resolvers against
+the SSRF guard, the per-attempt deadline and the test limits (DNS is faked by
+monkeypatching ``socket.getaddrinfo``; every receiver is a real local server)."""
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -12,13 +16,14 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
 
-from collector import alerts, create_app
+from collector import alerts, create_app, webhooks
 from collector.auth import create_api_key
 from collector.config import TestConfig
 from collector.extensions import db
@@ -489,7 +494,7 @@ def test_webhooks_to_private_addresses_are_refused_by_default(app, api, journey,
     from collector.config import Config
 
     for name in ("ALERTS_ALLOW_PRIVATE_TARGETS", "ALERTS_ALLOWED_PRIVATE_NETWORKS"):
-        if name in __import__("os").environ:
+        if name in os.environ:
             pytest.skip(f"{name} is set in this environment")
     assert (Config.ALERTS_ALLOW_PRIVATE_TARGETS, Config.ALERTS_ALLOWED_PRIVATE_NETWORKS) == (False, "")
     guard_on(app)
@@ -574,7 +579,7 @@ class Trickler:
         self.listener.close()
 
 
-def fake_dns(monkeypatch, answers: dict[str, "Callable[[], str]"]) -> list[tuple[str, str]]:
+def fake_dns(monkeypatch, answers: dict[str, Callable[[], str]]) -> list[tuple[str, str]]:
     """Make ``socket.getaddrinfo`` answer ``answers[host]()`` for the named hosts
     (other hosts resolve as usual); returns the log of (host, address) lookups."""
     real = socket.getaddrinfo
@@ -715,20 +720,13 @@ def test_special_addresses_are_not_public(address):
     """Loopback, private, shared (CGNAT), this-network, link-local, multicast and
     reserved addresses, and IPv6 forms that lead to IPv4 (mapped, NAT64, 6to4,
     Teredo) are refused; NAT64 of a public IPv4 is the one embedding allowed."""
-    import ipaddress
-
-    from collector import webhooks
-
     assert not webhooks.is_public_address(ipaddress.ip_address(address))
 
 
 @pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4001::200e",
                                      "64:ff9b::808:808"])
 def test_public_addresses_pass(address):
-    import ipaddress
-
-    from collector import webhooks
-
+    """Ordinary public IPv4 and IPv6 hosts, and NAT64 of a public IPv4, may receive webhooks."""
     assert webhooks.is_public_address(ipaddress.ip_address(address))
 
 
@@ -870,3 +868,17 @@ def test_a_test_cut_short_by_a_dead_process_is_marked_interrupted_not_resent(app
     assert delivery.last_error == "interrupted: the server stopped during the test"
     assert receiver.requests == []
     assert api.post(f"/v1/alerts/rules/{rule_id}/test").json["status"] == "delivered"
+
+
+def test_a_malformed_allowed_network_stops_the_app_from_starting(database_url):
+    """A typo in ALERTS_ALLOWED_PRIVATE_NETWORKS is an error at start, not a
+    failed delivery every few minutes."""
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    with pytest.raises(ValueError, match="ALERTS_ALLOWED_PRIVATE_NETWORKS"):
+        create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url, "ALERTS_ALLOWED_PRIVATE_NETWORKS": "10.0.5.7/33"})
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "ALERTS_ALLOWED_PRIVATE_NETWORKS": " 10.0.5.7/32, fd00::/8 "})
+    with app.app_context():
+        assert alerts.address_policy().allowed_networks == (ipaddress.ip_network("10.0.5.7/32"),
+                                                           ipaddress.ip_network("fd00::/8"))
+        db.engine.dispose()
