@@ -53,6 +53,9 @@ class Config:
     ALERTS_ALLOW_PRIVATE_TARGETS = _env_bool("ALERTS_ALLOW_PRIVATE_TARGETS", False)
     # The demo shop's pages under /demo/; `stepsense demo` turns them on by itself.
     DEMO_ENABLED = _env_bool("DEMO_ENABLED", False)
+    # Or allow just these non-public networks, comma-separated CIDRs (e.g. an
+    # internal relay at 10.0.5.7/32); everything else stays refused.
+    ALERTS_ALLOWED_PRIVATE_NETWORKS = os.environ.get("ALERTS_ALLOWED_PRIVATE_NETWORKS", "")
     # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
@@ -82,5 +85,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SITE_CACHE_SECONDS = 0
     ALERTS_SCHEDULER_SECONDS = 0
-    ALERTS_ALLOW_PRIVATE_TARGETS = True  # the tests' webhook receiver listens on 127.0.0.1
+    # The SSRF guard stays on in tests; only the tests' receivers on 127.0.0.1 are let through.
+    ALERTS_ALLOW_PRIVATE_TARGETS = False
+    ALERTS_ALLOWED_PRIVATE_NETWORKS = "127.0.0.1/32"
     DEMO_ENABLED = True  # the widget and browser tests walk the demo shop

@@ -1,26 +1,36 @@
 """Alerts end to end: rules over seeded answers, signed webhooks to a real local
 HTTP receiver, retries with backoff driven by an explicit ``now``, the API, the
-CLI and the in-process scheduler."""
+CLI and the in-process scheduler; and hostile receivers and resolvers against
+the SSRF guard, the per-attempt deadline and the test limits (DNS is faked by
+monkeypatching ``socket.getaddrinfo``; every receiver is a real local server)."""
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
 
-from collector.alerts import service as alerts
 from collector import create_app
+from collector.alerts import service as alerts
+from collector.alerts import webhooks
 from collector.tenancy.keys import create_api_key
 from collector.config import TestConfig
 from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, answer
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
@@ -31,9 +41,11 @@ class Receiver:
     """A webhook endpoint on 127.0.0.1 that checks each request's HMAC signature.
 
     ``statuses`` are answered in turn (then 200); a bad signature gets 401.
+    ``host``/``port`` choose where it listens (any 127.x.y.z is loopback on
+    Linux); ``tls`` is a server SSLContext for an https receiver.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.secret: str | None = None
         self.statuses: list[int] = []
         self.requests: list[dict] = []
@@ -56,13 +68,21 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.scheme = "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def close(self) -> None:
         self.server.shutdown()
@@ -279,7 +299,7 @@ def test_unreachable_receiver_is_a_failed_attempt(app, api, site, journey, recei
     (result,) = deliver(app, T0)
     assert (result["status"], result["attempts"]) == ("pending", 1)
     (delivery,) = rows(sa.select(AlertDelivery))
-    assert delivery.response_code is None and "URLError" in delivery.last_error
+    assert (delivery.response_code, delivery.last_error) == (None, "connection refused")
 
 
 # --- API ---------------------------------------------------------------------
@@ -470,18 +490,22 @@ def test_dashboard_alerts_are_per_site(app, make_site, site, api, journey, recei
     assert receiver.requests == []
 
 
-def test_webhooks_to_private_addresses_are_refused_by_default(app):
-    """SSRF guard: without ALERTS_ALLOW_PRIVATE_TARGETS a webhook to the server's own network never leaves."""
-    import pytest as _pytest
+def test_webhooks_to_private_addresses_are_refused_by_default(app, api, journey, receiver, monkeypatch):
+    """SSRF guard: with the production defaults (no ALERTS_ALLOW_PRIVATE_TARGETS, no
+    allowed networks) a webhook to the server's own network never leaves."""
+    from collector.config import Config
 
-    from collector.alerts.service import refuse_private_targets
-
-    app.config["ALERTS_ALLOW_PRIVATE_TARGETS"] = False
-    with app.app_context():
-        for url in ("http://127.0.0.1:9/hook", "http://localhost/hook", "http://10.1.2.3/x", "http://[::1]/x", "http://169.254.169.254/latest"):
-            with _pytest.raises(ValueError, match="non-public"):
-                refuse_private_targets(url)
-        refuse_private_targets("https://93.184.216.34/hook")  # a public address passes (nothing is sent)
+    for name in ("ALERTS_ALLOW_PRIVATE_TARGETS", "ALERTS_ALLOWED_PRIVATE_NETWORKS"):
+        if name in os.environ:
+            pytest.skip(f"{name} is set in this environment")
+    assert (Config.ALERTS_ALLOW_PRIVATE_TARGETS, Config.ALERTS_ALLOWED_PRIVATE_NETWORKS) == (False, "")
+    guard_on(app)
+    fake_dns(monkeypatch, {"localhost": lambda: "127.0.0.1"})
+    for url in (receiver.url, f"http://localhost:{receiver.port}/hook", f"http://[::1]:{receiver.port}/hook"):
+        rule_id = make_rule(api, receiver, webhook_url=url)["id"]
+        delivery = api.post(f"/v1/alerts/rules/{rule_id}/test").json
+        assert (delivery["status"], delivery["last_error"]) == ("failed", "refused: not a public address")
+    assert receiver.requests == []
 
 
 def test_the_signature_covers_the_timestamp():
@@ -490,3 +514,373 @@ def test_the_signature_covers_the_timestamp():
     assert alerts.sign("s3cret", "1764000000", body) == alerts.sign("s3cret", "1764000000", body)
     assert alerts.sign("s3cret", "1764000000", body) != alerts.sign("s3cret", "1764009999", body)
     assert alerts.sign("s3cret", "1764000000", body) != alerts.sign("other", "1764000000", body)
+
+
+# --- Hostile receivers, rebinding resolvers and the SSRF guard ------------------
+
+class Trickler:
+    """A receiver that reads the whole request, then sends its status line and
+    headers one byte every ``pause`` seconds: the full answer would take
+    ``seconds`` (over a minute)."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"z" * 120 + b"\r\nContent-Length: 0\r\n\r\n"
+
+    def __init__(self, pause: float = 0.5) -> None:
+        self.pause = pause
+        self.secret: str | None = None
+        self.connections = 0
+        self.received = threading.Event()
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+
+    @property
+    def seconds(self) -> float:
+        return len(self.ANSWER) * self.pause
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            while len(body) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                body += chunk
+            self.received.set()
+            for byte in self.ANSWER:
+                if self.stopped.wait(self.pause):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def fake_dns(monkeypatch, answers: dict[str, Callable[[], str]]) -> list[tuple[str, str]]:
+    """Make ``socket.getaddrinfo`` answer ``answers[host]()`` for the named hosts
+    (other hosts resolve as usual); returns the log of (host, address) lookups."""
+    real = socket.getaddrinfo
+    lookups: list[tuple[str, str]] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            address = answers[host]()
+            lookups.append((host, address))
+            return real(address, port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+def guard_on(app, allowed: str = "") -> None:
+    """The production SSRF guard, optionally with some non-public networks allowed."""
+    app.config.update(ALERTS_ALLOW_PRIVATE_TARGETS=False, ALERTS_ALLOWED_PRIVATE_NETWORKS=allowed)
+
+
+def test_a_trickling_receiver_is_cut_at_the_deadline_and_blocks_no_one(app, api, make_site, journey, send):
+    """A receiver sending its headers one byte at a time can't hold a test past the
+    total deadline, nor the database: another site's answer is stored meanwhile,
+    and a second test of the same site is turned away (429) while the first runs."""
+    trickler = Trickler()
+    other = make_site(name="Other")
+    result = {}
+    try:
+        rule_id = make_rule(api, trickler)["id"]
+
+        def run_test():
+            started = time.monotonic()
+            result["response"] = ApiClient(app.test_client(), api.key).post(f"/v1/alerts/rules/{rule_id}/test")
+            result["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=run_test)
+        thread.start()
+        assert trickler.received.wait(30)
+        stored = send(answer(other), other)
+        assert stored.status_code == 201, stored.get_data(as_text=True)
+        busy = api.post(f"/v1/alerts/rules/{rule_id}/test")
+        assert busy.status_code == 429 and busy.json["error"]["code"] == "rate_limited"
+        assert 1 <= int(busy.headers["Retry-After"]) <= 60
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        trickler.close()
+    response = result["response"]
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "failed" and response.json["last_error"].startswith("timed out")
+    assert result["seconds"] < trickler.seconds / 2  # cut long before the trickle would have ended
+    assert trickler.connections == 1
+
+
+def test_the_deliverer_holds_no_lock_while_a_receiver_trickles(app, api, site, make_site, journey, send, rows):
+    """Background deliveries have the same total deadline and hold no database lock
+    while posting: ingest goes on, and a second run skips the delivery in flight."""
+    trickler = Trickler()
+    other = make_site(name="Other")
+    result = {}
+    try:
+        make_rule(api, trickler)
+        seed(app, site.id, "payment", T0 - timedelta(hours=2), GOOD * 8)
+        seed(app, site.id, "payment", T0 - timedelta(hours=1), BAD * 8)
+        evaluate(app, T0)
+        thread = threading.Thread(target=lambda: result.update(done=deliver(app, T0)))
+        thread.start()
+        assert trickler.received.wait(30)
+        assert send(answer(other), other).status_code == 201
+        assert deliver(app, T0) == []  # claimed by the first run: not due for another
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        trickler.close()
+    (done,) = result["done"]
+    assert (done["status"], done["attempts"]) == ("pending", 1)
+    assert alerts.as_utc(done["next"]) == T0 + timedelta(minutes=1)
+    (delivery,) = rows(sa.select(AlertDelivery))
+    assert delivery.last_error.startswith("timed out") and delivery.response_code is None
+    assert trickler.connections == 1
+
+
+def test_a_resolver_that_never_answers_is_cut_at_the_deadline(app, api, journey, receiver, monkeypatch):
+    """DNS is part of the attempt: a lookup that hangs ends the test with a timeout."""
+    release = threading.Event()
+
+    def stuck() -> str:
+        release.wait(20)
+        return "127.0.0.1"
+
+    fake_dns(monkeypatch, {"hooks.slow.test": stuck})
+    rule_id = make_rule(api, receiver, webhook_url=f"http://hooks.slow.test:{receiver.port}/hook")["id"]
+    try:
+        response = api.post(f"/v1/alerts/rules/{rule_id}/test")
+    finally:
+        release.set()
+    assert (response.json["status"], response.json["last_error"]) == ("failed", "timed out after 5 s")
+    assert receiver.requests == []
+
+
+def test_a_rebinding_resolver_cannot_steer_the_webhook_to_loopback(app, api, journey, monkeypatch):
+    """The host is resolved once per attempt and the checked address is the one
+    connected to: a second lookup answering 127.0.0.1 is never made, let alone used.
+    127.0.0.2 stands in for a public host (the one network the operator allowed)."""
+    public = Receiver(host="127.0.0.2")
+    internal = Receiver(host="127.0.0.1", port=public.port)
+    try:
+        guard_on(app, "127.0.0.2/32")
+        lookups = fake_dns(monkeypatch, {"hooks.rebind.test": lambda: "127.0.0.1" if lookups else "127.0.0.2"})
+        url = f"http://hooks.rebind.test:{public.port}/hook"
+        rule_id = make_rule(api, public, webhook_url=url)["id"]
+
+        first = api.post(f"/v1/alerts/rules/{rule_id}/test").json
+        assert (first["status"], first["response_code"]) == ("delivered", 200)
+        (request,) = public.requests
+        assert request["verified"] and request["headers"]["Host"] == f"hooks.rebind.test:{public.port}"
+        assert internal.requests == []
+        assert lookups == [("hooks.rebind.test", "127.0.0.2")]
+
+        second = api.post(f"/v1/alerts/rules/{rule_id}/test").json  # now the name answers 127.0.0.1: checked anew
+        assert (second["status"], second["last_error"]) == ("failed", "refused: not a public address")
+        assert internal.requests == [] and len(public.requests) == 1
+    finally:
+        public.close()
+        internal.close()
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "0.1.2.3",
+    "224.0.0.251", "239.255.255.250", "240.0.0.1", "255.255.255.255", "198.18.0.1", "192.0.0.8", "192.0.2.1",
+    "::1", "::", "fe80::1", "fec0::1", "fd12:3456::1", "ff02::1", "2001:db8::1", "100::1", "::127.0.0.1",
+    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:8.8.8.8",
+    "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b::a00:1", "64:ff9b:1::808:808",
+    "2002:7f00:1::1", "2002:a9fe:a9fe::1", "2002:808:808::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+])
+def test_special_addresses_are_not_public(address):
+    """Loopback, private, shared (CGNAT), this-network, link-local, multicast and
+    reserved addresses, and IPv6 forms that lead to IPv4 (mapped, NAT64, 6to4,
+    Teredo) are refused; NAT64 of a public IPv4 is the one embedding allowed."""
+    assert not webhooks.is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4001::200e",
+                                     "64:ff9b::808:808"])
+def test_public_addresses_pass(address):
+    """Ordinary public IPv4 and IPv6 hosts, and NAT64 of a public IPv4, may receive webhooks."""
+    assert webhooks.is_public_address(ipaddress.ip_address(address))
+
+
+def test_nat64_and_mapped_forms_of_loopback_are_refused_end_to_end(app, api, journey, receiver, monkeypatch):
+    """A name resolving to loopback through NAT64 or IPv4-mapped IPv6 gets no
+    connection, even with 127.0.0.1 itself allowed (the allow list is not
+    reached through another address form)."""
+    guard_on(app, "127.0.0.1/32")
+    forms = iter(["64:ff9b::7f00:1", "::ffff:127.0.0.1", "2002:7f00:1::1"])
+    fake_dns(monkeypatch, {"hooks.evil.test": lambda: next(forms)})
+    rule_id = make_rule(api, receiver, webhook_url=f"http://hooks.evil.test:{receiver.port}/hook")["id"]
+    for _ in range(3):
+        delivery = api.post(f"/v1/alerts/rules/{rule_id}/test").json
+        assert (delivery["status"], delivery["last_error"]) == ("failed", "refused: not a public address")
+    assert receiver.requests == []
+
+
+def test_last_error_never_names_an_address(app, client, site, api, journey, receiver, monkeypatch):
+    """What an internal name resolves to stays on the server: the delivery log, the
+    API and the dashboard say only that the address isn't public."""
+    from tests.test_dashboard import sign_in
+
+    guard_on(app)
+    fake_dns(monkeypatch, {"metadata.internal": lambda: "10.1.2.3"})
+    rule_id = make_rule(api, receiver, webhook_url="http://metadata.internal/latest")["id"]
+    refused = api.post(f"/v1/alerts/rules/{rule_id}/test").json
+    assert refused["last_error"] == "refused: not a public address"
+
+    guard_on(app, "127.0.0.1/32")
+    receiver.close()  # nothing listens on its port now
+    closed = make_rule(api, receiver)["id"]
+    failed = api.post(f"/v1/alerts/rules/{closed}/test").json
+    assert failed["last_error"] == "connection refused"
+
+    listed = json.dumps(api.get("/v1/alerts/deliveries").json)
+    sign_in(client, site.secret)
+    html = client.get("/dashboard/alerts").get_data(as_text=True)
+    for text in (listed, html):
+        assert "10.1.2.3" not in text and "refused: not a public address" in text
+    assert "127.0.0.1" not in failed["last_error"]
+
+
+@pytest.fixture
+def tls(tmp_path):
+    """A throwaway CA and a certificate for hooks.pinned.test signed by it."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Stepsense test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", *curve, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=hooks.pinned.test")
+    (tmp_path / "leaf.ext").write_text("subjectAltName=DNS:hooks.pinned.test\nbasicConstraints=CA:FALSE\n"
+                                       "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")
+    return tmp_path
+
+
+def test_https_webhooks_are_pinned_and_verified_against_the_url_host(app, api, journey, tls, monkeypatch):
+    """Connected to the checked address, an https webhook still sends SNI and
+    verifies the certificate for the URL's host name, not for the address."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls / "ca.pem"))  # the only CA the client trusts here
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls / "leaf.pem", tls / "leaf.key")
+    names = []
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    receiver = Receiver(tls=context)
+    try:
+        guard_on(app, "127.0.0.1/32")
+        fake_dns(monkeypatch, {"hooks.pinned.test": lambda: "127.0.0.1", "other.pinned.test": lambda: "127.0.0.1"})
+        good = make_rule(api, receiver, webhook_url=f"https://hooks.pinned.test:{receiver.port}/hook")["id"]
+        delivered = api.post(f"/v1/alerts/rules/{good}/test").json
+        assert (delivered["status"], delivered["response_code"]) == ("delivered", 200), delivered
+        (request,) = receiver.requests
+        assert request["verified"] and request["headers"]["Host"] == f"hooks.pinned.test:{receiver.port}"
+        assert names == ["hooks.pinned.test"]
+
+        wrong = make_rule(api, receiver, webhook_url=f"https://other.pinned.test:{receiver.port}/hook")["id"]
+        refused = api.post(f"/v1/alerts/rules/{wrong}/test").json
+        assert (refused["status"], refused["last_error"]) == ("failed", "TLS certificate verification failed")
+        assert len(receiver.requests) == 1
+    finally:
+        receiver.close()
+
+
+def test_tests_are_limited_per_site(app, client, site, make_site, api, journey, receiver):
+    """At most TESTS_PER_MINUTE test deliveries per site per minute, whichever key
+    sends them; then 429 with Retry-After, in the API and on the dashboard.
+    Another site's tests are not affected."""
+    from tests.test_dashboard import csrf, sign_in
+
+    rule_id = make_rule(api, receiver)["id"]
+    for _ in range(alerts.TESTS_PER_MINUTE):
+        assert api.post(f"/v1/alerts/rules/{rule_id}/test").json["status"] == "delivered"
+    limited = api.post(f"/v1/alerts/rules/{rule_id}/test")
+    assert limited.status_code == 429 and limited.json["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+
+    with app.app_context():
+        _, second_key = create_api_key(db.session, db.session.get(Site, site.id), ["write"])
+        db.session.commit()
+    assert ApiClient(client, second_key).post(f"/v1/alerts/rules/{rule_id}/test").status_code == 429
+    sign_in(client, site.secret)
+    page = client.post(f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(client)})
+    assert page.status_code == 429 and "Too many tests" in page.get_data(as_text=True)
+    assert len(receiver.requests) == alerts.TESTS_PER_MINUTE
+
+    other = ApiClient(app.test_client(), make_site(name="Other").secret)
+    assert other.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]}).status_code == 201
+    other_rule = other.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop",
+                                                      "webhook_url": receiver.url}).json["id"]
+    assert other.post(f"/v1/alerts/rules/{other_rule}/test").status_code == 200
+
+    documented = client.get("/openapi.json").json["paths"]["/v1/alerts/rules/{rule_id}/test"]["post"]
+    assert "429" in documented["responses"] and "Retry-After" in documented["description"]
+
+
+def test_a_test_cut_short_by_a_dead_process_is_marked_interrupted_not_resent(app, api, journey, receiver, rows):
+    """A test whose process died mid-attempt stays claimed (and blocks further tests
+    of the site) only until its claim runs out; the deliverer then marks it
+    failed without sending it again, and tests can be sent again."""
+    rule_id = make_rule(api, receiver)["id"]
+    now = alerts.utcnow()
+    with app.app_context():
+        rule = db.session.get(AlertRule, rule_id)
+        stranded = AlertDelivery(rule=rule, fired_at=now - timedelta(seconds=90), status="pending", attempts=1,
+                                 payload=alerts.build_payload(rule, None, now, None, test=True),
+                                 next_attempt_at=now - timedelta(seconds=30))
+        db.session.add(stranded)
+        db.session.commit()
+        stranded_id = stranded.id
+    (done,) = deliver(app, now)
+    assert (done["id"], done["status"], done["attempts"]) == (stranded_id, "failed", 2)
+    (delivery,) = rows(sa.select(AlertDelivery))
+    assert delivery.last_error == "interrupted: the server stopped during the test"
+    assert receiver.requests == []
+    assert api.post(f"/v1/alerts/rules/{rule_id}/test").json["status"] == "delivered"
+
+
+def test_a_malformed_allowed_network_stops_the_app_from_starting(database_url):
+    """A typo in ALERTS_ALLOWED_PRIVATE_NETWORKS is an error at start, not a
+    failed delivery every few minutes."""
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    with pytest.raises(ValueError, match="ALERTS_ALLOWED_PRIVATE_NETWORKS"):
+        create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url, "ALERTS_ALLOWED_PRIVATE_NETWORKS": "10.0.5.7/33"})
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "ALERTS_ALLOWED_PRIVATE_NETWORKS": " 10.0.5.7/32, fd00::/8 "})
+    with app.app_context():
+        assert alerts.address_policy().allowed_networks == (ipaddress.ip_network("10.0.5.7/32"),
+                                                           ipaddress.ip_network("fd00::/8"))
+        db.engine.dispose()

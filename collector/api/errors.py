@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from collector.common.errors import Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound
+from collector.common.errors import Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound, TooMany
 from collector.extensions import db
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     Invalid: 422,
+    TooMany: 429,
 }
 
 
@@ -118,7 +119,8 @@ def init_app(app: Flask, api: Api) -> None:
     def domain_error(error: DomainError):
         db.session.rollback()
         status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind))
-        return error_payload(status, error.message, error.details), status
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooMany) else {}
+        return error_payload(status, error.message, error.details), status, headers
 
     def database_unavailable(error: DBAPIError):
         db.session.rollback()

@@ -35,3 +35,11 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     """The caller may not do this (an origin the site has not allowed)."""
+
+
+class TooMany(DomainError):
+    """The caller asked too often; it may try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

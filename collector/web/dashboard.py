@@ -31,7 +31,7 @@ from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, 
 from collector.common.vocabulary import TRIGGERS
 from collector.tenancy.keys import find_api_key, has_scope
 from collector.common.vocabulary import KINDS
-from collector.common.errors import Conflict, DomainError, Invalid, NotFound
+from collector.common.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Response
 from collector.analytics.responses import list_responses
@@ -531,7 +531,11 @@ def test_alert(rule_id):
     except NotFound as exc:
         flash(exc.message, "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 404
-    delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+    try:
+        delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+    except TooMany as exc:
+        flash(exc.message, "error")
+        return render_template("dashboard/alerts.html", **_alerts_context()), 429
     if delivery.status == "delivered":
         flash(f"Test delivered to '{rule.name}' (HTTP {delivery.response_code}).", "info")
     else:

@@ -73,7 +73,13 @@ class RuleById(MethodView):
 @blp.response(200, AlertDeliverySchema)
 @blp.alt_response(404, description="No such rule on this site.")
 def test_rule(rule_id):
-    """POST a test payload (`"test": true`) to the rule's webhook now, once; the result is the delivery."""
+    """POST a test payload (`"test": true`) to the rule's webhook now, once, and answer with the delivery.
+
+    The attempt ends within 5 s in total (DNS, connect, TLS, request and the receiver's
+    status line and headers), so `status` is `delivered` or `failed` (see `last_error`),
+    never `pending`. At most one test per site at a time and 5 per minute, whichever
+    key asks; beyond that 429 with `Retry-After` (seconds) and nothing is sent.
+    """
     rule = alerts.get_rule(db.session, g.site, rule_id)
     return alerts.send_test(db.session, rule, alerts.utcnow(), _base_url())
 
