@@ -186,3 +186,29 @@ CONCESSIONS: frozenset[str] = frozenset({"although", "though", "despite"})
 
 #: Words after which the comment's real verdict follows ("nice but slow").
 CONTRASTS: frozenset[str] = frozenset({"but", "however"})
+
+#: Words that say nothing alone but complain when negated, with their
+#: valence then: "hasn't arrived", "did not get my refund", "nobody
+#: answered".  Matched with the same negators and reach as other words.
+CX_NEGATED: dict[str, float] = {
+    "arrived": -2.0, "arrive": -1.8, "came": -1.8, "come": -1.4, "received": -2.0,
+    "receive": -1.8, "got": -1.6, "get": -1.2, "delivered": -2.0, "shipped": -1.6,
+    "updated": -1.2, "answered": -1.8, "answer": -1.6, "answers": -1.8,
+    "replied": -1.8, "reply": -1.6, "respond": -1.6, "responded": -1.8,
+    "called": -1.4, "refunded": -1.8, "load": -1.6, "loads": -1.6, "loaded": -1.6,
+    "accepted": -1.6, "accept": -1.2, "fixed": -1.6, "resolved": -1.8,
+    "solved": -1.8, "showed": -1.8, "turned up": -1.8, "work": -1.8, "working": -1.8,
+    "works": -2.0, "worked": -2.0, "go through": -1.6, "went through": -1.6,
+    "there": -0.8, "here": -0.8, "back": -0.8, "possible": -1.2,
+    "available": -1.0, "clear": -1.2,
+}
+
+#: Conventional politeness that a complaint keeps: in "Missed my flight
+#: because of your delay. Thanks a lot." the thanks is sarcasm, in "still
+#: waiting, thanks" a sign-off.  When the other words of a comment
+#: complain, these count for nothing.
+COURTESY: frozenset[str] = frozenset({"thanks", "thank", "thank you", "thx", "ty", "please", "cheers", "kudos"})
+
+#: Words that, opening a question, make it a complaint ("Why does a refund
+#: take ten days?").
+COMPLAINT_QUESTIONS: frozenset[str] = frozenset({"why", "how come", "how many times", "how long"})

@@ -21,11 +21,17 @@ from textblob.en import sentiment as _textblob_lexicon
 from vaderSentiment import vaderSentiment as _vader
 
 from collector.sentiment.domain import (
+    CONCESSIONS,
+    CONTRASTS,
+    COMPLAINT_QUESTIONS,
+    COURTESY,
     CX_BOOSTERS,
+    CX_NEGATED,
     CX_VALENCE,
     EMOJI_VALENCE,
     MISSPELLINGS,
 )
+from collector.sentiment.tables import Lexicon, phrase_index, strip_emoji_modifiers
 
 #: VADER's empirically derived step for one booster word and for one word
 #: in CAPS among lower-case words; reused so the merged scale stays VADER's.
@@ -126,30 +132,28 @@ EMOJI: dict[str, float] = {**_emoji_from_vader(VALENCE), **EMOJI_VALENCE}
 SPELLING: dict[str, str] = dict(MISSPELLINGS)
 
 
-def _phrase_index(*tables: dict[str, float]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """First word -> the multi-word keys starting with it, longest first."""
-    index: dict[str, list[tuple[str, ...]]] = {}
-    for table in tables:
-        for key in table:
-            words = tuple(key.split())
-            if len(words) > 1:
-                index.setdefault(words[0], []).append(words)
-    return {w: tuple(sorted(set(p), key=len, reverse=True)) for w, p in index.items()}
-
-
 #: Phrases ("took forever", "a bit", "can't stand") recognised as one token.
-PHRASES: dict[str, tuple[tuple[str, ...], ...]] = _phrase_index(VALENCE, BOOSTERS)
+PHRASES: dict[str, tuple[tuple[str, ...], ...]] = phrase_index(
+    VALENCE, BOOSTERS, CX_NEGATED, dict.fromkeys(COURTESY | COMPLAINT_QUESTIONS, 0.0)
+)
 
-
-def strip_emoji_modifiers(text: str) -> str:
-    """Drop variation selectors, skin tones and joiners so "👍🏽" is "👍"."""
-    return "".join(
-        ch for ch in text
-        if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in "\ufe0e\ufe0f\u200d")
-    )
+#: The English tables as one bundle for the rules.
+ENGLISH = Lexicon(
+    language="en",
+    valence=VALENCE,
+    boosters=BOOSTERS,
+    negators=NEGATORS,
+    spelling=SPELLING,
+    contrasts=CONTRASTS,
+    concessions=CONCESSIONS,
+    negated=CX_NEGATED,
+    courtesy=COURTESY,
+    complaint_questions=COMPLAINT_QUESTIONS,
+    phrases=PHRASES,
+)
 
 
 __all__ = [
     "BOOST_STEP", "BOOSTERS", "CAPS_STEP", "EMOJI", "EMOTICONS", "NEGATION_SCALAR",
-    "NEGATORS", "PHRASES", "SPELLING", "VALENCE", "strip_emoji_modifiers",
+    "ENGLISH", "NEGATORS", "PHRASES", "SPELLING", "VALENCE", "strip_emoji_modifiers",
 ]
