@@ -36,7 +36,6 @@ import csv
 import math
 import sys
 import time
-import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -133,15 +132,32 @@ def textblob_scorer() -> Scorer:
 
 def textblob_extension_scorer(language: str) -> Scorer | None:
     """Plain textblob-de / -fr / -nl PatternAnalyzer, labelled by sign, if installed."""
+    if language == "de":
+        # textblob-de 0.4.3 does not import with TextBlob >= 0.18 (textblob.translate
+        # and textblob.compat are gone); its analyzer is pattern's Sentiment class
+        # over its own lexicon with these settings (textblob_de/sentiments.py),
+        # and TextBlob still ships that class.
+        from textblob._text import Sentiment as PatternSentiment
+
+        from collector.sentiment.languages import data_file
+
+        try:
+            path = data_file("textblob_de", "data/de-sentiment.xml")
+        except ModuleNotFoundError:
+            return None
+        analyzer_de = PatternSentiment(
+            path=str(path), synset=None, language="de", modifiers=("RB", "JJ"),
+            modifier=lambda w: w.endswith("lich"),
+            negations=("nicht", "ohne", "nie", "nein", "kein", "keiner", "keine", "nichts"),
+        )
+
+        def run_de(text: str) -> tuple[float, str]:
+            p = analyzer_de(text)[0]
+            return p, _sign_label(p)
+
+        return run_de
     try:
-        if language == "de":
-            # textblob-de 0.4.3 imports textblob.translate, removed in TextBlob 0.18;
-            # its sentiment code does not use it.
-            stub = types.ModuleType("textblob.translate")
-            stub.Translator = object
-            sys.modules.setdefault("textblob.translate", stub)
-            from textblob_de.sentiments import PatternAnalyzer as Analyzer
-        elif language == "fr":
+        if language == "fr":
             from textblob_fr.sentiments import PatternAnalyzer as Analyzer
         else:
             from textblob_nl.sentiments import PatternAnalyzer as Analyzer

@@ -13,7 +13,9 @@ two priors are applied to its probabilities:
   its language's probability by :data:`LOCALE_WEIGHT`, so "Alles bestens
   👌" on a German page is German.
 
-A comment with no letters (emoji, "10/10") has no language: ``None``.  So
+An ASCII comment with two English-only function words ("the", "my",
+"you", ...) and none of the other common languages' is English without
+consulting the model.  A comment with no letters (emoji, "10/10") has no language: ``None``.  So
 has one whose best guess stays below :data:`MIN_CONFIDENCE` after the
 priors ("OK", "Meh.").  Codes are ISO 639-1; the model's few three-letter
 labels and Latin are left out.
@@ -29,32 +31,69 @@ PRIOR_LANGUAGES = frozenset({"en", "de", "fr", "nl"})
 PRIOR_WEIGHT = 3.0
 #: How much the answer's locale multiplies its language's probability.
 LOCALE_WEIGHT = 6.0
-#: Below this posterior the detector does not know.
+#: Below this posterior the detector does not know; a language Stepsense
+#: does not score must be surer, since calling it that makes the comment
+#: neutral ("haha so easy" is not Sesotho).
 MIN_CONFIDENCE = 0.3
+MIN_CONFIDENCE_OTHER = 0.4
 #: Languages the model knows that a customer comment is not written in.
 _EXCLUDED = frozenset({"la"})
+
+#: Function words that only English of the common web languages uses; two of
+#: them and none of the others' in an ASCII comment make it English without
+#: running the model (most comments, and a third of the scorer's time).
+_ENGLISH_ONLY = frozenset(
+    "the and my you your i i'm i've it's this with for have been they what it to our can't don't didn't".split()
+)
+_NOT_ENGLISH = frozenset(
+    "der die das und ist nicht ich mit ein eine le la les et est je pas une des du het een niet ik van"
+    " je de el los que y es muy por il che di".split()
+)
+_WORD_RE = re.compile(r"[a-z']+")
 
 _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|#|[\d_]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
-_IDENTIFIER = None
+#: Enough text to tell a language; the byte-level n-gram walk is the cost.
+MAX_CHARS = 300
+
+_MODEL = None
 _LOCK = threading.Lock()
 
 
-def _identifier():
-    """The py3langid model, loaded on first use (about 2 s: it is xz-packed)."""
-    global _IDENTIFIER
-    if _IDENTIFIER is None:
-        with _LOCK:
-            if _IDENTIFIER is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+class _Model:
+    """The py3langid model with the priors as a vector, so one comment costs
+    one n-gram walk and a few numpy operations."""
 
-                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-                identifier.set_languages(
-                    [c for c in identifier.labels if len(c) == 2 and c.isalpha() and c not in _EXCLUDED]
-                )
-                _IDENTIFIER = identifier
-    return _IDENTIFIER
+    def __init__(self) -> None:
+        import numpy as np
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        identifier.set_languages([c for c in identifier.labels if len(c) == 2 and c.isalpha() and c not in _EXCLUDED])
+        self.np = np
+        self.identifier = identifier
+        self.codes: list[str] = list(identifier.nb_classes)
+        self.index = {code: i for i, code in enumerate(self.codes)}
+        self.prior = np.array([PRIOR_WEIGHT if c in PRIOR_LANGUAGES else 1.0 for c in self.codes], dtype=np.float64)
+
+    def posterior(self, text: str, locale: str | None):
+        """Probabilities per language code (priors applied, summing to 1)."""
+        probabilities = self.identifier._decide(text).astype(self.np.float64) * self.prior
+        i = self.index.get(locale) if locale else None
+        if i is not None:
+            probabilities[i] *= LOCALE_WEIGHT
+        return probabilities / probabilities.sum()
+
+
+def _model() -> _Model:
+    """The py3langid model, loaded on first use (about 2 s: it is xz-packed)."""
+    global _MODEL
+    if _MODEL is None:
+        with _LOCK:
+            if _MODEL is None:
+                _MODEL = _Model()
+    return _MODEL
 
 
 def locale_language(locale: str | None) -> str | None:
@@ -66,25 +105,14 @@ def locale_language(locale: str | None) -> str | None:
 
 
 def language_probabilities(text: str, locale: str | None = None) -> list[tuple[str, float]]:
-    """Languages by posterior probability (priors applied), best first."""
-    cleaned = _NOISE_RE.sub(" ", text)
+    """The five likeliest languages with their posterior (priors applied), best first."""
+    cleaned = _NOISE_RE.sub(" ", text[:MAX_CHARS])
     if not _LETTER_RE.search(cleaned):
         return []
-    prior_locale = locale_language(locale)
-    ranked = _identifier().rank(cleaned)
-    weighted = []
-    for code, p in ranked[:12]:
-        if code in PRIOR_LANGUAGES:
-            p *= PRIOR_WEIGHT
-        if code == prior_locale:
-            p *= LOCALE_WEIGHT
-        weighted.append((code, p))
-    if prior_locale and all(code != prior_locale for code, _ in weighted):
-        p = next((p for code, p in ranked if code == prior_locale), 0.0)
-        weighted.append((prior_locale, p * LOCALE_WEIGHT * (PRIOR_WEIGHT if prior_locale in PRIOR_LANGUAGES else 1)))
-    rest = max(0.0, 1.0 - sum(p for _, p in ranked[:12]))
-    total = sum(p for _, p in weighted) + rest
-    return sorted(((code, p / total) for code, p in weighted), key=lambda item: item[1], reverse=True)
+    model = _model()
+    probabilities = model.posterior(cleaned, locale_language(locale))
+    top = model.np.argsort(probabilities)[::-1][:5]
+    return [(model.codes[i], float(probabilities[i])) for i in top]
 
 
 def detect_language(text: str | None, locale: str | None = None) -> str | None:
@@ -96,8 +124,16 @@ def detect_language(text: str | None, locale: str | None = None) -> str | None:
     """
     if not text or not text.strip():
         return None
-    ranked = language_probabilities(text, locale)
-    if not ranked:
+    if text.isascii():
+        words = _WORD_RE.findall(text[:MAX_CHARS].lower())
+        if sum(w in _ENGLISH_ONLY for w in words) >= 2 and not any(w in _NOT_ENGLISH for w in words):
+            return "en"
+    cleaned = _NOISE_RE.sub(" ", text[:MAX_CHARS])
+    if not _LETTER_RE.search(cleaned):
         return None
-    code, p = ranked[0]
-    return code if p >= MIN_CONFIDENCE else None
+    model = _model()
+    probabilities = model.posterior(cleaned, locale_language(locale))
+    best = int(probabilities.argmax())
+    code = model.codes[best]
+    needed = MIN_CONFIDENCE if code in PRIOR_LANGUAGES else MIN_CONFIDENCE_OTHER
+    return code if probabilities[best] >= needed else None

@@ -49,6 +49,8 @@ VALENCE: dict[str, float] = {
     "bitte": 0.1, "gutschein": 0.2, "rabatt": 0.2, "kostenlos": 0.8, "gratis": 0.8,
     "geschenk": 0.2, "neu": 0.0, "neukunde": 0.0, "hochzeit": 0.0, "support": 0.0,
     "brauche": 0.0, "arbeit": 0.0, "firma": 0.0,
+    "drucken": 0.0, "lieber": 0.0, "bezahlen": 0.0, "kaufen": 0.0, "besser": 1.8, "schneller": 1.4, "wo bleibt": -1.8, "warte": -0.3,
+    "warten": -0.3, "wartet": -0.3,
 }
 
 #: Neutral alone, a complaint when negated ("nicht angekommen", "keine
@@ -63,6 +65,7 @@ NEGATED: dict[str, float] = {
     "rückruf": -1.8, "zurückgerufen": -1.8, "bestätigung": -1.6, "bestätigungsmail": -1.6,
     "info": -1.2, "information": -1.2, "erstattet": -1.8, "gelöst": -1.8,
     "verfügbar": -1.0, "zufrieden": -2.0, "gefunden": -1.4, "finden": -1.4,
+    "stimmt": -1.6, "stimmen": -1.6, "passt": -1.6, "bewegt": -1.4,
 }
 
 BOOSTERS: dict[str, float] = {
@@ -98,3 +101,13 @@ TRANSPARENT: frozenset[str] = frozenset(
     {"leider", "immer", "noch", "mehr", "wieder", "mal", "halt", "auch", "gar", "bei", "mir", "hier", "jetzt",
      "schon", "überhaupt", "richtig", "so", "ganz", "einfach", "bis", "heute", "es", "das"}
 )
+
+POST_NEGATORS: frozenset[str] = frozenset({"nicht", "nie", "niemals", "nix", "nichts"})
+CLAUSE_WORDS: frozenset[str] = frozenset({"dass", "weil", "wenn", "ob", "damit", "obwohl", "bevor", "nachdem"})
+SINCE_WORDS: frozenset[str] = frozenset({"seit", "seid"})
+TIME_UNITS: frozenset[str] = frozenset(
+    {"tagen", "tag", "wochen", "woche", "stunden", "stunde", "monaten", "monat", "minuten", "gestern",
+     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "ewigkeiten", "ewig"}
+)
+RESOLUTION_WORDS: frozenset[str] = frozenset({"gelöst", "behoben", "erledigt", "geklärt", "lösen", "beheben"})
+PROBLEM_WORDS: frozenset[str] = frozenset({"problem", "probleme", "fehler", "anliegen", "ärger"})

@@ -45,11 +45,14 @@ VALENCE: dict[str, float] = {
     "depuis des jours": -1.4, "depuis des semaines": -1.6, "depuis une semaine": -1.4,
     "beaucoup trop": -0.8, "dommage": -1.4, "hélas": -1.2, "malheureusement": -1.2,
     "merci pour rien": -2.6, "pas terrible": -1.8, "impossible": -1.8, "problème": -1.2,
-    "souci": -1.0, "attente": -0.8, "attends": -0.6, "j'attends": -1.0,
+    "souci": -1.0, "attente": -0.8,
     # -- neutral here although the lexicon rates them -----------------------
     "s'il vous plaît": 0.1, "code promo": 0.2, "réduction": 0.2, "cadeau": 0.2,
     "nouveau": 0.0, "nouvelle": 0.0, "première": 0.0, "premier": 0.0, "juste": 0.0,
     "seul": 0.0, "plusieurs": 0.0, "grand": 0.0, "petit": 0.0, "besoin": 0.0,
+    "merci de": 0.1, "frais": 0.0, "frais de port": 0.0, "tout": 0.0, "sans aucun problème": 2.0,
+    "sans aucun souci": 2.0, "sans problèmes": 1.8, "préfère": 0.0, "préférer": 0.0, "mieux": 1.6, "meilleur": 1.8, "meilleure": 1.8,
+    "où est ma": -1.2, "où est mon": -1.2, "où en est": -1.0, "attends": -0.3,
 }
 
 NEGATED: dict[str, float] = {
@@ -93,3 +96,14 @@ ELISION = r"(?i)\b(n|j|l|c|d|m|t|s|qu|jusqu|lorsqu|puisqu)['’]"
 
 #: Words between a verb and its trailing "pas" ("ça marche toujours pas").
 TRANSPARENT: frozenset[str] = frozenset({"toujours", "malheureusement", "hélas", "encore", "vraiment", "du", "tout"})
+
+#: "ne" always precedes its verb; only these also negate the word before them.
+POST_NEGATORS: frozenset[str] = frozenset({"pas", "plus", "jamais", "rien"})
+CLAUSE_WORDS: frozenset[str] = frozenset({"que", "parce", "quand", "si", "lorsque", "puisque", "avant"})
+SINCE_WORDS: frozenset[str] = frozenset({"depuis"})
+TIME_UNITS: frozenset[str] = frozenset(
+    {"jours", "jour", "semaines", "semaine", "heures", "heure", "mois", "minutes", "hier", "lundi", "mardi",
+     "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "longtemps", "une éternité"}
+)
+RESOLUTION_WORDS: frozenset[str] = frozenset({"résolu", "réglé", "résolue", "réglée", "corrigé", "résoudre", "régler"})
+PROBLEM_WORDS: frozenset[str] = frozenset({"problème", "problèmes", "souci", "soucis", "erreur"})

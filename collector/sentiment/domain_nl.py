@@ -35,14 +35,15 @@ VALENCE: dict[str, float] = {
     "twee keer afgeschreven": -2.8, "dubbel afgeschreven": -2.8, "te veel betaald": -2.2,
     "te duur": -1.8, "duur": -1.0, "verborgen kosten": -2.4, "helaas": -1.2, "jammer": -1.4,
     "nooit meer": -2.6, "nog steeds niet": -1.8, "nog steeds": -0.8, "alweer": -1.2, "weer": -0.3,
-    "constant": -0.6, "steeds": -0.3, "niemand": -0.6, "zonder uitleg": -1.6, "zonder bericht": -1.4,
+    "constant": -0.6, "steeds": -0.3, "zonder uitleg": -1.6, "zonder bericht": -1.4,
     "al dagen": -1.4, "al weken": -1.6, "al uren": -1.4, "al een week": -1.4, "veel te": -0.8,
     "lekker dan": -2.0, "bedankt voor niks": -2.6, "bedankt voor niets": -2.6, "geen idee": -0.8,
-    "probleem": -1.2, "problemen": -1.2, "wachten": -0.6, "wacht": -0.6, "in de wacht": -1.4,
+    "probleem": -1.2, "problemen": -1.2, "wachten": -0.3, "wacht": -0.3, "in de wacht": -1.4,
     # -- neutral here although the lexicon rates them -----------------------
     "alstublieft": 0.1, "graag": 0.2, "korting": 0.2, "cadeau": 0.2, "nieuwe": 0.0, "nieuw": 0.0,
     "eerste": 0.0, "tweede": 0.0, "gewoon": 0.0, "alleen": 0.0, "even": 0.0, "meestal": 0.0,
     "liever": 0.0, "zwart": 0.0, "nodig": 0.0, "zelf": 0.0,
+    "naar": 0.0, "maten": 0.0, "maat": 0.0, "beter": 1.8, "sneller": 1.4, "waar blijft": -1.8,
 }
 
 NEGATED: dict[str, float] = {
@@ -82,3 +83,13 @@ TRANSPARENT: frozenset[str] = frozenset(
     {"helaas", "nog", "steeds", "nog steeds", "weer", "alweer", "meer", "gewoon", "echt", "hier", "bij", "mij",
      "het", "dat", "ook", "even"}
 )
+
+POST_NEGATORS: frozenset[str] = frozenset({"niet", "nooit", "niks", "niets"})
+CLAUSE_WORDS: frozenset[str] = frozenset({"dat", "omdat", "als", "wanneer", "of", "terwijl", "voordat"})
+SINCE_WORDS: frozenset[str] = frozenset({"sinds", "al"})
+TIME_UNITS: frozenset[str] = frozenset(
+    {"dagen", "dag", "weken", "week", "uren", "uur", "maanden", "maand", "minuten", "gisteren", "maandag",
+     "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag", "eeuwen", "tijden"}
+)
+RESOLUTION_WORDS: frozenset[str] = frozenset({"opgelost", "verholpen", "geregeld", "oplossen", "verhelpen"})
+PROBLEM_WORDS: frozenset[str] = frozenset({"probleem", "problemen", "fout", "storing"})

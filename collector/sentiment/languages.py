@@ -91,6 +91,12 @@ def _build(language: str) -> Lexicon:
         complaint_questions=domain.COMPLAINT_QUESTIONS,
         post_negation=True,
         transparent=domain.TRANSPARENT,
+        post_negators=domain.POST_NEGATORS,
+        clause_words=domain.CLAUSE_WORDS,
+        since_words=domain.SINCE_WORDS,
+        time_units=domain.TIME_UNITS,
+        resolution_words=frozenset(with_folded_keys(dict.fromkeys(domain.RESOLUTION_WORDS, 0.0))),
+        problem_words=domain.PROBLEM_WORDS,
         suffixes=domain.SUFFIXES,
         elision=re.compile(elision) if elision else None,
     )

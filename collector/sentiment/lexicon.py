@@ -28,6 +28,11 @@ from collector.sentiment.domain import (
     CX_BOOSTERS,
     CX_NEGATED,
     CX_VALENCE,
+    PROBLEM_WORDS,
+    REAL_WORDS_VALENCE,
+    RESOLUTION_WORDS,
+    SINCE_WORDS,
+    TIME_UNITS,
     EMOJI_VALENCE,
     MISSPELLINGS,
 )
@@ -114,6 +119,7 @@ VALENCE: dict[str, float] = {
     **_load_textblob_lexicon(),
     **{t.lower(): v for t, v in _VADER.items() if t not in EMOTICONS},
     **CX_VALENCE,
+    **REAL_WORDS_VALENCE,
 }
 
 #: Degree words: how much they add to the next sentiment word's strength.
@@ -123,7 +129,7 @@ BOOSTERS: dict[str, float] = {
 }
 
 #: Words that flip the sentiment words after them in the same clause.
-NEGATORS: frozenset[str] = frozenset(_vader.NEGATE) | {"no", "nobody", "neither", "nor"}
+NEGATORS: frozenset[str] = frozenset(_vader.NEGATE) | {"no", "nobody", "no one", "neither", "nor"}
 
 #: Emoji valence by single code point, hand-rated list first.
 EMOJI: dict[str, float] = {**_emoji_from_vader(VALENCE), **EMOJI_VALENCE}
@@ -149,6 +155,10 @@ ENGLISH = Lexicon(
     negated=CX_NEGATED,
     courtesy=COURTESY,
     complaint_questions=COMPLAINT_QUESTIONS,
+    since_words=SINCE_WORDS,
+    time_units=TIME_UNITS,
+    resolution_words=RESOLUTION_WORDS,
+    problem_words=PROBLEM_WORDS,
     phrases=PHRASES,
 )
 

@@ -66,6 +66,11 @@ QUESTION_POSITIVE_SHARE = 0.33
 COMPLAINT_QUESTION_VALENCE = -1.5
 #: Emoji that make the positive words of a comment sarcastic.
 SARCASM_EMOJI = frozenset("🙄😒🤦")
+#: Valence of a "since Monday" / "seit zwei Wochen" waiting period.
+WAITING_VALENCE = -1.4
+#: Words that may stand before a sarcastic opener ("Oh good, ...").
+_OPENER_FILLERS = frozenset({"oh", "well", "just", "wow", "na", "ah", "yay", "ach", "och", "tiens", "ah bah", "nou"})
+_CLOCK_RE = re.compile(r"^\d+(?:am|pm|h|uhr)?$")
 
 
 class Token(NamedTuple):
@@ -85,6 +90,8 @@ class Assessment(NamedTuple):
     total: float
     hits: int
     mean: float
+    #: Every sentence of the comment is a question.
+    asking: bool = False
 
 
 class Contribution(NamedTuple):
@@ -105,7 +112,7 @@ def _lookup(word: str, lex: Lexicon, cache: dict[str, str]) -> str:
     if not any(word in t for t in tables) and word not in lex.negators:
         candidates = [fold_accents(word)] if not word.isascii() else []
         for suffix in lex.suffixes:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
                 candidates.append(word[: -len(suffix)])
         for candidate in candidates:
             if any(candidate in t for t in tables):
@@ -253,11 +260,12 @@ def _sentiment_follows(tokens: list[Token], i: int, lex: Lexicon) -> bool:
 def _negated_after(tokens: list[Token], i: int, lex: Lexicon) -> bool:
     """Post-negation: a negator after tokens[i] in its clause that negates
     nothing after it ("Das funktioniert leider nicht")."""
+    post = lex.post_negators or lex.negators
     for j in range(i + 1, min(len(tokens), i + 1 + len(_REACH) + 1)):
         token = tokens[j]
-        if token.kind != WORD or token.norm in lex.contrasts:
+        if token.kind != WORD or token.norm in lex.contrasts or token.norm in lex.clause_words:
             return False
-        if lex.is_negator(token.norm):
+        if token.norm in post:
             return not _sentiment_follows(tokens, j, lex)
         if token.norm in lex.transparent:
             continue
@@ -291,10 +299,12 @@ def _word_valence(
     j = i - 1
     while j >= 0 and seen < len(_REACH):
         prev = tokens[j]
-        if prev.kind == PUNCT or (prev.kind == WORD and prev.norm in lex.contrasts):
+        if prev.kind == PUNCT or (prev.kind == WORD and (prev.norm in lex.contrasts or prev.norm in lex.clause_words)):
             break
         if prev.kind == WORD:
-            if prev.norm in lex.valence and prev.norm not in boosters and not lex.is_negator(prev.norm):
+            if (prev.norm in lex.valence or prev.norm in lex.negated) and prev.norm not in boosters and not lex.is_negator(
+                prev.norm
+            ):
                 # A negation reaches only the first sentiment word after it:
                 # "not worth the hassle" does not make the hassle good.
                 break
@@ -336,6 +346,52 @@ def _word_valence(
         if why is not None:
             why.append(rule or "negated")
     return valence
+
+
+def _waiting_periods(tokens, lex, valences, reasons, tracing) -> None:
+    """ "since Monday", "seit zwei Wochen", "depuis des jours": waiting is a complaint."""
+    for i, token in enumerate(tokens):
+        if token.kind == WORD and token.norm in lex.since_words and not valences[i]:
+            for nxt in tokens[i + 1 : i + 4]:
+                if nxt.kind != WORD:
+                    break
+                if nxt.norm in lex.time_units or _CLOCK_RE.match(nxt.norm):
+                    valences[i] = WAITING_VALENCE
+                    reasons[i] = ["waiting period"] if tracing else None
+                    break
+
+
+def _resolved_problems(tokens, lex, valences, reasons, tracing) -> None:
+    """ "solved my problem", "Problem war schnell gelöst": the problem is praise now."""
+    start = 0
+    for end in range(len(tokens) + 1):
+        if end < len(tokens) and not (tokens[end].kind == PUNCT or tokens[end].norm in lex.contrasts):
+            continue
+        clause = range(start, end)
+        if any(tokens[k].norm in lex.resolution_words for k in clause):
+            for k in clause:
+                if tokens[k].norm in lex.problem_words and valences[k] < 0:
+                    valences[k] = 0.0
+                    reasons[k] = ["problem resolved"] if tracing else None
+        start = end + 1
+
+
+def _sarcastic_opener(tokens, lex, valences, reasons, tracing) -> None:
+    """ "Great, another delay.", "Génial, encore un retard.": a lone positive
+    opener before a complaint is sarcasm."""
+    end = next((k for k, t in enumerate(tokens) if t.kind == PUNCT and t.norm[0] in ",.!"), None)
+    if end is None or end == 0 or end > 3 or end == len(tokens) - 1:
+        return
+    opener = range(end)
+    if not all(
+        tokens[k].kind == WORD and (valences[k] > 0 or tokens[k].norm in _OPENER_FILLERS) for k in opener
+    ) or not any(valences[k] > 0 for k in opener):
+        return
+    if sum(valences[end + 1 :]) <= -1.0:
+        for k in opener:
+            if valences[k] > 0:
+                valences[k] = -valences[k] * 0.5
+                reasons[k] = ["sarcastic opener"] if tracing else None
 
 
 def _punctuation_emphasis(text: str) -> float:
@@ -399,6 +455,12 @@ def assess(
         if valence:
             valences[i] = valence * weights[i]
             reasons[i] = why
+    norms = {t.norm for t in tokens}
+    if not lex.since_words.isdisjoint(norms):
+        _waiting_periods(tokens, lex, valences, reasons, trace is not None)
+    if not lex.resolution_words.isdisjoint(norms):
+        _resolved_problems(tokens, lex, valences, reasons, trace is not None)
+    _sarcastic_opener(tokens, lex, valences, reasons, trace is not None)
     if courtesy_at:
         rest = sum(valences) - sum(valences[i] for i in courtesy_at)
         if rest <= -1.0:
@@ -422,4 +484,5 @@ def assess(
     if total:
         total += math.copysign(_punctuation_emphasis(text), total)
     compound = total / math.sqrt(total * total + NORMALISE_ALPHA)
-    return Assessment(compound, total, hits, mean / hits if hits else 0.0), tokens
+    asking = questions is not None and all(questions[k] for k, t in enumerate(tokens) if t.kind == WORD)
+    return Assessment(compound, total, hits, mean / hits if hits else 0.0, asking), tokens

@@ -32,7 +32,7 @@ from textblob.en import sentiment as textblob_sentiment
 from collector.sentiment.detect import detect_language, locale_language
 from collector.sentiment.languages import SOURCES, lexicon
 from collector.sentiment.lexicon import ENGLISH
-from collector.sentiment.rules import WORD, Contribution, Token, assess, tokenize
+from collector.sentiment.rules import QUESTION_POSITIVE_SHARE, WORD, Contribution, Token, assess, tokenize
 from collector.sentiment.tables import Lexicon
 
 #: Stored on every response with its sentiment; bump whenever any table,
@@ -139,6 +139,9 @@ def _score(text: str, scorer: str, trace: list[Contribution] | None = None) -> t
     rules, tokens = assess(text, _lexicon_for(scorer), trace)
     if scorer == "en":
         blob_polarity, blob_subjectivity = textblob_sentiment(textblob_text(tokens))
+        if blob_polarity > 0 and rules.asking:
+            # "Can I get free shipping?" asks; TextBlob would read praise.
+            blob_polarity *= QUESTION_POSITIVE_SHARE
         polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * blob_polarity
     else:
         blob_polarity = None

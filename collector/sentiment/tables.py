@@ -57,6 +57,20 @@ class Lexicon:
     transparent: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
     elision: re.Pattern[str] | None = None
+    #: Negators that also negate the word before them (post-negation);
+    #: empty means all of ``negators``.  French "ne" only looks ahead.
+    post_negators: frozenset[str] = frozenset()
+    #: Subordinating words that open a new clause for negation ("dass",
+    #: "que", "dat"): "Schade, dass es nicht geht" does not negate "schade".
+    clause_words: frozenset[str] = frozenset()
+    #: "since"/"seit"/"depuis" + a time unit ("seit zwei Wochen", "since
+    #: Monday") is a complaint about waiting.
+    since_words: frozenset[str] = frozenset()
+    time_units: frozenset[str] = frozenset()
+    #: A resolution word ("solved", "gelöst") cancels the problem nouns
+    #: ("problem", "Problem", "souci") in its clause.
+    resolution_words: frozenset[str] = frozenset()
+    problem_words: frozenset[str] = frozenset()
     phrases: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
