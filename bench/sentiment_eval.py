@@ -146,7 +146,10 @@ def textblob_extension_scorer(language: str) -> Scorer | None:
         except ModuleNotFoundError:
             return None
         analyzer_de = PatternSentiment(
-            path=str(path), synset=None, language="de", modifiers=("RB", "JJ"),
+            path=str(path),
+            synset=None,
+            language="de",
+            modifiers=("RB", "JJ"),
             modifier=lambda w: w.endswith("lich"),
             negations=("nicht", "ohne", "nie", "nein", "kein", "keiner", "keine", "nichts"),
         )
@@ -230,8 +233,12 @@ def detection_table() -> list[str]:
     for language, text in rows:
         by_language.setdefault(language, []).append((language, text))
     groups = [(lang, by_language[lang]) for lang in ("en", "de", "fr", "nl")]
-    groups.append(("others (es, it, pt, pl, sv, da, tr)", [r for lang, rs in by_language.items()
-                                                            if lang not in {"en", "de", "fr", "nl"} for r in rs]))
+    groups.append(
+        (
+            "others (es, it, pt, pl, sv, da, tr)",
+            [r for lang, rs in by_language.items() if lang not in {"en", "de", "fr", "nl"} for r in rs],
+        )
+    )
     lines = [
         "| language | n | " + " | ".join(name for name, _ in settings) + " | undetected (no locale) |",
         "|---|---:|" + "---:|" * len(settings) + "---:|",
@@ -257,8 +264,10 @@ def speed_table(datasets: list[tuple[str, str, Rows]]) -> list[str]:
     texts: dict[str, list[str]] = {}
     for _name, language, rows in datasets:
         texts.setdefault(language, []).extend(r[0] for r in rows)
-    lines = ["| language | comments timed | comments/s (detection included) | comments/s (language given) |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        "| language | comments timed | comments/s (detection included) | comments/s (language given) |",
+        "|---|---:|---:|---:|",
+    ]
     for language, items in texts.items():
         items = (items * (3000 // len(items) + 1))[: max(3000, len(items))]
         start = time.perf_counter()
@@ -280,13 +289,19 @@ def main(argv: list[str] | None = None) -> int:
         (p for p in (REPO_ROOT.parent / "shared", REPO_ROOT.parent.parent / "shared") if p.is_dir()),
         REPO_ROOT.parent / "shared",
     )
-    parser.add_argument("--data-dir", type=Path, default=default_data / "data" / "sentiment",
-                        help="directory with the *_GroundTruth.txt corpora")
-    parser.add_argument("--splits", default="dev,test",
-                        help="splits of the labelled sets to score, comma-separated (tune on dev only)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data / "data" / "sentiment",
+        help="directory with the *_GroundTruth.txt corpora",
+    )
+    parser.add_argument(
+        "--splits", default="dev,test", help="splits of the labelled sets to score, comma-separated (tune on dev only)"
+    )
     parser.add_argument("--sets", default=",".join(LABELLED), help="labelled sets, comma-separated")
-    parser.add_argument("--corpora", default=",".join(CORPORA),
-                        help="public corpora to score, comma-separated ('' for none)")
+    parser.add_argument(
+        "--corpora", default=",".join(CORPORA), help="public corpora to score, comma-separated ('' for none)"
+    )
     parser.add_argument("--errors", default="", help="print Stepsense's misses on these splits (e.g. dev)")
     parser.add_argument("--no-detection", action="store_true", help="skip the detection and speed tables")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
@@ -330,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
                     if gold != label:
                         info = explain(text)
                         words = " ".join(f"{w['token']}={w['valence']:+.2f}" for w in info["words"])
-                        print(f"MISS {corpus} gold={gold} got={label} [{info['language']}] {text!r}  {words}",
-                              file=sys.stderr)
+                        print(
+                            f"MISS {corpus} gold={gold} got={label} [{info['language']}] {text!r}  {words}",
+                            file=sys.stderr,
+                        )
     lines.append("")
     lines.append("| scorer | comments/s over all rows above (one core) |")
     lines.append("|---|---:|")
@@ -341,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", "Language detection (all labelled comments, both splits):", ""]
         lines += detection_table()
         lines += ["", "Stepsense speed per language (one core):", ""]
-        lines += speed_table([d for d in datasets if not d[0] in CORPORA or d[0] == "tweets"])
+        lines += speed_table([d for d in datasets if d[0] not in CORPORA or d[0] == "tweets"])
     table = "\n".join(lines)
     print(table)
     if args.markdown:
@@ -350,8 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         marker = "<!-- results -->"
         head, _, tail = text.partition(marker)
         _, _, notes = tail.partition("<!-- /results -->")
-        body = (f"{marker}\nCommand (from the repository root, one core): `taskset -c 0 .venv/bin/{command.strip()}`\n\n"
-                f"{table}\n<!-- /results -->")
+        body = (
+            f"{marker}\nCommand (from the repository root, one core): `taskset -c 0 .venv/bin/{command.strip()}`\n\n"
+            f"{table}\n<!-- /results -->"
+        )
         args.markdown.write_text((head or "# Sentiment evaluation\n\n") + body + notes, encoding="utf-8")
     return 0
 

@@ -68,9 +68,7 @@ def test_sentiment_scores_each_line_as_json(runner):
 
 def test_sentiment_scores_each_line_in_its_language(runner):
     """A German and an Italian comment: one scored in German, one neutral with its language."""
-    result = runner.invoke(args=["sentiment"], input="Das Paket ist nie angekommen.
-Il pacco non è mai arrivato, servizio pessimo.
-")
+    result = runner.invoke(args=["sentiment"], input="Das Paket ist nie angekommen.\nIl pacco non è mai arrivato, servizio pessimo.\n")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [(line["language"], line["label"]) for line in lines] == [("de", "negative"), ("it", "neutral")]

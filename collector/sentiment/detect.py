@@ -43,11 +43,70 @@ _EXCLUDED = frozenset({"la"})
 #: them and none of the others' in an ASCII comment make it English without
 #: running the model (most comments, and a third of the scorer's time).
 _ENGLISH_ONLY = frozenset(
-    "the and my you your i i'm i've it's this with for have been they what it to our can't don't didn't".split()
+    [
+        "and",
+        "been",
+        "can't",
+        "didn't",
+        "don't",
+        "for",
+        "have",
+        "i",
+        "i'm",
+        "i've",
+        "it",
+        "it's",
+        "my",
+        "our",
+        "the",
+        "they",
+        "this",
+        "to",
+        "what",
+        "with",
+        "you",
+        "your",
+    ]
 )
 _NOT_ENGLISH = frozenset(
-    "der die das und ist nicht ich mit ein eine le la les et est je pas une des du het een niet ik van"
-    " je de el los que y es muy por il che di".split()
+    [
+        "che",
+        "das",
+        "de",
+        "der",
+        "des",
+        "di",
+        "die",
+        "du",
+        "een",
+        "ein",
+        "eine",
+        "el",
+        "es",
+        "est",
+        "et",
+        "het",
+        "ich",
+        "ik",
+        "il",
+        "ist",
+        "je",
+        "la",
+        "le",
+        "les",
+        "los",
+        "mit",
+        "muy",
+        "nicht",
+        "niet",
+        "pas",
+        "por",
+        "que",
+        "und",
+        "une",
+        "van",
+        "y",
+    ]
 )
 _WORD_RE = re.compile(r"[a-z']+")
 
@@ -97,7 +156,7 @@ def _model() -> _Model:
 
 
 def locale_language(locale: str | None) -> str | None:
-    """"de-DE", "de_AT", "DE" -> "de"; None for no or a malformed locale."""
+    """ "de-DE", "de_AT", "DE" -> "de"; None for no or a malformed locale."""
     if not locale:
         return None
     code = re.split(r"[-_.@]", locale.strip(), maxsplit=1)[0].lower()

@@ -11,6 +11,9 @@ words carries one on its own.
 
 from __future__ import annotations
 
+# Hand-aligned tables: several entries a line read better than one.
+# fmt: off
+
 #: Single words and phrases (lower case, tokens separated by one space,
 #: contractions spelled with an ASCII apostrophe).
 CX_VALENCE: dict[str, float] = {
@@ -245,3 +248,4 @@ REAL_WORDS_VALENCE: dict[str, float] = {
     "copy-paste": -1.4, "generic": -0.8, "transferred me": -1.0, "hung up on me": -2.4,
     "no one": -0.6, "nobody": -0.6,
 }
+# fmt: on

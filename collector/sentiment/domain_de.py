@@ -7,6 +7,9 @@ textblob-de), which rates words of news and reviews: it knows "gut" and
 
 from __future__ import annotations
 
+# Hand-aligned tables: several entries a line read better than one.
+# fmt: off
+
 VALENCE: dict[str, float] = {
     # -- praise ------------------------------------------------------------
     "top": 2.2, "super": 2.2, "klasse": 2.2, "spitze": 2.5, "prima": 2.0, "toll": 2.2,
@@ -111,3 +114,4 @@ TIME_UNITS: frozenset[str] = frozenset(
 )
 RESOLUTION_WORDS: frozenset[str] = frozenset({"gelöst", "behoben", "erledigt", "geklärt", "lösen", "beheben"})
 PROBLEM_WORDS: frozenset[str] = frozenset({"problem", "probleme", "fehler", "anliegen", "ärger"})
+# fmt: on

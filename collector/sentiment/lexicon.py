@@ -21,20 +21,20 @@ from textblob.en import sentiment as _textblob_lexicon
 from vaderSentiment import vaderSentiment as _vader
 
 from collector.sentiment.domain import (
+    COMPLAINT_QUESTIONS,
     CONCESSIONS,
     CONTRASTS,
-    COMPLAINT_QUESTIONS,
     COURTESY,
     CX_BOOSTERS,
     CX_NEGATED,
     CX_VALENCE,
+    EMOJI_VALENCE,
+    MISSPELLINGS,
     PROBLEM_WORDS,
     REAL_WORDS_VALENCE,
     RESOLUTION_WORDS,
     SINCE_WORDS,
     TIME_UNITS,
-    EMOJI_VALENCE,
-    MISSPELLINGS,
 )
 from collector.sentiment.tables import Lexicon, phrase_index, strip_emoji_modifiers
 
@@ -53,9 +53,7 @@ TEXTBLOB_TO_VADER: float = 3.0
 
 def _read_vader_file(name: str) -> str:
     """Text of a data file shipped in the vaderSentiment wheel."""
-    return resources.files(_vader.__package__ or "vaderSentiment").joinpath(name).read_text(
-        encoding="utf-8"
-    )
+    return resources.files(_vader.__package__ or "vaderSentiment").joinpath(name).read_text(encoding="utf-8")
 
 
 def _load_vader_lexicon() -> dict[str, float]:
@@ -79,8 +77,7 @@ def _load_textblob_lexicon() -> dict[str, float]:
     table: dict[str, float] = {}
     for word, by_tag in _textblob_lexicon.items():
         polarity, _subjectivity, intensity = by_tag.get(None) or next(iter(by_tag.values()))
-        if (abs(polarity) >= 0.1 and intensity == 1.0 and " " not in word
-                and word not in _vader.BOOSTER_DICT):
+        if abs(polarity) >= 0.1 and intensity == 1.0 and " " not in word and word not in _vader.BOOSTER_DICT:
             table[word.lower()] = polarity * TEXTBLOB_TO_VADER
     return table
 
@@ -164,6 +161,16 @@ ENGLISH = Lexicon(
 
 
 __all__ = [
-    "BOOST_STEP", "BOOSTERS", "CAPS_STEP", "EMOJI", "EMOTICONS", "NEGATION_SCALAR",
-    "ENGLISH", "NEGATORS", "PHRASES", "SPELLING", "VALENCE", "strip_emoji_modifiers",
+    "BOOST_STEP",
+    "BOOSTERS",
+    "CAPS_STEP",
+    "EMOJI",
+    "EMOTICONS",
+    "NEGATION_SCALAR",
+    "ENGLISH",
+    "NEGATORS",
+    "PHRASES",
+    "SPELLING",
+    "VALENCE",
+    "strip_emoji_modifiers",
 ]

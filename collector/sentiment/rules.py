@@ -302,8 +302,10 @@ def _word_valence(
         if prev.kind == PUNCT or (prev.kind == WORD and (prev.norm in lex.contrasts or prev.norm in lex.clause_words)):
             break
         if prev.kind == WORD:
-            if (prev.norm in lex.valence or prev.norm in lex.negated) and prev.norm not in boosters and not lex.is_negator(
-                prev.norm
+            if (
+                (prev.norm in lex.valence or prev.norm in lex.negated)
+                and prev.norm not in boosters
+                and not lex.is_negator(prev.norm)
             ):
                 # A negation reaches only the first sentiment word after it:
                 # "not worth the hassle" does not make the hassle good.
@@ -403,9 +405,7 @@ def _punctuation_emphasis(text: str) -> float:
     return emphasis
 
 
-def assess(
-    text: str, lex: Lexicon, trace: list[Contribution] | None = None
-) -> tuple[Assessment, list[Token]]:
+def assess(text: str, lex: Lexicon, trace: list[Contribution] | None = None) -> tuple[Assessment, list[Token]]:
     """Score a comment with the rules; also return its tokens for reuse.
 
     With ``trace``, append one :class:`Contribution` per token that moved
@@ -479,7 +479,7 @@ def assess(
             if trace is not None:
                 rules = tuple(reasons[i] or ())
                 if weights[i] != 1.0:
-                    rules += ("clause weight %.2g" % weights[i],)
+                    rules += (f"clause weight {weights[i]:.2g}",)
                 trace.append(Contribution(tokens[i].norm, round(valence, 3), rules))
     if total:
         total += math.copysign(_punctuation_emphasis(text), total)

@@ -123,7 +123,9 @@ def _fallback_language(text: str, locale: str | None) -> str:
     return best
 
 
-def resolve_language(text: str, language: str | None = None, locale: str | None = None) -> tuple[str | None, str | None]:
+def resolve_language(
+    text: str, language: str | None = None, locale: str | None = None
+) -> tuple[str | None, str | None]:
     """(language to report, language whose lexicon scores it or None)."""
     if language is None:
         language = detect_language(text, locale)

@@ -95,7 +95,7 @@ def phrase_index(*tables: dict[str, float]) -> dict[str, tuple[tuple[str, ...], 
 
 
 def fold_accents(word: str) -> str:
-    """"décevant" -> "decevant": how comments typed without accents spell it."""
+    """ "décevant" -> "decevant": how comments typed without accents spell it."""
     if word.isascii():
         return word
     decomposed = unicodedata.normalize("NFD", word)

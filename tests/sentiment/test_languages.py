@@ -14,57 +14,69 @@ from collector.sentiment import SUPPORTED_LANGUAGES, VERSION, detect_language, e
 DATA = Path(__file__).parent.parent / "data" / "sentiment"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Die Lieferung war super schnell, vielen Dank!", "positive"),
-    ("Bezahlen mit PayPal hat problemlos geklappt.", "positive"),
-    ("Kein Problem, alles wurde sofort erledigt.", "positive"),
-    ("Meine Karte wurde beim Bezahlen abgelehnt.", "negative"),
-    ("Die Bestellung ist bis heute nicht angekommen.", "negative"),
-    ("Der Gutscheincode funktioniert leider nicht.", "negative"),
-    ("Seit drei Wochen keine Antwort vom Kundenservice.", "negative"),
-    ("Danke für nichts, echt.", "negative"),
-    ("Kann ich auch mit Kreditkarte bezahlen?", "neutral"),
-    ("Ich bestelle für meine Schwester.", "neutral"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Die Lieferung war super schnell, vielen Dank!", "positive"),
+        ("Bezahlen mit PayPal hat problemlos geklappt.", "positive"),
+        ("Kein Problem, alles wurde sofort erledigt.", "positive"),
+        ("Meine Karte wurde beim Bezahlen abgelehnt.", "negative"),
+        ("Die Bestellung ist bis heute nicht angekommen.", "negative"),
+        ("Der Gutscheincode funktioniert leider nicht.", "negative"),
+        ("Seit drei Wochen keine Antwort vom Kundenservice.", "negative"),
+        ("Danke für nichts, echt.", "negative"),
+        ("Kann ich auch mit Kreditkarte bezahlen?", "neutral"),
+        ("Ich bestelle für meine Schwester.", "neutral"),
+    ],
+)
 def test_german_comments_scored_in_german(text, expected):
     """German comments get German labels: negation after the verb, domain words, sarcasm."""
     result = score(text)
     assert (result.language, result.label) == ("de", expected)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Livraison très rapide, merci beaucoup !", "positive"),
-    ("Le paiement s'est fait sans aucun problème.", "positive"),
-    ("Ma carte a été refusée deux fois.", "negative"),
-    ("Le colis n'est jamais arrivé.", "negative"),
-    ("Ça marche pas, j'ai essayé trois fois.", "negative"),
-    ("Toujours pas de réponse du service client.", "negative"),
-    ("Merci pour rien.", "negative"),
-    ("Est-ce que vous livrez en Suisse ?", "neutral"),
-    ("J'ai commandé pour ma sœur.", "neutral"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Livraison très rapide, merci beaucoup !", "positive"),
+        ("Le paiement s'est fait sans aucun problème.", "positive"),
+        ("Ma carte a été refusée deux fois.", "negative"),
+        ("Le colis n'est jamais arrivé.", "negative"),
+        ("Ça marche pas, j'ai essayé trois fois.", "negative"),
+        ("Toujours pas de réponse du service client.", "negative"),
+        ("Merci pour rien.", "negative"),
+        ("Est-ce que vous livrez en Suisse ?", "neutral"),
+        ("J'ai commandé pour ma sœur.", "neutral"),
+    ],
+)
 def test_french_comments_scored_in_french(text, expected):
     """French comments: "ne ... pas", spoken "pas" alone, "refusé", sarcasm."""
     result = score(text)
     assert (result.language, result.label) == ("fr", expected)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Snel geleverd en netjes verpakt, top!", "positive"),
-    ("Mijn betaling werd geweigerd.", "negative"),
-    ("De kortingscode werkt niet.", "negative"),
-    ("Kan ik ook achteraf betalen?", "neutral"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Snel geleverd en netjes verpakt, top!", "positive"),
+        ("Mijn betaling werd geweigerd.", "negative"),
+        ("De kortingscode werkt niet.", "negative"),
+        ("Kan ik ook achteraf betalen?", "neutral"),
+    ],
+)
 def test_dutch_comments_scored_in_dutch(text, expected):
     result = score(text)
     assert (result.language, result.label) == ("nl", expected)
 
 
-@pytest.mark.parametrize("text,language", [
-    ("Il pacco non è mai arrivato, servizio pessimo.", "it"),
-    ("El pedido llegó roto y nadie responde.", "es"),
-    ("Paczka nie dotarła, nikt nie odbiera telefonu.", "pl"),
-])
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("Il pacco non è mai arrivato, servizio pessimo.", "it"),
+        ("El pedido llegó roto y nadie responde.", "es"),
+        ("Paczka nie dotarła, nikt nie odbiera telefonu.", "pl"),
+    ],
+)
 def test_unsupported_language_stays_neutral(text, language):
     """A language without a lexicon is stored with its language and neutral, not read as English."""
     assert score(text) == score(text, language)
@@ -87,12 +99,15 @@ def test_supported_languages_and_version():
     assert VERSION != "cx-1"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Die Rücksendung war ganz einfach und das Geld kam schnell zurück.", "de"),
-    ("Je n'arrive pas à me connecter à mon compte.", "fr"),
-    ("Ik heb mijn bestelling nog steeds niet ontvangen.", "nl"),
-    ("The parcel never arrived and nobody answers the phone.", "en"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Die Rücksendung war ganz einfach und das Geld kam schnell zurück.", "de"),
+        ("Je n'arrive pas à me connecter à mon compte.", "fr"),
+        ("Ik heb mijn bestelling nog steeds niet ontvangen.", "nl"),
+        ("The parcel never arrived and nobody answers the phone.", "en"),
+    ],
+)
 def test_detect_language(text, expected):
     assert detect_language(text) == expected
 
@@ -115,19 +130,22 @@ def test_emoji_only_comment_is_still_scored():
     assert result.language is None and result.label == "positive"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Still waiting for my refund, it's been two weeks.", "negative"),
-    ("On hold for over an hour, then the line went dead.", "negative"),
-    ("No one answers the chat.", "negative"),
-    ("Thanks for nothing.", "negative"),
-    ("Great, another delay.", "negative"),
-    ("Waiting since Tuesday for a reply.", "negative"),
-    ("My order still hasn't arrived.", "negative"),
-    ("The agent solved my problem in two minutes, thank you!", "positive"),
-    ("Is the 9am train on time?", "neutral"),
-    ("Can I get free shipping on this order?", "neutral"),
-    ("How long is the warranty?", "neutral"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Still waiting for my refund, it's been two weeks.", "negative"),
+        ("On hold for over an hour, then the line went dead.", "negative"),
+        ("No one answers the chat.", "negative"),
+        ("Thanks for nothing.", "negative"),
+        ("Great, another delay.", "negative"),
+        ("Waiting since Tuesday for a reply.", "negative"),
+        ("My order still hasn't arrived.", "negative"),
+        ("The agent solved my problem in two minutes, thank you!", "positive"),
+        ("Is the 9am train on time?", "neutral"),
+        ("Can I get free shipping on this order?", "neutral"),
+        ("How long is the warranty?", "neutral"),
+    ],
+)
 def test_english_real_words(text, expected):
     """Complaints without sentiment words, sarcasm and questions that state no feeling."""
     assert score(text).label == expected
@@ -173,9 +191,15 @@ def _macro_f1(gold, predicted):
     return sum(scores) / 3
 
 
-@pytest.mark.parametrize("name,gate", [
-    ("cx_de.tsv", 0.85), ("cx_fr.tsv", 0.85), ("cx_nl.tsv", 0.85), ("realworld_en.tsv", 0.70),
-])
+@pytest.mark.parametrize(
+    "name,gate",
+    [
+        ("cx_de.tsv", 0.85),
+        ("cx_fr.tsv", 0.85),
+        ("cx_nl.tsv", 0.85),
+        ("realworld_en.tsv", 0.70),
+    ],
+)
 def test_held_out_split_quality_gate(name, gate):
     """Quality gate on the held-out test split of each language (detection included)."""
     rows = [r for r in _read(name) if r["split"] == "test"]
