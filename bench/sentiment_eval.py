@@ -1,22 +1,32 @@
-"""Evaluate the Stepsense sentiment scorer against human-rated text.
+"""Evaluate the Stepsense sentiment scorer against human-rated text, per language.
 
-Scores the VADER ground-truth corpora (Hutto & Gilbert 2014; see the README in
-the data directory) and the project's labelled CX comments with plain TextBlob,
-VADER (when installed) and Stepsense, and prints per corpus:
+Scores, in one run:
+
+* the VADER ground-truth corpora (Hutto & Gilbert 2014; see the README in
+  the data directory; English, read in place and never copied here);
+* the project's labelled CX comments: English (``tests/data/cx_comments.tsv``),
+  English "real words" support comments (``tests/data/sentiment/realworld_en.tsv``)
+  and German, French and Dutch (``tests/data/sentiment/cx_{de,fr,nl}.tsv``),
+  each with its dev and test split;
+
+with plain TextBlob (English), plain textblob-de / -fr / -nl (their own
+PatternAnalyzer; textblob-de is imported with a stub for the
+``textblob.translate`` module it still imports), VADER, and Stepsense
+(language detected, as in production), and prints per corpus:
 
 * Pearson r between the scorer's polarity and the human mean rating
   (for the CX comments: the label as -1 / 0 / +1);
 * 3-class macro-F1: gold positive when the mean is > 0.5, negative when
   < -0.5 on the -4..4 scale (for the CX comments: the label itself);
-* comments per second on one core (one process, no threads).
+* comments per second on one core (one process, no threads);
 
-The corpora are read in place and never copied into the repository; they
-are third-party text for evaluation only.
+then language-detection accuracy per language (no locale, the right
+locale, and a wrong locale as prior), and Stepsense's speed per language.
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/sentiment_eval.py [--data-dir DIR] [--splits dev,test]
-        [--markdown bench/SENTIMENT.md]
+    taskset -c 0 .venv/bin/python bench/sentiment_eval.py [--data-dir DIR]
+        [--splits dev,test] [--errors dev] [--markdown bench/SENTIMENT.md]
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from textblob.en.sentiments import PatternAnalyzer  # noqa: E402
 
-from collector.sentiment import VERSION, score  # noqa: E402
+from collector.sentiment import VERSION, detect_language, explain, score  # noqa: E402
 
 CORPORA = {
     "amazon": "amazonReviewSnippets_GroundTruth.txt",
@@ -42,13 +52,24 @@ CORPORA = {
     "nyt": "nytEditorialSnippets_GroundTruth.txt",
     "tweets": "tweets_GroundTruth.txt",
 }
+DATA = REPO_ROOT / "tests" / "data"
+#: name -> (file, language)
+LABELLED = {
+    "cx": (DATA / "cx_comments.tsv", "en"),
+    "realworld-en": (DATA / "sentiment" / "realworld_en.tsv", "en"),
+    "cx-de": (DATA / "sentiment" / "cx_de.tsv", "de"),
+    "cx-fr": (DATA / "sentiment" / "cx_fr.tsv", "fr"),
+    "cx-nl": (DATA / "sentiment" / "cx_nl.tsv", "nl"),
+}
+OTHER_LANGUAGES = DATA / "sentiment" / "other_languages.tsv"
 LABELS = ("negative", "neutral", "positive")
 CX_GOLD = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 
 Scorer = Callable[[str], tuple[float, str]]
+Rows = list[tuple[str, float, str]]
 
 
-def read_corpus(path: Path) -> list[tuple[str, float, str]]:
+def read_corpus(path: Path) -> Rows:
     """Rows of ``id<TAB>mean<TAB>text`` (CRLF, no header) as (text, mean, label)."""
     rows = []
     with path.open(encoding="utf-8", newline="") as f:
@@ -63,12 +84,12 @@ def read_corpus(path: Path) -> list[tuple[str, float, str]]:
     return rows
 
 
-def read_cx(path: Path, split: str) -> list[tuple[str, float, str]]:
-    """One split of the labelled CX comments as (text, -1/0/+1, label)."""
+def read_labelled(path: Path, split: str) -> Rows:
+    """One split of a labelled comment file as (text, -1/0/+1, label)."""
     with path.open(encoding="utf-8", newline="") as f:
         return [
             (row["text"], CX_GOLD[row["label"]], row["label"])
-            for row in csv.DictReader(f, delimiter="\t")
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
             if row["split"] == split
         ]
 
@@ -94,13 +115,63 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return sum(scores) / len(scores)
 
 
+def _sign_label(p: float) -> str:
+    return "positive" if p > 0 else "negative" if p < 0 else "neutral"
+
+
 def textblob_scorer() -> Scorer:
     """Plain TextBlob (PatternAnalyzer): the sign of the polarity is the label."""
     analyzer = PatternAnalyzer()
 
     def run(text: str) -> tuple[float, str]:
         p = analyzer.analyze(text).polarity
-        return p, "positive" if p > 0 else "negative" if p < 0 else "neutral"
+        return p, _sign_label(p)
+
+    return run
+
+
+def textblob_extension_scorer(language: str) -> Scorer | None:
+    """Plain textblob-de / -fr / -nl PatternAnalyzer, labelled by sign, if installed."""
+    if language == "de":
+        # textblob-de 0.4.3 does not import with TextBlob >= 0.18 (textblob.translate
+        # and textblob.compat are gone); its analyzer is pattern's Sentiment class
+        # over its own lexicon with these settings (textblob_de/sentiments.py),
+        # and TextBlob still ships that class.
+        from textblob._text import Sentiment as PatternSentiment
+
+        from collector.sentiment.languages import data_file
+
+        try:
+            path = data_file("textblob_de", "data/de-sentiment.xml")
+        except ModuleNotFoundError:
+            return None
+        analyzer_de = PatternSentiment(
+            path=str(path),
+            synset=None,
+            language="de",
+            modifiers=("RB", "JJ"),
+            modifier=lambda w: w.endswith("lich"),
+            negations=("nicht", "ohne", "nie", "nein", "kein", "keiner", "keine", "nichts"),
+        )
+
+        def run_de(text: str) -> tuple[float, str]:
+            p = analyzer_de(text)[0]
+            return p, _sign_label(p)
+
+        return run_de
+    try:
+        if language == "fr":
+            from textblob_fr.sentiments import PatternAnalyzer as Analyzer
+        else:
+            from textblob_nl.sentiments import PatternAnalyzer as Analyzer
+    except ImportError:
+        return None
+    analyzer = Analyzer()
+
+    def run(text: str) -> tuple[float, str]:
+        result = analyzer.analyze(text)
+        p = result[0] if isinstance(result, tuple) else result.polarity
+        return p, _sign_label(p)
 
     return run
 
@@ -121,77 +192,186 @@ def vader_scorer() -> Scorer | None:
 
 
 def stepsense_scorer(text: str) -> tuple[float, str]:
-    """The project's scorer."""
+    """The project's scorer, language detected as in production."""
     s = score(text)
     return s.polarity, s.label
 
 
-def evaluate(scorer: Scorer, rows: list[tuple[str, float, str]]) -> tuple[float, float, float]:
-    """(Pearson r, macro-F1, comments/s) of one scorer on one corpus."""
+def evaluate(scorer: Scorer, rows: Rows) -> tuple[float, float, float, list[str]]:
+    """(Pearson r, macro-F1, comments/s, predicted labels) of one scorer on one corpus."""
     texts = [r[0] for r in rows]
     start = time.perf_counter()
     results = [scorer(t) for t in texts]
     elapsed = time.perf_counter() - start
     r = pearson([p for p, _ in results], [row[1] for row in rows])
-    f1 = macro_f1([row[2] for row in rows], [label for _, label in results])
-    return r, f1, len(texts) / elapsed
+    predicted = [label for _, label in results]
+    f1 = macro_f1([row[2] for row in rows], predicted)
+    return r, f1, len(texts) / elapsed, predicted
+
+
+def detection_rows() -> list[tuple[str, str]]:
+    """(language, text) of every labelled comment (both splits) and the other-language set."""
+    rows = []
+    for path, language in LABELLED.values():
+        with path.open(encoding="utf-8", newline="") as f:
+            rows += [(language, r["text"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    with OTHER_LANGUAGES.open(encoding="utf-8", newline="") as f:
+        rows += [(r["language"], r["text"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    return rows
+
+
+def detection_table() -> list[str]:
+    """Detection accuracy per language: no prior, right locale, wrong locale."""
+    rows = detection_rows()
+    wrong = {"en": "de-DE", "de": "fr-FR", "fr": "nl-NL", "nl": "en-GB"}
+    settings = [
+        ("no locale", lambda lang: None),
+        ("locale = language", lambda lang: lang),
+        ("locale = another language", lambda lang: wrong.get(lang, "en-GB")),
+    ]
+    by_language: dict[str, list[tuple[str, str]]] = {}
+    for language, text in rows:
+        by_language.setdefault(language, []).append((language, text))
+    groups = [(lang, by_language[lang]) for lang in ("en", "de", "fr", "nl")]
+    groups.append(
+        (
+            "others (es, it, pt, pl, sv, da, tr)",
+            [r for lang, rs in by_language.items() if lang not in {"en", "de", "fr", "nl"} for r in rs],
+        )
+    )
+    lines = [
+        "| language | n | " + " | ".join(name for name, _ in settings) + " | undetected (no locale) |",
+        "|---|---:|" + "---:|" * len(settings) + "---:|",
+    ]
+    for name, group in groups:
+        cells = []
+        for _, prior in settings:
+            hits = sum(detect_language(text, prior(lang)) == lang for lang, text in group)
+            cells.append(f"{hits / len(group):.3f}")
+        undetected = sum(detect_language(text) is None for _, text in group)
+        lines.append(f"| {name} | {len(group)} | " + " | ".join(cells) + f" | {undetected} |")
+    start = time.perf_counter()
+    for _, text in rows:
+        detect_language(text)
+    rate = len(rows) / (time.perf_counter() - start)
+    lines.append("")
+    lines.append(f"Detection alone: {rate:,.0f} comments/s on these {len(rows)} comments.")
+    return lines
+
+
+def speed_table(datasets: list[tuple[str, str, Rows]]) -> list[str]:
+    """Stepsense comments/s per language (detection included), over >= 3,000 calls each."""
+    texts: dict[str, list[str]] = {}
+    for _name, language, rows in datasets:
+        texts.setdefault(language, []).extend(r[0] for r in rows)
+    lines = [
+        "| language | comments timed | comments/s (detection included) | comments/s (language given) |",
+        "|---|---:|---:|---:|",
+    ]
+    for language, items in texts.items():
+        items = (items * (3000 // len(items) + 1))[: max(3000, len(items))]
+        start = time.perf_counter()
+        for text in items:
+            score(text)
+        detected = len(items) / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for text in items:
+            score(text, language)
+        given = len(items) / (time.perf_counter() - start)
+        lines.append(f"| {language} | {len(items)} | {detected:,.0f} | {given:,.0f} |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the evaluation and print (and optionally write) the table."""
+    """Run the evaluation and print (and optionally write) the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / ".." / "shared" / "data" / "sentiment",
-                        help="directory with the *_GroundTruth.txt corpora")
-    parser.add_argument("--cx", type=Path, default=REPO_ROOT / "tests" / "data" / "cx_comments.tsv",
-                        help="labelled CX comments (split, label, text)")
-    parser.add_argument("--splits", default="dev,test",
-                        help="CX splits to score, comma-separated (tune on dev only)")
-    parser.add_argument("--corpora", default=",".join(CORPORA),
-                        help="public corpora to score, comma-separated ('' for none)")
-    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    default_data = next(
+        (p for p in (REPO_ROOT.parent / "shared", REPO_ROOT.parent.parent / "shared") if p.is_dir()),
+        REPO_ROOT.parent / "shared",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data / "data" / "sentiment",
+        help="directory with the *_GroundTruth.txt corpora",
+    )
+    parser.add_argument(
+        "--splits", default="dev,test", help="splits of the labelled sets to score, comma-separated (tune on dev only)"
+    )
+    parser.add_argument("--sets", default=",".join(LABELLED), help="labelled sets, comma-separated")
+    parser.add_argument(
+        "--corpora", default=",".join(CORPORA), help="public corpora to score, comma-separated ('' for none)"
+    )
+    parser.add_argument("--errors", default="", help="print Stepsense's misses on these splits (e.g. dev)")
+    parser.add_argument("--no-detection", action="store_true", help="skip the detection and speed tables")
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args(argv)
 
-    datasets: list[tuple[str, list[tuple[str, float, str]]]] = []
+    datasets: list[tuple[str, str, Rows]] = []
     for name in filter(None, args.corpora.split(",")):
-        datasets.append((name, read_corpus(args.data_dir / CORPORA[name])))
-    for split in filter(None, args.splits.split(",")):
-        datasets.append((f"cx-{split}", read_cx(args.cx, split)))
+        datasets.append((name, "en", read_corpus(args.data_dir / CORPORA[name])))
+    for name in filter(None, args.sets.split(",")):
+        path, language = LABELLED[name]
+        for split in filter(None, args.splits.split(",")):
+            datasets.append((f"{name}-{split}", language, read_labelled(path, split)))
 
-    scorers: list[tuple[str, Scorer]] = [("textblob", textblob_scorer())]
+    score("warm-up")  # build lexicons and load the detector before timing
+    for language in ("de", "fr", "nl"):
+        score("ok", language)
+    baselines: dict[str, list[tuple[str, Scorer]]] = {"en": [("textblob", textblob_scorer())]}
+    for language in ("de", "fr", "nl"):
+        extension = textblob_extension_scorer(language)
+        baselines[language] = [(f"textblob-{language}", extension)] if extension else []
     vader = vader_scorer()
     if vader is not None:
-        scorers.append(("vader", vader))
-    scorers.append((f"stepsense {VERSION}", stepsense_scorer))
+        for scorers in baselines.values():
+            scorers.append(("vader", vader))
 
     lines = [
-        "| corpus | n | scorer | Pearson r | macro-F1 | comments/s |",
-        "|---|---:|---|---:|---:|---:|",
+        "| corpus | lang | n | scorer | Pearson r | macro-F1 | comments/s |",
+        "|---|---|---:|---|---:|---:|---:|",
     ]
-    totals: dict[str, list[float]] = {name: [0, 0.0] for name, _ in scorers}
-    for corpus, rows in datasets:
-        for name, scorer in scorers:
-            r, f1, rate = evaluate(scorer, rows)
-            totals[name][0] += len(rows)
-            totals[name][1] += len(rows) / rate
-            lines.append(f"| {corpus} | {len(rows)} | {name} | {r:.3f} | {f1:.3f} | {rate:,.0f} |")
+    totals: dict[str, list[float]] = {}
+    error_splits = set(filter(None, args.errors.split(",")))
+    for corpus, language, rows in datasets:
+        for name, scorer in [*baselines[language], (f"stepsense {VERSION}", stepsense_scorer)]:
+            r, f1, rate, predicted = evaluate(scorer, rows)
+            total = totals.setdefault(name, [0, 0.0])
+            total[0] += len(rows)
+            total[1] += len(rows) / rate
+            lines.append(f"| {corpus} | {language} | {len(rows)} | {name} | {r:.3f} | {f1:.3f} | {rate:,.0f} |")
+            if name.startswith("stepsense") and corpus.rsplit("-", 1)[-1] in error_splits:
+                for (text, _, gold), label in zip(rows, predicted):
+                    if gold != label:
+                        info = explain(text)
+                        words = " ".join(f"{w['token']}={w['valence']:+.2f}" for w in info["words"])
+                        print(
+                            f"MISS {corpus} gold={gold} got={label} [{info['language']}] {text!r}  {words}",
+                            file=sys.stderr,
+                        )
     lines.append("")
     lines.append("| scorer | comments/s over all rows above (one core) |")
     lines.append("|---|---:|")
     for name, (n, seconds) in totals.items():
         lines.append(f"| {name} | {n / seconds:,.0f} |")
+    if not args.no_detection:
+        lines += ["", "Language detection (all labelled comments, both splits):", ""]
+        lines += detection_table()
+        lines += ["", "Stepsense speed per language (one core):", ""]
+        lines += speed_table([d for d in datasets if d[0] not in CORPORA or d[0] == "tweets"])
     table = "\n".join(lines)
     print(table)
     if args.markdown:
         command = "python bench/sentiment_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        args.markdown.write_text(
-            "# Sentiment evaluation\n\n"
-            f"Command (from the repository root): `{command.strip()}`\n\n"
-            "Gold labels: human mean > 0.5 positive, < -0.5 negative on the -4..4 scale; "
-            "CX rows use their label (r against -1/0/+1). Plain TextBlob labels by the sign "
-            "of its polarity, VADER by its documented +/-0.05 compound thresholds.\n\n"
-            f"{table}\n",
-            encoding="utf-8",
+        text = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
+        marker = "<!-- results -->"
+        head, _, tail = text.partition(marker)
+        _, _, notes = tail.partition("<!-- /results -->")
+        body = (
+            f"{marker}\nCommand (from the repository root, one core): `taskset -c 0 .venv/bin/{command.strip()}`\n\n"
+            f"{table}\n<!-- /results -->"
         )
+        args.markdown.write_text((head or "# Sentiment evaluation\n\n") + body + notes, encoding="utf-8")
     return 0
 
 

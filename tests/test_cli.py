@@ -62,4 +62,14 @@ def test_sentiment_scores_each_line_as_json(runner):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["label"] for line in lines] == ["positive", "negative"]
-    assert set(lines[0]) == {"text", "polarity", "subjectivity", "label"}
+    assert set(lines[0]) == {"text", "polarity", "subjectivity", "label", "language"}
+    assert [line["language"] for line in lines] == ["en", "en"]
+
+
+def test_sentiment_scores_each_line_in_its_language(runner):
+    """A German and an Italian comment: one scored in German, one neutral with its language."""
+    result = runner.invoke(args=["sentiment"], input="Das Paket ist nie angekommen.\nIl pacco non è mai arrivato, servizio pessimo.\n")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [(line["language"], line["label"]) for line in lines] == [("de", "negative"), ("it", "neutral")]
+    assert lines[1]["polarity"] == 0.0

@@ -190,7 +190,7 @@ def test_score_lines_yields_one_json_object_per_comment():
     out = list(score_lines(["Checkout was painless\r\n", "\n", "  ", "charged twice\n"]))
     assert [o["text"] for o in out] == ["Checkout was painless", "charged twice"]
     assert [o["label"] for o in out] == ["positive", "negative"]
-    assert set(out[0]) == {"text", "polarity", "subjectivity", "label"}
+    assert set(out[0]) == {"text", "polarity", "subjectivity", "label", "language"}
     json.dumps(out)
 
 

@@ -11,6 +11,9 @@ words carries one on its own.
 
 from __future__ import annotations
 
+# Hand-aligned tables: several entries a line read better than one.
+# fmt: off
+
 #: Single words and phrases (lower case, tokens separated by one space,
 #: contractions spelled with an ASCII apostrophe).
 CX_VALENCE: dict[str, float] = {
@@ -186,3 +189,63 @@ CONCESSIONS: frozenset[str] = frozenset({"although", "though", "despite"})
 
 #: Words after which the comment's real verdict follows ("nice but slow").
 CONTRASTS: frozenset[str] = frozenset({"but", "however"})
+
+#: Words that say nothing alone but complain when negated, with their
+#: valence then: "hasn't arrived", "did not get my refund", "nobody
+#: answered".  Matched with the same negators and reach as other words.
+CX_NEGATED: dict[str, float] = {
+    "arrived": -2.0, "arrive": -1.8, "came": -1.8, "come": -1.4, "received": -2.0,
+    "receive": -1.8, "got": -1.6, "get": -1.2, "delivered": -2.0, "shipped": -1.6,
+    "updated": -1.2, "answered": -1.8, "answer": -1.6, "answers": -1.8,
+    "replied": -1.8, "reply": -1.6, "respond": -1.6, "responded": -1.8,
+    "called": -1.4, "refunded": -1.8, "load": -1.6, "loads": -1.6, "loaded": -1.6,
+    "accepted": -1.6, "accept": -1.2, "fixed": -1.6, "resolved": -1.8,
+    "solved": -1.8, "showed": -1.8, "turned up": -1.8, "work": -1.8, "working": -1.8,
+    "works": -2.0, "worked": -2.0, "go through": -1.6, "went through": -1.6,
+    "there": -0.8, "here": -0.8, "back": -0.8, "possible": -1.2,
+    "available": -1.0, "clear": -1.2, "moved": -1.6, "exist": -1.6, "exists": -1.6,
+    "announcement": -1.4, "update": -1.4, "updates": -1.4, "information": -1.2, "info": -1.2,
+    "email": -1.2, "callback": -1.6, "call back": -1.6, "confirmation": -1.4, "explanation": -1.6,
+    "tell": -1.2, "help": -1.6, "helped": -1.8, "refund": -1.4,
+}
+
+#: Conventional politeness that a complaint keeps: in "Missed my flight
+#: because of your delay. Thanks a lot." the thanks is sarcasm, in "still
+#: waiting, thanks" a sign-off.  When the other words of a comment
+#: complain, these count for nothing.
+COURTESY: frozenset[str] = frozenset({"thanks", "thank", "thank you", "thx", "ty", "please", "cheers", "kudos"})
+
+#: Words that, opening a question, make it a complaint ("Why does a refund
+#: take ten days?").
+COMPLAINT_QUESTIONS: frozenset[str] = frozenset({"why", "how come", "how many times", "how much longer"})
+
+#: "since Monday", "since 6am": how long the customer has been waiting.
+SINCE_WORDS: frozenset[str] = frozenset({"since"})
+TIME_UNITS: frozenset[str] = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday", "morning",
+     "last", "lunch", "noon", "days", "weeks", "hours", "months", "ages", "forever", "january", "february",
+     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+)
+#: A resolution in the clause cancels its problem words ("solved my problem").
+RESOLUTION_WORDS: frozenset[str] = frozenset(
+    {"solved", "fixed", "sorted", "resolved", "sorting", "fixing", "solving", "fix", "solve", "sort", "resolve"}
+)
+PROBLEM_WORDS: frozenset[str] = frozenset({"problem", "problems", "issue", "issues", "mix-up", "mistake", "error"})
+
+#: Phrases from real support messages that no general lexicon rates.
+REAL_WORDS_VALENCE: dict[str, float] = {
+    "thank you": 2.0, "thank you so much": 2.6, "thanks a lot": 2.0, "thanks for nothing": -2.6,
+    "thanks a bunch": 1.8, "nice of you to": -1.6, "love being": -1.2, "love how": -0.6,
+    "oh great": -0.6, "just great": -1.0, "yeah sure": -1.2, "sure thing": 0.8,
+    "is down": -1.8, "was down": -1.8, "site down": -1.8, "down again": -2.0, "keeps": -1.0,
+    "keep getting": -1.2, "looping": -1.2, "spins": -1.2, "spinning": -1.2, "bounced": -1.4,
+    "meant nothing": -1.8, "someone else": -0.6, "talk to a human": -1.6, "speak to a human": -1.6,
+    "real person": -1.0, "apparently": -0.6, "refreshing": 0.0, "promised": 0.0, "treat": 0.4,
+    "how you treat": -1.6, "loyal customer": 0.3, "accepted": 0.3, "three times": -1.0, "four times": -1.2,
+    "five times": -1.2, "six times": -1.4, "again and again": -1.6, "once again": -1.0,
+    "customer for life": 2.4, "understanding": 1.5, "mix-up": -0.8, "solved my problem": 2.2,
+    "lifesaver": 2.6, "life saver": 2.6, "nothing but": -0.4, "not a single": -0.8,
+    "copy-paste": -1.4, "generic": -0.8, "transferred me": -1.0, "hung up on me": -2.4,
+    "no one": -0.6, "nobody": -0.6,
+}
+# fmt: on

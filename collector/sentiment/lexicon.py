@@ -21,11 +21,22 @@ from textblob.en import sentiment as _textblob_lexicon
 from vaderSentiment import vaderSentiment as _vader
 
 from collector.sentiment.domain import (
+    COMPLAINT_QUESTIONS,
+    CONCESSIONS,
+    CONTRASTS,
+    COURTESY,
     CX_BOOSTERS,
+    CX_NEGATED,
     CX_VALENCE,
     EMOJI_VALENCE,
     MISSPELLINGS,
+    PROBLEM_WORDS,
+    REAL_WORDS_VALENCE,
+    RESOLUTION_WORDS,
+    SINCE_WORDS,
+    TIME_UNITS,
 )
+from collector.sentiment.tables import Lexicon, phrase_index, strip_emoji_modifiers
 
 #: VADER's empirically derived step for one booster word and for one word
 #: in CAPS among lower-case words; reused so the merged scale stays VADER's.
@@ -42,9 +53,7 @@ TEXTBLOB_TO_VADER: float = 3.0
 
 def _read_vader_file(name: str) -> str:
     """Text of a data file shipped in the vaderSentiment wheel."""
-    return resources.files(_vader.__package__ or "vaderSentiment").joinpath(name).read_text(
-        encoding="utf-8"
-    )
+    return resources.files(_vader.__package__ or "vaderSentiment").joinpath(name).read_text(encoding="utf-8")
 
 
 def _load_vader_lexicon() -> dict[str, float]:
@@ -68,8 +77,7 @@ def _load_textblob_lexicon() -> dict[str, float]:
     table: dict[str, float] = {}
     for word, by_tag in _textblob_lexicon.items():
         polarity, _subjectivity, intensity = by_tag.get(None) or next(iter(by_tag.values()))
-        if (abs(polarity) >= 0.1 and intensity == 1.0 and " " not in word
-                and word not in _vader.BOOSTER_DICT):
+        if abs(polarity) >= 0.1 and intensity == 1.0 and " " not in word and word not in _vader.BOOSTER_DICT:
             table[word.lower()] = polarity * TEXTBLOB_TO_VADER
     return table
 
@@ -108,6 +116,7 @@ VALENCE: dict[str, float] = {
     **_load_textblob_lexicon(),
     **{t.lower(): v for t, v in _VADER.items() if t not in EMOTICONS},
     **CX_VALENCE,
+    **REAL_WORDS_VALENCE,
 }
 
 #: Degree words: how much they add to the next sentiment word's strength.
@@ -117,7 +126,7 @@ BOOSTERS: dict[str, float] = {
 }
 
 #: Words that flip the sentiment words after them in the same clause.
-NEGATORS: frozenset[str] = frozenset(_vader.NEGATE) | {"no", "nobody", "neither", "nor"}
+NEGATORS: frozenset[str] = frozenset(_vader.NEGATE) | {"no", "nobody", "no one", "neither", "nor"}
 
 #: Emoji valence by single code point, hand-rated list first.
 EMOJI: dict[str, float] = {**_emoji_from_vader(VALENCE), **EMOJI_VALENCE}
@@ -126,30 +135,42 @@ EMOJI: dict[str, float] = {**_emoji_from_vader(VALENCE), **EMOJI_VALENCE}
 SPELLING: dict[str, str] = dict(MISSPELLINGS)
 
 
-def _phrase_index(*tables: dict[str, float]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """First word -> the multi-word keys starting with it, longest first."""
-    index: dict[str, list[tuple[str, ...]]] = {}
-    for table in tables:
-        for key in table:
-            words = tuple(key.split())
-            if len(words) > 1:
-                index.setdefault(words[0], []).append(words)
-    return {w: tuple(sorted(set(p), key=len, reverse=True)) for w, p in index.items()}
-
-
 #: Phrases ("took forever", "a bit", "can't stand") recognised as one token.
-PHRASES: dict[str, tuple[tuple[str, ...], ...]] = _phrase_index(VALENCE, BOOSTERS)
+PHRASES: dict[str, tuple[tuple[str, ...], ...]] = phrase_index(
+    VALENCE, BOOSTERS, CX_NEGATED, dict.fromkeys(COURTESY | COMPLAINT_QUESTIONS, 0.0)
+)
 
-
-def strip_emoji_modifiers(text: str) -> str:
-    """Drop variation selectors, skin tones and joiners so "👍🏽" is "👍"."""
-    return "".join(
-        ch for ch in text
-        if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in "\ufe0e\ufe0f\u200d")
-    )
+#: The English tables as one bundle for the rules.
+ENGLISH = Lexicon(
+    language="en",
+    valence=VALENCE,
+    boosters=BOOSTERS,
+    negators=NEGATORS,
+    spelling=SPELLING,
+    contrasts=CONTRASTS,
+    concessions=CONCESSIONS,
+    negated=CX_NEGATED,
+    courtesy=COURTESY,
+    complaint_questions=COMPLAINT_QUESTIONS,
+    since_words=SINCE_WORDS,
+    time_units=TIME_UNITS,
+    resolution_words=RESOLUTION_WORDS,
+    problem_words=PROBLEM_WORDS,
+    phrases=PHRASES,
+)
 
 
 __all__ = [
-    "BOOST_STEP", "BOOSTERS", "CAPS_STEP", "EMOJI", "EMOTICONS", "NEGATION_SCALAR",
-    "NEGATORS", "PHRASES", "SPELLING", "VALENCE", "strip_emoji_modifiers",
+    "BOOST_STEP",
+    "BOOSTERS",
+    "CAPS_STEP",
+    "EMOJI",
+    "EMOTICONS",
+    "NEGATION_SCALAR",
+    "ENGLISH",
+    "NEGATORS",
+    "PHRASES",
+    "SPELLING",
+    "VALENCE",
+    "strip_emoji_modifiers",
 ]

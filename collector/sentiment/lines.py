@@ -8,11 +8,13 @@ from collector.sentiment.scorer import score
 
 
 def score_lines(lines: Iterable[str]) -> Iterator[dict]:
-    """Yield ``{"text", "polarity", "subjectivity", "label"}`` per non-empty line.
+    """Yield ``{"text", "polarity", "subjectivity", "label", "language"}`` per non-empty line.
 
     Line endings (LF or CRLF) and surrounding whitespace are stripped from
     ``text``; blank lines are skipped rather than reported as neutral, so
-    the output has one object per comment.
+    the output has one object per comment.  "language" is the detected
+    ISO 639-1 code (None when it cannot be told); a comment in a language
+    without a lexicon is neutral.
     """
     for line in lines:
         text = line.strip()
@@ -24,4 +26,5 @@ def score_lines(lines: Iterable[str]) -> Iterator[dict]:
             "polarity": result.polarity,
             "subjectivity": result.subjectivity,
             "label": result.label,
+            "language": result.language,
         }

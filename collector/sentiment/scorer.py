@@ -1,4 +1,4 @@
-"""The public scorer: rule-based valence blended with TextBlob's polarity.
+"""The public scorer: rule-based valence blended with a lexicon mean, per language.
 
 Why a blend: TextBlob's PatternAnalyzer (the product brief's base scorer)
 averages adjective polarities and is good at review prose but blind to
@@ -6,11 +6,18 @@ slang, emoji and CX phrases, and it dilutes one strong word in a long
 sentence.  The rules in :mod:`collector.sentiment.rules` sum valences from
 the merged lexicons and see those cues.  Each is right where the other is
 weak, so the final polarity is a fixed weighted sum of both, clamped to
-[-1, 1].  Subjectivity is TextBlob's, raised when the rules found
-sentiment words TextBlob does not know (an emoji is an opinion).
+[-1, 1].  In English the second term is TextBlob's own polarity; in German,
+French and Dutch it is the mean valence of the words the rules found (what
+pattern's analyzer computes, over the same lexicon).  Subjectivity is
+TextBlob's (English) or that of the hits, raised when the rules found
+sentiment words (an emoji is an opinion).
 
-Everything here is deterministic and offline; lexicons are built once at
-import in :mod:`collector.sentiment.lexicon`.
+A comment in a language without a lexicon is neutral with polarity 0: an
+English lexicon reads "Il pacco non è arrivato" as nothing at best and as
+noise at worst.
+
+Everything here is deterministic and offline; lexicons are built at import
+(English) or on first use (:mod:`collector.sentiment.languages`).
 """
 
 from __future__ import annotations
@@ -22,11 +29,18 @@ from dataclasses import dataclass
 # every call, which cost more than the scoring itself.
 from textblob.en import sentiment as textblob_sentiment
 
-from collector.sentiment.rules import WORD, Token, assess
+from collector.sentiment.detect import detect_language, locale_language
+from collector.sentiment.languages import SOURCES, lexicon
+from collector.sentiment.lexicon import ENGLISH
+from collector.sentiment.rules import QUESTION_POSITIVE_SHARE, WORD, Contribution, Token, assess, tokenize
+from collector.sentiment.tables import Lexicon
 
 #: Stored on every response with its sentiment; bump whenever any table,
 #: rule, weight or threshold here changes, so old rows can be re-scored.
-VERSION = "cx-1"
+VERSION = "cx-2"
+
+#: Languages scored in their own language (ISO 639-1).
+SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"en", *SOURCES})
 
 #: Weights of the rule score and of TextBlob's polarity in the blend.
 RULES_WEIGHT = 0.8
@@ -62,12 +76,15 @@ class Sentiment:
     """Sentiment of one comment.
 
     ``polarity`` is in [-1, 1], ``subjectivity`` in [0, 1] (0 = factual),
-    ``label`` one of "positive", "neutral", "negative".
+    ``label`` one of "positive", "neutral", "negative".  ``language`` is the
+    comment's ISO 639-1 code (given or detected), None when it could not be
+    told; a language outside :data:`SUPPORTED_LANGUAGES` is always neutral.
     """
 
     polarity: float
     subjectivity: float
     label: str
+    language: str | None = None
 
 
 NEUTRAL = Sentiment(0.0, 0.0, "neutral")
@@ -82,13 +99,98 @@ def label_for(polarity: float) -> str:
     return "neutral"
 
 
-def score(text: str | None) -> Sentiment:
-    """Score one customer comment; ``None`` or blank text is neutral."""
-    if not text or not text.strip():
-        return NEUTRAL
-    rules, tokens = assess(text)
-    blob_polarity, blob_subjectivity = textblob_sentiment(textblob_text(tokens))
-    polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * blob_polarity
+def _lexicon_for(language: str) -> Lexicon:
+    return ENGLISH if language == "en" else lexicon(language)
+
+
+def _fallback_language(text: str, locale: str | None) -> str:
+    """The lexicon to read a comment whose language is unknown ("Toll!", "👍").
+
+    The locale's language if it is scored; else the scored language whose
+    lexicon knows most of its words, English on a tie.
+    """
+    preferred = locale_language(locale)
+    if preferred in SUPPORTED_LANGUAGES:
+        return preferred
+    best, best_hits = "en", 0
+    for language in sorted(SUPPORTED_LANGUAGES):
+        lex = _lexicon_for(language)
+        hits = sum(
+            1 for t in tokenize(text, lex) if t.kind == WORD and (t.norm in lex.valence or t.norm in lex.negated)
+        )
+        if hits > best_hits or (hits == best_hits and language == "en"):
+            best, best_hits = language, hits
+    return best
+
+
+def resolve_language(
+    text: str, language: str | None = None, locale: str | None = None
+) -> tuple[str | None, str | None]:
+    """(language to report, language whose lexicon scores it or None)."""
+    if language is None:
+        language = detect_language(text, locale)
+        if language is None:
+            return None, _fallback_language(text, locale)
+    else:
+        language = locale_language(language) or language.lower()
+    return language, language if language in SUPPORTED_LANGUAGES else None
+
+
+def _score(text: str, scorer: str, trace: list[Contribution] | None = None) -> tuple[float, float, float | None]:
+    """(polarity, subjectivity, TextBlob polarity or None) in one language."""
+    rules, tokens = assess(text, _lexicon_for(scorer), trace)
+    if scorer == "en":
+        blob_polarity, blob_subjectivity = textblob_sentiment(textblob_text(tokens))
+        if blob_polarity > 0 and rules.asking:
+            # "Can I get free shipping?" asks; TextBlob would read praise.
+            blob_polarity *= QUESTION_POSITIVE_SHARE
+        polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * blob_polarity
+    else:
+        blob_polarity = None
+        blob_subjectivity = min(1.0, abs(rules.mean)) if rules.hits else 0.0
+        polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * rules.mean
     polarity = max(-1.0, min(1.0, polarity))
     subjectivity = max(blob_subjectivity, min(1.0, SUBJECTIVITY_PER_HIT * rules.hits))
-    return Sentiment(round(polarity, 4), round(subjectivity, 4), label_for(polarity))
+    return polarity, subjectivity, blob_polarity
+
+
+def score(text: str | None, language: str | None = None, *, locale: str | None = None) -> Sentiment:
+    """Score one customer comment; ``None`` or blank text is neutral.
+
+    ``language`` (ISO 639-1, or a locale such as "de-DE") says which
+    language the comment is in; None detects it, with ``locale`` (the
+    answer's page locale) as a prior.  A language without a lexicon gives a
+    neutral result that still carries the language.
+    """
+    if not text or not text.strip():
+        return NEUTRAL if language is None else Sentiment(0.0, 0.0, "neutral", locale_language(language) or language)
+    reported, scorer = resolve_language(text, language, locale)
+    if scorer is None:
+        return Sentiment(0.0, 0.0, "neutral", reported)
+    polarity, subjectivity, _ = _score(text, scorer)
+    return Sentiment(round(polarity, 4), round(subjectivity, 4), label_for(polarity), reported)
+
+
+def explain(text: str, language: str | None = None, *, locale: str | None = None) -> dict:
+    """Why a comment got its score: language, the words and rules that decided.
+
+    Returns ``{"language", "scored_as", "polarity", "label", "textblob",
+    "words": [{"token", "valence", "rules"}]}``; ``scored_as`` is the
+    lexicon used (None: unsupported language, neutral), ``textblob`` the
+    TextBlob polarity blended in (English only), ``valence`` each token's
+    share of the rule sum on VADER's -4..4 scale after its rules.
+    """
+    result = score(text, language, locale=locale)
+    reported, scorer = resolve_language(text, language, locale) if text and text.strip() else (result.language, None)
+    trace: list[Contribution] = []
+    blob = None
+    if scorer is not None:
+        _, _, blob = _score(text, scorer, trace)
+    return {
+        "language": reported,
+        "scored_as": scorer,
+        "polarity": result.polarity,
+        "label": result.label,
+        "textblob": None if blob is None else round(blob, 4),
+        "words": [{"token": c.token, "valence": c.valence, "rules": list(c.rules)} for c in trace],
+    }
