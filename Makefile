@@ -1,11 +1,12 @@
 # Stepsense: `make demo` runs the demo, `make test` runs the whole test suite.
 # Both set everything up on a fresh machine (virtualenv, packages, widget build).
+# `make lint-widget` runs ESLint over the widget's source.
 
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: setup widget demo test lint chromium clean
+.PHONY: setup widget lint lint-widget demo test chromium clean
 
 setup: $(VENV)/.installed widget
 
@@ -22,6 +23,10 @@ widget/node_modules/.package-lock.json: widget/package-lock.json
 widget: widget/node_modules/.package-lock.json
 	cd widget && npm run --silent build
 
+# ESLint over the widget's source (widget/eslint.config.js: browser ES modules).
+lint-widget: widget/node_modules/.package-lock.json
+	cd widget && npm run --silent lint
+
 demo: setup
 	$(VENV)/bin/stepsense demo
 
@@ -30,7 +35,7 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # Layers (import-linter) and style (ruff) of the Python code.
-lint: setup
+lint: setup lint-widget
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -330,6 +330,43 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     assert len(widget.responses()) == 1
 
 
+VISITOR = "5e1f0c1a-1b5c-4c1e-9a57-2f6d1c0b9a10"
+SESSION = "0b7a3e52-8c1d-4f0e-b1a2-77c9d0e4f6a3"
+QUEUED = "c3d2e1f0-aaaa-4bbb-8ccc-123456789abc"
+
+
+def test_storage_left_by_an_earlier_release_is_kept(page, widget):
+    """What a visitor's browser holds from an earlier widget release (stepsense:q, :v and :s,
+    in their stored shapes) still works: the queued answer is delivered, dated by its age; the
+    visitor and session keep their ids; a dismissal still keeps the visitor from being asked."""
+    widget.setup({"cart": [CSAT]})
+    blank = widget.host.page("/blank", "<!doctype html><title>before</title>")
+    page.goto(blank)  # the host's origin, without the widget yet
+    answer = dict(site_key=widget.public_key, journey="j", step="cart", client_id=QUEUED, visitor_id=VISITOR,
+                  session_id=SESSION, url_path="/cart", device="desktop", locale="en", variant=None, kind="csat",
+                  score=2, comment=None, trigger="inline", attributes=None)
+    page.evaluate("""([answer, visitor, session]) => {
+        const now = Date.now();
+        localStorage.setItem('stepsense:q', JSON.stringify([['r', answer, now - 600000]]));
+        localStorage.setItem('stepsense:v', JSON.stringify({id: visitor, r: 0, a: {}, x: now + 864e5}));
+        sessionStorage.setItem('stepsense:s', JSON.stringify({id: session, n: 0, e: 0}));
+    }""", [answer, VISITOR, SESSION])
+    ui_requests = []
+    page.on("request", lambda request: "widget-ui.js" in request.url and ui_requests.append(request.url))
+    started = datetime.now(timezone.utc)
+    page.goto(widget.page("/cart", "cart", INLINE))
+    rows = wait_for(widget.responses, message="the queued answer")
+    assert [(r.client_id, r.score, r.visitor_id) for r in rows] == [(QUEUED, 2, VISITOR)]
+    stored_at = rows[0].created_at if rows[0].created_at.tzinfo else rows[0].created_at.replace(tzinfo=timezone.utc)
+    assert stored_at < started - timedelta(minutes=9)
+    views = wait_for(lambda: widget.events(type="step_view"), message="the step view")
+    assert [(e.visitor_id, e.session_id) for e in views] == [(VISITOR, SESSION)]
+    # The step is entered (and its UI would be requested) before its step view is sent.
+    assert ui_requests == [] and page.locator("stepsense-widget").count() == 0
+    wait_for(lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
+             message="an empty queue")
+
+
 def test_spa_api_queue_and_history(page, widget):
     """Calls queued before load apply; pushState re-reads the step; variant and attributes travel along."""
     widget.setup({"list": [], "detail": [dict(CSAT, trigger="event", event_name="ask")]})

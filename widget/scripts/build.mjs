@@ -1,19 +1,34 @@
 // Builds the widget into the Python package (collector/static/) and enforces the size budget:
 // each file must stay at or under 5 KB gzip, or the build fails.
+// src/core/ is bundled into widget.js, src/ui/ into widget-ui.js: each an IIFE, minified.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const OUT = new URL("../../collector/static/", import.meta.url);
 const BUDGET = 5 * 1024;
-const options = { bundle: false, minify: true, target: "es2019", write: false, legalComments: "none", charset: "utf8" };
+const UI_VERSION = "__UI_VERSION__"; // placeholder in src/core/prompt.js: the UI build's content hash
+const options = {
+  bundle: true,
+  format: "iife",
+  minify: true,
+  target: "es2019",
+  write: false,
+  legalComments: "none",
+  charset: "utf8",
+};
 
-const transform = async (file) => (await build({ ...options, entryPoints: [file] })).outputFiles[0].text;
+const bundle = async (file) => (await build({ ...options, entryPoints: [file] })).outputFiles[0].text;
 
-const ui = await transform("src/ui.js");
+const ui = await bundle("src/ui/index.js");
 const uiVersion = createHash("sha256").update(ui).digest("hex").slice(0, 10);
-const core = (await transform("src/core.js")).replace("__UI_VERSION__", uiVersion);
+const coreBuild = await bundle("src/core/index.js");
+if (!coreBuild.includes(UI_VERSION)) {
+  console.error(`widget build: ${UI_VERSION} not found in the core build`);
+  process.exit(1);
+}
+const core = coreBuild.replace(UI_VERSION, uiVersion);
 
 let failed = false;
 console.log("file            raw B   gzip B  budget");
