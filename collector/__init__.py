@@ -1,7 +1,6 @@
 """Stepsense collector: the Flask app that serves the widget, takes its answers
 and turns them into per-step emotional curves."""
 
-import logging
 import os
 from typing import Any, Mapping
 
@@ -26,8 +25,6 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         path = os.path.join(app.instance_path, "stepsense.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
-    app.logger.setLevel(app.config["LOG_LEVEL"])
 
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
@@ -38,9 +35,12 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from collector.common.database import configure_engine
     from collector.demo import shop as demo_shop
     from collector.extensions import db, limiter, migrate
+    from collector.monitoring import logs, metrics
     from collector.web import dashboard, widget
     from collector.web import pages as web
 
+    logs.init_app(app)  # first: every later hook's log lines carry the request id
+    metrics.init_app(app)
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

@@ -41,6 +41,11 @@ class Config:
     # Widget payloads are a few hundred bytes; 64 KiB leaves room for a full batch.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+    # "text" for people at a terminal, "json" (one object per line) for log search.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    # Prometheus metrics at /metrics; with a token, scrapes must send it as a Bearer token.
+    METRICS_ENABLED = _env_bool("METRICS_ENABLED", False)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     # Number of proxies in front of the app whose X-Forwarded-For may be trusted.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Seconds a site's settings and origins are cached per worker process.

@@ -11,7 +11,13 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# The app sets up logging itself (collector.monitoring.logs): the ini's
+# logging is only for a process that has none yet, and must not disable the
+# loggers of an app that migrates in-process (the tests, `stepsense demo`).
+if logging.getLogger().handlers:
+    logging.getLogger("alembic").setLevel(logging.INFO)
+else:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -42,8 +42,8 @@ def test_openapi_documents_every_endpoint_and_the_error_shape(client):
     assert {"application/json", "text/plain"} <= set(ingest_body)
 
 
-def test_docs_page_lists_endpoints(client):
-    page = client.get("/docs")
+def test_plain_docs_page_lists_endpoints(client):
+    page = client.get("/docs/plain")
     assert page.status_code == 200
     assert b"/v1/journeys/{key}/curve" in page.data
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")

@@ -25,8 +25,14 @@ docs = Blueprint("docs", __name__)
 
 
 @docs.get("/docs")
-def docs_page():
-    """The OpenAPI document rendered as a plain, dependency-free page."""
+def interactive():
+    """The interactive API reference (Swagger UI, served by the app itself)."""
+    return render_template("swagger.html")
+
+
+@docs.get("/docs/plain")
+def plain():
+    """The OpenAPI document rendered as a plain page without scripts."""
     return render_template("docs.html", spec=api.spec.to_dict())
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from collector.cli.demo import demo
+from collector.cli.doctor import doctor
 from collector.cli.export import export_command
 from collector.cli.keys import keys_group
 from collector.cli.retention import retention_group
@@ -29,5 +30,5 @@ def init_app(app: Flask) -> None:
     from collector.analytics.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group, export_command, retention_group):
+                    alerts_group, export_command, retention_group, doctor):
         app.cli.add_command(command)

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 
 import click
 
@@ -15,10 +16,32 @@ import click
               help="Threads per worker (gthread). More mostly adds writers waiting for SQLite's write lock.")
 @click.option("--keep-alive", default=5, show_default=True, type=int, help="Seconds an idle keep-alive connection stays open.")
 def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: int) -> None:
-    """Run the app under gunicorn (replaces this process); the defaults are bench/ingest.py's."""
+    """Run the app under gunicorn (replaces this process); the defaults are bench/ingest.py's.
+
+    No gunicorn access log: it would write client IPs; the app logs each request
+    itself (``stepsense.request`` at INFO, with its request id). With
+    ``METRICS_ENABLED`` the workers share a fresh multiprocess metrics folder.
+    """
+    if _env_true("METRICS_ENABLED"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     args = [
         sys.executable, "-m", "gunicorn",
         "--bind", bind, "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-        "--keep-alive", str(keep_alive), "--access-logfile", "-", "collector:create_app()",
+        "--keep-alive", str(keep_alive), "--config", "python:collector.monitoring.gunicorn", "collector:create_app()",
     ]
     os.execvp(args[0], args)
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _fresh_metrics_dir(path: str | None) -> str:
+    """The multiprocess folder, emptied: files of an earlier run would be added to this one's counts."""
+    if not path:
+        return tempfile.mkdtemp(prefix="stepsense-metrics-")
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+    return path

@@ -22,6 +22,7 @@ from collector.common.database import Bind, dialect_name, insert_ignoring_confli
 from collector.common.group_commit import GroupCommit, Job
 from collector.analytics.emotion import score_response
 from collector.common.errors import Invalid
+from collector.common.metrics import ROLLUP_WRITE
 from collector.models import Event, Journey, Response, Step
 from collector.common.time import utcnow
 from collector.ingest.redact import redact
@@ -271,6 +272,10 @@ def _submit(engine: Engine, batch: Batch) -> IngestResult:
     return result
 
 
+# The metric label of each ingest table.
+KIND_OF_TABLE = {"responses": "answer", "events": "event"}
+
+
 def _write_group(engine: Engine, key: tuple[int, str], batches: list[Batch], fresh_steps: bool = False) -> None:
     """Store batches of one site and table in one transaction, then finish each.
 
@@ -280,7 +285,7 @@ def _write_group(engine: Engine, key: tuple[int, str], batches: list[Batch], fre
     deleted), the site's cached steps are forgotten and the group tried again.
     """
     try:
-        with engine.begin() as conn:
+        with ROLLUP_WRITE.labels(KIND_OF_TABLE[key[1]]).time(), engine.begin() as conn:
             results = _insert(conn, batches)
     except sa.exc.IntegrityError as error:
         stale_step = getattr(error.orig, "sqlstate", None) == "23503"

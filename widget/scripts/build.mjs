@@ -3,7 +3,7 @@
 // src/core/ is bundled into widget.js, src/ui/ into widget-ui.js: each an IIFE, minified.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const OUT = new URL("../../collector/static/", import.meta.url);
@@ -44,3 +44,14 @@ if (failed) {
   console.error("widget build: over the 5 KB gzip budget");
   process.exit(1);
 }
+
+// The interactive API reference (/docs) is Swagger UI from the npm registry,
+// copied next to the widget so the app serves it itself: no CDN, and the
+// page's CSP (scripts from 'self' only) holds.
+const DOCS = new URL("docs/", OUT);
+mkdirSync(DOCS, { recursive: true });
+for (const name of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+  copyFileSync(new URL(`../node_modules/swagger-ui-dist/${name}`, import.meta.url), new URL(name, DOCS));
+}
+console.log("docs/           swagger-ui-bundle.js, swagger-ui.css (swagger-ui-dist)");
+

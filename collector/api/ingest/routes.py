@@ -20,6 +20,7 @@ from collector.api.ingest.schemas import (
 )
 from collector.api.cors import add_cors_headers, check_origin
 from collector.api.errors import abort
+from collector.common.metrics import INGESTED
 from collector.extensions import db, limiter
 
 blp = Blueprint("ingest", __name__, url_prefix="/v1", description="Public endpoints the widget calls (CORS, rate-limited).")
@@ -112,7 +113,7 @@ def post_responses():
     """
     items = _load(RESPONSE_IN, RESPONSE_BATCH, "responses")
     result = ingest.store_responses(db.engine, _site(items[0]["site_key"]), items)
-    return _result(result)
+    return _result("answer", result)
 
 
 @blp.route("/events", methods=["POST"])
@@ -125,10 +126,12 @@ def post_events():
     """Record impressions, dismissals, exit-intent shows and step views (batches up to 100)."""
     items = _load(EVENT_IN, EVENT_BATCH, "events")
     result = ingest.store_events(db.engine, _site(items[0]["site_key"]), items)
-    return _result(result)
+    return _result("event", result)
 
 
-def _result(result: ingest.IngestResult):
+def _result(kind: str, result: ingest.IngestResult):
+    INGESTED.labels(kind, "stored").inc(result.stored)
+    INGESTED.labels(kind, "duplicate").inc(result.duplicates)
     body = {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
     return body, 201 if result.stored else 200
 
