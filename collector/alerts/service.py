@@ -73,6 +73,7 @@ from collector.alerts import webhooks
 from collector.analytics import funnel
 from collector.tenancy import journeys
 from collector.common.errors import Invalid, NotFound, TooMany
+from collector.common.metrics import ALERT_DELIVERIES
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site, Step
 from collector.common.time import as_utc, utcnow
 from collector.analytics.stats import Moments, holm, two_proportions, welch
@@ -469,6 +470,7 @@ def _record(session: Session, outgoing: Outgoing, now: datetime, code: int | Non
     else:
         delivery.next_attempt_at = as_utc(now) + backoff(delivery.attempts)
     session.commit()
+    ALERT_DELIVERIES.labels("retrying" if delivery.status == "pending" else delivery.status).inc()
     return delivery
 
 

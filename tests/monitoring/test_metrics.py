@@ -66,3 +66,4 @@ def test_requests_and_ingest_outcomes_are_counted(client, site):
     assert grew("stepsense_http_requests_total", endpoint="/v1/responses", method="POST", status="422") == 1
     assert grew("stepsense_http_request_duration_seconds_count", endpoint="/v1/responses") == 3
     assert grew("stepsense_rollup_write_seconds_count", kind="answer") >= 1
+
