@@ -30,7 +30,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
     from collector import api
-    from collector.alerts import service as alerts
+    from collector import alerts
     from collector import cli
     from collector.common.database import configure_engine
     from collector.demo import shop as demo_shop

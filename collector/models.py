@@ -5,7 +5,7 @@ The schema is created only by the Alembic migrations in ``migrations/``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa

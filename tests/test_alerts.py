@@ -24,7 +24,8 @@ import pytest
 import sqlalchemy as sa
 
 from collector import create_app
-from collector.alerts import service as alerts
+from collector import alerts
+from collector.common.time import as_utc, utcnow
 from collector.alerts import webhooks
 from collector.tenancy.keys import create_api_key
 from collector.config import TestConfig
@@ -258,7 +259,7 @@ def test_failing_receiver_is_retried_with_backoff_until_it_recovers(app, api, si
     assert third["attempts"] == 3
     (delivery,) = rows(sa.select(AlertDelivery))
     assert (delivery.status, delivery.response_code, delivery.last_error) == ("pending", 503, "HTTP 503")
-    assert alerts.as_utc(delivery.next_attempt_at) == T0 + timedelta(minutes=7)  # then 4 minutes
+    assert as_utc(delivery.next_attempt_at) == T0 + timedelta(minutes=7)  # then 4 minutes
     assert deliver(app, T0 + timedelta(minutes=6)) == []
     (fourth,) = deliver(app, T0 + timedelta(minutes=7))
     assert (fourth["status"], fourth["attempts"]) == ("delivered", 4)
@@ -281,8 +282,8 @@ def test_delivery_fails_after_max_attempts(app, api, site, journey, receiver, ro
     for _ in range(alerts.MAX_ATTEMPTS):
         (result,) = deliver(app, now)
         if result["next"] is not None:
-            waits.append(alerts.as_utc(result["next"]) - now)
-            now = alerts.as_utc(result["next"])
+            waits.append(as_utc(result["next"]) - now)
+            now = as_utc(result["next"])
     assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 64)]
     assert deliver(app, now + timedelta(days=1)) == []
     (delivery,) = rows(sa.select(AlertDelivery))
@@ -659,7 +660,7 @@ def test_the_deliverer_holds_no_lock_while_a_receiver_trickles(app, api, site, m
         trickler.close()
     (done,) = result["done"]
     assert (done["status"], done["attempts"]) == ("pending", 1)
-    assert alerts.as_utc(done["next"]) == T0 + timedelta(minutes=1)
+    assert as_utc(done["next"]) == T0 + timedelta(minutes=1)
     (delivery,) = rows(sa.select(AlertDelivery))
     assert delivery.last_error.startswith("timed out") and delivery.response_code is None
     assert trickler.connections == 1
@@ -855,7 +856,7 @@ def test_a_test_cut_short_by_a_dead_process_is_marked_interrupted_not_resent(app
     of the site) only until its claim runs out; the deliverer then marks it
     failed without sending it again, and tests can be sent again."""
     rule_id = make_rule(api, receiver)["id"]
-    now = alerts.utcnow()
+    now = utcnow()
     with app.app_context():
         rule = db.session.get(AlertRule, rule_id)
         stranded = AlertDelivery(rule=rule, fired_at=now - timedelta(seconds=90), status="pending", attempts=1,

@@ -303,7 +303,7 @@ def test_abandonment_alert_fires_when_abandonment_rises(app, api, send, site, cl
     response = api.post("/v1/alerts/rules", json={"journey": "checkout", "step": "payment", "kind": "abandonment_above_previous",
                                                   "webhook_url": "https://hooks.example.com/x", "window_hours": 1, "min_n": 30})
     assert response.status_code == 201, response.get_json()
-    from collector.alerts import service as alerts
+    from collector import alerts
     from collector.models import AlertRule
 
     with app.app_context():

@@ -2,7 +2,6 @@
 
 import base64
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa

@@ -7,6 +7,7 @@ package but the app factory, which registers the commands.
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from collector.cli.alerts import alerts_group
 from collector.cli.demo import demo
 from collector.cli.doctor import doctor
 from collector.cli.export import export_command
@@ -26,7 +27,6 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
-    from collector.alerts.service import alerts_group
     from collector.analytics.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,

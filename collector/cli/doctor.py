@@ -89,7 +89,7 @@ def check_sites() -> list[Finding]:
                 bad.append(origin)
         if not site.origins:
             findings.append(Finding(False, f"site {site.id} ({site.name}) allows no origin: its widget can send nothing",
-                                    f"add one: PATCH /v1/site with origins, or stepsense sites create"))
+                                    "add one: PATCH /v1/site with origins, or stepsense sites create"))
         elif bad:
             findings.append(Finding(False, f"site {site.id} ({site.name}) has origins that browsers never send: "
                                            f"{', '.join(repr(o) for o in bad)}",

@@ -19,7 +19,7 @@ from flask import (Blueprint, abort, current_app, flash, g, has_request_context,
                    url_for)
 from flask.sessions import SecureCookieSessionInterface
 
-from collector.alerts import service as alerts
+from collector import alerts
 from collector.analytics import curves
 from collector import exports
 from collector.exports.chart import TICKS, Plot, band_outline, bar
@@ -28,6 +28,7 @@ from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
                                             StepCreateSchema, StepUpdateSchema)
+from collector.common.time import utcnow
 from collector.common.vocabulary import TRIGGERS
 from collector.tenancy.keys import find_api_key, has_scope
 from collector.common.vocabulary import KINDS
@@ -532,7 +533,7 @@ def test_alert(rule_id):
         flash(exc.message, "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 404
     try:
-        delivery = alerts.send_test(db.session, rule, alerts.utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+        delivery = alerts.send_test(db.session, rule, utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
     except TooMany as exc:
         flash(exc.message, "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 429

@@ -4,7 +4,8 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from collector.alerts import service as alerts
+from collector import alerts
+from collector.common.time import utcnow
 from collector.api.alerts.schemas import (
     AlertDeliveryListSchema,
     AlertDeliverySchema,
@@ -81,7 +82,7 @@ def test_rule(rule_id):
     key asks; beyond that 429 with `Retry-After` (seconds) and nothing is sent.
     """
     rule = alerts.get_rule(db.session, g.site, rule_id)
-    return alerts.send_test(db.session, rule, alerts.utcnow(), _base_url())
+    return alerts.send_test(db.session, rule, utcnow(), _base_url())
 
 
 @blp.route("/deliveries", methods=["GET"])

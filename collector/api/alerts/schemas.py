@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from collector.alerts.service import KINDS, STATUSES, check_webhook_url
+from collector.alerts.rules import KINDS, STATUSES, check_webhook_url
 from collector.api.fields import Key, UTCDateTime
 
 

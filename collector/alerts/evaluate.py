@@ -1,0 +1,222 @@
+"""Evaluating alert rules: A rule fires once when its condition becomes true for a step, and again only
+after it was false in between (``firing_steps`` remembers which steps are
+firing); too few answers leave the step's state as it was. Each firing is an ``AlertDelivery``
+(see ``collector.alerts.delivery``).
+
+    X-Stepsense-Signature: sha256=<hex HMAC-SHA256(rule secret, "<timestamp>." + raw body)>
+    X-Stepsense-Timestamp: <Unix seconds of this attempt>
+    X-Stepsense-Delivery: <delivery id, the same on every retry>
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from collector.analytics import funnel
+from collector.models import AlertDelivery, AlertRule, Journey, Response, Step
+from collector.common.time import as_utc
+from collector.analytics.stats import Moments, holm, two_proportions, welch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Finding:
+    """One step's measurement; ``triggered`` is None when either period has too few answers."""
+
+    step: Step
+    triggered: bool | None
+    value: float | None
+    baseline: float | None
+    p_value: float | None
+    n: int
+    baseline_n: int
+
+
+def _sums(session: Session, rule: AlertRule, start: datetime, end: datetime) -> dict[int, dict[str, float]]:
+    """n, Σ emotion, Σ emotion² and exit-intent answers per step in [start, end)."""
+    conditions = [Response.journey_id == rule.journey_id, Response.created_at >= start, Response.created_at < end]
+    if rule.step_id is not None:
+        conditions.append(Response.step_id == rule.step_id)
+    query = (
+        sa.select(
+            Response.step_id,
+            sa.func.count().label("n"),
+            sa.func.coalesce(sa.func.sum(Response.emotion), 0.0).label("total"),
+            sa.func.coalesce(sa.func.sum(Response.emotion * Response.emotion), 0.0).label("total_sq"),
+            sa.func.coalesce(sa.func.sum(sa.case((Response.trigger == "exit_intent", 1), else_=0)), 0).label("exits"),
+        )
+        .where(*conditions)
+        .group_by(Response.step_id)
+    )
+    return {row.step_id: row._asdict() for row in session.execute(query)}
+
+
+def _moments(row: dict[str, float] | None) -> Moments:
+    if not row:
+        return Moments(0, 0.0, 0.0)
+    return Moments(int(row["n"]), float(row["total"]), float(row["total_sq"]))
+
+
+def window_of(rule: AlertRule, now: datetime) -> dict[str, datetime]:
+    """The window ending ``now`` and the baseline period just before it."""
+    to = as_utc(now)
+    if rule.kind == "abandonment_above_previous":
+        settings = rule.journey.site.settings or {}
+        to -= timedelta(minutes=settings.get("session_timeout_minutes") or funnel.DEFAULT_TIMEOUT_MINUTES)
+    start = to - timedelta(hours=rule.window_hours)
+    return {"from": start, "to": to, "baseline_from": start - timedelta(hours=rule.window_hours), "baseline_to": start}
+
+
+def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
+    """Evaluate the rule's condition for each step it covers, at ``now``."""
+    window = window_of(rule, now)
+    if rule.kind == "abandonment_above_previous":
+        return _rounded(_abandonment(session, rule, window))
+    current = _sums(session, rule, window["from"], window["to"])
+    previous = _sums(session, rule, window["baseline_from"], window["baseline_to"])
+    steps = [rule.step] if rule.step is not None else list(rule.journey.steps)
+    findings = []
+    for step in steps:
+        now_m, before_m = _moments(current.get(step.id)), _moments(previous.get(step.id))
+        if rule.kind == "emotion_drop":
+            finding = Finding(step, None, now_m.mean, before_m.mean, None, now_m.n, before_m.n)
+            if now_m.n >= rule.min_n and before_m.n >= rule.min_n:
+                result = welch(now_m, before_m)
+                finding.p_value = result.p_value if result else 1.0
+                finding.triggered = bool(result and result.diff < 0)
+        else:
+            exits_now = int((current.get(step.id) or {}).get("exits", 0))
+            exits_before = int((previous.get(step.id) or {}).get("exits", 0))
+            share = exits_now / now_m.n if now_m.n else None
+            baseline = exits_before / before_m.n if before_m.n else None
+            finding = Finding(step, None, share, baseline, None, now_m.n, before_m.n)
+            if now_m.n >= rule.min_n:
+                finding.triggered = share > rule.threshold
+        findings.append(finding)
+    if rule.kind == "emotion_drop":
+        tested = [f for f in findings if f.p_value is not None]
+        for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
+            finding.p_value = adjusted
+            finding.triggered = finding.triggered and adjusted < rule.alpha
+    return _rounded(findings)
+
+
+def _abandonment(session: Session, rule: AlertRule, window: dict[str, datetime]) -> list[Finding]:
+    """Abandonment per step, window vs baseline, from the funnel (raw events: hour windows)."""
+    periods = []
+    for start, end in ((window["from"], window["to"]), (window["baseline_from"], window["baseline_to"])):
+        _, totals = funnel.aggregate(session, rule.journey, {"from": start, "to": end}, source="raw")
+        periods.append({step_id: dict(zip(funnel.STEP_COUNTERS, values)) for (_, step_id), values in totals.steps.items()})
+    findings = []
+    for step in [rule.step] if rule.step is not None else list(rule.journey.steps):
+        now_c, before_c = (period.get(step.id) or {"reached": 0, "abandoned": 0} for period in periods)
+        n, baseline_n = now_c["reached"], before_c["reached"]
+        finding = Finding(step, None, now_c["abandoned"] / n if n else None,
+                          before_c["abandoned"] / baseline_n if baseline_n else None, None, n, baseline_n)
+        if n >= rule.min_n and baseline_n >= rule.min_n:
+            result = two_proportions(now_c["abandoned"], n, before_c["abandoned"], baseline_n)
+            finding.p_value = result.p_value if result else 1.0
+            finding.triggered = bool(result and result.diff > 0)
+        findings.append(finding)
+    tested = [f for f in findings if f.p_value is not None]
+    for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
+        finding.p_value = adjusted
+        finding.triggered = finding.triggered and adjusted < rule.alpha
+    return findings
+
+
+def _rounded(findings: list[Finding]) -> list[Finding]:
+    for finding in findings:
+        for name in ("value", "baseline", "p_value"):
+            value = getattr(finding, name)
+            if value is not None:
+                setattr(finding, name, round(value, 6) if name != "p_value" else float(f"{value:.6g}"))
+    return findings
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return as_utc(moment).isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def dashboard_url(base_url: str | None, journey: Journey) -> str | None:
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/dashboard/?{urllib.parse.urlencode({'journey': journey.key})}"
+
+
+def build_payload(rule: AlertRule, finding: Finding | None, now: datetime, base_url: str | None,
+                  test: bool = False) -> dict[str, Any]:
+    """The webhook body for one firing (or a test, with ``finding`` None)."""
+    window = window_of(rule, now)
+    step = finding.step if finding else rule.step
+    payload = {
+        "rule": {"id": rule.id, "name": rule.name},
+        "journey": rule.journey.key,
+        "step": step.key if step is not None else None,
+        "kind": rule.kind,
+        "window": {"hours": rule.window_hours, **{name: _iso(moment) for name, moment in window.items()}},
+        "value": finding.value if finding else None,
+        "baseline": finding.baseline if finding else None,
+        "baseline_n": finding.baseline_n if finding else None,
+        "threshold": rule.threshold if rule.kind == "exit_share_above" else None,
+        "p_value": finding.p_value if finding else None,
+        "n": finding.n if finding else None,
+        "fired_at": _iso(now),
+        "dashboard_url": dashboard_url(base_url, rule.journey),
+    }
+    if test:
+        payload["test"] = True
+    return payload
+
+
+def new_delivery(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime) -> AlertDelivery:
+    delivery = AlertDelivery(rule=rule, fired_at=as_utc(now), payload=payload, status="pending",
+                             attempts=0, next_attempt_at=as_utc(now))
+    session.add(delivery)
+    return delivery
+
+
+def evaluate_rule(session: Session, rule: AlertRule, now: datetime, base_url: str | None = None) -> list[AlertDelivery]:
+    """Measure one rule and queue a delivery for each step whose condition just became true."""
+    findings = measure(session, rule, now)
+    was_firing = set(rule.firing_steps or [])
+    firing = {f.step.key for f in findings if f.triggered}
+    unknown = {f.step.key for f in findings if f.triggered is None}
+    deliveries = [
+        new_delivery(session, rule, build_payload(rule, finding, now, base_url), now)
+        for finding in findings
+        if finding.triggered and finding.step.key not in was_firing
+    ]
+    rule.firing_steps = sorted(firing | (was_firing & unknown))
+    if rule.firing_steps:
+        rule.last_state = "firing"
+    elif len(unknown) < len(findings):
+        rule.last_state = "ok"
+    rule.last_evaluated_at = as_utc(now)
+    return deliveries
+
+
+def evaluate_rules(session: Session, now: datetime, base_url: str | None = None) -> list[AlertDelivery]:
+    """Evaluate every active rule at ``now``; returns the new (pending) deliveries, committed.
+
+    Rules are locked while evaluated (skipped if another process holds them,
+    on PostgreSQL), so overlapping runs do not fire twice.
+    """
+    rules = session.scalars(
+        sa.select(AlertRule).where(AlertRule.active.is_(True)).order_by(AlertRule.id).with_for_update(skip_locked=True)
+    ).all()
+    deliveries: list[AlertDelivery] = []
+    for rule in rules:
+        deliveries.extend(evaluate_rule(session, rule, now, base_url))
+    session.commit()
+    return deliveries
+
+

@@ -1,0 +1,136 @@
+"""Alerts: rules over a journey's recent answers, and the signed webhooks they send.
+
+A rule looks at the last ``window_hours`` hours (the *window*, ending now) of
+one step, or of every step on its own when it names none:
+
+* ``emotion_drop``: the window's emotion mean is below the previous period of
+  the same length (the *baseline*) by Welch's t-test, two-sided p < ``alpha``,
+  with at least ``min_n`` answers in each period. A rule over every step
+  corrects for testing them all with Holm's method; ``p_value`` is then the
+  adjusted one.
+* ``exit_share_above``: of the window's answers at the step (at least
+  ``min_n``), the share given to exit-intent prompts is above ``threshold``
+  (0–1). The baseline is the previous period's share.
+
+* ``abandonment_above_previous``: the funnel's abandonment at the step (sessions
+  whose last step it was without completing / sessions reaching it, see
+  ``collector/funnel.py``) is above the previous period's by a two-proportion
+  z-test, p < ``alpha`` (Holm-corrected over steps as above), with at least
+  ``min_n`` sessions reaching the step in each period. Both periods end one
+  session timeout before now, so sessions still in progress are not counted
+  as abandoned.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import urllib.parse
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from collector.tenancy import journeys
+from collector.common.errors import Invalid, NotFound
+from collector.models import AlertDelivery, AlertRule, Journey, Site, Step
+
+log = logging.getLogger(__name__)
+
+KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous")
+STATUSES = ("pending", "delivered", "failed")
+
+
+def new_secret() -> str:
+    """A random signing secret for a rule's webhooks."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def check_webhook_url(url: str) -> str:
+    """The URL if it is an absolute http(s) URL; ValueError otherwise."""
+    parts = urllib.parse.urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("The webhook URL must be an absolute http:// or https:// URL.")
+    return url
+
+
+def list_rules(session: Session, site: Site) -> Sequence[AlertRule]:
+    return session.scalars(sa.select(AlertRule).where(AlertRule.site_id == site.id).order_by(AlertRule.id)).all()
+
+
+def get_rule(session: Session, site: Site, rule_id: int) -> AlertRule:
+    """The site's rule; 404 for unknown ids and other sites' rules alike."""
+    rule = session.scalar(sa.select(AlertRule).where(AlertRule.id == rule_id, AlertRule.site_id == site.id))
+    if rule is None:
+        raise NotFound(f"No alert rule {rule_id}.")
+    return rule
+
+
+def _step_of(journey: Journey, key: str | None) -> Step | None:
+    if key is None:
+        return None
+    for step in journey.steps:
+        if step.key == key:
+            return step
+    raise NotFound(f"No step '{key}' in journey '{journey.key}'.")
+
+
+def _check_rule(rule: AlertRule) -> None:
+    if rule.kind == "exit_share_above" and rule.threshold is None:
+        raise Invalid("An exit_share_above rule needs a threshold between 0 and 1.",
+              details={"threshold": ["Required for exit_share_above."]})
+
+
+def create_rule(session: Session, site: Site, values: dict[str, Any]) -> AlertRule:
+    """Create a rule; its secret is generated unless given, and readable on the returned rule."""
+    journey = journeys.get_journey(session, site, values["journey_key"])
+    rule = AlertRule(
+        site_id=site.id,
+        journey=journey,
+        step=_step_of(journey, values.get("step_key")),
+        name=values.get("name") or values["kind"],
+        kind=values["kind"],
+        webhook_url=check_webhook_url(values["webhook_url"]),
+        secret=values.get("secret") or new_secret(),
+        firing_steps=[],
+        **{name: values[name] for name in ("window_hours", "threshold", "alpha", "min_n", "active") if name in values},
+    )
+    _check_rule(rule)
+    session.add(rule)
+    session.commit()
+    return rule
+
+
+def update_rule(session: Session, rule: AlertRule, values: dict[str, Any]) -> AlertRule:
+    """Change a rule; a changed condition forgets which steps were firing."""
+    if "step_key" in values:
+        rule.step = _step_of(rule.journey, values["step_key"])
+    if "webhook_url" in values:
+        rule.webhook_url = check_webhook_url(values["webhook_url"])
+    for name in ("name", "window_hours", "threshold", "alpha", "min_n", "active"):
+        if name in values:
+            setattr(rule, name, values[name])
+    _check_rule(rule)
+    if set(values) & {"step_key", "window_hours", "threshold", "alpha", "min_n"}:
+        rule.firing_steps, rule.last_state = [], None
+    session.commit()
+    return rule
+
+
+def delete_rule(session: Session, rule: AlertRule) -> None:
+    """Delete a rule with its deliveries."""
+    session.delete(rule)
+    session.commit()
+
+
+def list_deliveries(session: Session, site: Site, values: dict[str, Any]) -> Sequence[AlertDelivery]:
+    """The site's most recent deliveries first, optionally of one rule or status."""
+    query = sa.select(AlertDelivery).join(AlertRule).where(AlertRule.site_id == site.id)
+    if values.get("rule_id") is not None:
+        query = query.where(AlertDelivery.rule_id == values["rule_id"])
+    if values.get("status"):
+        query = query.where(AlertDelivery.status == values["status"])
+    return session.scalars(query.order_by(AlertDelivery.id.desc()).limit(values.get("limit", 50))).all()
+
+
