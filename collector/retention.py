@@ -5,6 +5,9 @@ keeps running) and then fixes the rollups of the site: days before the cutoff
 day have no rows left, so their rollups go; the cutoff day itself is rebuilt
 from the rows that remain (``collector.rollups.rebuild_rollups``). A run
 stopped half-way is finished by the next one.
+
+Each run also forgets the client_ids of caught bots (honeypot) older than
+``TRAP_MEMORY_DAYS``, which bounds that table.
 """
 
 from collections.abc import Callable
@@ -17,7 +20,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from collector import funnel, rollups
-from collector.models import Event, Response, Site, StepRollup, utcnow
+from collector.ingest import TRAP_MEMORY_DAYS
+from collector.models import Event, Response, Site, StepRollup, TrappedClientId, utcnow
 
 
 @dataclass
@@ -66,6 +70,15 @@ def expired_count(session: Session, site: Site, now: datetime | None = None) -> 
     )
 
 
+def forget_trapped(session: Session, now: datetime | None = None) -> int:
+    """Delete the honeypot's client_ids older than TRAP_MEMORY_DAYS (the widget
+    resends nothing that old); returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=TRAP_MEMORY_DAYS)
+    deleted = session.execute(sa.delete(TrappedClientId).where(TrappedClientId.created_at < cutoff)).rowcount
+    session.commit()
+    return deleted
+
+
 @click.group("retention", help="Delete answers and events past each site's retention.")
 def retention_group() -> None:
     pass
@@ -78,6 +91,8 @@ def run_command(batch_size: int) -> None:
     """Delete what is older than each site's retention_days, with progress; rollups are kept exact."""
     from collector.extensions import db
 
+    forgotten = forget_trapped(db.session)
+    click.echo(f"Forgot {forgotten} honeypot client_id{'' if forgotten == 1 else 's'} older than {TRAP_MEMORY_DAYS} days.")
     sites = list(db.session.scalars(sa.select(Site).where(Site.retention_days.is_not(None)).order_by(Site.id)))
     if not sites:
         click.echo("No site has a retention period.")
