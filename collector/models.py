@@ -77,7 +77,7 @@ class Journey(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # Made by ingest because the widget named it (Site.auto_register), not by the CX team.
-    auto_registered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    auto_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     site: Mapped[Site] = relationship(back_populates="journeys")
     steps: Mapped[list[Step]] = relationship(
@@ -100,7 +100,7 @@ class Step(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     position: Mapped[int] = mapped_column(default=0)
     # Made by ingest because the widget named it; left out of the widget config until it has a prompt.
-    auto_registered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    auto_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     journey: Mapped[Journey] = relationship(back_populates="steps")
     prompts: Mapped[list[Prompt]] = relationship(

@@ -27,10 +27,15 @@ branch_labels = None
 depends_on = None
 
 
+# Plain string defaults: with an SQL expression as default, SQLite's batch mode would
+# copy each table and drop the old one, and with foreign keys on, dropping `steps`
+# or `journeys` cascades to every answer and event of theirs.
+
+
 def upgrade():
     for table in ('journeys', 'steps'):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('auto_registered', sa.Boolean(), nullable=False, server_default=sa.false()))
+            batch_op.add_column(sa.Column('auto_registered', sa.Boolean(), nullable=False, server_default='0'))
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), nullable=False, server_default='0'))
     op.create_table('trapped_client_ids',
@@ -51,8 +56,15 @@ def downgrade():
     with op.batch_alter_table('trapped_client_ids', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_trapped_client_ids_created_at'))
     op.drop_table('trapped_client_ids')
-    with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    _drop_column('api_keys', 'session_generation')
     for table in ('steps', 'journeys'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('auto_registered')
+        _drop_column(table, 'auto_registered')
+
+
+def _drop_column(table, column):
+    """ALTER TABLE … DROP COLUMN, natively on SQLite too (3.35+): batch mode would copy
+    the table and drop the old one, cascading to the answers of its steps."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        op.drop_column(table, column)
