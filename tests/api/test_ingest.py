@@ -1,6 +1,7 @@
 """Public ingest: what the widget sends lands once, scored, and bad input changes nothing."""
 
 import json
+import os
 import uuid
 from datetime import timedelta
 
@@ -269,3 +270,39 @@ def test_config_leaves_out_steps_the_widget_made_up_that_ask_nothing(send, site,
     assert api.post("/v1/journeys/bot1/steps/x/prompts", json={"kind": "thumbs", "text": {"en": "OK?"}}).status_code == 201
     config = client.get(f"/v1/sites/{site.public_key}/config").json
     assert list(config["journeys"]["bot1"]["steps"]) == ["x"]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL: SQLite has one writer anyway")
+def test_concurrent_registrations_of_a_site_cannot_pass_a_limit_together(app, site, rows):
+    """Two transactions registering journeys for one site: the second waits for the
+    first's lock on the site, then counts its journey, so the cap of 1 holds."""
+    import threading
+
+    from collector.ingest import RegistrationLimits, register_steps
+
+    limits = RegistrationLimits(journeys=1, steps=50, journeys_per_hour=50)
+    outcome: dict = {}
+    with app.app_context():
+        engine = db.engine
+    first = engine.connect()
+    first.begin()
+    assert register_steps(first, site.id, [("a", "x")], limits)[1] is None  # holds the site's lock
+
+    def second() -> None:
+        with engine.begin() as conn:
+            outcome["pid"] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            outcome["result"] = register_steps(conn, site.id, [("b", "x")], limits)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with engine.connect() as observer:
+        # Wait until the second transaction is blocked on a lock, or has finished without one.
+        while thread.is_alive() and observer.execute(
+                sa.text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": outcome.get("pid", 0)}).scalar() != "Lock":
+            observer.rollback()
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert outcome["result"][1] is not None and outcome["result"][1].steps == [("b", "x")]
+    assert rows(sa.select(Journey.key)) == ["a"]
