@@ -63,6 +63,12 @@ class Config:
     ALERTS_ALLOWED_PRIVATE_NETWORKS = os.environ.get("ALERTS_ALLOWED_PRIVATE_NETWORKS", "")
     # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
+    # A site that auto-registers gets the journeys and steps the widget names created
+    # on the fly; these caps keep a bot making up names from bloating the config
+    # every page view downloads. Journeys and steps made through the API don't count.
+    AUTO_REGISTER_MAX_JOURNEYS = _env_int("AUTO_REGISTER_MAX_JOURNEYS", 50)
+    AUTO_REGISTER_MAX_STEPS = _env_int("AUTO_REGISTER_MAX_STEPS", 50)  # per journey
+    AUTO_REGISTER_JOURNEYS_PER_HOUR = _env_int("AUTO_REGISTER_JOURNEYS_PER_HOUR", 20)
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -55,6 +55,9 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Dashboard sessions carry this number; sign-out, rotation and revocation
+    # increment it, so a session cookie saved before then no longer signs in.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     site: Mapped[Site] = relationship()
 
@@ -70,6 +73,8 @@ class Journey(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Made by ingest because the widget named it (Site.auto_register), not by the CX team.
+    auto_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     site: Mapped[Site] = relationship(back_populates="journeys")
     steps: Mapped[list[Step]] = relationship(
@@ -91,6 +96,8 @@ class Step(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(120))
     position: Mapped[int] = mapped_column(default=0)
+    # Made by ingest because the widget named it; left out of the widget config until it has a prompt.
+    auto_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     journey: Mapped[Journey] = relationship(back_populates="steps")
     prompts: Mapped[list[Prompt]] = relationship(
@@ -201,6 +208,21 @@ class Event(db.Model):
     variant: Mapped[str | None] = mapped_column(sa.String(64))
     props: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class TrappedClientId(db.Model):
+    """The client_id of an answer or event that filled the honeypot: never stored, but
+    remembered for a while so a resend is answered as a duplicate, as a real one's is."""
+
+    __tablename__ = "trapped_client_ids"
+    __table_args__ = (sa.UniqueConstraint("site_id", "record", "client_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    # "responses" or "events": client_ids are unique per site within each.
+    record: Mapped[str] = mapped_column(sa.String(16))
+    client_id: Mapped[str] = mapped_column(sa.String(36))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
 
 class RollupKey:

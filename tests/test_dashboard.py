@@ -113,6 +113,39 @@ def test_sign_out(signed_in):
     assert signed_in.get("/dashboard/").status_code == 302
 
 
+def _saved_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_cookie_saved_before_sign_out_no_longer_opens_the_dashboard(app, client, site):
+    """Sign-out ends the session on the server: replaying the old cookie is signed out."""
+    sign_in(client, site.secret)
+    saved = _saved_cookie(client)
+    assert client.post("/dashboard/sign-out", data={"csrf_token": csrf(client)}).status_code == 302
+    client.set_cookie("session", saved)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard/sign-in")
+    client.set_cookie("session", saved)
+    assert client.get("/dashboard/?partial=1").status_code == 401
+    assert sign_in(client, site.secret).status_code == 302  # signing in again works
+    assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["rotate", "revoke"])
+def test_rotating_or_revoking_the_key_ends_saved_sessions(app, client, site, action):
+    key_id, secret = new_key(app, site.id, ["read"])
+    sign_in(client, secret)
+    saved = _saved_cookie(client)
+    headers = {"Authorization": f"Bearer {site.secret}"}
+    if action == "rotate":
+        assert client.post(f"/v1/keys/{key_id}/rotate", headers=headers).status_code == 201
+    else:
+        assert client.delete(f"/v1/keys/{key_id}", headers=headers).status_code == 204
+    client.set_cookie("session", saved)
+    assert client.get("/dashboard/").status_code == 302
+
+
 @pytest.mark.parametrize("path, data", [
     ("/dashboard/sign-out", {}),
     ("/dashboard/journeys", {"key": "signup", "steps": "form"}),

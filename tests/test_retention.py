@@ -74,3 +74,21 @@ def test_retention_run_without_retention_periods(runner, site):
     result = runner.invoke(args=["retention", "run"])
     assert result.exit_code == 0
     assert "No site has a retention period." in result.output
+
+
+def test_retention_run_forgets_caught_bots_client_ids_after_the_widgets_resend_window(app, site, send, runner, rows):
+    """The honeypot's memory is bounded: client_ids older than the widget's resend window
+    go on every run, even without a site retention period; newer ones stay."""
+    from collector.ingest.store import TRAP_MEMORY_DAYS
+    from collector.models import TrappedClientId
+
+    old, new = answer(site, hp="bot"), answer(site, hp="bot")
+    for item in (old, new):
+        assert send(item, site, path="/v1/responses").status_code == 201
+    _age(app, TrappedClientId, [old["client_id"]], TRAP_MEMORY_DAYS + 0.1)
+    _age(app, TrappedClientId, [new["client_id"]], TRAP_MEMORY_DAYS - 0.1)
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert f"Forgot 1 honeypot client_id older than {TRAP_MEMORY_DAYS} days." in result.output
+    assert rows(sa.select(TrappedClientId.client_id)) == [new["client_id"]]
+    assert send(new, site, path="/v1/responses").status_code == 200  # still a resend

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from collector.models import Site
-from collector.privacy.retention import expired_count, purge_site
+from collector.ingest.store import TRAP_MEMORY_DAYS
+from collector.privacy.retention import expired_count, forget_trapped, purge_site
 
 
 @click.group("retention", help="Delete answers and events past each site's retention.")
@@ -20,6 +21,8 @@ def run_command(batch_size: int) -> None:
     """Delete what is older than each site's retention_days, with progress; rollups are kept exact."""
     from collector.extensions import db
 
+    forgotten = forget_trapped(db.session)
+    click.echo(f"Forgot {forgotten} honeypot client_id{'' if forgotten == 1 else 's'} older than {TRAP_MEMORY_DAYS} days.")
     sites = list(db.session.scalars(sa.select(Site).where(Site.retention_days.is_not(None)).order_by(Site.id)))
     if not sites:
         click.echo("No site has a retention period.")

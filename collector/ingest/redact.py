@@ -11,7 +11,9 @@ import re
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # 13–19 digits, optionally grouped by spaces or dashes; confirmed with Luhn.
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+# Grouped by spaces or dashes as people type them (DE89 3704 …, DE89-3704-…, DE 89 …).
+IBAN = re.compile(r"\b[A-Z]{2}[ -]?\d{2}(?:[ -]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+IBAN_SEPARATORS = " -"
 # ISO 13616 lengths per country: a candidate is cut to its country's length, so
 # "DE89 3704 0044 0532 0130 00 OK" is found, and unknown countries are left alone.
 IBAN_LENGTHS = dict(
@@ -29,14 +31,26 @@ IPV6 = re.compile(
     rf"(?<![\w:])(?:(?:{H16}:){{7}}{H16}|(?:{H16}(?::{H16})*)?::(?:(?:{H16}:)*\d{{1,3}}(?:\.\d{{1,3}}){{3}}|(?:{H16}(?::{H16})*)?))(?![\w:])"
 )
 # International or national numbers with at least 7 digits, e.g. +49 30 1234567,
-# (555) 123-4567, 0171/1234567. Years, prices and order numbers are kept by
-# requiring a phone-like shape: a leading + or 0 or parenthesised area code.
-# Dates such as 03/15/2024 or 01.02.2024 are not phone numbers.
-_NOT_A_DATE = r"(?!\d{1,2}([./-])\d{1,2}\1\d{2,4}(?!\d))"
+# 020 7946 0958, 0171/1234567, 06.12.34.56.78. Years, prices and order numbers
+# are kept by requiring a phone-like shape: a leading + or 0 or a parenthesised
+# area code. Dates such as 03/15/2024 or 01.02.2024 are not phone numbers, but
+# five dotted pairs (06.12.34.56.78) are not a date.
+_NOT_A_DATE = r"(?!\d{1,2}([./-])\d{1,2}\1\d{2,4}(?!\d|[./-]\d))"
 PHONE = re.compile(
     rf"(?<![\w+]){_NOT_A_DATE}(?:\+\d{{1,3}}[ .-]?(?:\(0\)[ .-]?)?|\(\d{{2,5}}\)[ .-]?|0)\d(?:[ ./-]?\d){{5,13}}(?!\d)"
-    # North American 555-123-4567 / 555.123.4567 (same separator twice).
-    r"|(?<![\w.+-])\d{3}([-.])\d{3}\2\d{4}(?![\w-]|\.\d)"
+)
+# North American numbers, which start with neither + nor 0: three digits, three
+# digits, four digits, e.g. 555-123-4567, 555.123.4567, (202) 555-0143,
+# 1-800-555-0199, +1 (202) 555-0143. Grouped by spaces or not at all
+# (202 555 0143, 2025550143) they must also follow the NANP plan (area code and
+# exchange begin with 2-9), which keeps most other numbers. A number after "#"
+# is an order number; one inside a longer number, price or decimal is not a
+# phone. Deliberate: a bare 10-digit number of that shape ("order 2125550143")
+# is masked, since it cannot be told from a phone number.
+NANP = re.compile(
+    r"(?<![\w#+.,/-])(?:\+?1[ .-]?)?"
+    r"(?:\(\d{3}\)[ .-]?\d{3}[ .-]?|\d{3}(?P<sep>[.-])\d{3}(?P=sep)|[2-9]\d{2}(?P<space> ?)[2-9]\d{2}(?P=space))"
+    r"\d{4}(?![\w-]|[.,/]\d)"
 )
 
 def luhn_valid(digits: str) -> bool:
@@ -53,7 +67,7 @@ def luhn_valid(digits: str) -> bool:
 
 def iban_valid(candidate: str) -> bool:
     """ISO 13616 check digits: the rearranged number mod 97 equals 1."""
-    compact = candidate.replace(" ", "").upper()
+    compact = re.sub(r"[ -]", "", candidate).upper()
     if not 15 <= len(compact) <= 34:
         return False
     rearranged = compact[4:] + compact[:4]
@@ -74,29 +88,51 @@ def _replace_card(match: re.Match) -> str:
     return "[card]" if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group()
 
 
-def _replace_iban(match: re.Match) -> str:
-    """Mask the match's leading IBAN of its country's length, if its check digits hold."""
-    found = match.group()
+def _iban_length(found: str) -> int:
+    """How many characters of ``found`` make its leading IBAN, or 0 if it holds none.
+
+    The IBAN is cut to its country's length and must pass its check digits.
+    """
     length = IBAN_LENGTHS.get(found[:2].upper())
     if length is None:
-        return found
+        return 0
     taken, end = 0, 0
     for end, char in enumerate(found, 1):
-        taken += char != " "
+        taken += char not in IBAN_SEPARATORS
         if taken == length:
             break
     candidate = found[:end]
     if taken != length or not iban_valid(candidate) or sum(c.isdigit() for c in candidate[4:]) < 8:
-        return found
-    return "[iban]" + found[end:]
+        return 0
+    return end
+
+
+def _mask_ibans(text: str) -> str:
+    """Replace every IBAN by ``[iban]``.
+
+    A candidate match runs on over the words after it (up to 34 characters), so
+    the search goes on right after a masked IBAN, or inside a candidate that
+    held none: two IBANs in one sentence are both found.
+    """
+    parts, position = [], 0
+    while match := IBAN.search(text, position):
+        end = _iban_length(match.group())
+        if end:
+            parts.append(text[position:match.start()] + "[iban]")
+            position = match.start() + end
+        else:
+            parts.append(text[position:match.start() + 1])
+            position = match.start() + 1
+    return "".join(parts) + text[position:]
 
 
 def redact(text: str) -> str:
     """Return ``text`` with e-mails, card numbers, IBANs, IPs and phone numbers masked."""
     text = EMAIL.sub("[email]", text)
-    text = IBAN.sub(_replace_iban, text)
+    text = _mask_ibans(text)
     text = CARD.sub(_replace_card, text)
     text = IPV6.sub(lambda m: "[ip]" if _ip_valid(m.group()) else m.group(), text)
     text = IPV4.sub(lambda m: "[ip]" if _ip_valid(m.group()) else m.group(), text)
+    text = NANP.sub("[phone]", text)
     text = PHONE.sub("[phone]", text)
     return text

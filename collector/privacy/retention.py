@@ -5,6 +5,9 @@ keeps running) and then fixes the rollups of the site: days before the cutoff
 day have no rows left, so their rollups go; the cutoff day itself is rebuilt
 from the rows that remain (``collector.analytics.rollups.rebuild_rollups``). A run
 stopped half-way is finished by the next one.
+
+Each run also forgets the client_ids of caught bots (honeypot) older than
+``TRAP_MEMORY_DAYS``, which bounds that table.
 """
 
 from collections.abc import Callable
@@ -15,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics import funnel, rollups
-from collector.models import Event, Response, Site, StepRollup
+from collector.ingest.store import TRAP_MEMORY_DAYS
+from collector.models import Event, Response, Site, StepRollup, TrappedClientId
 from collector.common.time import utcnow
 
 
@@ -63,3 +67,12 @@ def expired_count(session: Session, site: Site, now: datetime | None = None) -> 
         session.scalar(sa.select(sa.func.count()).select_from(model).where(model.site_id == site.id, model.created_at < cutoff))
         for model in (Response, Event)
     )
+
+
+def forget_trapped(session: Session, now: datetime | None = None) -> int:
+    """Delete the honeypot's client_ids older than TRAP_MEMORY_DAYS (the widget
+    resends nothing that old); returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=TRAP_MEMORY_DAYS)
+    deleted = session.execute(sa.delete(TrappedClientId).where(TrappedClientId.created_at < cutoff)).rowcount
+    session.commit()
+    return deleted

@@ -54,7 +54,9 @@ def create_journey(session: Session, site: Site, values: dict[str, Any]) -> Jour
 
 
 def update_journey(session: Session, journey: Journey, values: dict[str, Any]) -> Journey:
-    """Rename a journey and/or put its steps in a new order."""
+    """Rename a journey and/or put its steps in a new order; an auto-registered one
+    becomes the CX team's (no longer counted against the auto-registration limits)."""
+    journey.auto_registered = False
     if "name" in values:
         journey.name = values["name"]
     if "step_order" in values:
@@ -97,7 +99,9 @@ def add_step(session: Session, journey: Journey, values: dict[str, Any]) -> Step
 
 
 def update_step(session: Session, step: Step, values: dict[str, Any]) -> Step:
-    """Rename a step and/or move it to another position."""
+    """Rename a step and/or move it to another position; an auto-registered one becomes
+    the CX team's, so the widget config lists it even without prompts."""
+    step.auto_registered = False
     if "name" in values:
         step.name = values["name"]
     if "position" in values:

@@ -44,6 +44,12 @@ def create_api_key(session: Session, site: Site, scopes: list[str], name: str = 
     return key, secret
 
 
+def end_sessions(key: ApiKey) -> None:
+    """End every dashboard session signed in with ``key``, cookies saved before included:
+    sessions carry the key's generation, and this moves it on (atomically, in SQL)."""
+    key.session_generation = ApiKey.session_generation + 1
+
+
 def find_api_key(session: Session, secret: str) -> ApiKey | None:
     """The live key matching ``secret``, compared in constant time."""
     if not secret.startswith("sk_") or len(secret) < PREFIX_LENGTH:

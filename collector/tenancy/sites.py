@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from collector.tenancy.keys import create_api_key, new_public_key
+from collector.tenancy.keys import create_api_key, end_sessions, new_public_key
 from collector.common.errors import Conflict, NotFound
 from collector.models import ApiKey, Journey, Prompt, Site, Step
 from collector.common.time import utcnow
@@ -130,10 +130,17 @@ site_cache = _SiteCache()
 
 
 def widget_config(session: Session, site_id: int) -> dict[str, Any]:
-    """What the widget needs: settings, and the active prompts of each step."""
+    """What the widget needs: settings, and the active prompts of each step.
+
+    Every page view downloads this, so steps that auto-registration made and
+    that ask nothing are left out (and journeys left without steps): a bot
+    making up names can't grow it. Steps the CX team defined stay even without
+    prompts, since the widget sends step views (the funnel) only for steps it
+    knows. ``last`` marks the last step listed, which completes the journey.
+    """
     site = session.get(Site, site_id)
     rows = session.execute(
-        sa.select(Journey.key, Step.key, Step.position, Step.id)
+        sa.select(Journey.key, Step.key, Step.position, Step.id, Step.auto_registered)
         .join(Step, Step.journey_id == Journey.id)
         .where(Journey.site_id == site_id)
         .order_by(Journey.key, Step.position)
@@ -149,14 +156,13 @@ def widget_config(session: Session, site_id: int) -> dict[str, Any]:
         prompts.setdefault(prompt.step_id, []).append(prompt)
 
     journeys: dict[str, dict] = {}
-    last_position: dict[str, int] = {}
-    for journey_key, step_key, position, step_id in rows:
+    for journey_key, step_key, position, step_id, auto_registered in rows:
+        if auto_registered and step_id not in prompts:
+            continue
         steps = journeys.setdefault(journey_key, {"steps": {}})["steps"]
         steps[step_key] = {"position": position, "last": False, "prompts": prompts.get(step_id, [])}
-        last_position[journey_key] = position
-    for journey_key, journey in journeys.items():
-        for step in journey["steps"].values():
-            step["last"] = step["position"] == last_position[journey_key]
+    for journey in journeys.values():
+        journey["steps"][next(reversed(journey["steps"]))]["last"] = True
     return {"site": site.public_key, "settings": merged_settings(site), "journeys": journeys}
 
 
@@ -208,6 +214,7 @@ def revoke_key(session: Session, site: Site, key_id: int) -> None:
     key = _own_key(session, site, key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        end_sessions(key)
     session.commit()
 
 
@@ -217,5 +224,6 @@ def rotate_key(session: Session, site: Site, key_id: int) -> tuple[ApiKey, str]:
         raise Conflict(f"Key {key_id} is revoked.")
     key, secret = create_api_key(session, site, old.scopes, old.name)
     old.revoked_at = utcnow()
+    end_sessions(old)
     session.commit()
     return key, secret

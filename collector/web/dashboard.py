@@ -2,8 +2,10 @@
 manage journeys, steps and prompts, and see alert rules and their deliveries.
 
 Server-rendered pages; the only script is ``static/dashboard.js`` (the HTML CSP
-forbids inline scripts). The session holds the key's id, never its secret, and
-the key is looked up again on every request, so revoking it signs the user out.
+forbids inline scripts). The session holds the key's id and session generation,
+never its secret, and the key is looked up again on every request: revoking or
+rotating it, or signing out, increments the generation, which ends every
+session of the key, even a cookie saved before.
 """
 
 import functools
@@ -30,7 +32,7 @@ from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, 
                                             StepCreateSchema, StepUpdateSchema)
 from collector.common.time import utcnow
 from collector.common.vocabulary import TRIGGERS
-from collector.tenancy.keys import find_api_key, has_scope
+from collector.tenancy.keys import end_sessions, find_api_key, has_scope
 from collector.common.vocabulary import KINDS
 from collector.common.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from collector.extensions import db
@@ -85,7 +87,10 @@ def load_key():
     key_id = session.get("key_id")
     if key_id is not None:
         key = db.session.get(ApiKey, key_id)
-        if key is None or key.revoked_at is not None or not has_scope(key, "read"):
+        if key is not None and session.get("key_generation") != key.session_generation:
+            session.clear()
+            flash("You were signed out; sign in again.", "info")
+        elif key is None or key.revoked_at is not None or not has_scope(key, "read"):
             session.clear()
             flash("Your key was revoked or lost its read scope; sign in again.", "error")
         else:
@@ -115,12 +120,18 @@ def sign_in():
         return render_template("dashboard/sign_in.html", error="That key is unknown, revoked or lacks the read scope."), 401
     session.clear()  # a fresh session (and CSRF token) on sign-in
     session["key_id"] = key.id
+    session["key_generation"] = key.session_generation
     csrf_token()
     return redirect(url_for("dashboard.index"))
 
 
 @bp.post("/sign-out")
 def sign_out():
+    """End this session and, on the server, every other one of the key: a copy of
+    the cookie saved before no longer signs in."""
+    if g.api_key is not None:
+        end_sessions(g.api_key)
+        db.session.commit()
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("dashboard.sign_in"))

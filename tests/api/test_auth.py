@@ -97,3 +97,33 @@ def test_site_settings_update_and_embed_snippet(api, client, site):
     bad = api.patch("/v1/site", json={"origins": ["javascript:alert(1)"], "settings": {"sampling": 2}})
     assert bad.status_code == 422
     assert api.get("/v1/site").json["settings"]["sampling"] == 0.5
+
+
+def test_cx_api_is_rate_limited_per_key(database_url, site):
+    """Every CX endpoint draws on one budget per API key (RATELIMIT_API_PER_KEY), not
+    per address: past it, 429 in the one error shape with Retry-After, and nothing is done."""
+    import sqlalchemy as sa
+
+    from collector.extensions import db
+    from collector.models import Journey
+    from tests.conftest import _app_for
+
+    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                   RATELIMIT_API_PER_KEY="3/minute")
+    client = app.test_client()
+    admin = ApiClient(client, site.secret)
+    reader_secret = admin.post("/v1/keys", json={"scopes": ["read"]}).json["secret_key"]
+    assert admin.get("/v1/journeys").status_code == 200
+    assert admin.get("/v1/site").status_code == 200
+
+    for refused in (admin.get("/v1/responses"), admin.post("/v1/journeys", json={"key": "late"})):
+        assert refused.status_code == 429
+        assert refused.json["error"]["code"] == "rate_limited"
+        assert set(refused.json) == {"error"} and set(refused.json["error"]) == {"code", "message", "details"}
+        assert int(refused.headers["Retry-After"]) > 0
+    with app.app_context():
+        assert db.session.scalars(sa.select(Journey.key)).all() == []
+    # Another key from the same client has its own budget; bad keys are 401, not counted.
+    reader = ApiClient(client, reader_secret)
+    assert reader.get("/v1/journeys").status_code == 200
+    assert ApiClient(client, "sk_unknown-key-of-nobody").get("/v1/journeys").status_code == 401

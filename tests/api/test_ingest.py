@@ -1,11 +1,15 @@
 """Public ingest: what the widget sends lands once, scored, and bad input changes nothing."""
 
 import json
+import os
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from collector.extensions import db
+from collector.common.time import utcnow
 from collector.models import Event, Journey, Response, Step
 from tests.conftest import answer
 
@@ -183,3 +187,123 @@ def test_invalid_event_is_rejected(send, site):
     response = send(event, site, path="/v1/events")
     assert response.status_code == 422
     assert "type" in response.json["error"]["details"]
+
+
+def _event(site, **fields):
+    return {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
+            "client_id": str(uuid.uuid4()), "visitor_id": "v1", "session_id": "s1", **fields}
+
+
+def test_auto_registration_stops_at_the_journey_and_step_caps(app, send, site, rows):
+    """A bot making up journeys and steps gets a 422 naming them once the site's caps
+    are reached; nothing of that request is stored, and known steps still work."""
+    app.config.update(AUTO_REGISTER_MAX_JOURNEYS=2, AUTO_REGISTER_MAX_STEPS=2)
+    for journey in ("a", "b"):
+        assert send(answer(site, journey=journey, step="s1"), site).status_code == 201
+    assert send(answer(site, journey="a", step="s2"), site).status_code == 201
+
+    new_journey = send(answer(site, journey="c", step="s1"), site)
+    assert new_journey.status_code == 422
+    assert new_journey.json["error"]["details"] == {"step": ["c/s1"]}
+    assert "2 journeys" in new_journey.json["error"]["message"]
+    new_step = send(answer(site, journey="a", step="s3"), site)
+    assert new_step.status_code == 422
+    assert new_step.json["error"]["details"] == {"step": ["a/s3"]}
+    assert "2 steps" in new_step.json["error"]["message"]
+    # One refused pair refuses the whole batch, and registers none of its pairs.
+    batch = send({"responses": [answer(site, journey="b", step="s2"), answer(site, journey="d", step="x")]}, site)
+    assert batch.status_code == 422
+    assert batch.json["error"]["details"] == {"step": ["d/x"]}
+    events = send({"events": [_event(site, journey="e", step="x")]}, site, path="/v1/events")
+    assert events.status_code == 422
+    assert events.json["error"]["details"] == {"step": ["e/x"]}
+
+    assert send(answer(site, journey="a", step="s1"), site).status_code == 201
+    assert send(_event(site, journey="b", step="s1"), site, path="/v1/events").status_code == 201
+    assert rows(sa.select(Journey.key).order_by(Journey.key)) == ["a", "b"]
+    assert rows(sa.select(Journey.key, Step.key).join(Step).order_by(Journey.key, Step.key)) == [
+        ("a", "s1"), ("a", "s2"), ("b", "s1")]
+    assert len(rows(sa.select(Response.id))) == 4
+    assert len(rows(sa.select(Event.id))) == 1
+
+
+def test_auto_registration_is_capped_per_hour(app, send, site, rows):
+    """New journeys per site per hour are capped too; an hour later there is room again."""
+    app.config.update(AUTO_REGISTER_JOURNEYS_PER_HOUR=2)
+    for journey in ("a", "b"):
+        assert send(answer(site, journey=journey), site).status_code == 201
+    refused = send(answer(site, journey="c"), site)
+    assert refused.status_code == 422
+    assert refused.json["error"]["details"] == {"step": ["c/payment"]}
+    assert "2 new journeys an hour" in refused.json["error"]["message"]
+    with app.app_context():
+        db.session.execute(sa.update(Journey).values(created_at=utcnow() - timedelta(minutes=61)))
+        db.session.commit()
+    assert send(answer(site, journey="c"), site).status_code == 201
+
+
+def test_journeys_made_by_the_cx_team_do_not_count_against_the_caps(app, send, site, api):
+    app.config.update(AUTO_REGISTER_MAX_JOURNEYS=1, AUTO_REGISTER_MAX_STEPS=1, AUTO_REGISTER_JOURNEYS_PER_HOUR=1)
+    for key in ("one", "two"):
+        assert api.post("/v1/journeys", json={"key": key, "steps": [{"key": "x"}, {"key": "y"}]}).status_code == 201
+    assert send(answer(site, journey="one", step="z"), site).status_code == 201
+    assert send(answer(site, journey="bot", step="z"), site).status_code == 201
+    assert send(answer(site, journey="one", step="w"), site).status_code == 422
+    assert send(answer(site, journey="bot2", step="z"), site).status_code == 422
+
+
+def test_config_leaves_out_steps_the_widget_made_up_that_ask_nothing(send, site, api, client):
+    """Auto-registered journeys and steps without prompts are not in the config every page
+    view downloads; journeys and steps the CX team defined are, prompts or not (the funnel
+    counts their step views)."""
+    api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}, {"key": "payment"}, {"key": "done"}]})
+    api.post("/v1/journeys", json={"key": "signup", "steps": [{"key": "form"}]})
+    api.post("/v1/journeys/checkout/steps/payment/prompts", json={"kind": "csat", "text": {"en": "How was it?"}})
+    for journey, step in [("bot1", "x"), ("bot2", "y"), ("checkout", "made-up")]:
+        assert send(answer(site, journey=journey, step=step), site).status_code == 201
+    config = client.get(f"/v1/sites/{site.public_key}/config").json
+    assert set(config["journeys"]) == {"checkout", "signup"}
+    checkout = config["journeys"]["checkout"]["steps"]
+    assert list(checkout) == ["cart", "payment", "done"]
+    assert [name for name, step in checkout.items() if step["last"]] == ["done"]
+    assert config["journeys"]["signup"]["steps"]["form"] == {"position": 0, "last": True, "prompts": []}
+
+    assert api.post("/v1/journeys/bot1/steps/x/prompts", json={"kind": "thumbs", "text": {"en": "OK?"}}).status_code == 201
+    config = client.get(f"/v1/sites/{site.public_key}/config").json
+    assert list(config["journeys"]["bot1"]["steps"]) == ["x"]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL: SQLite has one writer anyway")
+def test_concurrent_registrations_of_a_site_cannot_pass_a_limit_together(app, site, rows):
+    """Two transactions registering journeys for one site: the second waits for the
+    first's lock on the site, then counts its journey, so the cap of 1 holds."""
+    import threading
+
+    from collector.ingest.store import RegistrationLimits, register_steps
+
+    limits = RegistrationLimits(journeys=1, steps=50, journeys_per_hour=50)
+    outcome: dict = {}
+    with app.app_context():
+        engine = db.engine
+    first = engine.connect()
+    first.begin()
+    assert register_steps(first, site.id, [("a", "x")], limits)[1] is None  # holds the site's lock
+
+    def second() -> None:
+        with engine.begin() as conn:
+            outcome["pid"] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            outcome["result"] = register_steps(conn, site.id, [("b", "x")], limits)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with engine.connect() as observer:
+        # Wait until the second transaction is blocked on a lock, or has finished without one.
+        while thread.is_alive() and observer.execute(
+                sa.text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": outcome.get("pid", 0)}).scalar() != "Lock":
+            observer.rollback()
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert outcome["result"][1] is not None and outcome["result"][1].steps == [("b", "x")]
+    assert rows(sa.select(Journey.key)) == ["a"]

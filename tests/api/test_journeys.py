@@ -145,3 +145,23 @@ def test_malformed_json_is_400(api):
                                headers={"Authorization": f"Bearer {api.key}"})
     assert response.status_code == 400
     assert response.json["error"]["code"] == "bad_request"
+
+
+def test_a_step_the_widget_made_up_becomes_the_cx_teams_once_renamed_or_moved(api, client, site, send):
+    """Auto-registered steps say so, stay out of the widget config while they ask nothing,
+    and join it (for the funnel's step views) once the CX team renames or moves them."""
+    from tests.conftest import answer
+
+    api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}]})
+    assert send(answer(site, journey="checkout", step="gift"), site).status_code == 201
+    assert send(answer(site, journey="quiz", step="q1"), site).status_code == 201
+    steps = {s["key"]: s["auto_registered"] for s in api.get("/v1/journeys/checkout").json["steps"]}
+    assert steps == {"cart": False, "gift": True}
+    assert api.get("/v1/journeys/quiz").json["auto_registered"] is True
+    assert "gift" not in client.get(f"/v1/sites/{site.public_key}/config").json["journeys"]["checkout"]["steps"]
+
+    assert api.patch("/v1/journeys/checkout/steps/gift", json={"name": "Gift wrap"}).json["auto_registered"] is False
+    assert api.patch("/v1/journeys/quiz", json={"name": "Quiz"}).json["auto_registered"] is False
+    config = client.get(f"/v1/sites/{site.public_key}/config").json["journeys"]
+    assert list(config["checkout"]["steps"]) == ["cart", "gift"] and config["checkout"]["steps"]["gift"]["last"]
+    assert "quiz" not in config  # its step q1 is still made up and asks nothing

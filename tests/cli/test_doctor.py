@@ -1,7 +1,6 @@
 """``stepsense doctor`` on a healthy set-up and on the mistakes operators make."""
 
 import pytest
-import sqlalchemy as sa
 
 from collector.extensions import db
 from collector.models import Site

@@ -168,3 +168,37 @@ def test_a_filled_honeypot_is_acknowledged_but_not_stored(send, site, rows):
     assert batch.json == {"received": 3, "stored": 3, "duplicates": 0}
     assert len(rows(sa.select(Response.id))) == 2
     assert send(answer(site, hp="x" * 201), site).status_code == 422
+
+
+def _exchange(send, site, body, path="/v1/responses"):
+    response = send(body, site, path=path)
+    return response.status_code, response.json
+
+
+def _event(site, **fields):
+    return {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
+            "client_id": str(uuid.uuid4()), **fields}
+
+
+@pytest.mark.parametrize("path, make", [("/v1/responses", answer), ("/v1/events", _event)])
+def test_a_caught_bot_is_answered_exactly_as_a_real_client(send, site, rows, api, path, make):
+    """First send 201 stored:1, a resend 200 duplicates:1, for a filled honeypot as for a
+    real answer or event, singly and in batches; caught records stay invisible."""
+    real, trapped = make(site), make(site, hp="http://spam.example")
+    for item in (real, trapped):
+        assert _exchange(send, site, item, path) == (201, {"received": 1, "stored": 1, "duplicates": 0})
+        assert _exchange(send, site, item, path) == (200, {"received": 1, "stored": 0, "duplicates": 1})
+    batch_key = path.rsplit("/", 1)[1]
+    fresh_real, fresh_trap = make(site), make(site, hp="spam")
+    assert _exchange(send, site, {batch_key: [real, trapped, fresh_real, fresh_trap]}, path) == (
+        201, {"received": 4, "stored": 2, "duplicates": 2})
+    assert _exchange(send, site, {batch_key: [fresh_trap, trapped]}, path) == (
+        200, {"received": 2, "stored": 0, "duplicates": 2})
+    # A filled honeypot reusing a stored record's client_id is a resend of it, as it would be without.
+    assert _exchange(send, site, {**real, "hp": "x"}, path) == (200, {"received": 1, "stored": 0, "duplicates": 1})
+
+    model = Response if path == "/v1/responses" else Event
+    assert sorted(rows(sa.select(model.client_id))) == sorted([real["client_id"], fresh_real["client_id"]])
+    if model is Response:
+        assert {item["client_id"] for item in api.get("/v1/responses").json["items"]} == {
+            real["client_id"], fresh_real["client_id"]}

@@ -36,6 +36,13 @@ class VisitContextSchema(ma.Schema):
                                  "queue holds items while offline). Stored as the time received minus this "
                                  "age, so the visitor's clock is never trusted. Omitted: the time received."},
     )
+    hp = fields.String(
+        allow_none=True,
+        load_only=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Honeypot: a field people never see; send it empty or omit it. "
+                                 "An answer or event with it filled is acknowledged as usual but not stored."},
+    )
 
 
 class ResponseInSchema(VisitContextSchema):
@@ -50,13 +57,6 @@ class ResponseInSchema(VisitContextSchema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=MAX_COMMENT))
     trigger = fields.String(load_default="inline", validate=validate.OneOf(TRIGGERS))
     attributes = Attributes(allow_none=True)
-    hp = fields.String(
-        allow_none=True,
-        load_only=True,
-        validate=validate.Length(max=200),
-        metadata={"description": "Honeypot: a field people never see; send it empty or omit it. "
-                                 "An answer with it filled is acknowledged as usual but not stored."},
-    )
 
     @ma.validates_schema
     def score_fits_kind(self, data: dict, **kwargs) -> None:

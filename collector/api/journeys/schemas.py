@@ -8,6 +8,8 @@ from collector.api.ingest.schemas import FollowUpSchema
 from collector.common.vocabulary import TRIGGERS
 from collector.common.vocabulary import KINDS, SCALES
 
+AUTO_REGISTERED = "Made by ingest because the widget named it (the site auto-registers), until the CX team " \
+    "renames or moves it. Such a step is left out of the widget config while it has no active prompt."
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=120), **kw)  # noqa: E731
 
 
@@ -15,6 +17,7 @@ class StepSchema(ma.Schema):
     key = Key(required=True, metadata={"example": "payment"})
     name = Name(metadata={"example": "Payment"})
     position = fields.Integer(dump_only=True)
+    auto_registered = fields.Boolean(dump_only=True, metadata={"description": AUTO_REGISTERED})
 
 
 class StepCreateSchema(ma.Schema):
@@ -33,6 +36,7 @@ class JourneySchema(ma.Schema):
     name = Name(metadata={"example": "Checkout"})
     steps = fields.List(fields.Nested(StepSchema), validate=validate.Length(max=100))
     created_at = UTCDateTime(dump_only=True)
+    auto_registered = fields.Boolean(dump_only=True, metadata={"description": AUTO_REGISTERED})
 
 
 class JourneyUpdateSchema(ma.Schema):

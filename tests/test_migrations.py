@@ -1,0 +1,33 @@
+"""Migrations keep what is stored: upgrading a database that holds data loses none of it."""
+
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from collector.extensions import db
+from collector.models import ApiKey, Event, Journey, Prompt, Response, Step
+from tests.conftest import answer
+
+
+def _counts() -> dict[str, int]:
+    return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Journey, Step, Prompt, Response, Event, ApiKey)}
+
+
+def test_0005_keeps_every_row_and_marks_existing_journeys_as_the_cx_teams(app, api, send, site):
+    """Adding columns to journeys and steps must not copy and drop those tables on SQLite:
+    with foreign keys on, dropping them would cascade to every answer and event."""
+    api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}, {"key": "payment"}]})
+    api.post("/v1/journeys/checkout/steps/payment/prompts", json={"kind": "csat", "text": {"en": "How was it?"}})
+    assert send(answer(site), site).status_code == 201
+    assert send(answer(site, journey="made-up", step="x"), site).status_code == 201
+    event = {"site_key": site.public_key, "journey": "checkout", "step": "cart", "type": "impression",
+             "client_id": "0b8e8a3e-6f6a-4f5e-9d55-3b2d0a1e9c11"}
+    assert send(event, site, path="/v1/events").status_code == 201
+    with app.app_context():
+        before = _counts()
+        db.session.remove()
+        downgrade(revision="0004")
+        upgrade()
+        assert _counts() == before and before["responses"] == 2 and before["events"] == 1
+        assert db.session.scalars(sa.select(Step.auto_registered).distinct()).all() == [False]
+        assert db.session.scalars(sa.select(ApiKey.session_generation)).all() == [0]
