@@ -157,6 +157,8 @@ class Response(db.Model):
     polarity: Mapped[float | None] = mapped_column()
     subjectivity: Mapped[float | None] = mapped_column()
     sentiment_label: Mapped[str | None] = mapped_column(sa.String(8))
+    # ISO 639-1 of the comment, as the scorer detected it; null without a comment.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     emotion: Mapped[float] = mapped_column()
     scorer_version: Mapped[str] = mapped_column(sa.String(32))
     trigger: Mapped[str] = mapped_column(sa.String(16))

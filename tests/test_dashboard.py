@@ -553,3 +553,14 @@ def test_changes_need_write_scope(app, client, api, site, path, data):
     assert response.status_code == 403
     assert "only the read scope" in flashed(response)
     assert snapshot(api) == before
+
+
+def test_comment_stream_shows_each_comments_language(signed_in, site, send):
+    """A CX reader sees which comments are German or French, and the browser gets the right lang."""
+    make_journey(signed_in, site)
+    send(answer(site, kind="comment", score=None, comment="Die Zahlung wurde abgelehnt, sehr ärgerlich.", locale="de"), site)
+    send(answer(site, kind="comment", score=None, comment="Checkout was quick and easy.", step="cart"), site)
+    html = signed_in.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    assert '<span class="lang" title="Language of the comment">de</span>' in html
+    assert '<p lang="de">Die Zahlung wurde abgelehnt, sehr ärgerlich.</p>' in html
+    assert '<p lang="en">Checkout was quick and easy.</p>' in html

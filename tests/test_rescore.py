@@ -33,3 +33,15 @@ def test_rescore_updates_old_answers_and_their_rollups(app, runner, send, site, 
     assert curve_mean == round(sum(r.emotion for r in stored.values()) / 4, 4)
     assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
     assert "Every answer is scored" in runner.invoke(args=["rescore"]).output
+
+
+def test_rescore_scores_old_german_and_french_comments_in_their_language(app, runner, send, site, rows):
+    """Rows stored before language detection (English lexicon, no language) are brought up to date."""
+    comments = {"Die Zahlung wurde abgelehnt, sehr ärgerlich.": ("de", "negative"),
+                "Commande reçue rapidement, parfait !": ("fr", "positive")}
+    send({"responses": [answer(site, kind="comment", score=None, comment=c, locale=None) for c in comments]}, site)
+    with app.app_context():
+        db.session.execute(sa.update(Response).values(scorer_version="old", language=None, sentiment_label="neutral"))
+        db.session.commit()
+    assert runner.invoke(args=["rescore"]).exit_code == 0
+    assert {r.comment: (r.language, r.sentiment_label) for r in rows(sa.select(Response))} == comments

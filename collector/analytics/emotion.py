@@ -28,6 +28,7 @@ class Scored:
     sentiment_label: str | None
     emotion: float
     scorer_version: str
+    language: str | None = None
 
 
 def rating_emotion(kind: str, score: int) -> float:
@@ -39,10 +40,11 @@ def rating_emotion(kind: str, score: int) -> float:
     return (score - middle) / (high - middle)
 
 
-def score_response(kind: str, score: int | None, comment: str | None) -> Scored:
-    """Sentiment of the comment and the blended emotion of the whole response."""
+def score_response(kind: str, score: int | None, comment: str | None, locale: str | None = None) -> Scored:
+    """Sentiment of the comment in its own language (``locale`` is the page's, a
+    prior for short comments) and the blended emotion of the whole response."""
     rating = rating_emotion(kind, score) if score is not None and kind in SCALES else None
-    text = sentiment.score(comment) if comment and comment.strip() else None
+    text = sentiment.score(comment, locale=locale) if comment and comment.strip() else None
 
     if text is None:
         emotion = rating if rating is not None else 0.0
@@ -59,4 +61,5 @@ def score_response(kind: str, score: int | None, comment: str | None) -> Scored:
         sentiment_label=text.label if text else None,
         emotion=round(max(-1.0, min(1.0, emotion)), 4),
         scorer_version=SCORING_VERSION,
+        language=text.language if text else None,
     )

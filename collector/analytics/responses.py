@@ -19,7 +19,7 @@ def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
         conditions.append(Response.created_at >= as_utc(values["from"]))
     if values.get("to") is not None:
         conditions.append(Response.created_at < as_utc(values["to"]))
-    for name in ("kind", "variant", "device", "locale", "trigger", "visitor_id"):
+    for name in ("kind", "variant", "device", "locale", "language", "trigger", "visitor_id"):
         if values.get(name) is not None:
             conditions.append(getattr(Response, name) == values[name])
     if values.get("sentiment") is not None:

@@ -151,11 +151,11 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
                 room = stored + len(responses) < count
                 if room and (exit_intent or (asked and rng.random() < ANSWER_RATE)):
                     score, comment = _answer(rng, step_key, kind)
-                    scored = score_response(kind, score, comment)
+                    scored = score_response(kind, score, comment, segment["locale"])
                     responses.append(dict(
                         context, client_id=_new_id(rng), kind=kind, score=score, comment=comment,
                         polarity=scored.polarity, subjectivity=scored.subjectivity,
-                        sentiment_label=scored.sentiment_label, emotion=scored.emotion,
+                        sentiment_label=scored.sentiment_label, language=scored.language, emotion=scored.emotion,
                         scorer_version=scored.scorer_version,
                         trigger="exit_intent" if exit_intent else PROMPTS[step_key][0]["trigger"],
                     ))

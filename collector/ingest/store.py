@@ -314,7 +314,7 @@ def prepare_responses(site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> Ba
             trapped.append(((item["journey"], item["step"]), str(item["client_id"])))
             continue
         comment = redact(item["comment"].strip()) if (item.get("comment") or "").strip() else None
-        scored = score_response(item["kind"], item.get("score"), comment)
+        scored = score_response(item["kind"], item.get("score"), comment, item.get("locale"))
         records.append(((item["journey"], item["step"]), {
             **_context_row(site, item, now),
             "kind": item["kind"],
@@ -323,6 +323,7 @@ def prepare_responses(site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> Ba
             "polarity": scored.polarity,
             "subjectivity": scored.subjectivity,
             "sentiment_label": scored.sentiment_label,
+            "language": scored.language,
             "emotion": scored.emotion,
             "scorer_version": scored.scorer_version,
             "trigger": item.get("trigger") or "inline",

@@ -30,7 +30,7 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
     dialect = session.get_bind().dialect.name
     while True:
         batch = session.execute(
-            sa.select(Response.id, Response.kind, Response.score, Response.comment, Response.journey_id,
+            sa.select(Response.id, Response.kind, Response.score, Response.comment, Response.locale, Response.journey_id,
                       rollups.day_of(Response.created_at, dialect).label("day"))
             .where(stale_filter(), Response.id > last_id)
             .order_by(Response.id)
@@ -40,12 +40,13 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
             return done
         updates, days = [], {}
         for row in batch:
-            scored = score_response(row.kind, row.score, row.comment)
+            scored = score_response(row.kind, row.score, row.comment, row.locale)
             updates.append({
                 "id": row.id,
                 "polarity": scored.polarity,
                 "subjectivity": scored.subjectivity,
                 "sentiment_label": scored.sentiment_label,
+                "language": scored.language,
                 "emotion": scored.emotion,
                 "scorer_version": scored.scorer_version,
             })

@@ -49,6 +49,8 @@ class ResponseArgsSchema(SegmentArgsSchema):
     visitor_id = OpaqueId()
     has_comment = fields.Boolean()
     sentiment = fields.String(validate=validate.OneOf(LABELS))
+    language = fields.String(validate=validate.Regexp(r"\A[a-z]{2}\Z", error="Use an ISO 639-1 code such as de."),
+                             metadata={"description": "Answers whose comment is in this language (ISO 639-1)."})
     cursor = fields.String(validate=validate.Length(max=64))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -72,6 +74,8 @@ class ResponseOutSchema(ma.Schema):
     score = fields.Integer(allow_none=True)
     comment = fields.String(allow_none=True, metadata={"description": "Personal data already redacted."})
     sentiment = fields.Nested(SentimentSchema, metadata={"description": "Null fields when there is no comment."})
+    language = fields.String(allow_none=True, metadata={
+        "description": "ISO 639-1 code of the comment's language, detected (the locale as a prior); null without a comment."})
     emotion = fields.Float()
     scorer_version = fields.String()
     trigger = fields.String()
