@@ -2,17 +2,22 @@
 free-text cells guarded against formula injection, streamed.
 
 The rows come from one query (``base.response_query``) that already renders
-text: ISO timestamps, JSON attributes, and the formula guard (``'`` before a
-leading = + - @ tab or CR) applied by the database. On PostgreSQL the
-database writes the CSV itself (``COPY (query) TO STDOUT WITH CSV``), read
-chunk by chunk. SQLite has no COPY: SQLite joins each row's fields into one
-line and Python writes it as-is, handing the rare rows that need quoting to
-the csv module (``_sqlite_rows``; see bench/EXPORT.md). Both write LF line
-ends and parse the same.
+text: ISO timestamps, JSON attributes, and the formula guard's first-character
+rule (``'`` before a leading = + - @ tab or CR) applied by the database. On
+PostgreSQL the database writes the CSV itself (``COPY (query) TO STDOUT WITH
+CSV``), read chunk by chunk. SQLite has no COPY: SQLite joins each row's
+fields into one line and Python writes it as-is (``_sqlite_rows``; see
+bench/EXPORT.md). Both write LF line ends and parse the same.
+
+A row holding a line break (``base.LINE_BREAKS``: CR, LF, U+2028 …) anywhere
+is written by Python instead, with ``base.csv_lines`` and ``base.guard``: every
+cell with a break quoted (COPY quotes only CR and LF, the csv module with LF
+line ends only LF), and a formula after a break guarded too (``"fine\\n=2+3"``
+is written ``"fine\\n'=2+3"``), so a spreadsheet that splits the row or the
+cell there meets no formula. Such rows are rare; the others keep their bytes.
 """
 
 import csv
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +26,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.common.database import dialect_name
-from collector.exports.base import BATCH, RESPONSE_HEADER, Progress, response_query
+from collector.exports.base import (
+    BATCH,
+    LINE_BREAKS,
+    RESPONSE_HEADER,
+    Progress,
+    csv_lines,
+    guarded_row,
+    has_line_break,
+    response_query,
+)
 from collector.models import Journey, Response
 
 BOM = "\ufeff"
@@ -32,38 +46,70 @@ POLARITY, EMOTION = RESPONSE_HEADER.index("polarity"), RESPONSE_HEADER.index("em
 assert EMOTION == POLARITY + 1 and RESPONSE_HEADER[-1] == "attributes"
 # A line made of plain fields has one comma after each field but attributes.
 PLAIN_COMMAS = len(RESPONSE_HEADER) - 1
-NEEDS_QUOTES = re.compile('["\r\n]')  # with an extra comma: what csv may quote
-NEWLINE = re.compile("[\r\n]")
+# The line breaks but LF as COPY writes them (UTF-8), each with its last byte:
+# the byte is looked for first (memchr speed), the break itself only if the
+# byte occurs. A regex, as sre finds a literal at memchr speed too, where
+# ``bytes in`` steps through a multi-byte needle at about 1 ns a byte.
+BREAK_BYTES = tuple((mark.encode()[-1:], re.compile(re.escape(mark.encode()))) for mark in LINE_BREAKS if mark != "\n")
 
 
 def _header() -> bytes:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    csv.writer(buffer, lineterminator="\n").writerow(RESPONSE_HEADER)
-    return buffer.getvalue().encode("utf-8")
+    return (BOM + csv_lines([RESPONSE_HEADER])[0]).encode("utf-8")
+
+
+def _has_inner_break(data: bytes | bytearray, rows: int) -> bool:
+    """Whether ``rows`` rows of COPY output hold a line break besides their line ends."""
+    return data.count(b"\n") != rows or any(last in data and mark.search(data) for last, mark in BREAK_BYTES)
+
+
+def _rewritten(row: bytes) -> bytes:
+    """A COPY row holding a line break, read back and written by Python: every
+    cell with a break quoted, and ``guard`` applied after the breaks too (it
+    leaves the database's first-character guard as it is)."""
+    cells = next(csv.reader([row.decode("utf-8")]))
+    return csv_lines([guarded_row(cells)])[0].encode("utf-8")
+
+
+def _copied(data: bytearray, ends: list[int]) -> bytes:
+    """A chunk of COPY output (rows ending at ``ends``), with any row holding a
+    line break rewritten; most chunks hold none and are passed on as they are."""
+    if not _has_inner_break(data, len(ends)):
+        return bytes(data)
+    out, start = [], 0
+    for end in ends:
+        row = bytes(data[start:end])
+        out.append(_rewritten(row) if _has_inner_break(row, 1) else row)
+        start = end
+    return b"".join(out)
 
 
 def _copy_rows(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress) -> Iterator[bytes]:
-    """PostgreSQL: the database's CSV writer, in the session's transaction."""
+    """PostgreSQL: the database's CSV writer, in the session's transaction.
+
+    A chunk is checked for line breaks as a whole (``_copied``) before it is
+    passed on: the rows holding one are rewritten by Python.
+    """
     query = response_query(session, journey, filters, guarded=True)
     compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     cursor = session.connection().connection.driver_connection.cursor()
-    pending, rows = bytearray(), 0
+    pending, ends, rows = bytearray(), [], 0
     try:
         # psycopg binds the parameters client-side for COPY.
         with cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
             for data in copy:  # one row per chunk
                 pending += data
+                ends.append(len(pending))
                 rows += 1
                 if len(pending) >= CHUNK:
-                    yield bytes(pending)
+                    yield _copied(pending, ends)
                     pending.clear()
+                    ends.clear()
                 if progress and rows % BATCH == 0:
                     progress(BATCH)
     finally:
         cursor.close()
     if pending:
-        yield bytes(pending)
+        yield _copied(pending, ends)
     if progress and rows % BATCH:
         progress(rows % BATCH)
 
@@ -82,7 +128,7 @@ def _joined(columns: list[sa.ColumnElement]) -> sa.ColumnElement:
 
 
 def _sqlite_rows(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress) -> Iterator[bytes]:
-    """SQLite: lines joined by the database; the csv module only for rows that need quoting.
+    """SQLite: lines joined by the database; ``csv_lines`` only for rows that need quoting.
 
     Why: per row, sqlite3 building 20 Python objects and the csv module writing
     them cost about 4.7 µs, most of the export. Here the query returns 5 values
@@ -91,14 +137,15 @@ def _sqlite_rows(session: Session, journey: Journey, filters: dict[str, Any], pr
     - Floats stay Python floats: the csv module writes ``str(float)`` (shortest
       round trip: ``1e-05``, ``0.1``); SQLite's printf cannot (``1.0e-05``,
       ``0.10000000000000001``).
-    - A line is written as-is when it is plainly what the csv module would
+    - A line is written as-is when it is plainly what ``csv_lines`` would
       write: exactly one comma per field (no field holds a comma) and no
-      ``"``, CR or LF anywhere. Otherwise (rare: comments with a comma, say) the
-      row is read again by id from the same query and the csv module writes it,
-      so the output stays byte-identical.
+      ``"`` or line break (``has_line_break``) anywhere. Otherwise (rare:
+      comments with a comma, say) the row is read again by id and
+      ``csv_lines`` writes it: byte-identical for a row without breaks; a row
+      with one is quoted and, by ``guard``, guarded after its breaks too.
     - Attributes are JSON, which nearly always holds ``"`` and ``,``: Python
       quotes them itself (``"`` doubled, the whole cell in quotes, as the csv
-      module does) unless they hold CR or LF, which go to the csv module.
+      module does) unless they hold a line break, which goes to ``csv_lines``.
     SQLAlchemy compiles the query and binds the filters; the rows are read from
     its DBAPI cursor, as the plain tuples sqlite3 makes. ``fetchmany`` steps
     SQLite through the query, so memory holds one batch.
@@ -108,17 +155,16 @@ def _sqlite_rows(session: Session, journey: Journey, filters: dict[str, Any], pr
     lines_query = query.with_only_columns(_joined(columns[:POLARITY]), columns[POLARITY], columns[EMOTION],
                                           _joined(columns[EMOTION + 1:-1]), columns[-1])
     result = session.connection().execute(lines_query)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     try:
         while batch := result.cursor.fetchmany(BATCH):
             lines = [f"{head},{'' if polarity is None else polarity},{'' if emotion is None else emotion},{tail},"
                      for head, polarity, emotion, tail, _ in batch]
-            redo = {i for i, line in enumerate(lines) if line.count(",") != PLAIN_COMMAS or NEEDS_QUOTES.search(line)}
+            redo = {i for i, line in enumerate(lines)
+                    if line.count(",") != PLAIN_COMMAS or '"' in line or has_line_break(line)}
             for i, (*_, attributes) in enumerate(batch):
                 if not attributes or i in redo:
                     continue
-                if NEWLINE.search(attributes):
+                if has_line_break(attributes):
                     redo.add(i)
                 elif '"' in attributes or "," in attributes:
                     lines[i] += '"' + attributes.replace('"', '""') + '"'
@@ -126,11 +172,11 @@ def _sqlite_rows(session: Session, journey: Journey, filters: dict[str, Any], pr
                     lines[i] += attributes
             if redo:
                 where = {int(batch[i][0].split(",", 1)[0]): i for i in redo}  # the id comes first in a line
-                for row in session.connection().execute(query.where(Response.id.in_(list(where)))).cursor.fetchall():
-                    writer.writerow(row)
-                    lines[where[row[0]]] = buffer.getvalue()[:-1]  # without its line end
-                    buffer.seek(0)
-                    buffer.truncate()
+                broken = {i for i in redo if has_line_break(lines[i]) or has_line_break(batch[i][-1] or "")}
+                rows = session.connection().execute(query.where(Response.id.in_(list(where)))).cursor.fetchall()
+                written = csv_lines([guarded_row(row) if where[row[0]] in broken else row for row in rows], "")
+                for row, line in zip(rows, written):
+                    lines[where[row[0]]] = line
             lines.append("")  # the last line's end
             yield "\n".join(lines).encode("utf-8")
             if progress:

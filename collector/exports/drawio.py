@@ -9,20 +9,22 @@ it as shape data (Edit Data), the step's funnel numbers included (sessions,
 continue/abandonment/retry/error rates, time on step, abandonment of negative
 vs positive answerers); the label adds the drop-off share. draw.io adds its insert point to left/top.
 
-Escaping: values go through Python's csv writer; newlines are folded (draw.io
-splits the file on them); bidi controls are dropped; the one HTML column
-(``caption``, the label) is HTML-escaped, so a name like ``<b>`` shows as text.
+Escaping: no line break (``base.LINE_BREAKS``) is left in a value: each is
+folded to a space, or dropped if XML forbids it (draw.io splits the file on
+newlines). Values are written by ``base.csv_lines`` with ``base.guard``, as in
+every CSV export, since a spreadsheet may open this file too: a step named
+``=HYPERLINK(…)`` is ``'=HYPERLINK(…)`` in the ``name`` column. Bidi controls
+are dropped; the one HTML column (``caption``, the label, which starts with
+``<b>``) is HTML-escaped, so a name like ``<b>`` shows as text.
 """
 
-import csv
 import html
-import io
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from collector.exports.base import Progress, curve, emotion_fill, emotion_stroke, funnel_cells, one_line
+from collector.exports.base import Progress, csv_lines, curve, emotion_fill, emotion_stroke, funnel_cells, guard, one_line
 from collector.models import Journey
 
 X_STEP = 200
@@ -96,12 +98,9 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render(data: dict[str, Any]) -> str:
     """The draw.io CSV text for a serialised curve."""
-    buffer = io.StringIO()
-    buffer.write(HEADER)
-    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows(data))
-    return buffer.getvalue()
+    table = [COLUMNS] + [[guard(value) if isinstance(value, str) else value for value in map(row.get, COLUMNS)]
+                         for row in rows(data)]
+    return HEADER + "".join(csv_lines(table))
 
 
 def write(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:

@@ -11,15 +11,13 @@ series), for tools that chart NPS/CSAT/CES/emotion over time. Every other
 number is the curve endpoint's, unchanged.
 """
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from collector.exports import xlsx
-from collector.exports.base import FUNNEL_HEADER, Progress, curve, funnel_cells, guard, one_line
+from collector.exports.base import FUNNEL_HEADER, Progress, csv_lines, curve, funnel_cells, guard, one_line
 from collector.exports.csv_export import BOM
 from collector.models import Journey
 
@@ -67,12 +65,10 @@ def metric_rows(data: dict[str, Any]) -> list[list[Any]]:
 
 
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[guard(v) if isinstance(v, str) else v for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8")
+    """The CSV file: BOM, CRLF line ends, text cells guarded (``base.guard``)
+    and quoted when they hold a line break (``base.csv_lines``)."""
+    table = [header] + [[guard(v) if isinstance(v, str) else v for v in row] for row in rows]
+    return (BOM + "".join(csv_lines(table, "\r\n"))).encode("utf-8")
 
 
 def write_table(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:

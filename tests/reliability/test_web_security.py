@@ -12,6 +12,7 @@ HOSTILE = [
     "<script>alert(1)</script>", "../../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "/", "?", "#",
     "\x00", "a\x00b", "\u202egnp.exe", "😀🇩🇪", "ß", "\ufeff", " ", "x" * 5000,
     "2024-13-45", "-1", "1e309", "NaN", "null", "[]", "{}", "0x7fffffffffffffff", "99999999999999999999999",
+    "\r=2+3", "fine\r=2+3", "fine\n=2+3", "fine\r\n=2+3", "x\u2028=1", "x\u2029@SUM(1)", "x\x85-1", "x\x0b+1",
 ]
 
 
@@ -131,11 +132,24 @@ def test_widget_is_served_as_javascript_with_nosniff(client, path):
 
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(1)>", "]]><script>alert(1)</script>",
-       "=HYPERLINK(\"http://evil.example\")", "javascript:alert(1)"]
+       "=HYPERLINK(\"http://evil.example\")", "javascript:alert(1)",
+       # CSV injection through a line break: a spreadsheet splitting the row (or the cell) there sees "=2+3".
+       "fine\r=2+3", "fine\n=2+3", "fine\r\n=2+3", "\r=2+3", "x\u2028@SUM(1)", "x\x85-1"]
+LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def test_xss_corpus_is_inert_in_every_export(api, send, site):
-    """Step names, comments and variants full of markup: no export format carries live markup."""
+    """Step names, comments and variants full of markup and of formulas after line breaks: no export
+    format carries live markup, and no CSV cell, nor any line in one, starts a formula."""
+    import csv
     import io
     import xml.etree.ElementTree as ET
     import zipfile
@@ -165,3 +179,12 @@ def test_xss_corpus_is_inert_in_every_export(api, send, site):
                     assert element.tag.rsplit("}", 1)[-1].lower() not in {"script", "foreignobject", "iframe"}, export_format
                     assert not [name for name in element.attrib if name.lower().startswith("on")], export_format
             # CSV and JSON carry the text as typed: inert as a non-HTML attachment with nosniff.
+        if response.mimetype == "text/csv":
+            text = data.decode("utf-8-sig")
+            if export_format == "drawio":  # draw.io reads one row per line: nothing may break one
+                text = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
+                assert not any(mark in text for mark in LINE_BREAKS if mark != "\n"), export_format
+            for row in csv.reader(io.StringIO(text, newline="")):
+                for cell in (cell for cell in row if not _is_number(cell)):
+                    for line in [cell, *cell.splitlines()]:
+                        assert not line or line[0] not in "=+-@\t\r", (export_format, cell)
