@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Flask, Response, render_template, request
 
+from collector.api.json_input import UNSTORABLE_MESSAGE, printable, read_body, unstorable
 from collector.errors import abort
 from collector.extensions import api
 
@@ -44,20 +45,33 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def refuse_nul_bytes() -> None:
-    """400 for a NUL character in the path, query, form or JSON body: no text needs
-    one, and PostgreSQL refuses them in text, which would otherwise surface as a 500."""
-    values = [*request.args.keys(), *request.args.values(), *(request.view_args or {}).values()]
+def refuse_unstorable_text() -> None:
+    """400 for a NUL character or an unpaired surrogate in the path, query or form:
+    no text needs one, and PostgreSQL refuses NUL in text (SQLite stored it).
+
+    JSON bodies are checked where they are parsed, on the decoded strings
+    (``collector.api.json_input``), so escapes, UTF-16 and chunked bodies are
+    covered; werkzeug decodes URLs and forms with U+FFFD for invalid UTF-8, so
+    a surrogate can't come from there today, but the rule is the same.
+    """
+    values = [*request.args.items(multi=True), *(request.view_args or {}).items()]
     if request.mimetype == "application/x-www-form-urlencoded":
-        values += [*request.form.keys(), *request.form.values()]
-    has_nul = any("\x00" in value for value in values if isinstance(value, str))
-    if not has_nul and request.mimetype in ("application/json", "text/plain") and request.content_length:
-        has_nul = b"\\u0000" in request.get_data(cache=True)  # JSON's escape; a raw NUL is invalid JSON anyway
-    if has_nul:
-        abort(400, "Text must not contain NUL characters.")
+        values += request.form.items(multi=True)
+    for name, value in values:
+        for text in (name, value):
+            if isinstance(text, str) and unstorable(text):
+                abort(400, UNSTORABLE_MESSAGE, details={printable(name): [f"Contains {unstorable(text)}."]})
+
+
+def refuse_oversized_streams() -> None:
+    """413 for a chunked body over MAX_CONTENT_LENGTH on every endpoint, forms
+    included: werkzeug cuts such a body at the limit without an error."""
+    if request.content_length is None and request.headers.get("Transfer-Encoding"):
+        read_body()
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_oversized_streams)
+    app.before_request(refuse_unstorable_text)
     app.after_request(security_headers)

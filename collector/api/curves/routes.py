@@ -1,10 +1,10 @@
 """CX API: the emotional curve of a journey."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from collector import curves, journeys
 from collector.api.curves.schemas import CurveArgsSchema, CurveSchema
+from collector.api.json_input import Blueprint
 from collector.auth import require_scope
 from collector.extensions import db
 

@@ -1,10 +1,10 @@
 """CX API: a journey exported for spreadsheets and journey-mapping tools."""
 
 from flask import Response, g, stream_with_context
-from flask_smorest import Blueprint
 
 from collector import exports, journeys
 from collector.api.exports.schemas import ExportArgsSchema
+from collector.api.json_input import Blueprint
 from collector.auth import require_scope
 from collector.extensions import db
 from collector.models import Journey

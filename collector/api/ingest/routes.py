@@ -5,7 +5,6 @@ import json
 
 import marshmallow as ma
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from collector import ingest, sites
 from collector.api.ingest.body import json_body, site_key_in_body
@@ -17,6 +16,7 @@ from collector.api.ingest.schemas import (
     ResponseInSchema,
     WidgetConfigSchema,
 )
+from collector.api.json_input import Blueprint
 from collector.cors import add_cors_headers, check_origin
 from collector.errors import abort
 from collector.extensions import db, limiter

@@ -4,10 +4,10 @@ import re
 
 import marshmallow as ma
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from collector.api.fields import ID_PATTERN
+from collector.api.json_input import Blueprint
 from collector.auth import require_scope
 from collector.erasure import erase_visitor
 from collector.errors import abort
