@@ -1,7 +1,7 @@
 """Field types shared by the API's schemas, so every endpoint validates alike."""
 
 import math
-from datetime import timezone
+from datetime import datetime, timezone
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -13,6 +13,11 @@ LOCALE_PATTERN = r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}$"
 ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
 MAX_ATTRIBUTES = 20
 MAX_ATTRIBUTE_LENGTH = 200
+# Filters outside these bounds are refused (422): astimezone() overflowed on
+# 0001-01-01T00:00:00+05:00, and day arithmetic near 9999-12-31 did too.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+TIME_RANGE = "between 1970-01-01 and 3000-01-01 UTC"
 
 
 class FullMatch(validate.Regexp):
@@ -79,10 +84,25 @@ def Attributes(**kwargs) -> fields.Dict:
 
 
 class UTCDateTime(fields.AwareDateTime):
-    """ISO 8601 timestamps; naive values (as SQLite returns them) are UTC."""
+    """ISO 8601 timestamps; naive values (as SQLite returns them) are UTC.
+
+    Loaded values must lie between EARLIEST and LATEST (422 otherwise).
+    """
+
+    default_error_messages = {"out_of_range": f"Use a time {TIME_RANGE}."}
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_range = EARLIEST <= moment.astimezone(timezone.utc) <= LATEST
+        except OverflowError:  # before year 1 or after 9999 once in UTC
+            in_range = False
+        if not in_range:
+            raise self.make_error("out_of_range")
+        return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:

@@ -5,7 +5,7 @@ import re
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, Key, Locale, OpaqueId, UTCDateTime
+from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, TIME_RANGE, Key, Locale, OpaqueId, UTCDateTime
 from collector.api.ingest.schemas import DEVICES, TRIGGERS
 from collector.emotion import KINDS
 
@@ -26,8 +26,10 @@ class AttributeFilter(fields.String):
 class SegmentArgsSchema(ma.Schema):
     """Time window and segment: the filters every analytical endpoint takes."""
 
-    from_ = UTCDateTime(data_key="from", attribute="from", metadata={"description": "Inclusive start (ISO 8601)."})
-    to = UTCDateTime(metadata={"description": "Exclusive end (ISO 8601)."})
+    from_ = UTCDateTime(data_key="from", attribute="from", metadata={
+        "description": f"Inclusive start (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no start."})
+    to = UTCDateTime(metadata={
+        "description": f"Exclusive end (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no end."})
     variant = fields.String(validate=validate.Length(min=1, max=64))
     device = fields.String(validate=validate.OneOf(DEVICES))
     locale = Locale()
