@@ -9,9 +9,10 @@ refuses with 400, on the decoded values, whatever the body's encoding:
 * nesting deeper than ``MAX_DEPTH``: ``json`` recurses, and 1,000 levels
   raised RecursionError, a 500;
 * ``NaN``, ``Infinity``, ``-Infinity`` and numbers too large for a float
-  (``1e400`` becomes ``inf``; an integer of 309 digits overflows a float
-  field): not JSON numbers; stored, ``GET /v1/responses`` echoed them as
-  invalid JSON, and PostgreSQL refuses them;
+  (``1e400`` becomes ``inf``): not JSON numbers; stored, ``GET
+  /v1/responses`` echoed them as invalid JSON, and PostgreSQL refuses them
+  (a huge integer stays an exact int: JSON columns keep it, float fields
+  answer 422);
 * NUL characters and unpaired surrogates in any string or key, however
   written (``\\u0000`` or ``\\ud800`` escapes, UTF-16 bodies): PostgreSQL
   refuses NUL in text, and neither database driver can encode a lone
@@ -38,8 +39,12 @@ MAX_DEPTH = 32
 # which in a decoded str can only hold unpaired surrogates.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGE = "Text must not contain NUL characters or unpaired surrogates."
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# The escapes that decode to one: \u0000, and a high or low surrogate escape
+# without its other half (also matches a few escaped backslashes: harmless).
+_UNSTORABLE_ESCAPE = re.compile(
+    r"\\u(?:0000|[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![dD][89abAB][0-9a-fA-F]{2}\\u)[dD][c-fC-F])"
+)
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
 
 
 class JSONInputError(ValueError):
@@ -82,22 +87,38 @@ def read_body() -> bytes:
 def parse_json(data: bytes | str) -> Any:
     """Parse a JSON document (UTF-8, -16 or -32, like ``json.loads``), refusing
     what the module docstring lists; raises JSONInputError."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode(json.detect_encoding(data), "surrogatepass")
-        except UnicodeDecodeError:
-            raise JSONInputError("The body is not valid JSON: it is not UTF-8, UTF-16 or UTF-32 text.") from None
-    _check_depth(data)
+    text, raw_surrogates = _decoded(data)
+    _check_depth(text)
     try:
-        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_finite_int)
+        value = _DECODER.decode(text)
     except JSONInputError:
         raise
     except (ValueError, RecursionError):
         raise JSONInputError("The body is not valid JSON.") from None
-    # Without a \u escape or such a character in the text, no decoded string can hold one.
-    if "\\u" in data or UNSTORABLE.search(data):
-        _check_text(value, [])
+    # A raw NUL is invalid JSON; so a decoded string can hold one only from an
+    # escape, or from raw surrogates in the bytes: the usual body costs one find.
+    if raw_surrogates or ("\\u" in text and _UNSTORABLE_ESCAPE.search(text)):
+        found = _find_unstorable(value)
+        if found:
+            path, message = found
+            raise JSONInputError(UNSTORABLE_MESSAGE, _at(path[::-1], message))
     return value
+
+
+def _decoded(data: bytes | str) -> tuple[str, bool]:
+    """The text, and whether it may hold raw unpaired surrogates (decoded as
+    ``json.loads`` does, with surrogatepass, so they are reported by field)."""
+    if isinstance(data, str):
+        return data, UNSTORABLE.search(data) is not None
+    encoding = json.detect_encoding(data)
+    try:
+        return data.decode(encoding), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode(encoding, "surrogatepass"), True
+    except UnicodeDecodeError:
+        raise JSONInputError("The body is not valid JSON: it is not UTF-8, UTF-16 or UTF-32 text.") from None
 
 
 def parse_body() -> Any:
@@ -109,16 +130,21 @@ def parse_body() -> Any:
 
 
 def _check_depth(text: str) -> None:
+    """Raise if ``text`` nests deeper than MAX_DEPTH, counting brackets outside strings."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return  # too few brackets to nest deeper: the usual body costs two counts
+    # In UTF-8 (whose multi-byte sequences hold no ASCII byte): drop escaped
+    # backslashes and quotes, left to right as JSON reads them; keep only quotes
+    # and brackets; then drop every other piece between quotes, the strings.
+    encoded = text.encode("utf-8", "surrogatepass").replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = b"".join(encoded.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
     depth = 0
-    for bracket in _BRACKET.findall(_STRING.sub("", text)):
-        if bracket in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise JSONInputError(f"The body nests deeper than {MAX_DEPTH} levels.")
-        else:
-            depth -= 1
+    for byte in structure:
+        depth += 1 if byte in b"[{" else -1
+        if depth > MAX_DEPTH:
+            raise JSONInputError(f"The body nests deeper than {MAX_DEPTH} levels.")
+        if depth < 0:
+            return  # not JSON; json.loads says so
 
 
 def _refuse_constant(name: str) -> Any:
@@ -132,30 +158,32 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _finite_int(text: str) -> int:
-    value = int(text)
-    try:
-        float(value)  # what a float field will do with it
-    except OverflowError:
-        raise JSONInputError(f"The body holds a number too large for a float: {text[:40]}….") from None
-    return value
+# Built once: json.loads with hooks builds a decoder and its scanner per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
-def _check_text(value: Any, path: list) -> None:
-    """Raise for the first string or key holding an unstorable character, naming where it is."""
+def _find_unstorable(value: Any) -> tuple[list, str] | None:
+    """The first string or key holding an unstorable character: (its path, innermost
+    first, and a message), or None. Builds nothing until it finds one."""
     if isinstance(value, str):
         problem = unstorable(value)
-        if problem:
-            raise JSONInputError(UNSTORABLE_MESSAGE, _at(path, f"Contains {problem}."))
-    elif isinstance(value, dict):
+        return ([], f"Contains {problem}.") if problem else None
+    if isinstance(value, dict):
         for key, item in value.items():
             problem = unstorable(key)
             if problem:
-                raise JSONInputError(UNSTORABLE_MESSAGE, _at([*path, printable(key)], f"The name contains {problem}."))
-            _check_text(item, [*path, key])
+                return [printable(key)], f"The name contains {problem}."
+            found = _find_unstorable(item)
+            if found:
+                found[0].append(key)
+                return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_text(item, [*path, index])
+            found = _find_unstorable(item)
+            if found:
+                found[0].append(index)
+                return found
+    return None
 
 
 def _at(path: list, message: str) -> dict:
