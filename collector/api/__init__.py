@@ -7,7 +7,7 @@ models and common; nothing below it imports this package.
 
 from flask import Blueprint, Flask, render_template
 
-from collector.api import errors
+from collector.api import errors, guards
 from collector.api.alerts.routes import blp as alerts
 from collector.api.curves.routes import blp as curves
 from collector.api.errors import Api
@@ -39,6 +39,7 @@ def plain():
 def init_app(app: Flask) -> None:
     """Bind the API to the app: converters, error handlers, blueprints, docs."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    guards.init_app(app)
     api.init_app(app)
     errors.init_app(app, api)
     api.spec.components.security_scheme(

@@ -28,6 +28,7 @@ from collector.exports.chart import TICKS, Plot, band_outline, bar
 from collector.tenancy import journeys
 from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
+from collector.api.fields import EARLIEST, LATEST
 from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
                                             StepCreateSchema, StepUpdateSchema)
 from collector.common.time import utcnow
@@ -140,12 +141,15 @@ def sign_out():
 # --- Reading: curve, KPIs, comments ---------------------------------------
 
 def _parse_date(value: str | None) -> date | None:
+    """The form's date, or None (the filter is dropped) if it isn't one the API's
+    filters take: an invalid date, or one outside EARLIEST..LATEST."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if EARLIEST.date() <= day < LATEST.date() else None
 
 
 def read_filters(args) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, Flask, Response, render_template, request
 
-from collector.common.errors import Malformed
 
 bp = Blueprint("web", __name__)
 
@@ -37,20 +36,6 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def refuse_nul_bytes() -> None:
-    """400 for a NUL character in the path, query, form or JSON body: no text needs
-    one, and PostgreSQL refuses them in text, which would otherwise surface as a 500."""
-    values = [*request.args.keys(), *request.args.values(), *(request.view_args or {}).values()]
-    if request.mimetype == "application/x-www-form-urlencoded":
-        values += [*request.form.keys(), *request.form.values()]
-    has_nul = any("\x00" in value for value in values if isinstance(value, str))
-    if not has_nul and request.mimetype in ("application/json", "text/plain") and request.content_length:
-        has_nul = b"\\u0000" in request.get_data(cache=True)  # JSON's escape; a raw NUL is invalid JSON anyway
-    if has_nul:
-        raise Malformed("Text must not contain NUL characters.")
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)

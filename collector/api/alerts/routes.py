@@ -2,7 +2,6 @@
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from collector import alerts
 from collector.common.time import utcnow
@@ -16,6 +15,7 @@ from collector.api.alerts.schemas import (
     NewAlertRuleSchema,
 )
 from collector.api.hooks import require_json_body
+from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
 from collector.extensions import db
 

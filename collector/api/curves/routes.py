@@ -1,11 +1,11 @@
 """CX API: the emotional curve of a journey."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from collector.analytics import curves
 from collector.tenancy import journeys
 from collector.api.curves.schemas import CurveArgsSchema, CurveSchema
+from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
 from collector.extensions import db
 

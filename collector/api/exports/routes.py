@@ -1,11 +1,11 @@
 """CX API: a journey exported for spreadsheets and journey-mapping tools."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from collector.api.downloads import export_response
 from collector.tenancy import journeys
 from collector.api.exports.schemas import ExportArgsSchema
+from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
 from collector.extensions import db
 

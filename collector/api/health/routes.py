@@ -2,10 +2,10 @@
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy.exc import DBAPIError
 
+from collector.api.json_input import Blueprint
 from collector.api.errors import RETRY_AFTER_SECONDS
 from collector.extensions import db
 

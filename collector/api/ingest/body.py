@@ -2,16 +2,17 @@
 
 The widget posts JSON as ``text/plain`` (what ``navigator.sendBeacon`` sends,
 and a "simple" request that needs no CORS preflight), so public ingest parses
-bodies itself instead of relying on webargs, which only reads JSON mimetypes.
+bodies itself instead of relying on webargs, which only reads JSON mimetypes,
+with the API's one strict JSON parser (``collector.api.json_input``).
 """
 
-import json
 from typing import Any
 
 from flask import g, request
 from werkzeug.exceptions import HTTPException
 
 from collector.api.errors import abort
+from collector.api.json_input import parse_body
 
 ACCEPTED_MIMETYPES = {"application/json", "text/plain"}
 
@@ -21,11 +22,7 @@ def json_body() -> Any:
     if "json_body" not in g:
         if request.mimetype not in ACCEPTED_MIMETYPES:
             abort(415, "Send JSON as application/json or text/plain.")
-        raw = request.get_data(cache=True)
-        try:
-            g.json_body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            abort(400, "The body is not valid JSON.")
+        g.json_body = parse_body()
     return g.json_body
 
 

@@ -5,7 +5,6 @@ import json
 
 import marshmallow as ma
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from collector.ingest import store as ingest
 from collector.tenancy import sites
@@ -18,6 +17,7 @@ from collector.api.ingest.schemas import (
     ResponseInSchema,
     WidgetConfigSchema,
 )
+from collector.api.json_input import Blueprint
 from collector.api.cors import add_cors_headers, check_origin
 from collector.api.errors import abort
 from collector.common.metrics import INGESTED

@@ -2,7 +2,6 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from collector.tenancy import journeys
 from collector.api.journeys.schemas import (
@@ -17,6 +16,7 @@ from collector.api.journeys.schemas import (
     StepUpdateSchema,
 )
 from collector.api.hooks import require_json_body
+from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
 from collector.extensions import db
 

@@ -1,9 +1,9 @@
 """CX API: reading answers back, newest first, with filters and cursor pages."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from collector.analytics import responses
+from collector.api.json_input import Blueprint
 from collector.api.responses.schemas import ResponseArgsSchema, ResponsePageSchema
 from collector.api.auth import require_scope
 from collector.extensions import db

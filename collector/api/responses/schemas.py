@@ -5,7 +5,7 @@ import re
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, Key, Locale, OpaqueId, UTCDateTime
+from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, TIME_RANGE, FullMatch, Key, Locale, OpaqueId, UTCDateTime
 from collector.common.vocabulary import DEVICES, TRIGGERS
 from collector.common.vocabulary import KINDS
 
@@ -26,8 +26,10 @@ class AttributeFilter(fields.String):
 class SegmentArgsSchema(ma.Schema):
     """Time window and segment: the filters every analytical endpoint takes."""
 
-    from_ = UTCDateTime(data_key="from", attribute="from", metadata={"description": "Inclusive start (ISO 8601)."})
-    to = UTCDateTime(metadata={"description": "Exclusive end (ISO 8601)."})
+    from_ = UTCDateTime(data_key="from", attribute="from", metadata={
+        "description": f"Inclusive start (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no start."})
+    to = UTCDateTime(metadata={
+        "description": f"Exclusive end (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no end."})
     variant = fields.String(validate=validate.Length(min=1, max=64))
     device = fields.String(validate=validate.OneOf(DEVICES))
     locale = Locale()
@@ -49,7 +51,7 @@ class ResponseArgsSchema(SegmentArgsSchema):
     visitor_id = OpaqueId()
     has_comment = fields.Boolean()
     sentiment = fields.String(validate=validate.OneOf(LABELS))
-    language = fields.String(validate=validate.Regexp(r"\A[a-z]{2}\Z", error="Use an ISO 639-1 code such as de."),
+    language = fields.String(validate=FullMatch(r"^[a-z]{2}$", error="Use an ISO 639-1 code such as de."),
                              metadata={"description": "Answers whose comment is in this language (ISO 639-1)."})
     cursor = fields.String(validate=validate.Length(max=64))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))

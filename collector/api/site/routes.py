@@ -2,9 +2,9 @@
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from collector.tenancy import sites
+from collector.api.json_input import Blueprint
 from collector.api.site.schemas import ApiKeyListSchema, ApiKeySchema, NewApiKeySchema, SitePatchSchema, SiteSchema
 from collector.api.hooks import require_json_body
 from collector.api.auth import require_scope

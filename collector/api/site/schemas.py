@@ -3,11 +3,11 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from collector.api.fields import Locale, UTCDateTime
+from collector.api.fields import FullMatch, Locale, UTCDateTime
 from collector.tenancy.keys import SCOPES
 from collector.tenancy.sites import normalise_origin
 
-COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?$", error="Use a hex colour such as #4f46e5.")
+COLOR = FullMatch(r"^#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?$", error="Use a hex colour such as #4f46e5.")
 
 
 class ThemeSchema(ma.Schema):
@@ -16,7 +16,7 @@ class ThemeSchema(ma.Schema):
     text = fields.String(allow_none=True, validate=COLOR)
     font = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^[A-Za-z0-9 ,'\"-]{1,120}$", error="Use a CSS font-family list."),
+        validate=FullMatch(r"^[A-Za-z0-9 ,'\"-]{1,120}$", error="Use a CSS font-family list."),
     )
     position = fields.String(validate=validate.OneOf(["bottom-right", "bottom-left", "top-right", "top-left"]))
     radius = fields.Integer(strict=True, validate=validate.Range(min=0, max=32))

@@ -4,10 +4,10 @@ import re
 
 import marshmallow as ma
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from collector.api.fields import ID_PATTERN
+from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
 from collector.privacy.erasure import erase_visitor
 from collector.api.errors import abort
@@ -30,7 +30,9 @@ def delete_visitor(visitor_id):
     """Delete every answer and event of this visitor on the key's site.
 
     Idempotent: erasing an unknown or already erased visitor deletes nothing.
+    An ID with one trailing newline (`%0A`) is taken too: answers sent before
+    such IDs were refused may carry one.
     """
-    if not re.fullmatch(ID_PATTERN, visitor_id):
+    if not re.fullmatch(ID_PATTERN, visitor_id.removesuffix("\n")):
         abort(422, "Not a visitor ID.", details={"visitor_id": ["Use the 1-64 character ID the widget stores."]})
     return {"visitor_id": visitor_id, **erase_visitor(db.session, g.site, visitor_id)}
