@@ -1,0 +1,72 @@
+"""Coordinates of the inline curve chart and its funnel strip (geometry shared
+with the SVG export through ``collector.exports.chart``)."""
+
+from typing import Any
+
+
+from collector.exports.chart import TICKS, Plot, band_outline, bar
+
+
+
+CHART = {"width": 720, "height": 300, "left": 44, "right": 24, "top": 20, "bottom": 64}
+FUNNEL_STRIP = {"height": 96, "top": 8, "bar": 60}
+
+
+def dig(mapping: Any, *path: str) -> Any:
+    """``mapping[a][b]…`` or None when any part is missing: the curve may grow or lack keys."""
+    for name in path:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(name)
+    return mapping
+
+
+def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Coordinates for the inline SVG: one point per step, emotion −1..1 on y."""
+    width, height = CHART["width"], CHART["height"]
+    left, right, top, bottom = CHART["left"], CHART["right"], CHART["top"], CHART["bottom"]
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    y_of = Plot(top, plot_h, digits=1).y
+
+    count = len(steps)
+    points = []
+    for index, step in enumerate(steps):
+        x = round(left + (plot_w * (index + 0.5) / count if count else plot_w / 2), 1)
+        mean = dig(step, "emotion", "mean")
+        low, high = dig(step, "emotion", "ci_low"), dig(step, "emotion", "ci_high")
+        flags = [flag for flag in (step.get("flags") or []) if flag in ("pain_point", "drop")]
+        points.append({
+            "x": x, "y": y_of(mean) if mean is not None else y_of(0), "has_data": mean is not None,
+            "mean": mean, "low": low, "high": high,
+            "y_low": y_of(low) if low is not None else None, "y_high": y_of(high) if high is not None else None,
+            "name": step.get("name") or step.get("step") or "", "n": step.get("responses") or 0, "flags": flags,
+        })
+    with_data = [p for p in points if p["has_data"]]
+    line = " ".join(f"{p['x']},{p['y']}" for p in with_data)
+    banded = [p for p in with_data if p["y_low"] is not None and p["y_high"] is not None]
+    band = band_outline([(p["x"], p["y_low"], p["y_high"]) for p in banded]) if len(banded) >= 2 else ""
+    ticks = [{"value": v, "y": y_of(v)} for v in TICKS]
+    return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
+            "bottom": height - bottom, "points": points, "line": line, "band": band, "ticks": ticks,
+            "funnel": funnel_bars(steps, points)}
+
+
+def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The funnel strip under the emotion line: per step a bar for the share of sessions
+    reaching it, its abandoned part in red, at the same x as the curve's point."""
+    sessions = max((dig(step, "funnel", "sessions") or 0 for step in steps), default=0)
+    total = max(sessions, max((dig(step, "funnel", "reached", "n") or 0 for step in steps), default=0))
+    if not total:
+        return None
+    height, top, bar_height = FUNNEL_STRIP["height"], FUNNEL_STRIP["top"], FUNNEL_STRIP["bar"]
+    bars = []
+    for step, point in zip(steps, points):
+        bottom = top + bar_height
+        reached_y, reached_h = bar((dig(step, "funnel", "sessions") or 0) / total, bottom, bar_height, digits=1)
+        lost_y, lost_h = bar((dig(step, "funnel", "abandonment", "count") or 0) / total, bottom, bar_height, digits=1)
+        bars.append({"x": round(point["x"] - 20, 1), "cx": point["x"], "width": 40,
+                     "y": reached_y, "h": reached_h, "lost_y": lost_y, "lost_h": lost_h,
+                     "sessions": dig(step, "funnel", "sessions") or 0,
+                     "abandonment": dig(step, "funnel", "abandonment", "rate"), "label_y": bottom + 16})
+    return {"height": height, "bars": bars, "total": total}

@@ -1,0 +1,66 @@
+"""The dashboard's journey, date and segment filters, read from the query string."""
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import marshmallow as ma
+
+
+from collector.api.fields import EARLIEST, LATEST
+
+
+
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def _parse_date(value: str | None) -> date | None:
+    """The form's date, or None (the filter is dropped) if it isn't one the API's
+    filters take: an invalid date, or one outside EARLIEST..LATEST."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if EARLIEST.date() <= day < LATEST.date() else None
+
+
+def read_filters(args) -> dict[str, Any]:
+    """The form's values as typed, plus the curve/response filters they mean.
+
+    ``to`` is inclusive in the form and exclusive in the filters; both ends fall
+    on UTC midnight, so the curve can be answered from the rollups.
+    """
+    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "step", "sentiment")}
+    filters: dict[str, Any] = {}
+    start, end = _parse_date(form["from"]), _parse_date(form["to"])
+    if start:
+        filters["from"] = datetime.combine(start, time(0), tzinfo=timezone.utc)
+    else:
+        form["from"] = ""
+    if end:
+        filters["to"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    else:
+        form["to"] = ""
+    for name in ("device", "variant"):
+        if form[name]:
+            filters[name] = form[name]
+    if form["sentiment"] not in SENTIMENTS:
+        form["sentiment"] = ""
+    return {"form": form, "filters": filters}
+
+
+def errors_text(error: ma.ValidationError) -> str:
+    """A schema's messages as one line a person can read in a flash message."""
+    def flat(messages, prefix=""):
+        if isinstance(messages, dict):
+            for name, value in messages.items():
+                yield from flat(value, f"{prefix}{name}: " if not isinstance(name, int) else prefix)
+        elif isinstance(messages, list):
+            for value in messages:
+                yield from flat(value, prefix)
+        else:
+            yield f"{prefix}{messages}"
+    return " ".join(flat(error.messages))
+
+

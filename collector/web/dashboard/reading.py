@@ -1,0 +1,97 @@
+"""Reading a journey: the curve, per-step KPIs, the latest comments and downloads."""
+
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import (abort, g, render_template, request)
+
+from collector.analytics import curves
+from collector import exports
+from collector.tenancy import journeys
+from collector.api.downloads import export_response
+from collector.api.exports.schemas import ExportArgsSchema
+from collector.common.errors import DomainError
+from collector.extensions import db
+from collector.models import Journey, Response
+from collector.analytics.responses import list_responses
+from collector.tenancy.sites import embed_snippet
+
+from collector.web.dashboard.blueprint import bp
+from collector.web.dashboard.charts import curve_chart, dig
+from collector.web.dashboard.filters import SENTIMENTS, errors_text, read_filters
+
+
+COMMENTS_SHOWN = 50
+REFRESH_SECONDS = 30
+
+
+def _segment_options(journey: Journey) -> dict[str, list[str]]:
+    """Devices and variants seen in the journey, for the segment dropdowns."""
+    options = {}
+    for name in ("device", "variant"):
+        column = getattr(Response, name)
+        options[name] = list(db.session.scalars(
+            sa.select(column).where(Response.journey_id == journey.id, column.is_not(None)).distinct().order_by(column).limit(50)))
+    return options
+
+
+def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict[str, Any]) -> dict[str, Any]:
+    if journey is None:
+        return {"curve": None, "chart": None, "comments": [], "error": None}
+    error = None
+    try:
+        curve = curves.journey_curve(db.session, journey, dict(filters))
+    except DomainError as exc:
+        curve, error = None, exc.message
+    steps = list((curve or {}).get("steps") or [])
+    values = {"limit": COMMENTS_SHOWN, "journey": journey.key, "has_comment": True, **filters}
+    if form["step"]:
+        values["step"] = form["step"]
+    if form["sentiment"]:
+        values["sentiment"] = form["sentiment"]
+    comments, _ = list_responses(db.session, g.site, values)
+    return {"curve": curve, "steps": steps, "chart": curve_chart(steps) if steps else None,
+            "comments": comments, "error": error}
+
+
+@bp.get("/")
+def index():
+    """Curve, per-step KPIs and the latest comments of one journey."""
+    chosen = read_filters(request.args)
+    form, filters = chosen["form"], chosen["filters"]
+    site_journeys = journeys.list_journeys(db.session, g.site)
+    journey = next((j for j in site_journeys if j.key == form["journey"]), site_journeys[0] if site_journeys else None)
+    if journey is not None:
+        form["journey"] = journey.key
+    if journey is None or form["step"] not in {step.key for step in journey.steps}:
+        form["step"] = ""
+    data = _dashboard_data(journey, form, filters)
+    query = {name: value for name, value in form.items() if value}
+    context = {"journeys": site_journeys, "journey": journey, "form": form, "query": query, "dig": dig,
+               "export_formats": exports.REGISTRY.values(),
+               "export_query": {name: form[name] for name in EXPORT_FILTERS if form[name]},
+               "refresh_seconds": REFRESH_SECONDS, "sentiments": SENTIMENTS, **data}
+    if request.args.get("partial"):
+        return render_template("dashboard/_data.html", **context)
+    return render_template("dashboard/index.html", options=_segment_options(journey) if journey else {},
+                           snippet=embed_snippet(g.site, request.host_url), **context)
+
+
+EXPORT_FILTERS = ("journey", "from", "to", "device", "variant")
+
+
+@bp.get("/export")
+def export():
+    """A download button's file: the API's export of the chosen journey, with the
+    dashboard's journey, date and segment filters checked by the API's schema."""
+    chosen = read_filters(request.args)
+    raw: dict[str, Any] = {"format": request.args.get("format", "")}
+    for name, value in chosen["filters"].items():
+        raw[name] = value.isoformat() if isinstance(value, datetime) else value
+    try:
+        args = ExportArgsSchema().load(raw)
+    except ma.ValidationError as exc:
+        abort(400, errors_text(exc))
+    return export_response(journeys.get_journey(db.session, g.site, chosen["form"]["journey"]), args)
