@@ -1,0 +1,265 @@
+"""Quality and cost of the theme engine, against plain TF-IDF + NMF, in one run.
+
+    .venv/bin/python bench/themes.py              # dev and test, quality and cost
+    .venv/bin/python bench/themes.py --split dev  # while tuning: dev only
+    .venv/bin/python bench/themes.py --no-cost
+
+Quality: every (language, step, split) group of tests/data/themes_eval.tsv
+is built on its own, as the product would build one step.  NMI (arithmetic
+normalisation, as scikit-learn's default) and purity compare each
+comment's primary theme (no theme counts as one more cluster) with the gold
+theme ("none" counts as one more gold theme), weighted by comments over the
+steps.  Label readability: a theme's label counts as *written* when at least
+two of its comments contain it word for word, and as *on topic* when it
+shares a word stem with the name of its majority gold theme; *readable*
+needs both.
+
+The baseline is what the issue names: TF-IDF (scikit-learn defaults,
+min_df=2, the same stopword lists, no lemmas) and NMF with as many
+components as the step has gold themes (an oracle the engine does not
+get); a comment's theme is its largest component, none when all are 0; a
+label is the component's two top terms.
+
+Cost: the process is pinned to one core (sched_setaffinity, BLAS threads 1);
+a rebuild of 100,000 synthetic comments at one step (eval comments with
+typos, noise words and a long tail of made-up words), then CPU time per
+assigned comment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from sklearn.decomposition import NMF  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
+
+from collector.analytics.themes import Comment, build, compiled  # noqa: E402
+from collector.analytics.themes.text import FILLER, STOPWORDS, lemma, tokens  # noqa: E402
+
+EVAL = ROOT / "tests" / "data" / "themes_eval.tsv"
+NONE = "∅"
+
+
+def load(path: Path = EVAL) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def purity(gold: list[str], predicted: list[str]) -> float:
+    by_cluster: dict[str, Counter] = defaultdict(Counter)
+    for g, p in zip(gold, predicted):
+        by_cluster[p][g] += 1
+    return sum(c.most_common(1)[0][1] for c in by_cluster.values()) / len(gold)
+
+
+def engine_themes(rows: list[dict]) -> tuple[list[str], dict[str, str]]:
+    comments = [Comment(i, row["text"], row["language"]) for i, row in enumerate(rows)]
+    model = build(comments)
+    predicted = [(model.assignments[str(i)] or [NONE])[0] for i in range(len(rows))]
+    return predicted, {t.key: t.label for t in model.themes}
+
+
+def baseline_themes(rows: list[dict]) -> tuple[list[str], dict[str, str]]:
+    language = rows[0]["language"]
+    stop = sorted(STOPWORDS[language] | FILLER[language])
+    k = len({r["gold_theme"] for r in rows} - {"none"})
+    vectorizer = TfidfVectorizer(min_df=2, stop_words=stop)
+    X = vectorizer.fit_transform([r["text"] for r in rows])
+    nmf = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=1000)
+    W = nmf.fit_transform(X)
+    terms = vectorizer.get_feature_names_out()
+    labels = {str(c): " ".join(terms[j] for j in np.argsort(-nmf.components_[c])[:2]) for c in range(k)}
+    predicted = [str(int(np.argmax(w))) if w.max() > 0 else NONE for w in W]
+    return predicted, labels
+
+
+def _stems(text: str, language: str) -> set[str]:
+    words = set()
+    for token in tokens(text.replace("_", " "), language):
+        for form in (token.surface, lemma(token.surface, language)):
+            words.add(form[:4])
+    return words
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower().replace("’", "'")))
+
+
+def readability(rows: list[dict], predicted: list[str], labels: dict[str, str]) -> tuple[int, int, int, int]:
+    """(themes, written, on topic, both) over the clusters that have comments."""
+    language = rows[0]["language"]
+    members: dict[str, list[dict]] = defaultdict(list)
+    for row, p in zip(rows, predicted):
+        if p != NONE:
+            members[p].append(row)
+    themes = written = on_topic = both = 0
+    for key, group in members.items():
+        label = labels[key].lower()
+        themes += 1
+        is_written = sum(f" {_plain(label)} " in f" {_plain(r['text'])} " for r in group) >= 2
+        majority = Counter(r["gold_theme"] for r in group).most_common(1)[0][0]
+        is_on_topic = majority != "none" and bool(_stems(label, language) & _stems(majority, language))
+        written += is_written
+        on_topic += is_on_topic
+        both += is_written and is_on_topic
+    return themes, written, on_topic, both
+
+
+def quality(splits: list[str], show: bool) -> list[dict]:
+    rows = load()
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["split"] in splits:
+            groups[(row["language"], row["split"], row["step"])].append(row)
+    results = []
+    for (language, split, step), group in sorted(groups.items()):
+        gold = [r["gold_theme"] for r in group]
+        for method, run in (("engine", engine_themes), ("tfidf+nmf", baseline_themes)):
+            predicted, labels = run(group)
+            results.append(
+                {
+                    "language": language,
+                    "split": split,
+                    "step": step,
+                    "method": method,
+                    "n": len(group),
+                    "nmi": normalized_mutual_info_score(gold, predicted),
+                    "purity": purity(gold, predicted),
+                    "clusters": len(set(predicted) - {NONE}),
+                    "none": predicted.count(NONE),
+                    "readability": readability(group, predicted, labels),
+                }
+            )
+            if show and method == "engine":
+                print(f"\n## {language} {split} {step}")
+                by: dict[str, list] = defaultdict(list)
+                for r, p in zip(group, predicted):
+                    by[p].append(r)
+                for p, members in sorted(by.items(), key=lambda item: -len(item[1])):
+                    gold_counts = Counter(m["gold_theme"] for m in members).most_common(3)
+                    print(f"  {labels.get(p, NONE)!r:28} {len(members):3} {gold_counts}")
+    return results
+
+
+def table(results: list[dict], by: tuple[str, ...]) -> list[str]:
+    pooled: dict[tuple, list[dict]] = defaultdict(list)
+    for r in results:
+        pooled[tuple(r[k] for k in by) + (r["method"],)].append(r)
+    lines = [
+        "| " + " | ".join(by) + " | method | comments | NMI | purity | themes | no theme | labels written | on topic | readable |",
+        "|" + "---|" * (len(by) + 9),
+    ]
+    for key in sorted(pooled, key=lambda k: (k[:-1], k[-1] != "engine")):
+        group = pooled[key]
+        n = sum(r["n"] for r in group)
+        nmi = sum(r["nmi"] * r["n"] for r in group) / n
+        pur = sum(r["purity"] * r["n"] for r in group) / n
+        themes, written, topic, both = (sum(r["readability"][i] for r in group) for i in range(4))
+        lines.append(
+            "| "
+            + " | ".join(str(v) for v in key[:-1])
+            + f" | {key[-1]} | {n} | {nmi:.3f} | {pur:.3f} | {themes} | {sum(r['none'] for r in group)}"
+            + f" | {written / themes:.0%} | {topic / themes:.0%} | {both / themes:.0%} |"
+        )
+    return lines
+
+
+# -- cost --------------------------------------------------------------------
+
+
+def synthetic(n: int, seed: int = 7) -> list[Comment]:
+    """n comments like one busy step's: eval comments of one step, perturbed."""
+    rng = random.Random(seed)
+    base = [r["text"] for r in load() if r["language"] == "en" and r["step"] in ("payment", "shipping")]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    tail = ["".join(rng.choice(letters) for _ in range(rng.randint(4, 9))) for _ in range(20_000)]
+    common = sorted({w for text in base for w in text.lower().split()})
+    comments = []
+    for i in range(n):
+        words = rng.choice(base).split()
+        if rng.random() < 0.3 and words:
+            j = rng.randrange(len(words))
+            w = words[j]
+            if len(w) > 3:
+                k = rng.randrange(len(w))
+                words[j] = w[:k] + w[k + 1 :]
+        for _ in range(rng.randint(0, 3)):
+            words.insert(rng.randint(0, len(words)), rng.choice(common))
+        if rng.random() < 0.5:
+            words.append(tail[int(rng.paretovariate(1.2)) % len(tail)])
+        comments.append(Comment(i, " ".join(words), "en", rng.choice(["negative", "neutral", "positive"]), rng.uniform(-1, 1)))
+    return comments
+
+
+def cost(n: int) -> list[str]:
+    try:
+        os.sched_setaffinity(0, {0})
+    except (AttributeError, OSError):
+        pass
+    comments = synthetic(n)
+    start_cpu, start_wall = time.process_time(), time.perf_counter()
+    model = build(comments)
+    cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start_wall
+    assigner = compiled(model)
+    new = synthetic(20_000, seed=11)
+    assigner(new[0].text, "en")
+    start = time.process_time()
+    for comment in new:
+        assigner(comment.text, comment.language)
+    per = (time.process_time() - start) / len(new)
+    held = [r for r in load() if r["split"] == "test"]
+    start = time.process_time()
+    for r in held:
+        assigner(r["text"], r["language"])
+    per_cold = (time.process_time() - start) / len(held)
+    return [
+        "| measure | value |",
+        "|---|---|",
+        f"| rebuild of {n:,} comments, one step, one core: CPU | {cpu:.1f} s |",
+        f"| same, wall clock | {wall:.1f} s |",
+        f"| themes found | {len(model.themes)} |",
+        f"| vocabulary (features kept) | {len(model.background):,} |",
+        f"| stored model (JSON, without assignments) | {len(__import__('json').dumps(model.to_dict(assignments=False))) / 1e6:.1f} MB |",
+        f"| assign one new comment (20,000 synthetic), CPU | {per * 1e3:.3f} ms |",
+        f"| assign one held-out eval comment (words not cached yet), CPU | {per_cold * 1e3:.3f} ms |",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", action="append", choices=["dev", "test"], help="default: both")
+    parser.add_argument("--show", action="store_true", help="print each step's engine themes")
+    parser.add_argument("--no-cost", action="store_true")
+    parser.add_argument("--comments", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    splits = args.split or ["dev", "test"]
+    results = quality(splits, args.show)
+    print("\n### Quality by language and split\n")
+    print("\n".join(table(results, ("language", "split"))))
+    print("\n### Quality by split (all languages)\n")
+    print("\n".join(table(results, ("split",))))
+    if not args.no_cost:
+        print("\n### Cost\n")
+        print("\n".join(cost(args.comments)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
