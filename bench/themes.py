@@ -12,7 +12,9 @@ theme ("none" counts as one more gold theme), weighted by comments over the
 steps.  Label readability: a theme's label counts as *written* when at least
 two of its comments contain it word for word, and as *on topic* when it
 shares a word stem with the name of its majority gold theme; *readable*
-needs both.
+needs both.  *Label coverage* is the mean share of a theme's comments that
+contain a word of its label (lemmas): a label that names what most of its
+comments say.
 
 The baseline is what the issue names: TF-IDF (scikit-learn defaults,
 min_df=2, the same stopword lists, no lemmas) and NMF with as many
@@ -102,24 +104,27 @@ def _plain(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower().replace("’", "'")))
 
 
-def readability(rows: list[dict], predicted: list[str], labels: dict[str, str]) -> tuple[int, int, int, int]:
-    """(themes, written, on topic, both) over the clusters that have comments."""
+def readability(rows: list[dict], predicted: list[str], labels: dict[str, str]) -> tuple[int, int, int, int, float]:
+    """(themes, written, on topic, both, label coverage) over the clusters that have comments."""
     language = rows[0]["language"]
     members: dict[str, list[dict]] = defaultdict(list)
     for row, p in zip(rows, predicted):
         if p != NONE:
             members[p].append(row)
     themes = written = on_topic = both = 0
+    coverage = 0.0
     for key, group in members.items():
         label = labels[key].lower()
         themes += 1
+        words = {t.lemma for t in tokens(label, language) if not t.stop}
+        coverage += sum(bool(words & {t.lemma for t in tokens(r["text"], language)}) for r in group) / len(group)
         is_written = sum(f" {_plain(label)} " in f" {_plain(r['text'])} " for r in group) >= 2
         majority = Counter(r["gold_theme"] for r in group).most_common(1)[0][0]
         is_on_topic = majority != "none" and bool(_stems(label, language) & _stems(majority, language))
         written += is_written
         on_topic += is_on_topic
         both += is_written and is_on_topic
-    return themes, written, on_topic, both
+    return themes, written, on_topic, both, coverage
 
 
 def quality(splits: list[str], show: bool) -> list[dict]:
@@ -163,20 +168,20 @@ def table(results: list[dict], by: tuple[str, ...]) -> list[str]:
     for r in results:
         pooled[tuple(r[k] for k in by) + (r["method"],)].append(r)
     lines = [
-        "| " + " | ".join(by) + " | method | comments | NMI | purity | themes | no theme | labels written | on topic | readable |",
-        "|" + "---|" * (len(by) + 9),
+        "| " + " | ".join(by) + " | method | comments | NMI | purity | themes | no theme | labels written | on topic | readable | label coverage |",
+        "|" + "---|" * (len(by) + 10),
     ]
     for key in sorted(pooled, key=lambda k: (k[:-1], k[-1] != "engine")):
         group = pooled[key]
         n = sum(r["n"] for r in group)
         nmi = sum(r["nmi"] * r["n"] for r in group) / n
         pur = sum(r["purity"] * r["n"] for r in group) / n
-        themes, written, topic, both = (sum(r["readability"][i] for r in group) for i in range(4))
+        themes, written, topic, both, coverage = (sum(r["readability"][i] for r in group) for i in range(5))
         lines.append(
             "| "
             + " | ".join(str(v) for v in key[:-1])
             + f" | {key[-1]} | {n} | {nmi:.3f} | {pur:.3f} | {themes} | {sum(r['none'] for r in group)}"
-            + f" | {written / themes:.0%} | {topic / themes:.0%} | {both / themes:.0%} |"
+            + f" | {written / themes:.0%} | {topic / themes:.0%} | {both / themes:.0%} | {coverage / themes:.0%} |"
         )
     return lines
 

@@ -41,6 +41,7 @@ from scipy import sparse
 from collector.analytics.themes import labels as naming
 from collector.analytics.themes.assign import Assigner
 from collector.analytics.themes.curation import Curation
+from collector.analytics.themes.lexicon import concept_words
 from collector.analytics.themes.model import Comment, Theme, ThemeModel
 from collector.analytics.themes.text import (
     content,
@@ -78,6 +79,9 @@ class Params:
     gate: float = 0.0
     #: Anchors: features with this share of their comments in the theme.
     anchor_precision: float = 0.6
+    #: Two themes whose feature profiles have at least this cosine become one.
+    merge_similarity: float = 0.4
+    merge_rounds: int = 20
 
 
 @dataclass
@@ -131,6 +135,7 @@ class _Corpus:
         df: Counter = Counter()
         for doc in docs:
             df.update(doc.feats.keys())
+        self.all_df = df
         self.vocab = sorted(f for f, n in df.items() if n >= min_df)
         self.column = {f: j for j, f in enumerate(self.vocab)}
         rows, cols = [], []
@@ -231,6 +236,42 @@ def _fit(corpus: _Corpus, owner: np.ndarray, fixed: set[int], min_size: int, par
     return np.where(has_words, np.asarray(scores).argmax(axis=1), -1) if alive.any() else np.full(corpus.n, -1)
 
 
+def _merge_similar(corpus: _Corpus, hard: np.ndarray, fixed: set[int], min_size: int, params: Params) -> np.ndarray:
+    """Fold together themes that use the same words (one reason split in two), refitting after each fold.
+
+    A theme's profile is the share of its comments that contain each
+    feature; the most similar pair above ``merge_similarity`` is merged, the
+    smaller into the larger (a fixed, pinned theme is never folded away).
+    """
+    for _ in range(params.merge_rounds):
+        ks = sorted(set(hard.tolist()) - {-1})
+        if len(ks) < 2:
+            break
+        onehot = sparse.csr_matrix(
+            (np.ones(int((hard >= 0).sum())), (np.flatnonzero(hard >= 0), hard[hard >= 0])),
+            shape=(corpus.n, int(hard.max()) + 1),
+        )
+        counts = np.asarray((corpus.X.T @ onehot).T.todense())[ks]
+        sizes = np.bincount(hard[hard >= 0])[ks].astype(float)
+        profiles = counts / sizes[:, None]
+        norms = np.linalg.norm(profiles, axis=1)
+        norms[norms == 0] = 1.0
+        cos = (profiles @ profiles.T) / np.outer(norms, norms)
+        np.fill_diagonal(cos, -1.0)
+        a, b = np.unravel_index(int(np.argmax(cos)), cos.shape)
+        if cos[a, b] < params.merge_similarity:
+            break
+        big, small = (ks[a], ks[b]) if (sizes[a], -ks[a]) >= (sizes[b], -ks[b]) else (ks[b], ks[a])
+        if small in fixed:
+            big, small = small, big
+            if small in fixed:
+                break
+        owner = hard.copy()
+        owner[owner == small] = big
+        hard = _fit(corpus, owner, fixed, min_size, params)
+    return hard
+
+
 def _theme(
     key: str,
     members: np.ndarray,
@@ -249,9 +290,16 @@ def _theme(
     base = math.log(params.beta) - denominator
     present = np.flatnonzero(counts)
     weights = {corpus.vocab[j]: float(math.log(counts[j] + params.beta) - denominator - base) for j in present}
-    in_theme = {corpus.vocab[j]: int(counts[j]) for j in present}
-    df = {corpus.vocab[j]: int(corpus.df[j]) for j in present}
-    ranked = naming.ranked(in_theme, len(members), df, language)
+    # Names may come from any word the theme's comments wrote, even once.
+    in_theme = Counter(f for i in members for f in docs[i].feats)
+    df = {f: corpus.all_df[f] for f in in_theme}
+    concept = max(
+        (f for f in in_theme if f.startswith("~") and in_theme[f] >= 0.3 * len(members)),
+        key=lambda f: (in_theme[f], f),
+        default=None,
+    )
+    words = concept_words(language, concept) if concept else frozenset()
+    ranked = naming.ranked(in_theme, len(members), df, language, words)
     spellings: dict[str, Counter] = {}
     for feature, _ in ranked[: naming.TOP_PHRASES * 3]:
         spellings[feature] = Counter(docs[i].feats[feature] for i in members if feature in docs[i].feats)
@@ -347,6 +395,7 @@ def build(
     if room > 0:
         _seeds(corpus, owner, min_size, params, language, room)
     hard = _fit(corpus, owner, fixed, min_size, params) if corpus.n else owner
+    hard = _merge_similar(corpus, hard, fixed, min_size, params)
 
     clusters = {k: np.flatnonzero(hard == k) for k in sorted(set(hard.tolist()) - {-1})}
     clusters = {k: m for k, m in clusters.items() if len(m)}

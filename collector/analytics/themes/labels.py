@@ -21,6 +21,9 @@ from collector.analytics.themes.text import is_filler, is_weak
 #: the best single word's score.
 PHRASE_PREFERENCE = 0.5
 TOP_PHRASES = 5
+#: A name that fewer than this share of the theme's comments wrote gives way
+#: to a word of the theme's concept, even one written once.
+WEAK_LABEL = 0.25
 
 
 def feature_score(in_theme: int, theme_size: int, total: int) -> float:
@@ -32,24 +35,59 @@ def feature_score(in_theme: int, theme_size: int, total: int) -> float:
 
 def nameable(feature: str, language: str) -> bool:
     """Whether a feature may name a theme: not a filler word, not only generic words."""
+    if feature.startswith("~"):
+        return False
     words = feature.split(" ")
     if any(is_filler(word, language) for word in words):
         return False
     return not all(is_weak(word, language) for word in words)
 
 
-def ranked(counts: dict[str, int], theme_size: int, df: dict[str, int], language: str) -> list[tuple[str, float]]:
-    """The theme's features, best name first (ties broken by the feature, for determinism)."""
-    scored = [
-        (feature, feature_score(n, theme_size, df[feature]))
-        for feature, n in counts.items()
-        if n >= 2 and nameable(feature, language)
-    ]
+def ranked(
+    counts: dict[str, int],
+    theme_size: int,
+    df: dict[str, int],
+    language: str,
+    concept_words: frozenset[str] = frozenset(),
+) -> list[tuple[str, float]]:
+    """The theme's features, best name first (ties broken by the feature, for determinism).
+
+    When most of the theme's comments share a concept of the lexicon
+    ("~price"), phrases with one of its words come first: a theme of
+    "expensive", "shipping costs" and "postage" is named "shipping costs",
+    not after a word that happens to recur in it.  Phrases at least two
+    comments wrote are preferred; a theme without any falls back to single uses.
+    """
+    scored = []
+    for least in (2, 1):
+        scored = [
+            (feature, feature_score(n, theme_size, df[feature]))
+            for feature, n in counts.items()
+            if n >= least and nameable(feature, language)
+        ]
+        if scored:
+            break
     scored.sort(key=lambda item: (-item[1], item[0]))
-    if not scored:
-        return []
-    best_word = next((item for item in scored if " " not in item[0]), None)
-    best_pair = next((item for item in scored if " " in item[0]), None)
+    if concept_words:
+        preferred = [
+            (feature, feature_score(n, theme_size, df[feature]))
+            for feature, n in counts.items()
+            if nameable(feature, language) and any(w in concept_words for w in feature.split(" "))
+        ]
+        preferred.sort(key=lambda item: (-item[1], item[0]))
+        repeated = [item for item in preferred if counts[item[0]] >= 2]
+        weak_top = not scored or counts[scored[0][0]] < WEAK_LABEL * theme_size
+        if repeated or (preferred and weak_top):
+            head = repeated or preferred[:1]
+            scored = head + [item for item in scored if item not in head]
+        else:
+            head = scored
+    else:
+        head = scored
+    if not head:
+        return scored
+    best_word = next((item for item in head if " " not in item[0]), None)
+    best_pair = next((item for item in head if " " in item[0]), None)
     if best_word and best_pair and best_pair[1] >= PHRASE_PREFERENCE * best_word[1] and scored[0] != best_pair:
         scored.remove(best_pair)
         scored.insert(0, best_pair)

@@ -243,8 +243,9 @@ def content(toks: list[Token], corrections: dict[str, str] | None = None) -> lis
 def features(toks: list[Token], language: str, corrections: dict[str, str] | None = None) -> dict[str, str]:
     """A comment's features with the words as written for each.
 
-    Features are content lemmas and pairs of neighbouring content lemmas
-    (sorted, so "card declined" and "declined card" are one feature).  The
+    Features are content lemmas, pairs of neighbouring content lemmas
+    (sorted, so "card declined" and "declined card" are one feature) and the
+    concepts of :mod:`.lexicon` the words belong to ("~price").  The
     value is the span the comment wrote, stopwords between kept, which is
     what a label shows.
     """
@@ -256,6 +257,11 @@ def features(toks: list[Token], language: str, corrections: dict[str, str] | Non
         if language == "de":
             for part in compound_parts(token.lemma):
                 found.setdefault(part, part)
+    lemmas = [token.lemma for token in words]
+    if language == "de":
+        lemmas += [part for token in words for part in compound_parts(token.lemma)]
+    for concept in concept_features(lemmas, language):
+        found.setdefault(concept, "")
     for first, second in zip(words, words[1:]):
         if second.position - first.position > PHRASE_GAP + 1 or first.lemma == second.lemma:
             continue
@@ -263,6 +269,13 @@ def features(toks: list[Token], language: str, corrections: dict[str, str] | Non
         span = " ".join(surfaces[p] for p in range(first.position, second.position + 1) if p in surfaces)
         found.setdefault(key, span)
     return found
+
+
+def concept_features(lemmas: list[str], language: str) -> list[str]:
+    """The lexicon's concepts of these lemmas (imported late: the lexicon lemmatises with this module)."""
+    from collector.analytics.themes.lexicon import concept_features as lookup
+
+    return lookup(lemmas, language)
 
 
 def deletions(word: str) -> set[str]:
