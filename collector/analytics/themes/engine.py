@@ -31,6 +31,7 @@ index, and no random numbers are drawn.
 from __future__ import annotations
 
 import math
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,11 +40,12 @@ import numpy as np
 from scipy import sparse
 
 from collector.analytics.themes import labels as naming
-from collector.analytics.themes.assign import Assigner
+from collector.analytics.themes.assign import Assigner, unknown_fixes
 from collector.analytics.themes.curation import Curation
 from collector.analytics.themes.lexicon import concept_words
 from collector.analytics.themes.model import Comment, Theme, ThemeModel
 from collector.analytics.themes.text import (
+    Token,
     content,
     corrections_for,
     features,
@@ -77,11 +79,17 @@ class Params:
     #: A comment joins its best theme when that explains it this many nats
     #: better than the step's overall word distribution.
     gate: float = 0.0
+    #: The mixture is fitted on at most this many comments (a sample stable
+    #: under additions: the comments with the smallest id hashes); every
+    #: comment is then assigned with the fitted model.
+    sample: int = 20_000
     #: Anchors: features with this share of their comments in the theme.
     anchor_precision: float = 0.6
     #: Two themes whose feature profiles have at least this cosine become one.
     merge_similarity: float = 0.4
     merge_rounds: int = 20
+    #: EM iterations after each merge (the fit starts from the merged themes).
+    refit_iterations: int = 6
 
 
 @dataclass
@@ -90,14 +98,16 @@ class _Doc:
     language: str
     feats: dict[str, str]
     lemmas: list[str]
+    tokens: list[Token]
+    raw: set[str]  # content lemmas before spelling fixes
 
 
 def _key(value) -> str:
     return str(value)
 
 
-def analyse(comments: Iterable[Comment]) -> list[_Doc]:
-    """Comments as feature sets, sorted by id (the first of duplicate ids wins)."""
+def analyse(comments: Iterable[Comment]) -> tuple[list[_Doc], dict[str, str]]:
+    """Comments as feature sets, sorted by id (the first of duplicate ids wins), and the spelling fixes."""
     by_id: dict[str, Comment] = {}
     for comment in comments:
         by_id.setdefault(_key(comment.id), comment)
@@ -122,10 +132,11 @@ def analyse(comments: Iterable[Comment]) -> list[_Doc]:
                 lang,
                 features(words, lang, fixes),
                 [t.lemma for t in content(words, fixes)],
+                words,
+                {t.lemma for t in words if not t.stop},
             )
         )
-    analyse.last_corrections = fixes  # type: ignore[attr-defined]
-    return docs
+    return docs, fixes
 
 
 class _Corpus:
@@ -190,7 +201,9 @@ def _seeds(corpus: _Corpus, owner: np.ndarray, min_size: int, params: Params, la
     return seeds
 
 
-def _fit(corpus: _Corpus, owner: np.ndarray, fixed: set[int], min_size: int, params: Params) -> np.ndarray:
+def _fit(
+    corpus: _Corpus, owner: np.ndarray, fixed: set[int], min_size: int, params: Params, iterations: int | None = None
+) -> np.ndarray:
     """EM for the mixture of multinomials from an initial owner per comment.
 
     Returns the final hard owner (−1: no theme, or no known word).  Components
@@ -207,7 +220,7 @@ def _fit(corpus: _Corpus, owner: np.ndarray, fixed: set[int], min_size: int, par
     V = X.shape[1]
     alive = np.ones(K, dtype=bool)
     hard = owner.copy()
-    for _ in range(params.iterations):
+    for _ in range(iterations or params.iterations):
         counts = np.asarray((X.T @ R).T)  # K × V
         sizes = R.sum(axis=0)
         log_phi = np.log(counts + params.beta) - np.log(counts.sum(axis=1, keepdims=True) + params.beta * V)
@@ -268,7 +281,7 @@ def _merge_similar(corpus: _Corpus, hard: np.ndarray, fixed: set[int], min_size:
                 break
         owner = hard.copy()
         owner[owner == small] = big
-        hard = _fit(corpus, owner, fixed, min_size, params)
+        hard = _fit(corpus, owner, fixed, min_size, params, params.refit_iterations)
     return hard
 
 
@@ -369,8 +382,8 @@ def build(
     """
     params = params or Params()
     curation = curation or Curation()
-    docs = analyse(comments)
-    fixes = analyse.last_corrections  # type: ignore[attr-defined]
+    every, fixes = analyse(comments)
+    docs = _sample(every, params.sample)
     corpus = _Corpus(docs, params.min_df)
     language = _language(docs)
     min_size = max(params.min_size, math.ceil(params.min_share * corpus.n))
@@ -440,15 +453,51 @@ def build(
         theme.pinned = theme.key in curation.pinned
         theme.hidden = theme.key in curation.hidden
 
+    themes.sort(key=lambda t: (not t.pinned, -t.size, t.key))
     background, background_base = _background(corpus, params)
     aliases = {source: curation.target(source) for source in curation.merges}
-    model = ThemeModel(themes, background, background_base, params.gate, fixes, aliases, {}, corpus.n)
-    assigner = Assigner(model)
-    assignments = {doc.id: assigner.themes_of(doc.feats, doc.lemmas, doc.language) for doc in docs}
-    model.assignments = assignments
-    _count_members(model, docs)
-    model.themes.sort(key=lambda t: (not t.pinned, -t.size, t.key))
+    model = ThemeModel(themes, background, background_base, params.gate, fixes, aliases, {}, len(every))
+    model.assignments = _assign_all(model, every)
+    primary = Counter(keys[0] for keys in model.assignments.values() if keys)
+    for theme in model.themes:
+        theme.size = primary.get(theme.key, 0)
     return model
+
+
+def _sample(docs: list[_Doc], limit: int) -> list[_Doc]:
+    """At most ``limit`` comments, chosen by a hash of their id (so adding comments keeps most of them)."""
+    if len(docs) <= limit:
+        return docs
+    chosen = sorted(range(len(docs)), key=lambda i: (zlib.crc32(docs[i].id.encode("utf-8")), docs[i].id))[:limit]
+    return [docs[i] for i in sorted(chosen)]
+
+
+def _assign_all(model: ThemeModel, docs: list[_Doc]) -> dict[str, list[str]]:
+    """Every comment's themes, exactly as :func:`~.assign.assign` would give them, in one pass."""
+    assigner = Assigner(model)
+    index = assigner.spelling()
+    rows, cols = [], []
+    for i, doc in enumerate(docs):
+        fixes = unknown_fixes(doc.raw, doc.language, model, index)
+        if any(model.corrections.get(lemma) != fixed for lemma, fixed in fixes.items()):
+            doc.feats = features(doc.tokens, doc.language, fixes)
+            doc.lemmas = [t.lemma for t in content(doc.tokens, fixes)]
+        for j in assigner.rows(doc.feats):
+            rows.append(i)
+            cols.append(j)
+    V = assigner.weights.shape[0]
+    X = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(docs), V))
+    known = np.asarray(X.sum(axis=1)).ravel()
+    scores = assigner.priors + known[:, None] * assigner.bases + np.asarray(X @ assigner.weights)
+    gains = scores - assigner.priors - np.asarray(X @ assigner.background)[:, None]
+    anchored = np.asarray(X @ assigner.anchor.astype(np.float64)) > 0
+    result = {}
+    for i, doc in enumerate(docs):
+        chosen = assigner.choose(scores[i], gains[i], anchored[i]) if known[i] else []
+        if assigner.rules:
+            chosen = assigner.apply_rules(chosen, doc.lemmas, doc.language)
+        result[doc.id] = [assigner.keys[k] for k in chosen]
+    return result
 
 
 def _background(corpus: _Corpus, params: Params) -> tuple[dict[str, float], float]:
@@ -457,10 +506,3 @@ def _background(corpus: _Corpus, params: Params) -> tuple[dict[str, float], floa
     denominator = math.log(total + params.beta * V) if V else 0.0
     background = {f: float(math.log(corpus.df[j] + params.beta) - denominator) for j, f in enumerate(corpus.vocab)}
     return background, (math.log(params.beta) - denominator) if V else 0.0
-
-
-def _count_members(model: ThemeModel, docs: list[_Doc]) -> None:
-    """Theme sizes and labels of rule themes from the final assignments (primary)."""
-    primary = Counter(keys[0] for keys in model.assignments.values() if keys)
-    for theme in model.themes:
-        theme.size = primary.get(theme.key, 0)
