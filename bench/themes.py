@@ -31,6 +31,7 @@ assigned comment.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import random
@@ -46,6 +47,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
 
 import numpy as np  # noqa: E402
 from sklearn.decomposition import NMF  # noqa: E402
@@ -168,7 +170,9 @@ def table(results: list[dict], by: tuple[str, ...]) -> list[str]:
     for r in results:
         pooled[tuple(r[k] for k in by) + (r["method"],)].append(r)
     lines = [
-        "| " + " | ".join(by) + " | method | comments | NMI | purity | themes | no theme | labels written | on topic | readable | label coverage |",
+        "| "
+        + " | ".join(by)
+        + " | method | comments | NMI | purity | themes | no theme | labels written | on topic | readable | label coverage |",
         "|" + "---|" * (len(by) + 10),
     ]
     for key in sorted(pooled, key=lambda k: (k[:-1], k[-1] != "engine")):
@@ -209,15 +213,15 @@ def synthetic(n: int, seed: int = 7) -> list[Comment]:
             words.insert(rng.randint(0, len(words)), rng.choice(common))
         if rng.random() < 0.5:
             words.append(tail[int(rng.paretovariate(1.2)) % len(tail)])
-        comments.append(Comment(i, " ".join(words), "en", rng.choice(["negative", "neutral", "positive"]), rng.uniform(-1, 1)))
+        comments.append(
+            Comment(i, " ".join(words), "en", rng.choice(["negative", "neutral", "positive"]), rng.uniform(-1, 1))
+        )
     return comments
 
 
 def cost(n: int) -> list[str]:
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {0})
-    except (AttributeError, OSError):
-        pass
     comments = synthetic(n)
     start_cpu, start_wall = time.process_time(), time.perf_counter()
     model = build(comments)

@@ -34,7 +34,10 @@ MAX_THEMES = 3
 def spelling_index(background: dict[str, float]) -> dict[str, str]:
     """One-letter-deleted variants of the model's words → the word (most frequent wins)."""
     index: dict[str, str] = {}
-    words = sorted((f for f in background if " " not in f and not f.startswith("~") and len(f) >= 4), key=lambda f: (-background[f], f))
+    words = sorted(
+        (f for f in background if " " not in f and not f.startswith("~") and len(f) >= 4),
+        key=lambda f: (-background[f], f),
+    )
     for word in words:
         for variant in (word, *sorted(deletions(word))):
             index.setdefault(variant, word)
@@ -141,16 +144,30 @@ class Assigner:
         return [column[f] for f in feats if f in column]
 
     def choose(self, scores: np.ndarray, gains: np.ndarray, anchored: np.ndarray) -> list[int]:
-        """Primary theme (best clustered score, if it passes the gate), then anchored others by gain."""
+        """Primary theme and further ones, best first.
+
+        The primary theme is the best-scoring one if it explains the comment
+        better than the background (``gate``); a comment that mixes reasons
+        ("apple pay, declined card") may pass for none of them, and then takes
+        the themes whose anchor phrases it contains.  Further themes are the
+        anchored ones, by gain.
+        """
         if not len(scores):
             return []
         masked = np.where(self.clustered, scores, -np.inf)
         best = int(np.argmax(masked))
-        if not np.isfinite(masked[best]) or gains[best] < self.gate:
+        if not np.isfinite(masked[best]):
             return []
-        others = np.flatnonzero(anchored & self.clustered & (gains >= self.gate))
-        others = sorted((int(i) for i in others if i != best), key=lambda i: (-gains[i], i))
-        return [best, *others][:MAX_THEMES]
+        anchored = anchored & self.clustered
+        if gains[best] >= self.gate:
+            others = np.flatnonzero(anchored & (gains >= self.gate))
+        else:
+            others = np.flatnonzero(anchored)
+            if not len(others):
+                return []
+            best = int(max(others, key=lambda i: (scores[i], -i)))
+        ranked = sorted((int(i) for i in others if i != best), key=lambda i: (-gains[i], i))
+        return [best, *ranked][:MAX_THEMES]
 
     def apply_rules(self, chosen: list[int], lemmas: list[str], language: str) -> list[int]:
         """A curated phrase rule puts its theme first (within its parent, if it has one)."""

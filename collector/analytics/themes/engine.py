@@ -344,9 +344,7 @@ def _previous_owner(previous: ThemeModel, docs: list[_Doc]) -> list[str | None]:
     return result
 
 
-def _match_keys(
-    clusters: dict[int, np.ndarray], old: list[str | None], taken: set[str]
-) -> dict[int, str]:
+def _match_keys(clusters: dict[int, np.ndarray], old: list[str | None], taken: set[str]) -> dict[int, str]:
     """New clusters → previous keys, greedily by the number of comments they share."""
     overlaps = []
     for k, members in clusters.items():
@@ -437,16 +435,23 @@ def build(
         theme.key = naming.unique_key(theme.label, used)
         used.add(theme.key)
         themes.append(theme)
+    kept: list[Theme] = []
     if previous is not None:
         present = {t.key for t in themes}
         for key in sorted(curation.pinned):
-            kept = previous.theme(key)
-            if kept is not None and kept.key not in present and not kept.rule:
-                themes.append(Theme(**{**kept.__dict__, "size": 0}))
-                present.add(kept.key)
+            old_theme = previous.theme(key)
+            if old_theme is not None and old_theme.key not in present and not old_theme.rule:
+                kept.append(Theme(**{**old_theme.__dict__, "size": 0}))
+                present.add(old_theme.key)
+        themes.extend(kept)
 
+    clustered = {t.key for t in themes}
     for split in curation.splits:
-        themes.append(Theme(split.key, split.label, list(split.phrases), 0, rule=list(split.phrases), parent=split.parent))
+        if split.key in clustered:
+            raise ValueError(f"split key {split.key!r} already names a theme; choose a new key")
+        themes.append(
+            Theme(split.key, split.label, list(split.phrases), 0, rule=list(split.phrases), parent=split.parent)
+        )
     for theme in themes:
         if theme.key in curation.renames:
             theme.label = curation.renames[theme.key]
@@ -455,6 +460,11 @@ def build(
 
     themes.sort(key=lambda t: (not t.pinned, -t.size, t.key))
     background, background_base = _background(corpus, params)
+    for theme in kept:
+        # A pinned theme whose comments are gone keeps its words readable.
+        for feature in theme.weights:
+            if feature not in background:
+                background[feature] = previous.background.get(feature, background_base)
     aliases = {source: curation.target(source) for source in curation.merges}
     model = ThemeModel(themes, background, background_base, params.gate, fixes, aliases, {}, len(every))
     model.assignments = _assign_all(model, every)

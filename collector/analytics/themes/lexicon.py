@@ -20,7 +20,7 @@ paying).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from collector.analytics.themes.text import LANGUAGES, lemma
 
@@ -128,7 +128,7 @@ CONCEPTS: dict[str, dict[str, str]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def concepts(language: str) -> dict[str, tuple[str, ...]]:
     """Lemma (or sorted lemma pair) → the concept features it adds, for one language."""
     language = language if language in LANGUAGES else "en"
@@ -150,7 +150,7 @@ def concept_features(lemmas: list[str], language: str) -> list[str]:
     return sorted(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def concept_words(language: str, concept: str) -> frozenset[str]:
     """The lemmas that belong to a concept feature ("~price", with its tilde) in one language."""
     return frozenset(form for form, names in concepts(language).items() if concept in names)
