@@ -55,6 +55,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
 
 from collector.analytics.themes import Comment, build, compiled  # noqa: E402
+from collector.analytics.themes import text as text_module  # noqa: E402
 from collector.analytics.themes.text import FILLER, STOPWORDS, lemma, tokens  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "themes_eval.tsv"
@@ -78,6 +79,16 @@ def engine_themes(rows: list[dict]) -> tuple[list[str], dict[str, str]]:
     model = build(comments)
     predicted = [(model.assignments[str(i)] or [NONE])[0] for i in range(len(rows))]
     return predicted, {t.key: t.label for t in model.themes}
+
+
+def engine_without_lexicon(rows: list[dict]) -> tuple[list[str], dict[str, str]]:
+    """The engine with the concept lexicon switched off: what the data alone gives."""
+    saved = text_module.concept_features
+    text_module.concept_features = lambda lemmas, language: []
+    try:
+        return engine_themes(rows)
+    finally:
+        text_module.concept_features = saved
 
 
 def baseline_themes(rows: list[dict]) -> tuple[list[str], dict[str, str]]:
@@ -138,7 +149,7 @@ def quality(splits: list[str], show: bool) -> list[dict]:
     results = []
     for (language, split, step), group in sorted(groups.items()):
         gold = [r["gold_theme"] for r in group]
-        for method, run in (("engine", engine_themes), ("tfidf+nmf", baseline_themes)):
+        for method, run in METHODS:
             predicted, labels = run(group)
             results.append(
                 {
@@ -165,6 +176,41 @@ def quality(splits: list[str], show: bool) -> list[dict]:
     return results
 
 
+METHODS = [("engine", engine_themes), ("engine, no lexicon", engine_without_lexicon), ("tfidf+nmf", baseline_themes)]
+
+
+def stability(seeds: int = 5) -> list[str]:
+    """Share of earlier comments that keep their primary theme when 10 % more arrive and a rebuild runs."""
+    rows = load()
+    lines = [
+        "| language | step | comments | kept, rebuild with previous model | kept, rebuild from scratch |",
+        "|---|---|---|---|---|",
+    ]
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["language"], row["step"])].append(row)
+    for (language, step), group in sorted(groups.items()):
+        warm = cold = 0.0
+        for seed in range(seeds):
+            order = list(range(len(group)))
+            random.Random(seed).shuffle(order)
+            cut = round(len(group) / 1.1)
+            old = [Comment(i, group[i]["text"], language) for i in order[:cut]]
+            new = [Comment(i, group[i]["text"], language) for i in order[cut:]]
+            before = build(old)
+            after_warm = build(old + new, previous=before)
+            after_cold = build(old + new)
+
+            def first(model, c):
+                keys = model.assignments[str(c.id)]
+                return keys[0] if keys else None
+
+            warm += sum(first(before, c) == first(after_warm, c) for c in old) / len(old)
+            cold += sum(first(before, c) == first(after_cold, c) for c in old) / len(old)
+        lines.append(f"| {language} | {step} | {len(group)} | {warm / seeds:.1%} | {cold / seeds:.1%} |")
+    return lines
+
+
 def table(results: list[dict], by: tuple[str, ...]) -> list[str]:
     pooled: dict[tuple, list[dict]] = defaultdict(list)
     for r in results:
@@ -175,7 +221,7 @@ def table(results: list[dict], by: tuple[str, ...]) -> list[str]:
         + " | method | comments | NMI | purity | themes | no theme | labels written | on topic | readable | label coverage |",
         "|" + "---|" * (len(by) + 10),
     ]
-    for key in sorted(pooled, key=lambda k: (k[:-1], k[-1] != "engine")):
+    for key in sorted(pooled, key=lambda k: (k[:-1], [m for m, _ in METHODS].index(k[-1]))):
         group = pooled[key]
         n = sum(r["n"] for r in group)
         nmi = sum(r["nmi"] * r["n"] for r in group) / n
@@ -264,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table(results, ("language", "split"))))
     print("\n### Quality by split (all languages)\n")
     print("\n".join(table(results, ("split",))))
+    print("\n### Stability: +10 % comments, 5 random orders (all splits)\n")
+    print("\n".join(stability()))
     if not args.no_cost:
         print("\n### Cost\n")
         print("\n".join(cost(args.comments)))

@@ -218,7 +218,11 @@ def _fit(
     seeded = owner >= 0
     R[np.flatnonzero(seeded), owner[seeded]] = 1.0
     V = X.shape[1]
-    alive = np.ones(K, dtype=bool)
+    # Only components that start with comments (or are pinned) take part: an
+    # empty one would be a uniform distribution that swallows odd comments.
+    alive = np.zeros(K, dtype=bool)
+    alive[np.unique(owner[seeded])] = True
+    alive[[k for k in fixed if k < K]] = True
     hard = owner.copy()
     for _ in range(iterations or params.iterations):
         counts = np.asarray((X.T @ R).T)  # K × V
@@ -281,6 +285,15 @@ def _merge_similar(corpus: _Corpus, hard: np.ndarray, fixed: set[int], min_size:
                 break
         owner = hard.copy()
         owner[owner == small] = big
+        hard = _fit(corpus, owner, fixed, min_size, params, params.refit_iterations)
+    while len(set(hard.tolist()) - {-1}) > params.max_themes:
+        # Too many for a person to read: the smallest unpinned theme goes.
+        sizes = Counter(k for k in hard.tolist() if k >= 0 and k not in fixed)
+        if not sizes:
+            break
+        smallest = min(sizes, key=lambda k: (sizes[k], k))
+        owner = hard.copy()
+        owner[owner == smallest] = -1
         hard = _fit(corpus, owner, fixed, min_size, params, params.refit_iterations)
     return hard
 
@@ -396,7 +409,7 @@ def build(
         pinned = {previous.theme(k).key for k in curation.pinned if previous.theme(k)}
         for key in keys:
             members = [i for i, o in enumerate(old) if o == key]
-            if len(members) >= min_size or key in pinned:
+            if len(members) >= min_size or (key in pinned and members):
                 component = len(old_keys_of_component)
                 owner[members] = component
                 old_keys_of_component[component] = key
