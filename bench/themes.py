@@ -303,18 +303,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print each step's engine themes")
     parser.add_argument("--no-cost", action="store_true")
     parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args(argv)
     splits = args.split or ["dev", "test"]
     results = quality(splits, args.show)
-    print("\n### Quality by language and split\n")
-    print("\n".join(table(results, ("language", "split"))))
-    print("\n### Quality by split (all languages)\n")
-    print("\n".join(table(results, ("split",))))
-    print("\n### Stability: +10 % comments, 5 random orders (all splits)\n")
-    print("\n".join(stability()))
+    out = ["### Quality by language and split", "", *table(results, ("language", "split"))]
+    out += ["", "### Quality by split (all languages)", "", *table(results, ("split",))]
+    out += ["", "### Stability: +10 % comments, 5 random orders (all splits)", "", *stability()]
     if not args.no_cost:
-        print("\n### Cost\n")
-        print("\n".join(cost(args.comments)))
+        out += ["", "### Cost (one core)", "", *cost(args.comments)]
+    print("\n" + "\n".join(out))
+    if args.markdown:
+        args.markdown.write_text("\n".join(out) + "\n", encoding="utf-8")
     return 0
 
 

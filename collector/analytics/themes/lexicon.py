@@ -7,7 +7,8 @@ Each concept below lists the everyday words for one *generic* reason that
 customers give in online journeys (price, speed, refusal, discounts, stock,
 sign-up, log-in, passwords, e-mails, tracking, addresses, pick-up, abroad,
 double charges, payment methods, verification, trust, changing an order,
-invoices, the basket's contents).  A comment that uses any of a concept's
+invoices, the basket's contents, and beyond the shop's pages: support,
+staff, quality, returns, bugs, usability, subscriptions).  A comment that uses any of a concept's
 words also gets the concept as a feature ("~price"), so its comments can
 meet; the concept never names a theme (labels stay phrases people wrote).
 
@@ -15,7 +16,8 @@ Words are written as people write them and lemmatised at import with the
 engine's own lemmatiser, so the lists read naturally and match what the
 engine sees.  Keep concepts about a reason, not about a site's own
 product names, and not about the step (every comment at "payment" is about
-paying).
+paying); and leave out words with two common senses ("phone" is a support
+channel and a product, "missing" a parcel and a button).
 """
 
 from __future__ import annotations
@@ -91,9 +93,9 @@ CONCEPTS: dict[str, dict[str, str]] = {
         "fr": "pays étranger douane international",
     },
     "double": {
-        "en": "twice double duplicate refund deducted debited",
-        "de": "doppelt zweimal erstattung abgebucht abbuchung belastet",
-        "fr": "deux double rembourser remboursement débité prélevé prélèvement",
+        "en": "twice double duplicate deducted debited",
+        "de": "doppelt zweimal abgebucht abbuchung belastet",
+        "fr": "deux double débité prélevé prélèvement",
     },
     "methods": {
         "en": "apple google klarna instalments installments transfer crypto later",
@@ -124,6 +126,43 @@ CONCEPTS: dict[str, dict[str, str]] = {
         "en": "quantity qty remove delete",
         "de": "menge anzahl entfernen löschen",
         "fr": "quantité supprimer retirer",
+    },
+    # Reasons beyond the shop's own pages: support, staff, quality, returns,
+    # bugs, usability, subscriptions.
+    "support": {
+        "en": "support service agent representative advisor helpline hotline reply respond response",
+        "de": "kundenservice kundendienst support hotline mitarbeiter berater erreichen erreichbar antwort",
+        "fr": "sav conseiller support joindre injoignable réponse répondre",
+    },
+    "rude": {
+        "en": "rude unfriendly unhelpful impolite attitude arrogant dismissive",
+        "de": "unfreundlich unhöflich frech arrogant",
+        "fr": "impoli désagréable arrogant méprisant",
+    },
+    "quality": {
+        "en": "quality flimsy defective faulty broke broken damaged scratched torn ripped",
+        "de": "qualität defekt kaputt beschädigt mangelhaft",
+        "fr": "qualité défectueux cassé abîmé endommagé",
+    },
+    "refund": {
+        "en": "refund refunds refunded return returns returned exchange reimburse",
+        "de": "rückerstattung erstatten erstattung rücksendung retoure umtausch zurückschicken",
+        "fr": "remboursement rembourser remboursé retour échange renvoyer",
+    },
+    "bug": {
+        "en": "bug buggy crash crashes crashed glitch glitchy freeze froze frozen loading timeout",
+        "de": "absturz abstürzen abgestürzt hängt hängen lädt laden fehlermeldung",
+        "fr": "bug bugue plante planter chargement charge bloqué",
+    },
+    "usability": {
+        "en": "confusing complicated unclear intuitive navigate navigation cluttered",
+        "de": "kompliziert unübersichtlich verwirrend umständlich unklar",
+        "fr": "compliqué confus ergonomie intuitif",
+    },
+    "subscription": {
+        "en": "subscription subscribe renew renewal membership trial",
+        "de": "abo abonnement mitgliedschaft kündigen verlängerung",
+        "fr": "abonnement résilier renouvellement essai",
     },
 }
 
