@@ -2,7 +2,10 @@
 
 import csv
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -286,3 +289,28 @@ def test_summary_counts_feelings_and_change_against_the_previous_window():
     assert card["phrases"][0] == "card declined"
     assert counts(model.assignments)["promo-code"] == 4
     assert rows["costs"]["share_change"] == pytest.approx(4 / 15)
+
+
+def test_the_model_does_not_depend_on_the_process_hash_seed():
+    """Sets and dicts iterate differently per process; the themes must not."""
+    script = (
+        "import json, sys; sys.path.insert(0, '.');"
+        "from tests.analytics.test_themes import eval_rows;"
+        "from collector.analytics.themes import Comment, build;"
+        "rows = eval_rows('de', 'zahlung') + eval_rows('de', 'versand');"
+        "model = build([Comment(i, r['text'], 'de') for i, r in enumerate(rows)]);"
+        "print(json.dumps(model.to_dict(), sort_keys=True))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
