@@ -298,6 +298,30 @@ def _merge_similar(corpus: _Corpus, hard: np.ndarray, fixed: set[int], min_size:
     return hard
 
 
+def _describe(
+    members: Iterable[int], docs: list[_Doc], all_df: Counter, language: str
+) -> tuple[str, list[str], list[tuple[str, float]], Counter, dict[str, int]]:
+    """A theme's label and top phrases from its comments (and the ranking behind them).
+
+    Names may come from any word the theme's comments wrote, even once.
+    """
+    members = list(members)
+    in_theme = Counter(f for i in members for f in docs[i].feats)
+    df = {f: max(all_df.get(f, 0), n) for f, n in in_theme.items()}
+    concept = max(
+        (f for f in in_theme if f.startswith("~") and in_theme[f] >= 0.3 * len(members)),
+        key=lambda f: (in_theme[f], f),
+        default=None,
+    )
+    words = concept_words(language, concept) if concept else {}
+    ranked = naming.ranked(in_theme, len(members), df, language, words)
+    spellings: dict[str, Counter] = {}
+    for feature, _ in ranked[: naming.TOP_PHRASES * 3]:
+        spellings[feature] = Counter(docs[i].feats[feature] for i in members if feature in docs[i].feats)
+    phrases = naming.top_phrases(ranked, spellings)
+    return (phrases[0] if phrases else ""), phrases, ranked, in_theme, df
+
+
 def _theme(
     key: str,
     members: np.ndarray,
@@ -316,21 +340,8 @@ def _theme(
     base = math.log(params.beta) - denominator
     present = np.flatnonzero(counts)
     weights = {corpus.vocab[j]: float(math.log(counts[j] + params.beta) - denominator - base) for j in present}
-    # Names may come from any word the theme's comments wrote, even once.
-    in_theme = Counter(f for i in members for f in docs[i].feats)
-    df = {f: corpus.all_df[f] for f in in_theme}
-    concept = max(
-        (f for f in in_theme if f.startswith("~") and in_theme[f] >= 0.3 * len(members)),
-        key=lambda f: (in_theme[f], f),
-        default=None,
-    )
-    words = concept_words(language, concept) if concept else frozenset()
-    ranked = naming.ranked(in_theme, len(members), df, language, words)
-    spellings: dict[str, Counter] = {}
-    for feature, _ in ranked[: naming.TOP_PHRASES * 3]:
-        spellings[feature] = Counter(docs[i].feats[feature] for i in members if feature in docs[i].feats)
-    phrases = naming.top_phrases(ranked, spellings)
-    label = phrases[0] if phrases else key
+    label, phrases, ranked, in_theme, df = _describe(members, docs, corpus.all_df, language)
+    label = label or key
     anchors = [
         f
         for f, _ in ranked
@@ -443,10 +454,12 @@ def build(
     used = set(taken) | set(by_key) | set(curation.merges) | {s.key for s in curation.splits}
     for key in sorted(by_key):
         themes.append(_theme(key, by_key[key], corpus, docs, themed, count, language, params))
+    fresh: set[str] = set()
     for members in sorted(unnamed, key=lambda m: (-len(m), int(m[0]))):
         theme = _theme("", members, corpus, docs, themed, count, language, params)
         theme.key = naming.unique_key(theme.label, used)
         used.add(theme.key)
+        fresh.add(theme.key)
         themes.append(theme)
     kept: list[Theme] = []
     if previous is not None:
@@ -481,10 +494,53 @@ def build(
     aliases = {source: curation.target(source) for source in curation.merges}
     model = ThemeModel(themes, background, background_base, params.gate, fixes, aliases, {}, len(every))
     model.assignments = _assign_all(model, every)
+    _rename_fresh(model, every, fresh, curation, language, taken | set(matched.values()))
     primary = Counter(keys[0] for keys in model.assignments.values() if keys)
     for theme in model.themes:
         theme.size = primary.get(theme.key, 0)
     return model
+
+
+def _rename_fresh(
+    model: ThemeModel, docs: list[_Doc], fresh: set[str], curation: Curation, language: str, taken: set[str]
+) -> None:
+    """Name each theme after the comments it finally holds, and give new themes the key of that name.
+
+    The fit's clusters and the final assignment differ a little (every
+    comment is read once more by the finished model); the label should
+    describe what a person will see under it.  Keys carried over from the
+    previous model, and curated labels, stay.
+    """
+    index = {doc.id: i for i, doc in enumerate(docs)}
+    members: dict[str, list[int]] = {}
+    for doc_id, keys in model.assignments.items():
+        if keys:
+            members.setdefault(keys[0], []).append(index[doc_id])
+    all_df: Counter = Counter()
+    for doc in docs:
+        all_df.update(doc.feats.keys())
+    renamed: dict[str, str] = {}
+    used = set(taken) | {t.key for t in model.themes if t.key not in fresh} | set(curation.merges)
+    used |= {s.key for s in curation.splits}
+    for theme in model.themes:
+        if theme.rule or theme.key not in members:
+            continue
+        label, phrases, *_ = _describe(members[theme.key], docs, all_df, language)
+        if label:
+            theme.label, theme.phrases = label, phrases
+        if theme.key in curation.renames:
+            theme.label = curation.renames[theme.key]
+    for theme in model.themes:
+        if theme.key in fresh:
+            new = naming.unique_key(naming.slug(theme.label) if theme.key not in curation.renames else theme.key, used)
+            used.add(new)
+            if new != theme.key:
+                renamed[theme.key] = new
+                theme.key = new
+    if renamed:
+        model.assignments = {
+            doc_id: [renamed.get(key, key) for key in keys] for doc_id, keys in model.assignments.items()
+        }
 
 
 def _sample(docs: list[_Doc], limit: int) -> list[_Doc]:

@@ -48,7 +48,7 @@ def ranked(
     theme_size: int,
     df: dict[str, int],
     language: str,
-    concept_words: frozenset[str] = frozenset(),
+    concept_words: dict[str, int] | None = None,
 ) -> list[tuple[str, float]]:
     """The theme's features, best name first (ties broken by the feature, for determinism).
 
@@ -76,6 +76,10 @@ def ranked(
         ]
         preferred.sort(key=lambda item: (-item[1], item[0]))
         repeated = [item for item in preferred if counts[item[0]] >= 2]
+        if not repeated:
+            # Each comment used another word of the concept: the most used,
+            # then the lexicon's most typical single word names the theme.
+            preferred.sort(key=lambda item: (-counts[item[0]], " " in item[0], concept_words.get(item[0], 99), item[0]))
         weak_top = not scored or counts[scored[0][0]] < WEAK_LABEL * theme_size
         if repeated or (preferred and weak_top):
             head = repeated or preferred[:1]

@@ -190,6 +190,16 @@ def concept_features(lemmas: list[str], language: str) -> list[str]:
 
 
 @cache
-def concept_words(language: str, concept: str) -> frozenset[str]:
-    """The lemmas that belong to a concept feature ("~price", with its tilde) in one language."""
-    return frozenset(form for form, names in concepts(language).items() if concept in names)
+def concept_words(language: str, concept: str) -> dict[str, int]:
+    """The lemmas of a concept feature ("~price", with its tilde) in one language, in list order.
+
+    The order is the lexicon's: its most typical word first ("slow" before
+    "sluggish"), which names a theme whose comments each used another word.
+    """
+    language = language if language in LANGUAGES else "en"
+    words = CONCEPTS.get(concept.lstrip("~"), {}).get(language, "").split()
+    order: dict[str, int] = {}
+    for position, word in enumerate(words):
+        for form in (lemma(word, language), word.lower()):
+            order.setdefault(form, position)
+    return order

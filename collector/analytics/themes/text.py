@@ -63,7 +63,7 @@ mögen machen gehen geben kommen sagen lassen tun sehen steht stehen gibt weiß 
     "fr": """
 a à ai aie aient aies ait as au aucun aucune aura aurai auraient aurais aurait aux avaient avais avait avec avez
 avoir avons ayant c ça ce ceci cela celle celles celui ces cet cette chez comme comment d dans de des du elle
-elles en encore es est et été étaient étais était être eu eux fait faire fois fut il ils j je l la le les leur
+elles en encore es est et été étaient étais était être eu eux fait faire fut il ils j je l la le les leur
 leurs lui m ma mais me même mes moi mon n ne ni nos notre nous on ont ou où par pas peu peut plus pour pourquoi
 qu quand que quel quelle quelles quels qui s sa sans se ses si son sont sous suis sur t ta te tes toi ton tous
 tout toute toutes très tu un une vos votre vous y alors aussi bien donc déjà jamais rien toujours trop vraiment
@@ -256,7 +256,8 @@ def features(toks: list[Token], language: str, corrections: dict[str, str] | Non
         found.setdefault(token.lemma, token.surface)
         if language == "de":
             for part in compound_parts(token.lemma):
-                found.setdefault(part, part)
+                # Shown as the compound people wrote ("versandkosten"), not the bare part.
+                found.setdefault(part, token.surface)
     lemmas = [token.lemma for token in words]
     if language == "de":
         lemmas += [part for token in words for part in compound_parts(token.lemma)]
