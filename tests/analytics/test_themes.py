@@ -64,6 +64,25 @@ def test_small_set_gives_the_themes_a_person_would_name():
     assert assign(model, "hello", "en") == []
 
 
+def test_a_step_where_everyone_says_the_same_has_that_one_theme():
+    model = build(comments(["card declined"] * 10 + ["ok"] * 3))
+    assert [t.key for t in model.themes] == ["card-declined"]
+    assert [primary(model, i) for i in range(13)] == ["card-declined"] * 10 + [None] * 3
+
+
+def test_no_comments_or_no_words_give_no_themes():
+    assert build([]).themes == []
+    assert assign(build([]), "card declined", "en") == []
+    lone = build(comments(["card declined"]))
+    assert lone.themes == [] and lone.assignments == {"0": []}
+
+
+def test_a_label_in_another_script_gets_an_ascii_key():
+    model = build(comments(["карта отклонена"] * 5 + ["доставка дорогая"] * 5, "ru"))
+    assert sorted(t.label for t in model.themes) == ["доставка дорогая", "карта отклонена"]
+    assert all(t.key.isascii() and t.key.startswith("theme-") for t in model.themes)
+
+
 def test_same_comments_in_any_order_give_the_same_model():
     first = build(comments(SMALL))
     shuffled = comments(SMALL)

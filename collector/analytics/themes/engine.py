@@ -66,8 +66,11 @@ class Params:
     max_themes: int = 30
     #: A feature must occur in this many comments to count at all.
     min_df: int = 2
-    #: Words in more than this share of comments start no theme (the step's own name).
-    max_seed_share: float = 0.35
+    #: Words in more than this share of comments start no theme.  Off (1.0):
+    #: comments start in their *rarest* candidate, so the step's own word
+    #: ("payment" at payment) only gathers comments that say nothing more,
+    #: and a step where everyone says the same thing still gets its theme.
+    max_seed_share: float = 1.0
     #: A seed may not have more than this share of its comments claimed already.
     seed_overlap: float = 0.5
     #: Two-word phrases weigh this much more as seeds.

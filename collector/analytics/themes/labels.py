@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from collections import Counter
 
 from collector.analytics.themes.text import is_filler, is_weak
@@ -122,9 +123,11 @@ def top_phrases(scored: list[tuple[str, float]], spellings: dict[str, Counter], 
 
 
 def slug(label: str) -> str:
-    """A URL-safe key from a label: "Carte refusée" → "carte-refusee"."""
+    """A URL-safe ASCII key from a label: "Carte refusée" → "carte-refusee"."""
     folded = unicodedata.normalize("NFKD", label.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:60] or "theme"
+    key = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:60]
+    # A label in another script has no ASCII letters: a short stable hash stands in.
+    return key or f"theme-{zlib.crc32(label.encode('utf-8')):08x}"
 
 
 def unique_key(label: str, taken: set[str]) -> str:
