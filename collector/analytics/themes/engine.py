@@ -6,16 +6,18 @@ Method (measured against plain TF-IDF + NMF in ``bench/themes.py``):
    lemmas (:mod:`.text`), rare misspellings folded into the frequent word one
    edit away.  Short comments have few words; folding "declined", "declind"
    and "decline" is what lets them meet.
-2. Seeds: candidate phrases are taken greedily, most comments first (a
-   two-word phrase counts 1.5 times), each claiming the comments no earlier
-   seed has; a phrase whose comments were mostly claimed already is the same
-   reason in other words and starts nothing.
+   A small lexicon (:mod:`.lexicon`) adds concept features ("~price") so
+   synonyms meet.
+2. Seeds: the phrases that at least ``min_size`` comments share; each
+   comment starts in the seed of its rarest phrase (a two-word phrase counts
+   as rarer), so "no store pickup option" starts in "pickup", not "option".
 3. Mixture: a mixture of multinomials (one word distribution per theme, the
    model that fits one-reason-per-comment short texts, as in GSDMM) is
    fitted by EM from those seeds.  A comment moves to the theme whose words
-   explain all of it best, so "no store pickup option" follows "pickup", not
-   the generic "option"; themes left smaller than the minimum are dissolved
-   into the others.
+   explain all of it best; themes left smaller than the minimum are
+   dissolved into the others; themes using the same words are merged; at
+   most ``max_themes`` remain.  Above ``sample`` comments the fit runs on a
+   hash-stable sample.
 4. Naming and keys: each theme is named by its best phrase (:mod:`.labels`)
    and keeps the key of the previous model's theme it overlaps most, so keys
    survive rebuilds; the curation is applied last (:mod:`.curation`).
@@ -71,9 +73,7 @@ class Params:
     #: ("payment" at payment) only gathers comments that say nothing more,
     #: and a step where everyone says the same thing still gets its theme.
     max_seed_share: float = 1.0
-    #: A seed may not have more than this share of its comments claimed already.
-    seed_overlap: float = 0.5
-    #: Two-word phrases weigh this much more as seeds.
+    #: A two-word phrase counts as this much rarer when comments pick their seed.
     phrase_boost: float = 1.5
     #: Smoothing of the word distributions and of the theme sizes.
     beta: float = 0.1
@@ -170,7 +170,7 @@ def _language(docs: list[_Doc]) -> str:
     return min(counts, key=lambda lang: (-counts[lang], lang)) if counts else "en"
 
 
-def _seeds(corpus: _Corpus, owner: np.ndarray, min_size: int, params: Params, language: str, limit: int) -> list[int]:
+def _seeds(corpus: _Corpus, owner: np.ndarray, min_size: int, params: Params, language: str) -> list[int]:
     """Phrase seeds for the comments not owned yet; fills ``owner`` in place.
 
     Candidates are the phrases at least ``min_size`` comments share.  Each
@@ -429,9 +429,8 @@ def build(
                 old_keys_of_component[component] = key
                 if key in pinned:
                     fixed.add(component)
-    room = params.max_themes - len(old_keys_of_component)
-    if room > 0:
-        _seeds(corpus, owner, min_size, params, language, room)
+    # New reasons start from the comments no previous theme holds.
+    _seeds(corpus, owner, min_size, params, language)
     hard = _fit(corpus, owner, fixed, min_size, params) if corpus.n else owner
     hard = _merge_similar(corpus, hard, fixed, min_size, params)
 
