@@ -226,7 +226,7 @@ def window_of(rule: AlertRule, now: datetime) -> dict[str, datetime]:
     to = as_utc(now)
     if rule.kind == "abandonment_above_previous":
         settings = rule.journey.site.settings or {}
-        to -= timedelta(minutes=settings.get("session_timeout_minutes") or funnel.DEFAULT_TIMEOUT_MINUTES)
+        to -= funnel.timeout_of(settings)
     start = to - timedelta(hours=rule.window_hours)
     return {"from": start, "to": to, "baseline_from": start - timedelta(hours=rule.window_hours), "baseline_to": start}
 

@@ -46,18 +46,19 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import rollups
+from collector.analytics.core import (ALPHA, EXTRA_FILTERS, SEGMENT, day_aligned, day_ranges, in_segment, large_enough,
+                                      rate, rollup_conditions, share_difference, time_window)
+from collector.analytics.stats import holm_adjusted
 from collector.common.database import as_date, dialect_name, upsert_adding
+from collector.common.time import as_utc
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
-from collector.common.time import as_utc
-from collector.analytics.stats import holm, two_proportions, wilson
 
 FUNNEL_TYPES = ("step_view", "journey_complete", "error", "retry")
 DEFAULT_TIMEOUT_MINUTES = 30
@@ -65,9 +66,6 @@ STEP_COUNTERS = ("reached", "continued", "abandoned", "retried", "views", "error
                  "negative", "negative_abandoned", "positive", "positive_abandoned")
 JOURNEY_COUNTERS = ("sessions", "completed")
 COMPLETION = 0  # step_id of time-to-completion rows in funnel_durations
-SEGMENT = rollups.DIMENSIONS
-MIN_N = 30
-ALPHA = 0.05
 READ_CHUNK = 20_000
 
 
@@ -79,11 +77,6 @@ def bucket_seconds(seconds: float) -> int:
     if whole < 1200:
         return whole - whole % 10
     return whole - whole % 60
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive UTC wall time.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 @dataclass
@@ -114,7 +107,7 @@ def visits_of(events: list[tuple], answers: list[tuple], timeout: timedelta, pos
     ``events``: (id, created_at, type, step_id, device, locale, variant);
     ``answers``: (created_at, step_id, emotion); any order.
     """
-    ordered = sorted(((_utc(e[1]), e[0], e[2], e[3], e[4], e[5], e[6]) for e in events), key=lambda e: (e[0], e[1]))
+    ordered = sorted(((as_utc(e[1]), e[0], e[2], e[3], e[4], e[5], e[6]) for e in events), key=lambda e: (e[0], e[1]))
     runs: list[list[tuple]] = []
     for event in ordered:
         if runs and event[0] - runs[-1][-1][0] <= timeout:
@@ -166,7 +159,7 @@ def _measure(run: list[tuple], positions: dict[int, int]) -> Visit:
 def _attach_answers(visits: list[Visit], answers: list[tuple], timeout: timedelta) -> None:
     emotions: dict[tuple[int, int], list[float]] = defaultdict(list)
     for created_at, step_id, emotion in answers:
-        moment = _utc(created_at)
+        moment = as_utc(created_at)
         for index, visit in enumerate(visits):
             if visit.start <= moment <= visit.end + timeout:
                 emotions[(index, step_id)].append(float(emotion))
@@ -219,9 +212,14 @@ _SITE_SETTINGS = sa.select(Site.settings).where(Site.id == sa.bindparam("site_id
 _STEP_POSITIONS = sa.select(Step.id, Step.position).where(Step.journey_id == sa.bindparam("journey_id"))
 
 
-def session_timeout(session: Session, site_id: int) -> timedelta:
-    settings = session.scalar(_SITE_SETTINGS, {"site_id": site_id}) or {}
+def timeout_of(settings: dict[str, Any]) -> timedelta:
+    """The inactivity that ends a session, from a site's settings (the one place of the default)."""
     return timedelta(minutes=settings.get("session_timeout_minutes") or DEFAULT_TIMEOUT_MINUTES)
+
+
+def session_timeout(session: Session, site_id: int) -> timedelta:
+    """A site's session timeout, read with a prepared query (ingest asks on every write)."""
+    return timeout_of(session.scalar(_SITE_SETTINGS, {"site_id": site_id}) or {})
 
 
 def _positions(session: Session, journey_id: int) -> dict[int, int]:
@@ -319,12 +317,6 @@ def _write(session: Session, site_id: int, totals: Totals, adding: bool) -> None
 # --- Recomputing from the raw events -----------------------------------------------------------------
 
 
-def _day_ranges(column, days: Collection[date]):
-    return sa.or_(*(sa.and_(column >= datetime.combine(day, time(), timezone.utc),
-                            column < datetime.combine(day + timedelta(days=1), time(), timezone.utc))
-                    for day in sorted(set(days))))
-
-
 def raw_visits(session: Session, journey_id: int, timeout: timedelta, positions: dict[int, int],
                touching: sa.ColumnElement[bool] | None = None, answers_touching: sa.ColumnElement[bool] | None = None
                ) -> Iterator[Visit]:
@@ -384,11 +376,11 @@ def rebuild_funnel(session: Session, site_id: int | None = None, journey_id: int
         timeout, positions = session_timeout(session, site), _positions(session, journey)
         wanted = None if days is None else set(days)
         if wanted is not None:
-            for visit in raw_visits(session, journey, timeout, positions, _day_ranges(Event.created_at, wanted),
-                                    _day_ranges(Response.created_at, wanted)):
+            for visit in raw_visits(session, journey, timeout, positions, day_ranges(Event.created_at, wanted),
+                                    day_ranges(Response.created_at, wanted)):
                 wanted.add(visit.start.date())
         totals = Totals()
-        touching = None if wanted is None else _day_ranges(Event.created_at, wanted)
+        touching = None if wanted is None else day_ranges(Event.created_at, wanted)
         for visit in raw_visits(session, journey, timeout, positions, touching):
             if wanted is None or visit.start.date() in wanted:
                 totals.add((journey, *rollup_prefix(visit)), visit)
@@ -448,16 +440,7 @@ def _stored(session: Session, journey_id: int) -> Totals:
 # --- Reading: totals for a window and segment ---------------------------------------------------------
 
 
-IGNORED_FILTERS = ("url_path", "attr")
-
-
-def rollups_apply(filters: dict[str, Any]) -> bool:
-    """Whether the rollups can answer: a day-aligned (or open) window."""
-    for name in ("from", "to"):
-        moment = filters.get(name)
-        if moment is not None and as_utc(moment).time() != time(0):
-            return False
-    return True
+IGNORED_FILTERS = EXTRA_FILTERS  # sessions are segmented by their first event's device, locale and variant only
 
 
 def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], by_variant: bool) -> Totals:
@@ -471,12 +454,12 @@ def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], b
 
     groups = [*grouping(FunnelRollup), FunnelRollup.step_id]
     query = sa.select(*groups, *(sa.func.sum(getattr(FunnelRollup, c)) for c in STEP_COUNTERS)).where(
-        *rollups.window_conditions(FunnelRollup, journey.id, filters)).group_by(*groups)
+        *rollup_conditions(FunnelRollup, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
         totals.steps[(*prefix(row, 1), row[len(groups) - 1])] = [int(v or 0) for v in row[len(groups):]]
     groups = grouping(FunnelJourneyRollup)
     query = sa.select(*groups, sa.func.sum(FunnelJourneyRollup.sessions), sa.func.sum(FunnelJourneyRollup.completed)).where(
-        *rollups.window_conditions(FunnelJourneyRollup, journey.id, filters))
+        *rollup_conditions(FunnelJourneyRollup, journey.id, filters))
     if groups:
         query = query.group_by(*groups)
     for row in session.execute(query):
@@ -484,7 +467,7 @@ def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], b
             totals.journeys[prefix(row, 0)] = [int(row[-2]), int(row[-1])]
     groups = [*grouping(FunnelDuration), FunnelDuration.step_id, FunnelDuration.seconds]
     query = sa.select(*groups, sa.func.sum(FunnelDuration.count)).where(
-        *rollups.window_conditions(FunnelDuration, journey.id, filters)).group_by(*groups)
+        *rollup_conditions(FunnelDuration, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
         totals.durations[(*prefix(row, 2), row[-3], row[-2])] = int(row[-1])
     return totals.nonzero()
@@ -494,15 +477,13 @@ def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_va
     timeout, positions = session_timeout(session, journey.site_id), _positions(session, journey.id)
     start = as_utc(filters["from"]) if filters.get("from") is not None else None
     end = as_utc(filters["to"]) if filters.get("to") is not None else None
-    touching = None
-    if start is not None or end is not None:
-        touching = sa.and_(*(c for c in (Event.created_at >= start if start else None,
-                                         Event.created_at < end if end else None) if c is not None))
+    window = time_window(Event.created_at, filters)
+    touching = sa.and_(*window) if window else None
     totals = Totals()
     for visit in raw_visits(session, journey.id, timeout, positions, touching):
         if (start is not None and visit.start < start) or (end is not None and visit.start >= end):
             continue
-        if any(filters.get(name) is not None and getattr(visit, name) != filters[name] for name in SEGMENT):
+        if not in_segment(visit, filters):
             continue
         totals.add(((visit.variant or None) if by_variant else None,), visit)
     return totals.nonzero()
@@ -512,7 +493,8 @@ def aggregate(session: Session, journey: Journey, filters: dict[str, Any], *, by
               source: str | None = None) -> tuple[str, Totals]:
     """Funnel totals keyed by (variant or None, …) and where they came from;
     ``source="raw"`` forces a recomputation from the events."""
-    source = source or ("rollups" if rollups_apply(filters) else "raw")
+    # The funnel ignores the extra filters, so a day-aligned window is all the rollups need.
+    source = source or ("rollups" if day_aligned(filters) else "raw")
     reader = _read_rollups if source == "rollups" else _read_raw
     return source, reader(session, journey, filters, by_variant)
 
@@ -535,22 +517,6 @@ def _times(histogram: dict[int, int]) -> dict[str, Any]:
     return {"n": sum(histogram.values()), "median": quantile(histogram, 0.5), "p90": quantile(histogram, 0.9)}
 
 
-def rate(count: int, n: int) -> dict[str, Any]:
-    """count / n with its 95% Wilson interval (no interval when count > n, as for errors per view)."""
-    low, high = wilson(count, n) if 0 <= count <= n else (None, None)
-    return {"count": count, "n": n, "rate": _round(count / n) if n else None, "ci_low": _round(low), "ci_high": _round(high)}
-
-
-def difference(a_count: int, a_n: int, b_count: int, b_n: int) -> dict[str, Any] | None:
-    """a − b of two shares: two-proportion z-test, 95% Wald interval; significant at p < 0.05 with n ≥ 30 each."""
-    result = two_proportions(a_count, a_n, b_count, b_n)
-    if result is None:
-        return None
-    return {"diff": _round(result.diff), "ci_low": _round(result.ci_low), "ci_high": _round(result.ci_high),
-            "z": _round(result.statistic), "p_value": _p(result.p_value),
-            "significant": bool(a_n >= MIN_N and b_n >= MIN_N and result.p_value < ALPHA)}
-
-
 def step_funnel(counters: list[int], sessions: int, histogram: dict[int, int]) -> dict[str, Any]:
     """The funnel numbers of one step from its summed counters."""
     c = dict(zip(STEP_COUNTERS, counters))
@@ -567,7 +533,7 @@ def step_funnel(counters: list[int], sessions: int, histogram: dict[int, int]) -
         "emotion_abandonment": {
             "negative": rate(c["negative_abandoned"], c["negative"]),
             "positive": rate(c["positive_abandoned"], c["positive"]),
-            "difference": difference(c["negative_abandoned"], c["negative"], c["positive_abandoned"], c["positive"]),
+            "difference": share_difference(c["negative_abandoned"], c["negative"], c["positive_abandoned"], c["positive"]),
         },
     }
 
@@ -613,12 +579,12 @@ def journey_funnel(session: Session, journey: Journey, filters: dict[str, Any], 
     }
     if comparing:
         (a_steps, a_journey, _), (b_steps, b_journey, _) = (select(lambda variant, v=v: variant == v) for v in variants)
-        result["compare"] = {"completion": difference(b_journey[1], b_journey[0], a_journey[1], a_journey[0]), "steps": {}}
+        result["compare"] = {"completion": share_difference(b_journey[1], b_journey[0], a_journey[1], a_journey[0]), "steps": {}}
         for step in steps:
             a, b = (dict(zip(STEP_COUNTERS, s.get(step.id, empty))) for s in (a_steps, b_steps))
             result["compare"]["steps"][step.id] = {
-                "abandonment": difference(b["abandoned"], b["reached"], a["abandoned"], a["reached"]),
-                "continued": difference(b["continued"], b["reached"], a["continued"], a["reached"]),
+                "abandonment": share_difference(b["abandoned"], b["reached"], a["abandoned"], a["reached"]),
+                "continued": share_difference(b["continued"], b["reached"], a["continued"], a["reached"]),
             }
     return result
 
@@ -630,18 +596,9 @@ def unhappy_exit_flags(step_funnels: list[dict[str, Any]]) -> list[bool]:
     for index, funnel in enumerate(step_funnels):
         groups = funnel["emotion_abandonment"]
         diff = groups["difference"]
-        if diff and groups["negative"]["n"] >= MIN_N and groups["positive"]["n"] >= MIN_N:
+        if diff and large_enough(groups["negative"]["n"], groups["positive"]["n"]):
             tested.append((index, diff))
-    adjusted = holm([diff["p_value"] for _, diff in tested])
     flags = [False] * len(step_funnels)
-    for (index, diff), p_adjusted in zip(tested, adjusted):
+    for (index, diff), p_adjusted in holm_adjusted(tested, lambda pair: pair[1]["p_value"]):
         flags[index] = p_adjusted < ALPHA and diff["diff"] > 0
     return flags
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-def _p(value: float) -> float:
-    return float(f"{value:.4g}")

@@ -21,7 +21,7 @@ verify allows a relative error of 1e-9; every count must match exactly.
 """
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from typing import Any
 
 import click
@@ -30,12 +30,12 @@ from flask.cli import with_appcontext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from collector.analytics.core import SEGMENT, day_of, day_ranges
 from collector.common.database import as_date, upsert_adding
-from collector.models import Event, Response, StepRollup
 from collector.common.time import as_utc
+from collector.models import Event, Response, StepRollup
 
-KEY = ("journey_id", "day", "step_id", "device", "locale", "variant")
-DIMENSIONS = ("device", "locale", "variant")
+KEY = ("journey_id", "day", "step_id", *SEGMENT)
 RESPONSE_COUNTERS = (
     "n", "emotion_sum", "emotion_sq", "csat_n", "csat_satisfied", "ces_n", "ces_sum", "ces_sq",
     "nps_n", "nps_promoters", "nps_detractors", "exit_intent", "comments", "negative_comments",
@@ -43,14 +43,6 @@ RESPONSE_COUNTERS = (
 COUNTERS = (*RESPONSE_COUNTERS, "impressions")
 FLOAT_COUNTERS = ("emotion_sum", "emotion_sq")
 RELATIVE_TOLERANCE = 1e-9
-
-
-def day_of(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[date]:
-    """The UTC calendar day of a timestamp column, in SQL."""
-    if dialect == "postgresql":
-        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
-    # SQLite stores UTC wall time as text.
-    return sa.func.date(column, type_=sa.Date)
 
 
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -111,8 +103,7 @@ def _response_counters(row: dict[str, Any]) -> dict[str, float]:
 
 
 def _key(row: dict[str, Any]) -> tuple:
-    created = row["created_at"]
-    day = (created.astimezone(timezone.utc) if created.tzinfo else created).date()
+    day = as_utc(row["created_at"]).date()
     return (row["journey_id"], day, row["step_id"], row.get("device") or "", row.get("locale") or "", row.get("variant") or "")
 
 
@@ -146,29 +137,6 @@ def add_events(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     _upsert(session, totals, ("impressions",))
 
 
-def window_conditions(model: Any, journey_id: int, filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """WHERE clauses that select a journey's rollup rows (curve or funnel: keyed by
-    UTC day and the segment columns) for a request's window and segment."""
-    where = [model.journey_id == journey_id]
-    if filters.get("from") is not None:
-        where.append(model.day >= as_utc(filters["from"]).date())
-    if filters.get("to") is not None:
-        where.append(model.day < as_utc(filters["to"]).date())
-    for name in DIMENSIONS:
-        if filters.get(name) is not None:
-            where.append(getattr(model, name) == filters[name])
-    return where
-
-
-def _day_ranges(column: sa.ColumnElement, days: Collection[date]) -> sa.ColumnElement[bool]:
-    """created_at within any of ``days`` (UTC), as index-friendly ranges."""
-    return sa.or_(*(
-        sa.and_(column >= datetime.combine(day, time(), timezone.utc),
-                column < datetime.combine(day + timedelta(days=1), time(), timezone.utc))
-        for day in sorted(set(days))
-    ))
-
-
 def _raw_queries(dialect: str, site_id: int | None, journey_id: int | None, days: Collection[date] | None):
     """The rollup rows recomputed from raw answers and from raw impression events."""
     selects = []
@@ -177,14 +145,14 @@ def _raw_queries(dialect: str, site_id: int | None, journey_id: int | None, days
         (Event, [sa.func.count().label("impressions")], [Event.type == "impression"]),
     ):
         day = day_of(model.created_at, dialect).label("day")
-        dims = [sa.func.coalesce(getattr(model, name), "").label(name) for name in DIMENSIONS]
+        dims = [sa.func.coalesce(getattr(model, name), "").label(name) for name in SEGMENT]
         conditions = list(extra)
         if site_id is not None:
             conditions.append(model.site_id == site_id)
         if journey_id is not None:
             conditions.append(model.journey_id == journey_id)
         if days is not None:
-            conditions.append(_day_ranges(model.created_at, days))
+            conditions.append(day_ranges(model.created_at, days))
         selects.append(
             sa.select(model.site_id, model.journey_id, model.step_id, day, *dims, *sums)
             .where(*conditions)
@@ -219,7 +187,7 @@ def rebuild_rollups(session: Session, site_id: int | None = None, journey_id: in
     dialect = session.get_bind().dialect.name
     session.execute(sa.delete(StepRollup).where(*_rollup_conditions(site_id, journey_id, days)))
     responses, impressions = _raw_queries(dialect, site_id, journey_id, days)
-    columns = ["site_id", "journey_id", "step_id", "day", *DIMENSIONS]
+    columns = ["site_id", "journey_id", "step_id", "day", *SEGMENT]
     responses = responses.add_columns(sa.literal(0).label("impressions"))
     session.execute(sa.insert(StepRollup).from_select([*columns, *COUNTERS], responses))
     # Impressions of (step, day, segment)s without answers need a row of their own.
@@ -268,7 +236,7 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
     responses, impressions = _raw_queries(dialect, site_id, journey_id, None)
     for query, names in ((responses, RESPONSE_COUNTERS), (impressions, ("impressions",))):
         for row in session.execute(query).mappings():
-            key = (row["journey_id"], as_date(row["day"]), row["step_id"], *(row[name] for name in DIMENSIONS))
+            key = (row["journey_id"], as_date(row["day"]), row["step_id"], *(row[name] for name in SEGMENT))
             entry = expected.setdefault(key, dict.fromkeys(COUNTERS, 0))
             for name in names:
                 entry[name] = row[name]

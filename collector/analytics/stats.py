@@ -8,12 +8,15 @@ tests in ``tests/test_stats.py`` check it against SciPy reference values.
 """
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 Z95 = 1.959963984540054
 # Above this many degrees of freedom the t and normal quantiles agree to ~1e-5.
 NORMAL_DF = 100_000
+Tested = TypeVar("Tested")
 
 
 @dataclass(frozen=True)
@@ -177,3 +180,8 @@ def holm(p_values: list[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * p_values[index]))
         adjusted[index] = running
     return adjusted
+
+
+def holm_adjusted(tested: Sequence[Tested], p_value: Callable[[Tested], float]) -> list[tuple[Tested, float]]:
+    """Each of one family of tests beside its Holm-adjusted p-value, in the input order."""
+    return list(zip(tested, holm([p_value(item) for item in tested])))
