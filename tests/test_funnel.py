@@ -9,7 +9,7 @@ import pytest
 from collector.analytics import funnel
 from collector.extensions import db
 from collector.models import Journey
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.conftest import answer
 from tests.test_curves import by_step, curve, make_journey
 

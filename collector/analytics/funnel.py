@@ -46,16 +46,16 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics.core import (ALPHA, EXTRA_FILTERS, SEGMENT, day_aligned, day_ranges, in_segment, large_enough,
-                                      rate, rollup_conditions, share_difference, time_window)
+from collector.analytics.core import (ALPHA, EXTRA_FILTERS, SEGMENT, day_aligned, in_segment, large_enough, rate,
+                                      rollup_conditions, share_difference, time_window)
 from collector.analytics.stats import holm_adjusted
-from collector.common.database import as_date, dialect_name, upsert_adding
+from collector.common.database import dialect_name, upsert_adding
 from collector.common.time import as_utc
 from collector.models import (Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, Site,
                               Step)
@@ -222,7 +222,8 @@ def session_timeout(session: Session, site_id: int) -> timedelta:
     return timeout_of(session.scalar(_SITE_SETTINGS, {"site_id": site_id}) or {})
 
 
-def _positions(session: Session, journey_id: int) -> dict[int, int]:
+def step_positions(session: Session, journey_id: int) -> dict[int, int]:
+    """Step id -> position in the journey: what "later in the journey" means for continuing."""
     return dict(session.execute(_STEP_POSITIONS, {"journey_id": journey_id}).all())
 
 
@@ -276,7 +277,7 @@ def update_sessions(session: Session, site_id: int, rows: Iterable[dict[str, Any
         if not events:
             continue  # answers of sessions without funnel events add nothing
         timeout = timeout or session_timeout(session, site_id)
-        positions = _positions(session, journey_id)
+        positions = step_positions(session, journey_id)
         for row in session.execute(_SESSION_ANSWERS, {"journey_id": journey_id, "session_ids": session_ids}):
             replies[row[0]].append(tuple(row[1:]))
         for session_id in session_ids:
@@ -287,10 +288,10 @@ def update_sessions(session: Session, site_id: int, rows: Iterable[dict[str, Any
                 delta.add((journey_id, *rollup_prefix(visit)), visit, -1)
             for visit in visits_of(all_events, [a[1:] for a in all_answers], timeout, positions):
                 delta.add((journey_id, *rollup_prefix(visit)), visit, 1)
-    _write(session, site_id, delta.nonzero(), adding=True)
+    write_totals(session, site_id, delta.nonzero(), adding=True)
 
 
-def _write(session: Session, site_id: int, totals: Totals, adding: bool) -> None:
+def write_totals(session: Session, site_id: int, totals: Totals, adding: bool) -> None:
     """Store totals keyed (journey_id, day, device, locale, variant, …): added to the
     rows there (ingest) or inserted into emptied ones (rebuild)."""
     plans = (
@@ -347,96 +348,6 @@ def raw_visits(session: Session, journey_id: int, timeout: timedelta, positions:
         yield from visits_of(batch, replies.get(current, ()), timeout, positions)
 
 
-def _journeys(session: Session, site_id: int | None, journey_id: int | None) -> list[tuple[int, int]]:
-    query = sa.select(Journey.id, Journey.site_id).order_by(Journey.id)
-    if site_id is not None:
-        query = query.where(Journey.site_id == site_id)
-    if journey_id is not None:
-        query = query.where(Journey.id == journey_id)
-    return list(session.execute(query).all())
-
-
-def _rollup_tables():
-    return (FunnelRollup, FunnelJourneyRollup, FunnelDuration)
-
-
-def rebuild_funnel(session: Session, site_id: int | None = None, journey_id: int | None = None,
-                   days: Collection[date] | None = None) -> int:
-    """Recompute the funnel rollups of a site, a journey and/or the sessions that
-    started on some UTC days (all when None) from the raw rows; returns the rows
-    written. Runs in the caller's transaction.
-
-    With ``days``, sessions that started earlier but have rows on those days
-    (answers re-scored, events erased) are recomputed too.
-    """
-    if days is not None and not days:
-        return 0
-    written = 0
-    for journey, site in _journeys(session, site_id, journey_id):
-        timeout, positions = session_timeout(session, site), _positions(session, journey)
-        wanted = None if days is None else set(days)
-        if wanted is not None:
-            for visit in raw_visits(session, journey, timeout, positions, day_ranges(Event.created_at, wanted),
-                                    day_ranges(Response.created_at, wanted)):
-                wanted.add(visit.start.date())
-        totals = Totals()
-        touching = None if wanted is None else day_ranges(Event.created_at, wanted)
-        for visit in raw_visits(session, journey, timeout, positions, touching):
-            if wanted is None or visit.start.date() in wanted:
-                totals.add((journey, *rollup_prefix(visit)), visit)
-        for model in _rollup_tables():
-            conditions = [model.journey_id == journey]
-            if wanted is not None:
-                conditions.append(model.day.in_(sorted(wanted)))
-            session.execute(sa.delete(model).where(*conditions))
-        totals = totals.nonzero()
-        _write(session, site, totals, adding=False)
-        written += len(totals.steps) + len(totals.journeys) + len(totals.durations)
-    return written
-
-
-def drop_before(session: Session, site_id: int, day: date) -> None:
-    """Delete a site's funnel rollups of sessions that started before ``day`` (retention)."""
-    for model in _rollup_tables():
-        session.execute(sa.delete(model).where(model.site_id == site_id, model.day < day))
-
-
-def compare_funnel(session: Session, site_id: int | None = None, journey_id: int | None = None) -> list[str]:
-    """Differences between the stored funnel rollups and a raw recomputation (empty when exact).
-    All-zero stored rows (left by a session that moved to another day) count as absent."""
-    differences = []
-    for journey, site in _journeys(session, site_id, journey_id):
-        timeout, positions = session_timeout(session, site), _positions(session, journey)
-        expected = Totals()
-        for visit in raw_visits(session, journey, timeout, positions):
-            expected.add(rollup_prefix(visit), visit)
-        expected = expected.nonzero()
-        stored = _stored(session, journey)
-        for name, want, have in (("steps", expected.steps, stored.steps), ("journey", expected.journeys, stored.journeys),
-                                 ("durations", expected.durations, stored.durations)):
-            for key in sorted(want.keys() | have.keys(), key=str):
-                if want.get(key) != have.get(key):
-                    differences.append(f"funnel {name} journey={journey} key={key}: stored {have.get(key)}, raw says {want.get(key)}")
-    return differences
-
-
-def _stored(session: Session, journey_id: int) -> Totals:
-    totals = Totals()
-    segment = [FunnelRollup.day, *(getattr(FunnelRollup, name) for name in SEGMENT)]
-    for row in session.execute(sa.select(*segment, FunnelRollup.step_id, *(getattr(FunnelRollup, c) for c in STEP_COUNTERS))
-                               .where(FunnelRollup.journey_id == journey_id)):
-        totals.steps[(as_date(row[0]), *row[1:5])] = list(row[5:])
-    for row in session.execute(sa.select(FunnelJourneyRollup.day, FunnelJourneyRollup.device, FunnelJourneyRollup.locale,
-                                         FunnelJourneyRollup.variant, FunnelJourneyRollup.sessions, FunnelJourneyRollup.completed)
-                               .where(FunnelJourneyRollup.journey_id == journey_id)):
-        totals.journeys[(as_date(row[0]), *row[1:4])] = list(row[4:])
-    for row in session.execute(sa.select(FunnelDuration.day, FunnelDuration.device, FunnelDuration.locale, FunnelDuration.variant,
-                                         FunnelDuration.step_id, FunnelDuration.seconds, FunnelDuration.count)
-                               .where(FunnelDuration.journey_id == journey_id)):
-        totals.durations[(as_date(row[0]), *row[1:6])] = row[6]
-    return totals.nonzero()
-
-
 # --- Reading: totals for a window and segment ---------------------------------------------------------
 
 
@@ -474,7 +385,7 @@ def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], b
 
 
 def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_variant: bool) -> Totals:
-    timeout, positions = session_timeout(session, journey.site_id), _positions(session, journey.id)
+    timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
     start = as_utc(filters["from"]) if filters.get("from") is not None else None
     end = as_utc(filters["to"]) if filters.get("to") is not None else None
     window = time_window(Event.created_at, filters)

@@ -168,7 +168,7 @@ def init_app(app: Flask) -> None:
     from collector.alerts.service import alerts_group
     from collector.cli.export import export_command
     from collector.privacy.retention import retention_group
-    from collector.analytics.rollups import rollups_group
+    from collector.analytics.maintenance import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
                     alerts_group, export_command, retention_group):

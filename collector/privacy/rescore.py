@@ -10,7 +10,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import rollups
+from collector.analytics import maintenance
 from collector.analytics.core import day_of
 from collector.common.database import as_date
 from collector.analytics.emotion import SCORING_VERSION, score_response
@@ -52,7 +52,7 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
             })
             days.setdefault(row.journey_id, set()).add(as_date(row.day))
         session.execute(sa.update(Response), updates)
-        rollups.rebuild_days(session, days)
+        maintenance.rebuild_days(session, days)
         session.commit()
         done += len(batch)
         last_id = batch[-1].id
