@@ -1,7 +1,7 @@
 """Rebuild and verify for both rollup families: the curve's step rollups
 (``step_rollups``, see ``collector.analytics.rollups``) and the funnel's three
 tables (``funnel_rollups``, ``funnel_journey_rollups``, ``funnel_durations``,
-see ``collector.analytics.funnel``).
+see ``collector.analytics.funnel_rollups``).
 
 How they stay exact:
 
@@ -35,9 +35,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from collector.analytics.core import SEGMENT, day_of, day_ranges
-from collector.analytics.funnel import (STEP_COUNTERS, Totals, raw_visits, rollup_prefix, session_timeout, step_positions,
-                                        write_totals)
+from collector.analytics.funnel_rollups import write_totals
 from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, response_sums
+from collector.analytics.visits import STEP_COUNTERS, Totals, raw_visits, rollup_prefix, session_timeout, step_positions
 from collector.common.database import as_date
 from collector.extensions import db
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, StepRollup
