@@ -258,7 +258,8 @@ def test_visits_split_exactly_at_the_timeout():
     positions = {1: 0, 2: 1}
     base = T0.replace(tzinfo=None)  # SQLite returns naive UTC
     for gap, expected in ((30 * MIN, 1), (30 * MIN + 1, 2)):
-        events = [(1, base, "step_view", 1, None, None, None), (2, base + timedelta(seconds=gap), "step_view", 2, None, None, None)]
+        events = [visits.EventRow(1, base, "step_view", 1, None, None, None),
+                  visits.EventRow(2, base + timedelta(seconds=gap), "step_view", 2, None, None, None)]
         assert len(visits.visits_of(events, [], timedelta(minutes=30), positions)) == expected
 
 

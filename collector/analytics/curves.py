@@ -62,7 +62,7 @@ numbers (``tests/test_rollups.py``).
 """
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -78,6 +78,14 @@ from collector.models import Event, Journey, Response, StepRollup
 
 COMMENTS_PER_SIDE = 3
 Sums = dict[str, float]
+
+
+class GroupKey(NamedTuple):
+    """What a group of sums is for: a step, and the UTC day and variant when grouped by them (else None)."""
+
+    step_id: int
+    day: date | None
+    variant: str | None
 
 
 def _empty() -> Sums:
@@ -126,21 +134,21 @@ def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_da
             yield _group_key(row, by_day, by_variant), dict(row)
 
 
-def _group_key(row, by_day: bool, by_variant: bool) -> tuple:
+def _group_key(row, by_day: bool, by_variant: bool) -> GroupKey:
     day = as_date(row["day"]) if by_day else None
     variant = (row["variant"] or None) if by_variant else None
-    return row["step_id"], day, variant
+    return GroupKey(row["step_id"], day, variant)
 
 
 def aggregate(session: Session, journey: Journey, filters: dict[str, Any], *, by_day: bool = False,
-              by_variant: bool = False, source: str | None = None) -> tuple[str, dict[tuple, Sums]]:
-    """Sums per (step id, day or None, variant or None) and where they came from.
+              by_variant: bool = False, source: str | None = None) -> tuple[str, dict[GroupKey, Sums]]:
+    """Sums per group (step id, day or None, variant or None) and where they came from.
 
     ``source="raw"`` forces the GROUP BY over the raw rows (benchmarks, checks).
     """
     source = source or ("rollups" if day_aligned(filters) and segment_in_rollups(filters) else "raw")
     reader = _read_rollups if source == "rollups" else _read_raw
-    groups: dict[tuple, Sums] = {}
+    groups: dict[GroupKey, Sums] = {}
     for key, row in reader(session, journey, filters, by_day, by_variant):
         _add(groups.setdefault(key, _empty()), {name: row.get(name, 0) for name in rollups.COUNTERS})
     return source, groups
@@ -189,9 +197,10 @@ def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], lis
         ("pain_point", [(i, emotion_moments(step_sums[i]), whole - emotion_moments(step_sums[i])) for i in range(count)]),
         ("drop", [(i, emotion_moments(step_sums[i]), emotion_moments(step_sums[i - 1])) for i in range(1, count)]),
     ):
-        tested = [(i, welch(a, b)) for i, a, b in pairs if large_enough(a.n, b.n)]
-        tested = [(i, result) for i, result in tested if result is not None]
-        for (i, result), p_adjusted in holm_adjusted(tested, lambda pair: pair[1].p_value):
+        results = {i: welch(a, b) for i, a, b in pairs if large_enough(a.n, b.n)}
+        tested = {i: result for i, result in results.items() if result is not None}
+        for i, p_adjusted in holm_adjusted({i: result.p_value for i, result in tested.items()}).items():
+            result = tested[i]
             tests[i][name] = _test_entry(result, p_adjusted)
             if p_adjusted < ALPHA and result.diff < 0:
                 flags[i].append(name)
@@ -238,14 +247,14 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
     return found
 
 
-def choose_variants(groups: dict[tuple, Sums], named: list[str] | None) -> list[str]:
+def choose_variants(groups: dict[GroupKey, Sums], named: list[str] | None) -> list[str]:
     """The two variants to compare: as named, else the two largest (in name order)."""
     if named:
         return list(named)
     sizes: dict[str, float] = {}
-    for (_, _, variant), sums in groups.items():
-        if variant is not None:
-            sizes[variant] = sizes.get(variant, 0) + sums["n"]
+    for key, sums in groups.items():
+        if key.variant is not None:
+            sizes[key.variant] = sizes.get(key.variant, 0) + sums["n"]
     largest = sorted((v for v in sizes if sizes[v] > 0), key=lambda v: (-sizes[v], v))[:2]
     return sorted(largest)
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -34,7 +34,8 @@ from collector.analytics.core import (ALPHA, EXTRA_FILTERS, day_aligned, in_segm
                                       time_window)
 from collector.analytics.funnel_rollups import read_rollups
 from collector.analytics.stats import holm_adjusted
-from collector.analytics.visits import COMPLETION, STEP_COUNTERS, Totals, raw_visits, session_timeout, step_positions
+from collector.analytics.visits import (COMPLETION, JourneyCounts, StepCounts, Totals, raw_visits, session_timeout,
+                                        step_positions)
 from collector.common.time import as_utc
 from collector.models import Event, Journey
 
@@ -85,33 +86,52 @@ def _times(histogram: dict[int, int]) -> dict[str, Any]:
     return {"n": sum(histogram.values()), "median": quantile(histogram, 0.5), "p90": quantile(histogram, 0.9)}
 
 
-def step_funnel(counters: list[int], sessions: int, histogram: dict[int, int]) -> dict[str, Any]:
-    """The funnel numbers of one step from its summed counters."""
-    c = dict(zip(STEP_COUNTERS, counters))
-    reached = c["reached"]
+def step_funnel(counts: StepCounts, sessions: int, histogram: dict[int, int]) -> dict[str, Any]:
+    """The funnel numbers of one step from its summed counts."""
+    reached = counts.reached
     return {
         "sessions": reached,
         "reached": rate(reached, sessions),
-        "continued": rate(c["continued"], reached),
-        "abandonment": rate(c["abandoned"], reached),
-        "retry": rate(c["retried"], reached),
-        "views": c["views"],
-        "errors": rate(c["errors"], c["views"]),
+        "continued": rate(counts.continued, reached),
+        "abandonment": rate(counts.abandoned, reached),
+        "retry": rate(counts.retried, reached),
+        "views": counts.views,
+        "errors": rate(counts.errors, counts.views),
         "time_on_step": _times(histogram),
         "emotion_abandonment": {
-            "negative": rate(c["negative_abandoned"], c["negative"]),
-            "positive": rate(c["positive_abandoned"], c["positive"]),
-            "difference": share_difference(c["negative_abandoned"], c["negative"], c["positive_abandoned"], c["positive"]),
+            "negative": rate(counts.negative_abandoned, counts.negative),
+            "positive": rate(counts.positive_abandoned, counts.positive),
+            "difference": share_difference(counts.negative_abandoned, counts.negative, counts.positive_abandoned,
+                                           counts.positive),
         },
     }
 
 
-def _sum_lists(lists: Iterable[list[int]], width: int) -> list[int]:
-    total = [0] * width
-    for values in lists:
-        for index, value in enumerate(values):
-            total[index] += value
-    return total
+class Selection(NamedTuple):
+    """The sums of some variants (all of them, or one): per step, the journey's, and time histograms
+    (step id, ``COMPLETION`` for time to completion -> seconds -> sessions)."""
+
+    steps: dict[int, StepCounts]
+    journey: JourneyCounts
+    histograms: dict[int, dict[int, int]]
+
+
+def _select(totals: Totals, wanted: Callable[[str | None], bool]) -> Selection:
+    """Sum the totals of the variants ``wanted`` says yes to (keys start with the variant or None)."""
+    steps: dict[int, StepCounts] = {}
+    for (variant, step_id), counts in totals.steps.items():
+        if wanted(variant):
+            steps.setdefault(step_id, StepCounts()).add(counts)
+    journey = JourneyCounts()
+    for (variant,), counts in totals.journeys.items():
+        if wanted(variant):
+            journey.sessions += counts.sessions
+            journey.completed += counts.completed
+    histograms: dict[int, dict[int, int]] = defaultdict(dict)
+    for (variant, step_id, seconds), count in totals.durations.items():
+        if wanted(variant):
+            histograms[step_id][seconds] = histograms[step_id].get(seconds, 0) + count
+    return Selection(steps, journey, histograms)
 
 
 def journey_funnel(session: Session, journey: Journey, filters: dict[str, Any], variants: list[str] | None = None,
@@ -121,38 +141,27 @@ def journey_funnel(session: Session, journey: Journey, filters: dict[str, Any], 
     comparing = bool(variants) and len(variants) == 2
     source, totals = aggregate(session, journey, filters, by_variant=comparing, source=source)
     steps = list(journey.steps)
-
-    def select(variant_filter) -> tuple[dict[int, list[int]], list[int], dict[int, dict[int, int]]]:
-        per_step: dict[int, list[list[int]]] = defaultdict(list)
-        for (variant, step_id), values in totals.steps.items():
-            if variant_filter(variant):
-                per_step[step_id].append(values)
-        journey_total = _sum_lists((v for (variant,), v in totals.journeys.items() if variant_filter(variant)), 2)
-        histograms: dict[int, dict[int, int]] = defaultdict(dict)
-        for (variant, step_id, seconds), count in totals.durations.items():
-            if variant_filter(variant):
-                histograms[step_id][seconds] = histograms[step_id].get(seconds, 0) + count
-        return ({step_id: _sum_lists(lists, len(STEP_COUNTERS)) for step_id, lists in per_step.items()},
-                journey_total, histograms)
-
-    per_step, (sessions, completed), histograms = select(lambda variant: True)
-    empty = [0] * len(STEP_COUNTERS)
+    overall = _select(totals, lambda variant: True)
+    sessions = overall.journey.sessions
+    empty = StepCounts()
     result = {
         "source": source,
         "session_timeout_minutes": int(session_timeout(session, journey.site_id).total_seconds() // 60),
         "ignored_filters": [name for name in IGNORED_FILTERS if filters.get(name)],
-        "overall": {"sessions": sessions, "completion": rate(completed, sessions),
-                    "time_to_completion": _times(histograms.get(COMPLETION, {}))},
-        "steps": {step.id: step_funnel(per_step.get(step.id, empty), sessions, histograms.get(step.id, {})) for step in steps},
+        "overall": {"sessions": sessions, "completion": rate(overall.journey.completed, sessions),
+                    "time_to_completion": _times(overall.histograms.get(COMPLETION, {}))},
+        "steps": {step.id: step_funnel(overall.steps.get(step.id, empty), sessions, overall.histograms.get(step.id, {}))
+                  for step in steps},
     }
     if comparing:
-        (a_steps, a_journey, _), (b_steps, b_journey, _) = (select(lambda variant, v=v: variant == v) for v in variants)
-        result["compare"] = {"completion": share_difference(b_journey[1], b_journey[0], a_journey[1], a_journey[0]), "steps": {}}
+        a, b = (_select(totals, lambda variant, name=name: variant == name) for name in variants)
+        result["compare"] = {"completion": share_difference(b.journey.completed, b.journey.sessions, a.journey.completed,
+                                                            a.journey.sessions), "steps": {}}
         for step in steps:
-            a, b = (dict(zip(STEP_COUNTERS, s.get(step.id, empty))) for s in (a_steps, b_steps))
+            at_a, at_b = a.steps.get(step.id, empty), b.steps.get(step.id, empty)
             result["compare"]["steps"][step.id] = {
-                "abandonment": share_difference(b["abandoned"], b["reached"], a["abandoned"], a["reached"]),
-                "continued": share_difference(b["continued"], b["reached"], a["continued"], a["reached"]),
+                "abandonment": share_difference(at_b.abandoned, at_b.reached, at_a.abandoned, at_a.reached),
+                "continued": share_difference(at_b.continued, at_b.reached, at_a.continued, at_a.reached),
             }
     return result
 
@@ -160,13 +169,13 @@ def journey_funnel(session: Session, journey: Journey, filters: dict[str, Any], 
 def unhappy_exit_flags(step_funnels: list[dict[str, Any]]) -> list[bool]:
     """Per step: negative answerers abandon significantly more than positive ones
     (two-proportion z, n ≥ 30 on both sides, Holm across the steps tested)."""
-    tested = []
+    tested = {}  # step index -> its negative − positive difference
     for index, funnel in enumerate(step_funnels):
         groups = funnel["emotion_abandonment"]
         diff = groups["difference"]
         if diff and large_enough(groups["negative"]["n"], groups["positive"]["n"]):
-            tested.append((index, diff))
+            tested[index] = diff
     flags = [False] * len(step_funnels)
-    for (index, diff), p_adjusted in holm_adjusted(tested, lambda pair: pair[1]["p_value"]):
-        flags[index] = p_adjusted < ALPHA and diff["diff"] > 0
+    for index, p_adjusted in holm_adjusted({index: diff["p_value"] for index, diff in tested.items()}).items():
+        flags[index] = p_adjusted < ALPHA and tested[index]["diff"] > 0
     return flags

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from collector.analytics.core import SEGMENT, rollup_conditions
 from collector.analytics.visits import (ANSWER_COLUMNS, EVENT_COLUMNS, FUNNEL_TYPES, JOURNEY_COUNTERS, READ_CHUNK,
-                                        STEP_COUNTERS, Totals, rollup_prefix, session_timeout, step_positions, visits_of)
+                                        STEP_COUNTERS, AnswerRow, EventRow, JourneyCounts, StepCounts, Totals, answer_row,
+                                        event_row, rollup_prefix, session_timeout, step_positions, visits_of)
 from collector.common.database import dialect_name, upsert_adding
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response
 
@@ -65,23 +66,23 @@ def update_sessions(session: Session, site_id: int, rows: Iterable[dict[str, Any
     for journey_id, session_id in touched:
         by_journey[journey_id].append(session_id)
     for journey_id, session_ids in by_journey.items():
-        events: dict[str, list[tuple]] = defaultdict(list)
-        replies: dict[str, list[tuple]] = defaultdict(list)
+        events: dict[str, list[EventRow]] = defaultdict(list)
+        replies: dict[str, list[AnswerRow]] = defaultdict(list)
         for row in session.execute(_SESSION_EVENTS, {"journey_id": journey_id, "session_ids": session_ids}):
-            events[row[0]].append(tuple(row[1:]))
+            events[row.session_id].append(event_row(row))
         if not events:
             continue  # answers of sessions without funnel events add nothing
         timeout = timeout or session_timeout(session, site_id)
         positions = step_positions(session, journey_id)
         for row in session.execute(_SESSION_ANSWERS, {"journey_id": journey_id, "session_ids": session_ids}):
-            replies[row[0]].append(tuple(row[1:]))
+            replies[row.session_id].append(answer_row(row))
         for session_id in session_ids:
             all_events, all_answers = events.get(session_id, []), replies.get(session_id, [])
-            before_events = [e for e in all_events if e[0] not in new_events]
-            before_answers = [a[1:] for a in all_answers if a[0] not in new_answers]
+            before_events = [event for event in all_events if event.id not in new_events]
+            before_answers = [answer for answer in all_answers if answer.id not in new_answers]
             for visit in visits_of(before_events, before_answers, timeout, positions):
                 delta.add((journey_id, *rollup_prefix(visit)), visit, -1)
-            for visit in visits_of(all_events, [a[1:] for a in all_answers], timeout, positions):
+            for visit in visits_of(all_events, all_answers, timeout, positions):
                 delta.add((journey_id, *rollup_prefix(visit)), visit, 1)
     write_totals(session, site_id, delta.nonzero(), adding=True)
 
@@ -114,28 +115,29 @@ def read_rollups(session: Session, journey: Journey, filters: dict[str, Any], by
     """Sums of the rollups for a day-aligned window and segment, keyed by (variant or None, …)."""
     totals = Totals()
 
-    def grouping(model) -> list:
+    def variant_group(model) -> list:
         return [model.variant] if by_variant else []
 
-    def prefix(row, width: int) -> tuple:
-        return ((row[0] or None),) if by_variant else (None,)
+    def prefix(row) -> tuple:
+        return ((row.variant or None),) if by_variant else (None,)
 
-    groups = [*grouping(FunnelRollup), FunnelRollup.step_id]
-    query = sa.select(*groups, *(sa.func.sum(getattr(FunnelRollup, c)) for c in STEP_COUNTERS)).where(
-        *rollup_conditions(FunnelRollup, journey.id, filters)).group_by(*groups)
+    groups = [*variant_group(FunnelRollup), FunnelRollup.step_id]
+    sums = [sa.func.sum(getattr(FunnelRollup, name)).label(name) for name in STEP_COUNTERS]
+    query = sa.select(*groups, *sums).where(*rollup_conditions(FunnelRollup, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
-        totals.steps[(*prefix(row, 1), row[len(groups) - 1])] = [int(v or 0) for v in row[len(groups):]]
-    groups = grouping(FunnelJourneyRollup)
-    query = sa.select(*groups, sa.func.sum(FunnelJourneyRollup.sessions), sa.func.sum(FunnelJourneyRollup.completed)).where(
+        totals.steps[(*prefix(row), row.step_id)] = StepCounts(**{name: int(row._mapping[name] or 0) for name in STEP_COUNTERS})
+    groups = variant_group(FunnelJourneyRollup)
+    query = sa.select(*groups, sa.func.sum(FunnelJourneyRollup.sessions).label("sessions"),
+                      sa.func.sum(FunnelJourneyRollup.completed).label("completed")).where(
         *rollup_conditions(FunnelJourneyRollup, journey.id, filters))
     if groups:
         query = query.group_by(*groups)
     for row in session.execute(query):
-        if row[-2] is not None:
-            totals.journeys[prefix(row, 0)] = [int(row[-2]), int(row[-1])]
-    groups = [*grouping(FunnelDuration), FunnelDuration.step_id, FunnelDuration.seconds]
-    query = sa.select(*groups, sa.func.sum(FunnelDuration.count)).where(
+        if row.sessions is not None:
+            totals.journeys[prefix(row)] = JourneyCounts(int(row.sessions), int(row.completed))
+    groups = [*variant_group(FunnelDuration), FunnelDuration.step_id, FunnelDuration.seconds]
+    query = sa.select(*groups, sa.func.sum(FunnelDuration.count).label("durations")).where(
         *rollup_conditions(FunnelDuration, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
-        totals.durations[(*prefix(row, 2), row[-3], row[-2])] = int(row[-1])
+        totals.durations[(*prefix(row), row.step_id, row.seconds)] = int(row.durations)
     return totals.nonzero()

@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 from collector.analytics.core import SEGMENT, day_of, day_ranges
 from collector.analytics.funnel_rollups import write_totals
 from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, response_sums
-from collector.analytics.visits import STEP_COUNTERS, Totals, raw_visits, rollup_prefix, session_timeout, step_positions
+from collector.analytics.visits import (JOURNEY_COUNTERS, STEP_COUNTERS, JourneyCounts, StepCounts, Totals, raw_visits,
+                                        rollup_prefix, session_timeout, step_positions)
 from collector.common.database import as_date
 from collector.extensions import db
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, StepRollup
@@ -180,7 +181,8 @@ def _same(name: str, want: float, have: float) -> bool:
 # --- The funnel's rollups -----------------------------------------------------------------------
 
 
-def _journeys(session: Session, site_id: int | None, journey_id: int | None) -> list[tuple[int, int]]:
+def _journeys(session: Session, site_id: int | None, journey_id: int | None) -> list[sa.Row]:
+    """The journeys (``id``, ``site_id``) of a site, or one journey, or all (None)."""
     query = sa.select(Journey.id, Journey.site_id).order_by(Journey.id)
     if site_id is not None:
         query = query.where(Journey.site_id == site_id)
@@ -201,25 +203,25 @@ def rebuild_funnel(session: Session, site_id: int | None = None, journey_id: int
     if days is not None and not days:
         return 0
     written = 0
-    for journey, site in _journeys(session, site_id, journey_id):
-        timeout, positions = session_timeout(session, site), step_positions(session, journey)
+    for journey in _journeys(session, site_id, journey_id):
+        timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
         wanted = None if days is None else set(days)
         if wanted is not None:
-            for visit in raw_visits(session, journey, timeout, positions, day_ranges(Event.created_at, wanted),
+            for visit in raw_visits(session, journey.id, timeout, positions, day_ranges(Event.created_at, wanted),
                                     day_ranges(Response.created_at, wanted)):
                 wanted.add(visit.start.date())
         totals = Totals()
         touching = None if wanted is None else day_ranges(Event.created_at, wanted)
-        for visit in raw_visits(session, journey, timeout, positions, touching):
+        for visit in raw_visits(session, journey.id, timeout, positions, touching):
             if wanted is None or visit.start.date() in wanted:
-                totals.add((journey, *rollup_prefix(visit)), visit)
+                totals.add((journey.id, *rollup_prefix(visit)), visit)
         for model in FUNNEL_TABLES:
-            conditions = [model.journey_id == journey]
+            conditions = [model.journey_id == journey.id]
             if wanted is not None:
                 conditions.append(model.day.in_(sorted(wanted)))
             session.execute(sa.delete(model).where(*conditions))
         totals = totals.nonzero()
-        write_totals(session, site, totals, adding=False)
+        write_totals(session, journey.site_id, totals, adding=False)
         written += len(totals.steps) + len(totals.journeys) + len(totals.durations)
     return written
 
@@ -234,36 +236,47 @@ def compare_funnel(session: Session, site_id: int | None = None, journey_id: int
     """Differences between the stored funnel rollups and a raw recomputation (empty when exact).
     All-zero stored rows (left by a session that moved to another day) count as absent."""
     differences = []
-    for journey, site in _journeys(session, site_id, journey_id):
-        timeout, positions = session_timeout(session, site), step_positions(session, journey)
+    for journey in _journeys(session, site_id, journey_id):
+        timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
         expected = Totals()
-        for visit in raw_visits(session, journey, timeout, positions):
+        for visit in raw_visits(session, journey.id, timeout, positions):
             expected.add(rollup_prefix(visit), visit)
         expected = expected.nonzero()
-        stored = _stored_funnel(session, journey)
+        stored = _stored_funnel(session, journey.id)
         for name, want, have in (("steps", expected.steps, stored.steps), ("journey", expected.journeys, stored.journeys),
                                  ("durations", expected.durations, stored.durations)):
             for key in sorted(want.keys() | have.keys(), key=str):
                 if want.get(key) != have.get(key):
-                    differences.append(f"funnel {name} journey={journey} key={key}: stored {have.get(key)}, raw says {want.get(key)}")
+                    differences.append(f"funnel {name} journey={journey.id} key={key}: stored {_shown(have.get(key))}, "
+                                       f"raw says {_shown(want.get(key))}")
     return differences
 
 
 def _stored_funnel(session: Session, journey_id: int) -> Totals:
+    """A journey's stored funnel rollups, keyed like ``compare_funnel``'s recomputation: (day, *segment, …)."""
     totals = Totals()
-    segment = [FunnelRollup.day, *(getattr(FunnelRollup, name) for name in SEGMENT)]
-    for row in session.execute(sa.select(*segment, FunnelRollup.step_id, *(getattr(FunnelRollup, c) for c in STEP_COUNTERS))
-                               .where(FunnelRollup.journey_id == journey_id)):
-        totals.steps[(as_date(row[0]), *row[1:5])] = list(row[5:])
-    for row in session.execute(sa.select(FunnelJourneyRollup.day, FunnelJourneyRollup.device, FunnelJourneyRollup.locale,
-                                         FunnelJourneyRollup.variant, FunnelJourneyRollup.sessions, FunnelJourneyRollup.completed)
-                               .where(FunnelJourneyRollup.journey_id == journey_id)):
-        totals.journeys[(as_date(row[0]), *row[1:4])] = list(row[4:])
-    for row in session.execute(sa.select(FunnelDuration.day, FunnelDuration.device, FunnelDuration.locale, FunnelDuration.variant,
-                                         FunnelDuration.step_id, FunnelDuration.seconds, FunnelDuration.count)
-                               .where(FunnelDuration.journey_id == journey_id)):
-        totals.durations[(as_date(row[0]), *row[1:6])] = row[6]
+
+    def key(row) -> tuple:
+        return (as_date(row.day), *(getattr(row, name) for name in SEGMENT))
+
+    def columns(model, *names: str) -> list:
+        return [model.day, *(getattr(model, name) for name in (*SEGMENT, *names))]
+
+    query = sa.select(*columns(FunnelRollup, "step_id", *STEP_COUNTERS)).where(FunnelRollup.journey_id == journey_id)
+    for row in session.execute(query):
+        totals.steps[(*key(row), row.step_id)] = StepCounts(**{name: row._mapping[name] for name in STEP_COUNTERS})
+    query = sa.select(*columns(FunnelJourneyRollup, *JOURNEY_COUNTERS)).where(FunnelJourneyRollup.journey_id == journey_id)
+    for row in session.execute(query):
+        totals.journeys[key(row)] = JourneyCounts(row.sessions, row.completed)
+    query = sa.select(*columns(FunnelDuration, "step_id", "seconds", "count")).where(FunnelDuration.journey_id == journey_id)
+    for row in session.execute(query):
+        totals.durations[(*key(row), row.step_id, row.seconds)] = row._mapping["count"]  # Row.count is tuple's method
     return totals.nonzero()
+
+
+def _shown(counts: StepCounts | JourneyCounts | int | None) -> list[int] | int | None:
+    """Counts as verify prints them: a list in the rollup columns' order."""
+    return counts if counts is None or isinstance(counts, int) else list(counts)
 
 
 # --- Command line -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ tests in ``tests/test_stats.py`` check it against SciPy reference values.
 """
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -16,7 +16,7 @@ from typing import TypeVar
 Z95 = 1.959963984540054
 # Above this many degrees of freedom the t and normal quantiles agree to ~1e-5.
 NORMAL_DF = 100_000
-Tested = TypeVar("Tested")
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,6 @@ def holm(p_values: list[float]) -> list[float]:
     return adjusted
 
 
-def holm_adjusted(tested: Sequence[Tested], p_value: Callable[[Tested], float]) -> list[tuple[Tested, float]]:
-    """Each of one family of tests beside its Holm-adjusted p-value, in the input order."""
-    return list(zip(tested, holm([p_value(item) for item in tested])))
+def holm_adjusted(p_values: dict[Key, float]) -> dict[Key, float]:
+    """Holm-adjusted p-values of one family of tests, keyed (and ordered) as given."""
+    return dict(zip(p_values, holm(list(p_values.values()))))

@@ -34,10 +34,10 @@ or a read's variant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -47,9 +47,6 @@ from collector.models import Event, Response, Site, Step
 
 FUNNEL_TYPES = ("step_view", "journey_complete", "error", "retry")
 DEFAULT_TIMEOUT_MINUTES = 30
-STEP_COUNTERS = ("reached", "continued", "abandoned", "retried", "views", "errors",
-                 "negative", "negative_abandoned", "positive", "positive_abandoned")
-JOURNEY_COUNTERS = ("sessions", "completed")
 COMPLETION = 0  # step_id of time-to-completion rows in funnel_durations
 READ_CHUNK = 20_000
 
@@ -64,6 +61,84 @@ def bucket_seconds(seconds: float) -> int:
     return whole - whole % 60
 
 
+class EventRow(NamedTuple):
+    """A funnel event of a browser session, ``created_at`` in UTC (``event_row`` makes one from a select)."""
+
+    id: int
+    created_at: datetime
+    type: str
+    step_id: int
+    device: str | None
+    locale: str | None
+    variant: str | None
+
+
+class AnswerRow(NamedTuple):
+    """An answer of a browser session: when (UTC), where and how it felt (``answer_row`` makes one from a select)."""
+
+    id: int
+    created_at: datetime
+    step_id: int
+    emotion: float
+
+
+class StepTime(NamedTuple):
+    """A timed stretch of a visit: at ``step_id`` (``COMPLETION``: the whole way to completion), bucketed seconds."""
+
+    step_id: int
+    seconds: int
+
+
+@dataclass(slots=True)
+class StepCounts:
+    """What sessions did at one step: one visit's flags and counts, or sums of visits (module docstring)."""
+
+    reached: int = 0
+    continued: int = 0
+    abandoned: int = 0
+    retried: int = 0
+    views: int = 0
+    errors: int = 0
+    negative: int = 0
+    negative_abandoned: int = 0
+    positive: int = 0
+    positive_abandoned: int = 0
+
+    def __iter__(self) -> Iterator[int]:
+        """The counts in ``STEP_COUNTERS`` order, the rollup columns'."""
+        return iter((self.reached, self.continued, self.abandoned, self.retried, self.views, self.errors,
+                     self.negative, self.negative_abandoned, self.positive, self.positive_abandoned))
+
+    def add(self, other: StepCounts, sign: int = 1) -> None:
+        """Add (``sign=-1``: take away) another visit's or sum's counts."""
+        self.reached += sign * other.reached
+        self.continued += sign * other.continued
+        self.abandoned += sign * other.abandoned
+        self.retried += sign * other.retried
+        self.views += sign * other.views
+        self.errors += sign * other.errors
+        self.negative += sign * other.negative
+        self.negative_abandoned += sign * other.negative_abandoned
+        self.positive += sign * other.positive
+        self.positive_abandoned += sign * other.positive_abandoned
+
+
+@dataclass(slots=True)
+class JourneyCounts:
+    """Sessions of a journey and how many of them completed it."""
+
+    sessions: int = 0
+    completed: int = 0
+
+    def __iter__(self) -> Iterator[int]:
+        """The counts in ``JOURNEY_COUNTERS`` order, the rollup columns'."""
+        return iter((self.sessions, self.completed))
+
+
+STEP_COUNTERS = tuple(counter.name for counter in fields(StepCounts))
+JOURNEY_COUNTERS = tuple(counter.name for counter in fields(JourneyCounts))
+
+
 @dataclass
 class Visit:
     """One session of one journey: what it adds to the funnel."""
@@ -75,27 +150,29 @@ class Visit:
     variant: str
     counted: bool = False
     completed: bool = False
-    steps: dict[int, list[int]] = field(default_factory=dict)
-    durations: list[tuple[int, int]] = field(default_factory=list)
-    first_view: dict[int, int] = field(default_factory=dict)
+    steps: dict[int, StepCounts] = field(default_factory=dict)
+    durations: list[StepTime] = field(default_factory=list)
+    first_view: dict[int, int] = field(default_factory=dict)  # step id -> index of its first view among the step views
 
-    def step(self, step_id: int) -> list[int]:
-        return self.steps.setdefault(step_id, [0] * len(STEP_COUNTERS))
+    def step(self, step_id: int) -> StepCounts:
+        """The counts at a step, created empty on first use."""
+        counts = self.steps.get(step_id)
+        if counts is None:
+            counts = self.steps[step_id] = StepCounts()
+        return counts
 
 
-R, C, A, T, V, E, NEG, NEG_A, POS, POS_A = range(len(STEP_COUNTERS))
-
-
-def visits_of(events: list[tuple], answers: list[tuple], timeout: timedelta, positions: dict[int, int]) -> list[Visit]:
+def visits_of(events: Iterable[EventRow], answers: Iterable[AnswerRow], timeout: timedelta,
+              positions: dict[int, int]) -> list[Visit]:
     """Split one browser session's journey events into sessions and measure each.
 
-    ``events``: (id, created_at, type, step_id, device, locale, variant);
-    ``answers``: (created_at, step_id, emotion); any order.
+    ``events`` and ``answers`` in any order, their times in one convention
+    (``event_row`` and ``answer_row`` give UTC, once per row read).
     """
-    ordered = sorted(((as_utc(e[1]), e[0], e[2], e[3], e[4], e[5], e[6]) for e in events), key=lambda e: (e[0], e[1]))
-    runs: list[list[tuple]] = []
+    ordered = sorted(events, key=lambda event: (event.created_at, event.id))
+    runs: list[list[EventRow]] = []
     for event in ordered:
-        if runs and event[0] - runs[-1][-1][0] <= timeout:
+        if runs and event.created_at - runs[-1][-1].created_at <= timeout:
             runs[-1].append(event)
         else:
             runs.append([event])
@@ -105,84 +182,91 @@ def visits_of(events: list[tuple], answers: list[tuple], timeout: timedelta, pos
     return visits
 
 
-def _measure(run: list[tuple], positions: dict[int, int]) -> Visit:
+def _measure(run: list[EventRow], positions: dict[int, int]) -> Visit:
     first = run[0]
-    visit = Visit(first[0], run[-1][0], first[4] or "", first[5] or "", first[6] or "")
-    views = [(index, event) for index, event in enumerate(run) if event[2] == "step_view"]
-    completions = [event for event in run if event[2] == "journey_complete"]
+    visit = Visit(first.created_at, run[-1].created_at, first.device or "", first.locale or "", first.variant or "")
+    views = [event for event in run if event.type == "step_view"]
+    completions = [event for event in run if event.type == "journey_complete"]
     visit.counted = bool(views or completions)
     visit.completed = bool(completions)
-    last_view_step = views[-1][1][3] if views else None
-    for order, (index, event) in enumerate(views):
-        step_id = event[3]
-        counters = visit.step(step_id)
-        counters[V] += 1
-        if not counters[R]:
-            counters[R] = 1
-            visit.first_view[step_id] = order
+    last_view_step = views[-1].step_id if views else None
+    for order, event in enumerate(views):
+        counts = visit.step(event.step_id)
+        counts.views += 1
+        if not counts.reached:
+            counts.reached = 1
+            visit.first_view[event.step_id] = order
     for step_id, order in visit.first_view.items():
-        counters = visit.steps[step_id]
+        counts = visit.steps[step_id]
         position = positions.get(step_id, -1)
-        later = any(positions.get(event[3], -1) > position for _, event in views[order + 1:])
-        counters[C] = int(visit.completed or later)
-        counters[A] = int(not visit.completed and step_id == last_view_step)
-        counters[T] = int(counters[V] > 1)
+        later = any(positions.get(event.step_id, -1) > position for event in views[order + 1:])
+        counts.continued = int(visit.completed or later)
+        counts.abandoned = int(not visit.completed and step_id == last_view_step)
+        counts.retried = int(counts.views > 1)
     for event in run:
-        if event[2] == "error":
-            visit.step(event[3])[E] += 1
-        elif event[2] == "retry" and event[3] in visit.first_view:
-            visit.steps[event[3]][T] = 1
-    entries = [event for event in run if event[2] in ("step_view", "journey_complete")]
+        if event.type == "error":
+            visit.step(event.step_id).errors += 1
+        elif event.type == "retry" and event.step_id in visit.first_view:
+            visit.steps[event.step_id].retried = 1
+    entries = [event for event in run if event.type in ("step_view", "journey_complete")]
     for current, following in zip(entries, entries[1:]):
-        if current[2] == "step_view":
-            visit.durations.append((current[3], bucket_seconds((following[0] - current[0]).total_seconds())))
+        if current.type == "step_view":
+            visit.durations.append(StepTime(current.step_id,
+                                            bucket_seconds((following.created_at - current.created_at).total_seconds())))
     if completions:
-        visit.durations.append((COMPLETION, bucket_seconds((completions[0][0] - first[0]).total_seconds())))
+        visit.durations.append(StepTime(COMPLETION, bucket_seconds((completions[0].created_at - first.created_at).total_seconds())))
     return visit
 
 
-def _attach_answers(visits: list[Visit], answers: list[tuple], timeout: timedelta) -> None:
-    emotions: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for created_at, step_id, emotion in answers:
-        moment = as_utc(created_at)
+def _attach_answers(visits: list[Visit], answers: Iterable[AnswerRow], timeout: timedelta) -> None:
+    emotions: dict[tuple[int, int], list[float]] = defaultdict(list)  # (visit index, step id) -> emotions
+    for answer in answers:
         for index, visit in enumerate(visits):
-            if visit.start <= moment <= visit.end + timeout:
-                emotions[(index, step_id)].append(float(emotion))
+            if visit.start <= answer.created_at <= visit.end + timeout:
+                emotions[(index, answer.step_id)].append(float(answer.emotion))
                 break
     for (index, step_id), values in emotions.items():
         visit = visits[index]
         if step_id not in visit.first_view:
             continue
-        counters = visit.steps[step_id]
+        counts = visit.steps[step_id]
         mean = sum(values) / len(values)
         if mean < 0:
-            counters[NEG], counters[NEG_A] = 1, counters[A]
+            counts.negative, counts.negative_abandoned = 1, counts.abandoned
         elif mean > 0:
-            counters[POS], counters[POS_A] = 1, counters[A]
+            counts.positive, counts.positive_abandoned = 1, counts.abandoned
 
 
 @dataclass
 class Totals:
-    """Funnel sums grouped by a key prefix (e.g. day and segment, or variant)."""
+    """Funnel sums of visits grouped by a key prefix (journey, day and segment in the
+    rollups; the variant or None in a read): ``steps`` by (*prefix, step id),
+    ``journeys`` by the prefix, ``durations`` counts by (*prefix, step id, seconds)."""
 
-    steps: dict[tuple, list[int]] = field(default_factory=dict)
-    journeys: dict[tuple, list[int]] = field(default_factory=dict)
+    steps: dict[tuple, StepCounts] = field(default_factory=dict)
+    journeys: dict[tuple, JourneyCounts] = field(default_factory=dict)
     durations: dict[tuple, int] = field(default_factory=dict)
 
     def add(self, prefix: tuple, visit: Visit, sign: int = 1) -> None:
+        """Add (``sign=-1``: take away) what a visit adds under ``prefix``."""
         if visit.counted:
-            entry = self.journeys.setdefault(prefix, [0, 0])
-            entry[0] += sign
-            entry[1] += sign * int(visit.completed)
-        for step_id, counters in visit.steps.items():
-            entry = self.steps.setdefault((*prefix, step_id), [0] * len(STEP_COUNTERS))
-            for index, value in enumerate(counters):
-                entry[index] += sign * value
+            journey = self.journeys.get(prefix)
+            if journey is None:
+                journey = self.journeys[prefix] = JourneyCounts()
+            journey.sessions += sign
+            journey.completed += sign * int(visit.completed)
+        for step_id, counts in visit.steps.items():
+            key = (*prefix, step_id)
+            entry = self.steps.get(key)
+            if entry is None:
+                entry = self.steps[key] = StepCounts()
+            entry.add(counts, sign)
         for step_id, seconds in visit.durations:
             key = (*prefix, step_id, seconds)
             self.durations[key] = self.durations.get(key, 0) + sign
 
     def nonzero(self) -> Totals:
+        """The same sums without all-zero entries (left where a session moved away)."""
         return Totals({k: v for k, v in self.steps.items() if any(v)}, {k: v for k, v in self.journeys.items() if any(v)},
                       {k: v for k, v in self.durations.items() if v})
 
@@ -212,9 +296,22 @@ def step_positions(session: Session, journey_id: int) -> dict[int, int]:
     return dict(session.execute(_STEP_POSITIONS, {"journey_id": journey_id}).all())
 
 
-# What the session reads select, here and at ingest (funnel_rollups).
+# What the session reads select, here and at ingest (funnel_rollups): the session id, then the
+# fields of EventRow / AnswerRow.
 EVENT_COLUMNS = (Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant)
 ANSWER_COLUMNS = (Response.session_id, Response.id, Response.created_at, Response.step_id, Response.emotion)
+
+
+def event_row(row: Sequence[Any]) -> EventRow:
+    """A row selected with ``EVENT_COLUMNS`` as an EventRow in UTC (SQLite hands back naive UTC)."""
+    _, event_id, created_at, event_type, step_id, device, locale, variant = row
+    return EventRow(event_id, as_utc(created_at), event_type, step_id, device, locale, variant)
+
+
+def answer_row(row: Sequence[Any]) -> AnswerRow:
+    """A row selected with ``ANSWER_COLUMNS`` as an AnswerRow in UTC."""
+    _, answer_id, created_at, step_id, emotion = row
+    return AnswerRow(answer_id, as_utc(created_at), step_id, emotion)
 
 
 def raw_visits(session: Session, journey_id: int, timeout: timedelta, positions: dict[int, int],
@@ -231,17 +328,17 @@ def raw_visits(session: Session, journey_id: int, timeout: timedelta, positions:
             sessions = sessions.union(sa.select(Response.session_id).where(*answer_scope, answers_touching))
         event_scope.append(Event.session_id.in_(sessions))
         answer_scope.append(Response.session_id.in_(sessions))
-    replies: dict[str, list[tuple]] = defaultdict(list)
+    replies: dict[str, list[AnswerRow]] = defaultdict(list)
     for row in session.execute(sa.select(*ANSWER_COLUMNS).where(*answer_scope)):
-        replies[row[0]].append((row[2], row[3], row[4]))
+        replies[row.session_id].append(answer_row(row))
     query = sa.select(*EVENT_COLUMNS).where(*event_scope).order_by(Event.session_id, Event.created_at, Event.id)
     result = session.execute(query.execution_options(yield_per=READ_CHUNK))
     current, batch = None, []
     for row in result:
-        if row[0] != current:
+        if row.session_id != current:
             if batch:
                 yield from visits_of(batch, replies.get(current, ()), timeout, positions)
-            current, batch = row[0], []
-        batch.append(tuple(row[1:]))
+            current, batch = row.session_id, []
+        batch.append(event_row(row))
     if batch:
         yield from visits_of(batch, replies.get(current, ()), timeout, positions)
