@@ -48,7 +48,7 @@ from collector.analytics import curves
 from collector.analytics.emotion import score_response  # noqa: E402
 from collector.extensions import db  # noqa: E402
 from collector.models import Journey, Site, Step  # noqa: E402
-from collector.analytics.rollups import rebuild_rollups  # noqa: E402
+from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 from collector.tenancy.sites import create_site  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

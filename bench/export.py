@@ -172,7 +172,7 @@ def seed(database: str, url: str, rows: int, days: int) -> tuple[str, int]:
     import curve as curve_bench
     from collector.extensions import db
     from collector.models import Journey, Step
-    from collector.analytics.rollups import rebuild_rollups
+    from collector.analytics.maintenance import rebuild_rollups
     from collector.tenancy.sites import create_site
 
     app = app_for(url)

@@ -51,7 +51,7 @@ from bench.curve import PG_ADMIN_URL, bench_app, bench_journey, percentile, time
 from collector.analytics import curves, funnel  # noqa: E402
 from collector.analytics.emotion import score_response  # noqa: E402
 from collector.extensions import db  # noqa: E402
-from collector.analytics.rollups import rebuild_rollups  # noqa: E402
+from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 
 EVENT_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "type", "visitor_id", "session_id", "url_path",
                  "device", "locale", "variant", "created_at")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from collector.extensions import db
 from collector.models import Response
-from collector.analytics.rollups import rebuild_rollups
+from collector.analytics.maintenance import rebuild_rollups
 from tests.conftest import answer
 
 STEPS = ["cart", "shipping", "payment", "confirmation"]

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from collector.analytics import funnel
+from collector.analytics import funnel, visits
 from collector.extensions import db
 from collector.models import Journey
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.conftest import answer
 from tests.test_curves import by_step, curve, make_journey
 
@@ -247,7 +247,7 @@ def test_variant_comparison(api, send, site, clock):
 
 def test_quantiles_and_buckets():
     """Nearest-rank quantiles over bucketed seconds."""
-    assert [funnel.bucket_seconds(s) for s in (0, 59.9, 119, 125, 1199, 1200, 1259, 4000)] == [0, 59, 119, 120, 1190, 1200, 1200, 3960]
+    assert [visits.bucket_seconds(s) for s in (0, 59.9, 119, 125, 1199, 1200, 1259, 4000)] == [0, 59, 119, 120, 1190, 1200, 1200, 3960]
     assert funnel.quantile({10: 1, 20: 1, 30: 1, 40: 1}, 0.5) == 20
     assert funnel.quantile({10: 1, 20: 1, 30: 1, 40: 1}, 0.9) == 40
     assert funnel.quantile({}, 0.5) is None
@@ -258,8 +258,9 @@ def test_visits_split_exactly_at_the_timeout():
     positions = {1: 0, 2: 1}
     base = T0.replace(tzinfo=None)  # SQLite returns naive UTC
     for gap, expected in ((30 * MIN, 1), (30 * MIN + 1, 2)):
-        events = [(1, base, "step_view", 1, None, None, None), (2, base + timedelta(seconds=gap), "step_view", 2, None, None, None)]
-        assert len(funnel.visits_of(events, [], timedelta(minutes=30), positions)) == expected
+        events = [visits.EventRow(1, base, "step_view", 1, None, None, None),
+                  visits.EventRow(2, base + timedelta(seconds=gap), "step_view", 2, None, None, None)]
+        assert len(visits.visits_of(events, [], timedelta(minutes=30), positions)) == expected
 
 
 def test_journey_without_events_has_an_empty_funnel(api, app):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from collector.extensions import db
 from collector.common.group_commit import GroupCommit, Job
 from collector.models import Response
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.conftest import answer
 
 

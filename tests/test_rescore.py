@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from collector.analytics.emotion import SCORING_VERSION
 from collector.extensions import db
 from collector.models import Response
-from collector.analytics.rollups import rebuild_rollups
+from collector.analytics.maintenance import rebuild_rollups
 from tests.conftest import ApiClient, answer
 
 

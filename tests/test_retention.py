@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from collector.extensions import db
 from collector.models import Event, Response, StepRollup
 from collector.common.time import utcnow
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.conftest import answer
 
 
@@ -45,7 +45,7 @@ def test_retention_run_deletes_only_what_is_past_each_sites_retention(app, make_
         _age(app, Event, events[age], age)
     _age(app, Response, forever[400], 400)
     with app.app_context():
-        from collector.analytics.rollups import rebuild_rollups
+        from collector.analytics.maintenance import rebuild_rollups
         rebuild_rollups(db.session)  # the aged rows' rollups, on their new days
         db.session.commit()
         assert compare_rollups(db.session) == []

@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from collector.extensions import db
 from collector.models import Response, StepRollup
-from collector.analytics.rollups import compare_rollups, rebuild_rollups
+from collector.analytics.maintenance import compare_rollups, rebuild_rollups
 from tests.conftest import answer
 from tests.test_curves import curve, impressions, make_journey, send_all
 

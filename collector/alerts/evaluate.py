@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel
+from collector.analytics import funnel, visits
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Step
 from collector.common.time import as_utc
 from collector.analytics.stats import Moments, holm, two_proportions, welch
@@ -70,7 +70,7 @@ def window_of(rule: AlertRule, now: datetime) -> dict[str, datetime]:
     to = as_utc(now)
     if rule.kind == "abandonment_above_previous":
         settings = rule.journey.site.settings or {}
-        to -= timedelta(minutes=settings.get("session_timeout_minutes") or funnel.DEFAULT_TIMEOUT_MINUTES)
+        to -= visits.timeout_of(settings)
     start = to - timedelta(hours=rule.window_hours)
     return {"from": start, "to": to, "baseline_from": start - timedelta(hours=rule.window_hours), "baseline_to": start}
 
@@ -114,7 +114,7 @@ def _abandonment(session: Session, rule: AlertRule, window: dict[str, datetime])
     periods = []
     for start, end in ((window["from"], window["to"]), (window["baseline_from"], window["baseline_to"])):
         _, totals = funnel.aggregate(session, rule.journey, {"from": start, "to": end}, source="raw")
-        periods.append({step_id: dict(zip(funnel.STEP_COUNTERS, values)) for (_, step_id), values in totals.steps.items()})
+        periods.append({step_id: dict(zip(visits.STEP_COUNTERS, values)) for (_, step_id), values in totals.steps.items()})
     findings = []
     for step in [rule.step] if rule.step is not None else list(rule.journey.steps):
         now_c, before_c = (period.get(step.id) or {"reached": 0, "abandoned": 0} for period in periods)

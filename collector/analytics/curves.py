@@ -37,9 +37,9 @@ step-down method at α = 0.05; the p-values are shown under ``tests``):
 * ``unhappy_exit`` (emotion meets behaviour): sessions that answered
   negatively at the step abandon there significantly more than those that
   answered positively (two-proportion z, n ≥ 30 each, Holm across steps; see
-  ``collector/funnel.py``). ``pain_point`` and ``drop`` stay emotion-only.
+  ``collector/analytics/funnel.py``). ``pain_point`` and ``drop`` stay emotion-only.
 
-Per step, ``funnel`` holds the step's funnel numbers (``collector/funnel.py``),
+Per step, ``funnel`` holds the step's funnel numbers (``collector/analytics/funnel.py``),
 and the curve's ``funnel`` the journey's sessions, completion and time to
 completion, for the same window and device/locale/variant segment.
 
@@ -61,36 +61,32 @@ otherwise (url_path prefix, attributes, sub-day windows). Both give the same
 numbers (``tests/test_rollups.py``).
 """
 
-from datetime import date, time, timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics import funnel, rollups
-from collector.common.database import as_date
-from collector.common.errors import Invalid
-from collector.models import Event, Journey, Response, StepRollup
+from collector.analytics.core import (ALPHA, MIN_N, SEGMENT, day_aligned, day_of, large_enough, raw_conditions,
+                                      rollup_conditions, round_p, round_to, segment_in_rollups, share_difference,
+                                      significant)
 from collector.analytics.responses import response_filters
+from collector.analytics.stats import Moments, holm_adjusted, mean_ci, welch, wilson
+from collector.common.database import as_date
 from collector.common.time import as_utc
-from collector.analytics.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
+from collector.models import Event, Journey, Response, StepRollup
 
-MIN_N = 30
-ALPHA = 0.05
 COMMENTS_PER_SIDE = 3
-SEGMENT = rollups.DIMENSIONS
 Sums = dict[str, float]
 
 
-def rollups_apply(filters: dict[str, Any]) -> bool:
-    """Whether the rollups can answer: day-aligned window, device/locale/variant segment only."""
-    if filters.get("url_path") or filters.get("attr"):
-        return False
-    for name in ("from", "to"):
-        moment = filters.get(name)
-        if moment is not None and as_utc(moment).time() != time(0):
-            return False
-    return True
+class GroupKey(NamedTuple):
+    """What a group of sums is for: a step, and the UTC day and variant when grouped by them (else None)."""
+
+    step_id: int
+    day: date | None
+    variant: str | None
 
 
 def _empty() -> Sums:
@@ -111,7 +107,7 @@ def _read_rollups(session: Session, journey: Journey, filters: dict[str, Any], b
         groups.append(StepRollup.variant)
     query = (
         sa.select(*groups, *(sa.func.sum(getattr(StepRollup, name)).label(name) for name in rollups.COUNTERS))
-        .where(*rollups.window_conditions(StepRollup, journey.id, filters))
+        .where(*rollup_conditions(StepRollup, journey.id, filters))
         .group_by(*groups)
     )
     for row in session.execute(query).mappings():
@@ -123,7 +119,7 @@ def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_da
     for model in (Response, Event):
         groups = [model.step_id]
         if by_day:
-            groups.append(rollups.day_of(model.created_at, dialect).label("day"))
+            groups.append(day_of(model.created_at, dialect).label("day"))
         if by_variant:
             groups.append(model.variant)
         if model is Response:
@@ -133,42 +129,27 @@ def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_da
             if filters.get("attr"):
                 continue  # events carry no attributes: impressions unknown
             sums = [sa.func.count().label("impressions")]
-            conditions = [Event.type == "impression", *_event_filters(filters)]
+            conditions = [Event.type == "impression", *raw_conditions(Event, filters)]
         query = sa.select(*groups, *sums).where(model.journey_id == journey.id, *conditions).group_by(*groups)
         for row in session.execute(query).mappings():
             yield _group_key(row, by_day, by_variant), dict(row)
 
 
-def _event_filters(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    conditions = []
-    if filters.get("from") is not None:
-        conditions.append(Event.created_at >= as_utc(filters["from"]))
-    if filters.get("to") is not None:
-        conditions.append(Event.created_at < as_utc(filters["to"]))
-    for name in SEGMENT:
-        if filters.get(name) is not None:
-            conditions.append(getattr(Event, name) == filters[name])
-    if filters.get("url_path"):
-        prefix = filters["url_path"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Event.url_path.like(prefix + "%", escape="\\"))
-    return conditions
-
-
-def _group_key(row, by_day: bool, by_variant: bool) -> tuple:
+def _group_key(row, by_day: bool, by_variant: bool) -> GroupKey:
     day = as_date(row["day"]) if by_day else None
     variant = (row["variant"] or None) if by_variant else None
-    return row["step_id"], day, variant
+    return GroupKey(row["step_id"], day, variant)
 
 
 def aggregate(session: Session, journey: Journey, filters: dict[str, Any], *, by_day: bool = False,
-              by_variant: bool = False, source: str | None = None) -> tuple[str, dict[tuple, Sums]]:
-    """Sums per (step id, day or None, variant or None) and where they came from.
+              by_variant: bool = False, source: str | None = None) -> tuple[str, dict[GroupKey, Sums]]:
+    """Sums per group (step id, day or None, variant or None) and where they came from.
 
     ``source="raw"`` forces the GROUP BY over the raw rows (benchmarks, checks).
     """
-    source = source or ("rollups" if rollups_apply(filters) else "raw")
+    source = source or ("rollups" if day_aligned(filters) and segment_in_rollups(filters) else "raw")
     reader = _read_rollups if source == "rollups" else _read_raw
-    groups: dict[tuple, Sums] = {}
+    groups: dict[GroupKey, Sums] = {}
     for key, row in reader(session, journey, filters, by_day, by_variant):
         _add(groups.setdefault(key, _empty()), {name: row.get(name, 0) for name in rollups.COUNTERS})
     return source, groups
@@ -192,19 +173,19 @@ def metrics(sums: Sums, impressions_known: bool = True) -> dict[str, Any]:
     return {
         "responses": n,
         "impressions": impressions,
-        "response_rate": _round(n / impressions) if impressions else None,
-        "emotion": {"mean": _round(emotion.mean), "ci_low": _round(low), "ci_high": _round(high), "n": n},
-        "csat": {"n": csat_n, "score": _round(satisfied / csat_n) if csat_n else None,
-                 "ci_low": _round(csat_low), "ci_high": _round(csat_high)},
-        "ces": {"n": ces.n, "mean": _round(ces.mean), "ci_low": _round(ces_low), "ci_high": _round(ces_high)},
+        "response_rate": round_to(n / impressions) if impressions else None,
+        "emotion": {"mean": round_to(emotion.mean), "ci_low": round_to(low), "ci_high": round_to(high), "n": n},
+        "csat": {"n": csat_n, "score": round_to(satisfied / csat_n) if csat_n else None,
+                 "ci_low": round_to(csat_low), "ci_high": round_to(csat_high)},
+        "ces": {"n": ces.n, "mean": round_to(ces.mean), "ci_low": round_to(ces_low), "ci_high": round_to(ces_high)},
         "nps": {"n": nps_n, "score": round(100 * (promoters - detractors) / nps_n, 1) if nps_n else None,
                 "promoters": promoters, "detractors": detractors},
     }
 
 
 def _test_entry(result, adjusted: float) -> dict[str, Any]:
-    return {"diff": _round(result.diff), "t": _round(result.statistic), "df": _round(result.df, 1),
-            "p_value": _p(result.p_value), "p_adjusted": _p(adjusted)}
+    return {"diff": round_to(result.diff), "t": round_to(result.statistic), "df": round_to(result.df, 1),
+            "p_value": round_p(result.p_value), "p_adjusted": round_p(adjusted)}
 
 
 def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], list[dict[str, Any]]]:
@@ -217,10 +198,10 @@ def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], lis
         ("pain_point", [(i, emotion_moments(step_sums[i]), whole - emotion_moments(step_sums[i])) for i in range(count)]),
         ("drop", [(i, emotion_moments(step_sums[i]), emotion_moments(step_sums[i - 1])) for i in range(1, count)]),
     ):
-        tested = [(i, welch(a, b)) for i, a, b in pairs if a.n >= MIN_N and b.n >= MIN_N]
-        tested = [(i, result) for i, result in tested if result is not None]
-        adjusted = holm([result.p_value for _, result in tested])
-        for (i, result), p_adjusted in zip(tested, adjusted):
+        results = {i: welch(a, b) for i, a, b in pairs if large_enough(a.n, b.n)}
+        tested = {i: result for i, result in results.items() if result is not None}
+        for i, p_adjusted in holm_adjusted({i: result.p_value for i, result in tested.items()}).items():
+            result = tested[i]
             tests[i][name] = _test_entry(result, p_adjusted)
             if p_adjusted < ALPHA and result.diff < 0:
                 flags[i].append(name)
@@ -259,7 +240,7 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
         return found
     for row in session.execute(sa.union_all(*parts)).mappings():
         side = "most_negative" if row["sentiment_label"] == "negative" else "most_positive"
-        found[row["step_id"]][side].append({"id": row["id"], "text": row["comment"], "polarity": _round(row["polarity"]),
+        found[row["step_id"]][side].append({"id": row["id"], "text": row["comment"], "polarity": round_to(row["polarity"]),
                                             "created_at": as_utc(row["created_at"])})
     for sides in found.values():
         sides["most_negative"].sort(key=lambda item: (item["polarity"], item["id"]))
@@ -267,14 +248,14 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
     return found
 
 
-def choose_variants(groups: dict[tuple, Sums], named: list[str] | None) -> list[str]:
+def choose_variants(groups: dict[GroupKey, Sums], named: list[str] | None) -> list[str]:
     """The two variants to compare: as named, else the two largest (in name order)."""
     if named:
         return list(named)
     sizes: dict[str, float] = {}
-    for (_, _, variant), sums in groups.items():
-        if variant is not None:
-            sizes[variant] = sizes.get(variant, 0) + sums["n"]
+    for key, sums in groups.items():
+        if key.variant is not None:
+            sizes[key.variant] = sizes.get(key.variant, 0) + sums["n"]
     largest = sorted((v for v in sizes if sizes[v] > 0), key=lambda v: (-sizes[v], v))[:2]
     return sorted(largest)
 
@@ -286,17 +267,12 @@ def compare_step(per_variant: dict[str, Sums], variants: list[str], impressions_
     if len(variants) < 2:
         return entry
     a, b = (per_variant.get(v, _empty()) for v in variants)
-    large = a["n"] >= MIN_N and b["n"] >= MIN_N
     emotion = welch(emotion_moments(b), emotion_moments(a))
     if emotion is not None:
-        entry["emotion"] = {"diff": _round(emotion.diff), "ci_low": _round(emotion.ci_low), "ci_high": _round(emotion.ci_high),
-                            "t": _round(emotion.statistic), "df": _round(emotion.df, 1), "p_value": _p(emotion.p_value),
-                            "significant": bool(large and emotion.p_value < ALPHA)}
-    csat = two_proportions(int(b["csat_satisfied"]), int(b["csat_n"]), int(a["csat_satisfied"]), int(a["csat_n"]))
-    if csat is not None:
-        entry["csat"] = {"diff": _round(csat.diff), "ci_low": _round(csat.ci_low), "ci_high": _round(csat.ci_high),
-                         "z": _round(csat.statistic), "p_value": _p(csat.p_value),
-                         "significant": bool(a["csat_n"] >= MIN_N and b["csat_n"] >= MIN_N and csat.p_value < ALPHA)}
+        entry["emotion"] = {"diff": round_to(emotion.diff), "ci_low": round_to(emotion.ci_low), "ci_high": round_to(emotion.ci_high),
+                            "t": round_to(emotion.statistic), "df": round_to(emotion.df, 1), "p_value": round_p(emotion.p_value),
+                            "significant": significant(emotion.p_value, a["n"], b["n"])}
+    entry["csat"] = share_difference(int(b["csat_satisfied"]), int(b["csat_n"]), int(a["csat_satisfied"]), int(a["csat_n"]))
     return entry
 
 
@@ -308,8 +284,6 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     """Per-step summary of a journey for a window and segment (see the module docstring)."""
     interval = filters.get("interval")
     comparing = filters.get("compare") == "variant"
-    if comparing and filters.get("variant") is not None:
-        raise Invalid("Filter by one variant or compare variants, not both.", details={"compare": ["Drop 'variant' to compare."]})
     if session.get_bind().dialect.name == "postgresql":
         # psycopg prepares a statement after 5 runs; PostgreSQL's generic plan for the
         # comments query ignores the (step, label, polarity) index and scans (0.2 ms -> 700 ms).
@@ -346,12 +320,12 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         item = {"step": step.key, "name": step.name, "position": step.position, **metrics(sums, impressions_known)}
         item["exit_intent"] = {
             "count": int(sums["exit_intent"]),
-            "share": _round(sums["exit_intent"] / total["exit_intent"]) if total["exit_intent"] else None,
+            "share": round_to(sums["exit_intent"] / total["exit_intent"]) if total["exit_intent"] else None,
         }
         item["comments"] = {
             "count": int(sums["comments"]),
             "negative": int(sums["negative_comments"]),
-            "negative_share": _round(sums["negative_comments"] / sums["comments"]) if sums["comments"] else None,
+            "negative_share": round_to(sums["negative_comments"] / sums["comments"]) if sums["comments"] else None,
             **comments[step.id],
         }
         item["flags"] = flags[index] + (["unhappy_exit"] if unhappy[index] else [])
@@ -382,12 +356,3 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
                             "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}
         curve["funnel"]["compare"] = {"completion": (moves.get("compare") or {}).get("completion")}
     return curve
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-def _p(value: float) -> float:
-    """p-values keep four significant digits: small ones matter."""
-    return float(f"{value:.4g}")

@@ -7,18 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
+from collector.analytics.core import starts_with, time_window
 from collector.common.errors import Invalid
-from collector.common.time import as_utc
 from collector.models import Journey, Response, Site, Step
 
 
 def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     """WHERE conditions for the filters a CX user can set on answers."""
-    conditions: list[sa.ColumnElement[bool]] = []
-    if values.get("from") is not None:
-        conditions.append(Response.created_at >= as_utc(values["from"]))
-    if values.get("to") is not None:
-        conditions.append(Response.created_at < as_utc(values["to"]))
+    conditions = time_window(Response.created_at, values)
     for name in ("kind", "variant", "device", "locale", "language", "trigger", "visitor_id"):
         if values.get(name) is not None:
             conditions.append(getattr(Response, name) == values[name])
@@ -29,8 +25,7 @@ def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     elif values.get("has_comment") is False:
         conditions.append(Response.comment.is_(None))
     if values.get("url_path"):
-        prefix = values["url_path"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Response.url_path.like(prefix + "%", escape="\\"))
+        conditions.append(starts_with(Response.url_path, values["url_path"]))
     for key, value in values.get("attr") or ():
         conditions.append(Response.attributes[key].as_string() == value)
     return conditions

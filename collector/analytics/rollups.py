@@ -1,56 +1,32 @@
-"""Rollups: per site, journey, step, UTC day and segment (device, locale,
-variant), the sums a curve needs, so a curve over millions of answers reads a
-few thousand rows.
+"""The curve's step rollups: per site, journey, step, UTC day and segment
+(device, locale, variant), the sums a curve needs, so a curve over millions of
+answers reads a few thousand rows.
 
-How they stay exact:
-
-* **Ingest** (``collector.ingest.store``) adds the answers and impressions actually
-  inserted (resends skipped by ``client_id`` are not counted) with one
-  ``INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c``, in the same
-  transaction as the rows themselves.
-* **Erasure** (``collector.privacy.erasure``) recomputes the (journey, day) pairs the
-  erased visitor touched, from the rows that remain — never a float subtraction.
-* **Journey, step and site deletion** cascade to their rollups (foreign keys
-  ``ON DELETE CASCADE``).
-* **Re-scoring** calls :func:`rebuild_rollups` for what it changed.
-
-``stepsense rollups rebuild`` recomputes everything (or one site/journey);
-``stepsense rollups verify`` compares the stored rollups with a raw
-recomputation and exits 1 on any difference. Emotion sums are floats, so
-verify allows a relative error of 1e-9; every count must match exactly.
+``response_sums`` counts in SQL (the raw curve and the rebuild share it) what
+``add_responses`` and ``add_events`` add at ingest for the rows actually
+inserted (resends skipped by ``client_id`` are not counted), with one
+``INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c`` in the same
+transaction as the rows themselves. Rebuild and verify of these and of the
+funnel's rollups: ``collector.analytics.maintenance``.
 """
 
-from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import click
 import sqlalchemy as sa
-from flask.cli import with_appcontext
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from collector.common.database import as_date, upsert_adding
-from collector.models import Event, Response, StepRollup
+from collector.analytics.core import SEGMENT
+from collector.common.database import upsert_adding
 from collector.common.time import as_utc
+from collector.models import Response, StepRollup
 
-KEY = ("journey_id", "day", "step_id", "device", "locale", "variant")
-DIMENSIONS = ("device", "locale", "variant")
+KEY = ("journey_id", "day", "step_id", *SEGMENT)
 RESPONSE_COUNTERS = (
     "n", "emotion_sum", "emotion_sq", "csat_n", "csat_satisfied", "ces_n", "ces_sum", "ces_sq",
     "nps_n", "nps_promoters", "nps_detractors", "exit_intent", "comments", "negative_comments",
 )
 COUNTERS = (*RESPONSE_COUNTERS, "impressions")
-FLOAT_COUNTERS = ("emotion_sum", "emotion_sq")
-RELATIVE_TOLERANCE = 1e-9
-
-
-def day_of(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[date]:
-    """The UTC calendar day of a timestamp column, in SQL."""
-    if dialect == "postgresql":
-        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
-    # SQLite stores UTC wall time as text.
-    return sa.func.date(column, type_=sa.Date)
 
 
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -111,8 +87,7 @@ def _response_counters(row: dict[str, Any]) -> dict[str, float]:
 
 
 def _key(row: dict[str, Any]) -> tuple:
-    created = row["created_at"]
-    day = (created.astimezone(timezone.utc) if created.tzinfo else created).date()
+    day = as_utc(row["created_at"]).date()
     return (row["journey_id"], day, row["step_id"], row.get("device") or "", row.get("locale") or "", row.get("variant") or "")
 
 
@@ -144,191 +119,3 @@ def add_events(session: Session, rows: Iterable[dict[str, Any]]) -> None:
         entry = totals.setdefault(_key(row), {"site_id": row["site_id"], **dict.fromkeys(COUNTERS, 0)})
         entry["impressions"] += 1
     _upsert(session, totals, ("impressions",))
-
-
-def window_conditions(model: Any, journey_id: int, filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """WHERE clauses that select a journey's rollup rows (curve or funnel: keyed by
-    UTC day and the segment columns) for a request's window and segment."""
-    where = [model.journey_id == journey_id]
-    if filters.get("from") is not None:
-        where.append(model.day >= as_utc(filters["from"]).date())
-    if filters.get("to") is not None:
-        where.append(model.day < as_utc(filters["to"]).date())
-    for name in DIMENSIONS:
-        if filters.get(name) is not None:
-            where.append(getattr(model, name) == filters[name])
-    return where
-
-
-def _day_ranges(column: sa.ColumnElement, days: Collection[date]) -> sa.ColumnElement[bool]:
-    """created_at within any of ``days`` (UTC), as index-friendly ranges."""
-    return sa.or_(*(
-        sa.and_(column >= datetime.combine(day, time(), timezone.utc),
-                column < datetime.combine(day + timedelta(days=1), time(), timezone.utc))
-        for day in sorted(set(days))
-    ))
-
-
-def _raw_queries(dialect: str, site_id: int | None, journey_id: int | None, days: Collection[date] | None):
-    """The rollup rows recomputed from raw answers and from raw impression events."""
-    selects = []
-    for model, sums, extra in (
-        (Response, response_sums(), []),
-        (Event, [sa.func.count().label("impressions")], [Event.type == "impression"]),
-    ):
-        day = day_of(model.created_at, dialect).label("day")
-        dims = [sa.func.coalesce(getattr(model, name), "").label(name) for name in DIMENSIONS]
-        conditions = list(extra)
-        if site_id is not None:
-            conditions.append(model.site_id == site_id)
-        if journey_id is not None:
-            conditions.append(model.journey_id == journey_id)
-        if days is not None:
-            conditions.append(_day_ranges(model.created_at, days))
-        selects.append(
-            sa.select(model.site_id, model.journey_id, model.step_id, day, *dims, *sums)
-            .where(*conditions)
-            .group_by(model.site_id, model.journey_id, model.step_id, day, *dims)
-        )
-    return selects
-
-
-def _rollup_conditions(site_id: int | None, journey_id: int | None, days: Collection[date] | None) -> list:
-    conditions = []
-    if site_id is not None:
-        conditions.append(StepRollup.site_id == site_id)
-    if journey_id is not None:
-        conditions.append(StepRollup.journey_id == journey_id)
-    if days is not None:
-        conditions.append(StepRollup.day.in_(sorted(set(days))))
-    return conditions
-
-
-def rebuild_rollups(session: Session, site_id: int | None = None, journey_id: int | None = None,
-                    days: Collection[date] | None = None) -> int:
-    """Recompute the rollups of a site, a journey and/or some UTC days (all when
-    None) from the raw rows, in bulk SQL; returns the rollup rows written.
-
-    Runs in the caller's transaction and does not commit, so a re-scoring batch
-    and its rollups land together. Call it after changing emotion, score,
-    sentiment, trigger or comment of stored answers, with the days they were
-    created on (``rollup_days`` finds them).
-    """
-    if days is not None and not days:
-        return 0
-    dialect = session.get_bind().dialect.name
-    session.execute(sa.delete(StepRollup).where(*_rollup_conditions(site_id, journey_id, days)))
-    responses, impressions = _raw_queries(dialect, site_id, journey_id, days)
-    columns = ["site_id", "journey_id", "step_id", "day", *DIMENSIONS]
-    responses = responses.add_columns(sa.literal(0).label("impressions"))
-    session.execute(sa.insert(StepRollup).from_select([*columns, *COUNTERS], responses))
-    # Impressions of (step, day, segment)s without answers need a row of their own.
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    zeros = [sa.literal(0).label(name) for name in RESPONSE_COUNTERS]
-    selected = list(impressions.selected_columns)
-    events = impressions.with_only_columns(*selected[:-1], *zeros, selected[-1])
-    statement = insert(StepRollup).from_select([*columns, *COUNTERS], events)
-    statement = statement.on_conflict_do_update(index_elements=list(KEY), set_={"impressions": statement.excluded.impressions})
-    session.execute(statement)
-    from collector.analytics import funnel  # funnel imports this module's neighbours; import late
-
-    funnel.rebuild_funnel(session, site_id=site_id, journey_id=journey_id, days=days)
-    return session.scalar(sa.select(sa.func.count()).select_from(StepRollup).where(*_rollup_conditions(site_id, journey_id, days)))
-
-
-def rollup_days(session: Session, site_id: int, visitor_id: str | None = None,
-                *conditions: sa.ColumnElement[bool]) -> dict[int, set[date]]:
-    """Per journey, the UTC days holding a site's answers and events of ``visitor_id``
-    (when given) and answers matching extra ``conditions`` on Response: what
-    ``rebuild_days`` must recompute after those rows change or go."""
-    dialect = session.get_bind().dialect.name
-    found: dict[int, set[date]] = {}
-    for model in (Response, Event):
-        if model is Event and conditions:
-            continue
-        where = [model.site_id == site_id, *(conditions if model is Response else ())]
-        if visitor_id is not None:
-            where.append(model.visitor_id == visitor_id)
-        day = day_of(model.created_at, dialect)
-        for journey_id, day_value in session.execute(sa.select(model.journey_id, day).where(*where).distinct()):
-            found.setdefault(journey_id, set()).add(as_date(day_value))
-    return found
-
-
-def rebuild_days(session: Session, days_by_journey: dict[int, set[date]]) -> None:
-    """Recompute the given (journey, day) rollups; the caller commits."""
-    for journey_id, days in sorted(days_by_journey.items()):
-        rebuild_rollups(session, journey_id=journey_id, days=days)
-
-
-def compare_rollups(session: Session, site_id: int | None = None, journey_id: int | None = None) -> list[str]:
-    """Differences between the stored rollups and a raw recomputation (empty when exact)."""
-    dialect = session.get_bind().dialect.name
-    expected: dict[tuple, dict[str, float]] = {}
-    responses, impressions = _raw_queries(dialect, site_id, journey_id, None)
-    for query, names in ((responses, RESPONSE_COUNTERS), (impressions, ("impressions",))):
-        for row in session.execute(query).mappings():
-            key = (row["journey_id"], as_date(row["day"]), row["step_id"], *(row[name] for name in DIMENSIONS))
-            entry = expected.setdefault(key, dict.fromkeys(COUNTERS, 0))
-            for name in names:
-                entry[name] = row[name]
-    stored = {
-        (row.journey_id, as_date(row.day), row.step_id, row.device, row.locale, row.variant): {name: getattr(row, name) for name in COUNTERS}
-        for row in session.scalars(sa.select(StepRollup).where(*_rollup_conditions(site_id, journey_id, None)))
-    }
-    differences = []
-    for key in sorted(expected.keys() | stored.keys(), key=str):
-        want, have = expected.get(key), stored.get(key)
-        label = "journey={} day={} step={} device={!r} locale={!r} variant={!r}".format(*key)
-        if have is None:
-            differences.append(f"missing rollup: {label}")
-        elif want is None:
-            differences.append(f"extra rollup: {label}")
-        else:
-            for name in COUNTERS:
-                if not _same(name, want[name], have[name]):
-                    differences.append(f"{label}: {name} is {have[name]}, raw says {want[name]}")
-    from collector.analytics import funnel
-
-    return differences + funnel.compare_funnel(session, site_id=site_id, journey_id=journey_id)
-
-
-def _same(name: str, want: float, have: float) -> bool:
-    if name in FLOAT_COUNTERS:
-        return abs(float(want) - float(have)) <= RELATIVE_TOLERANCE * max(1.0, abs(float(want)))
-    return int(want) == int(have)
-
-
-@click.group("rollups", help="Rebuild or verify the curve and funnel rollups.")
-def rollups_group() -> None:
-    pass
-
-
-@rollups_group.command("rebuild")
-@click.option("--site", "site_id", type=int, help="Only this site id.")
-@click.option("--journey", "journey_id", type=int, help="Only this journey id.")
-@with_appcontext
-def rebuild_command(site_id: int | None, journey_id: int | None) -> None:
-    """Recompute rollups from the stored answers and events."""
-    from collector.extensions import db
-
-    written = rebuild_rollups(db.session, site_id=site_id, journey_id=journey_id)
-    db.session.commit()
-    click.echo(f"rebuilt {written} rollup rows")
-
-
-@rollups_group.command("verify")
-@click.option("--site", "site_id", type=int, help="Only this site id.")
-@click.option("--journey", "journey_id", type=int, help="Only this journey id.")
-@with_appcontext
-def verify_command(site_id: int | None, journey_id: int | None) -> None:
-    """Compare rollups with a raw recomputation; print differences, exit 1 if any."""
-    from collector.extensions import db
-
-    differences = compare_rollups(db.session, site_id=site_id, journey_id=journey_id)
-    for line in differences:
-        click.echo(line)
-    if differences:
-        click.echo(f"{len(differences)} difference(s)", err=True)
-        raise SystemExit(1)
-    click.echo("rollups match the raw data")

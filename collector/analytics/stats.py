@@ -8,12 +8,15 @@ tests in ``tests/test_stats.py`` check it against SciPy reference values.
 """
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 Z95 = 1.959963984540054
 # Above this many degrees of freedom the t and normal quantiles agree to ~1e-5.
 NORMAL_DF = 100_000
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -177,3 +180,8 @@ def holm(p_values: list[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * p_values[index]))
         adjusted[index] = running
     return adjusted
+
+
+def holm_adjusted(p_values: dict[Key, float]) -> dict[Key, float]:
+    """Holm-adjusted p-values of one family of tests, keyed (and ordered) as given."""
+    return dict(zip(p_values, holm(list(p_values.values()))))

@@ -13,6 +13,7 @@ from collector.cli.doctor import doctor
 from collector.cli.export import export_command
 from collector.cli.keys import keys_group
 from collector.cli.retention import retention_group
+from collector.cli.rollups import rollups_group
 from collector.cli.scoring import rescore_command, sentiment_command
 from collector.cli.serve import serve
 from collector.cli.sites import sites_group
@@ -27,7 +28,6 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
-    from collector.analytics.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
                     alerts_group, export_command, retention_group, doctor):

@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups
+from collector.analytics import maintenance, rollups
 from collector.tenancy.keys import create_api_key
 from collector.analytics.emotion import score_response
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step
@@ -173,7 +173,7 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
         session.commit()
         stored += len(responses)
         progress(len(responses))
-    funnel.rebuild_funnel(session, site_id=site.id)
+    maintenance.rebuild_funnel(session, site_id=site.id)
     session.commit()
 
 

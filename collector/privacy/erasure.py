@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import rollups
+from collector.analytics import maintenance
 from collector.models import Event, Response, Site
 
 
@@ -12,13 +12,13 @@ def erase_visitor(session: Session, site: Site, visitor_id: str) -> dict[str, in
 
     The rollups of the days they touched are recomputed in the same transaction.
     """
-    touched = rollups.rollup_days(session, site.id, visitor_id)
+    touched = maintenance.rollup_days(session, site.id, visitor_id)
     responses = session.execute(
         sa.delete(Response).where(Response.site_id == site.id, Response.visitor_id == visitor_id)
     ).rowcount
     events = session.execute(
         sa.delete(Event).where(Event.site_id == site.id, Event.visitor_id == visitor_id)
     ).rowcount
-    rollups.rebuild_days(session, touched)
+    maintenance.rebuild_days(session, touched)
     session.commit()
     return {"responses": responses, "events": events}

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import rollups
+from collector.analytics import maintenance
+from collector.analytics.core import day_of
 from collector.common.database import as_date
 from collector.analytics.emotion import SCORING_VERSION, score_response
 from collector.models import Response
@@ -31,7 +32,7 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
     while True:
         batch = session.execute(
             sa.select(Response.id, Response.kind, Response.score, Response.comment, Response.locale, Response.journey_id,
-                      rollups.day_of(Response.created_at, dialect).label("day"))
+                      day_of(Response.created_at, dialect).label("day"))
             .where(stale_filter(), Response.id > last_id)
             .order_by(Response.id)
             .limit(batch_size)
@@ -52,7 +53,7 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
             })
             days.setdefault(row.journey_id, set()).add(as_date(row.day))
         session.execute(sa.update(Response), updates)
-        rollups.rebuild_days(session, days)
+        maintenance.rebuild_days(session, days)
         session.commit()
         done += len(batch)
         last_id = batch[-1].id

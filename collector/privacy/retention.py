@@ -3,7 +3,7 @@
 ``stepsense retention run`` deletes in batches (short transactions; ingest
 keeps running) and then fixes the rollups of the site: days before the cutoff
 day have no rows left, so their rollups go; the cutoff day itself is rebuilt
-from the rows that remain (``collector.analytics.rollups.rebuild_rollups``). A run
+from the rows that remain (``collector.analytics.maintenance.rebuild_rollups``). A run
 stopped half-way is finished by the next one.
 
 Each run also forgets the client_ids of caught bots (honeypot) older than
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups
+from collector.analytics import maintenance
 from collector.ingest.store import TRAP_MEMORY_DAYS
 from collector.models import Event, Response, Site, StepRollup, TrappedClientId
 from collector.common.time import utcnow
@@ -54,8 +54,8 @@ def purge_site(session: Session, site: Site, now: datetime | None = None, batch_
     result.responses = _delete_older(session, Response, site.id, cutoff, batch_size, progress)
     result.events = _delete_older(session, Event, site.id, cutoff, batch_size, progress)
     session.execute(sa.delete(StepRollup).where(StepRollup.site_id == site.id, StepRollup.day < cutoff.date()))
-    funnel.drop_before(session, site.id, cutoff.date())
-    rollups.rebuild_rollups(session, site_id=site.id, days=[cutoff.date()])
+    maintenance.drop_funnel_before(session, site.id, cutoff.date())
+    maintenance.rebuild_rollups(session, site_id=site.id, days=[cutoff.date()])
     session.commit()
     return result
 

@@ -6,6 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector.analytics import maintenance
 from collector.common.errors import Conflict, Invalid, NotFound
 from collector.models import Journey, Prompt, Site, Step
 
@@ -153,8 +154,6 @@ def _reject_duplicate_keys(keys: list[str]) -> None:
 
 def _refresh_funnel(session: Session, journey: Journey) -> None:
     """Step order (and a deleted step's events) shape the funnel: recompute it."""
-    from collector.analytics import funnel
-
     session.flush()
     if journey.id is not None:
-        funnel.rebuild_funnel(session, journey_id=journey.id)
+        maintenance.rebuild_funnel(session, journey_id=journey.id)

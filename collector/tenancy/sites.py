@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from collector.analytics import maintenance
 from collector.tenancy.keys import create_api_key, end_sessions, new_public_key
 from collector.common.errors import Conflict, NotFound
 from collector.models import ApiKey, Journey, Prompt, Site, Step
@@ -184,10 +185,8 @@ def update_site(session: Session, site: Site, values: dict[str, Any]) -> Site:
             new["theme"] = {**(stored.get("theme") or {}), **new["theme"]}
         site.settings = {**stored, **new}
         if new.get("session_timeout_minutes", stored.get("session_timeout_minutes")) != stored.get("session_timeout_minutes"):
-            from collector.analytics import funnel  # sessions are cut differently now
-
-            session.flush()
-            funnel.rebuild_funnel(session, site_id=site.id)
+            session.flush()  # sessions are cut differently now
+            maintenance.rebuild_funnel(session, site_id=site.id)
     session.commit()
     site_cache.clear()
     return site

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from collector.ingest import store as ingest
 from collector.extensions import db
 from collector.models import Journey, Response
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.conftest import answer
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))

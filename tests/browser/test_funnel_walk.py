@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from collector.analytics import funnel
 from collector.extensions import db
 from collector.models import Journey
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.browser.conftest import wait_for
 from tests.browser.test_demo_shop import shop  # noqa: F401 - the fixture
 

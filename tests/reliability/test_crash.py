@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from collector.extensions import db
 from collector.models import Response
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.reliability.conftest import request
 
 CLIENTS = 6

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from collector.tenancy import keys as auth
 from collector.exports import FORMATS
 from collector.extensions import db
-from collector.analytics.rollups import compare_rollups
+from collector.analytics.maintenance import compare_rollups
 from tests.conftest import _app_for, answer
 
 CLIENT_IPS = ("203.0.113.195", "198.51.100.23", "2001:db8:abcd::17")
