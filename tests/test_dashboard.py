@@ -564,3 +564,13 @@ def test_comment_stream_shows_each_comments_language(signed_in, site, send):
     assert '<span class="lang" title="Language of the comment">de</span>' in html
     assert '<p lang="de">Die Zahlung wurde abgelehnt, sehr ärgerlich.</p>' in html
     assert '<p lang="en">Checkout was quick and easy.</p>' in html
+
+
+def test_dashboard_filters_by_comment_language(signed_in, site, send):
+    """The language dropdown lists the journey's comment languages and filters the stream."""
+    make_journey(signed_in, site)
+    send(answer(site, kind="comment", score=None, comment="Livraison rapide et très bon service, merci !", locale="fr"), site)
+    send(answer(site, kind="comment", score=None, comment="Die Zahlung wurde abgelehnt, sehr ärgerlich.", locale="de"), site)
+    html = signed_in.get("/dashboard/?journey=checkout&language=fr").get_data(as_text=True)
+    assert '<option value="fr" selected>fr</option>' in html and '<option value="de">de</option>' in html
+    assert "Livraison rapide" in html and "Die Zahlung" not in html

@@ -33,7 +33,7 @@ from collector.common.time import as_utc, day_end, day_start
 MIN_N = 30
 ALPHA = 0.05
 SEGMENT = ("device", "locale", "variant")
-EXTRA_FILTERS = ("url_path", "attr")
+EXTRA_FILTERS = ("url_path", "attr", "language")
 Filters = dict[str, Any]
 
 

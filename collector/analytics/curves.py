@@ -126,13 +126,19 @@ def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_da
             sums = rollups.response_sums()
             conditions = response_filters(filters)
         else:
-            if filters.get("attr"):
-                continue  # events carry no attributes: impressions unknown
+            if not impressions_countable(filters):
+                continue  # events carry no attributes or language: impressions unknown
             sums = [sa.func.count().label("impressions")]
             conditions = [Event.type == "impression", *raw_conditions(Event, filters)]
         query = sa.select(*groups, *sums).where(model.journey_id == journey.id, *conditions).group_by(*groups)
         for row in session.execute(query).mappings():
             yield _group_key(row, by_day, by_variant), dict(row)
+
+
+def impressions_countable(filters: dict[str, Any]) -> bool:
+    """Impressions are events, and events carry no attributes or comment language:
+    with those filters the response rate is unknown."""
+    return not (filters.get("attr") or filters.get("language"))
 
 
 def _group_key(row, by_day: bool, by_variant: bool) -> GroupKey:
@@ -289,7 +295,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         # comments query ignores the (step, label, polarity) index and scans (0.2 ms -> 700 ms).
         session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
     source, groups = aggregate(session, journey, filters, by_day=bool(interval), by_variant=comparing)
-    impressions_known = not filters.get("attr")
+    impressions_known = impressions_countable(filters)
     steps = list(journey.steps)
 
     per_step = {step.id: _empty() for step in steps}
@@ -343,7 +349,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         "journey": journey.key,
         "name": journey.name,
         "window": {"from": filters.get("from"), "to": filters.get("to"), "interval": interval},
-        "segment": {name: filters.get(name) for name in (*SEGMENT, "url_path")} | {
+        "segment": {name: filters.get(name) for name in (*SEGMENT, "url_path", "language")} | {
             "attr": [f"{key}:{value}" for key, value in filters.get("attr") or []]},
         "source": source,
         "method": {"min_n": MIN_N, "alpha": ALPHA, "correction": "holm", "test": "welch"},

@@ -22,9 +22,11 @@ BINARY = ("xlsx", "lucid", "journey-table-xlsx")
 @click.option("--locale")
 @click.option("--variant")
 @click.option("--url-path", help="URL path prefix.")
+@click.option("--language", help="Only answers whose comment is in this language (ISO 639-1, e.g. de).")
 @click.option("--attr", multiple=True, help="key:value attribute filter; repeat to require several.")
 @with_appcontext
-def export_command(journey_key, export_format, output, site_id, from_, to, device, locale, variant, url_path, attr) -> None:
+def export_command(journey_key, export_format, output, site_id, from_, to, device, locale, variant, url_path, language,
+                   attr) -> None:
     """Export a journey (same formats and filters as GET /v1/journeys/KEY/export); progress on stderr."""
     import marshmallow as ma
     import sqlalchemy as sa
@@ -34,7 +36,7 @@ def export_command(journey_key, export_format, output, site_id, from_, to, devic
     from collector.extensions import db
     from collector.models import Journey, Site
 
-    raw = {"from": from_, "to": to, "device": device, "locale": locale, "variant": variant, "url_path": url_path,
+    raw = {"from": from_, "to": to, "device": device, "locale": locale, "variant": variant, "url_path": url_path, "language": language,
            "attr": list(attr)}
     try:
         filters = SegmentArgsSchema().load({k: v for k, v in raw.items() if v not in (None, [])})

@@ -49,3 +49,17 @@ def test_a_bad_language_filter_is_refused(stored, api):
 def test_an_answer_without_comment_has_no_language(send, site, api):
     assert send(answer(site, client_id="7a4e0c1d-0000-4000-8000-00000000ffff"), site).status_code == 201
     assert [item["language"] for item in api.get("/v1/responses").json["items"]] == [None]
+
+
+def test_curve_and_exports_filter_by_language(stored, api):
+    """A CX team reads the curve of German comments only; impressions can't be split by language."""
+    curve = api.get("/v1/journeys/checkout/curve", language="de").json
+    payment = next(step for step in curve["steps"] if step["step"] == "payment")
+    assert payment["responses"] == 2
+    assert payment["impressions"] is None
+    assert curve["segment"]["language"] == "de"
+    assert curve["source"] == "raw"
+    rows = api.get("/v1/journeys/checkout/export", format="csv", language="fr").get_data(as_text=True).splitlines()
+    assert len(rows) == 1 + 2  # the header and the two French comments
+    assert all("refusé" in row or "Livraison" in row for row in rows[1:])
+

@@ -207,6 +207,7 @@ class SegmentSchema(ma.Schema):
     locale = fields.String(allow_none=True)
     variant = fields.String(allow_none=True)
     url_path = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
     attr = fields.List(fields.String())
 
 

@@ -34,6 +34,8 @@ class SegmentArgsSchema(ma.Schema):
     device = fields.String(validate=validate.OneOf(DEVICES))
     locale = Locale()
     url_path = fields.String(validate=validate.Length(min=1, max=512), metadata={"description": "URL path prefix."})
+    language = fields.String(validate=FullMatch(r"^[a-z]{2}$", error="Use an ISO 639-1 code such as de."),
+                             metadata={"description": "Answers whose comment is in this language (ISO 639-1); impressions and the funnel can't be split by it."})
     attr = fields.List(AttributeFilter(), validate=validate.Length(max=5), metadata={
         "description": "Attribute filter key:value; repeat to require several."})
 
@@ -51,8 +53,6 @@ class ResponseArgsSchema(SegmentArgsSchema):
     visitor_id = OpaqueId()
     has_comment = fields.Boolean()
     sentiment = fields.String(validate=validate.OneOf(LABELS))
-    language = fields.String(validate=FullMatch(r"^[a-z]{2}$", error="Use an ISO 639-1 code such as de."),
-                             metadata={"description": "Answers whose comment is in this language (ISO 639-1)."})
     cursor = fields.String(validate=validate.Length(max=64))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 

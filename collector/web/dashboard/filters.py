@@ -31,7 +31,7 @@ def read_filters(args) -> dict[str, Any]:
     ``to`` is inclusive in the form and exclusive in the filters; both ends fall
     on UTC midnight, so the curve can be answered from the rollups.
     """
-    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "step", "sentiment")}
+    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment")}
     filters: dict[str, Any] = {}
     start, end = _parse_date(form["from"]), _parse_date(form["to"])
     if start:
@@ -42,7 +42,7 @@ def read_filters(args) -> dict[str, Any]:
         filters["to"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=timezone.utc)
     else:
         form["to"] = ""
-    for name in ("device", "variant"):
+    for name in ("device", "variant", "language"):
         if form[name]:
             filters[name] = form[name]
     if form["sentiment"] not in SENTIMENTS:

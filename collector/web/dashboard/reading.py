@@ -28,9 +28,9 @@ REFRESH_SECONDS = 30
 
 
 def _segment_options(journey: Journey) -> dict[str, list[str]]:
-    """Devices and variants seen in the journey, for the segment dropdowns."""
+    """Devices, variants and comment languages seen in the journey, for the segment dropdowns."""
     options = {}
-    for name in ("device", "variant"):
+    for name in ("device", "variant", "language"):
         column = getattr(Response, name)
         options[name] = list(db.session.scalars(
             sa.select(column).where(Response.journey_id == journey.id, column.is_not(None)).distinct().order_by(column).limit(50)))
@@ -79,7 +79,7 @@ def index():
                            snippet=embed_snippet(g.site, request.host_url), **context)
 
 
-EXPORT_FILTERS = ("journey", "from", "to", "device", "variant")
+EXPORT_FILTERS = ("journey", "from", "to", "device", "variant", "language")
 
 
 @bp.get("/export")
