@@ -73,3 +73,13 @@ def test_sentiment_scores_each_line_in_its_language(runner):
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [(line["language"], line["label"]) for line in lines] == [("de", "negative"), ("it", "neutral")]
     assert lines[1]["polarity"] == 0.0
+
+
+def test_demo_seeds_german_and_french_comments_scored_in_their_language(runner, rows):
+    """Visitors with a German or French locale comment in their language at shipping and payment."""
+    assert runner.invoke(args=["demo", "--no-serve", "--no-browser", "--responses", "1500"]).exit_code == 0
+    by_language = {}
+    for language, label in rows(sa.select(Response.language, Response.sentiment_label).where(Response.comment.is_not(None))):
+        by_language.setdefault(language, set()).add(label)
+    assert {"en", "de", "fr"} <= set(by_language)
+    assert {"negative", "positive"} <= by_language["de"] and {"negative", "positive"} <= by_language["fr"]

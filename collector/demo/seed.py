@@ -61,6 +61,37 @@ COMMENTS = {
     },
 }
 
+# Visitors whose locale is German or French write in their language at these steps
+# (scored with that language's lexicon; the dashboard shows and filters the language).
+LOCAL_COMMENTS = {
+    "de": {
+        "shipping": {
+            "positive": ["Versandoptionen waren klar, danke!", "Lieferung am Samstag, super"],
+            "negative": ["Die Versandkosten waren eine böse Überraschung", "Viel zu viele Adressfelder, nervig"],
+            "neutral": ["Geht an meine Büroadresse"],
+        },
+        "payment": {
+            "positive": ["Bezahlen ging schnell und unkompliziert", "Mit PayPal super einfach"],
+            "negative": ["Meine Karte wurde zweimal abgelehnt", "Die Zahlungsseite hat ewig geladen",
+                         "Hing bei 3-D Secure fest, nichts ging mehr", "Kein PayPal? Schade"],
+            "neutral": ["Ich habe per Rechnung bezahlt"],
+        },
+    },
+    "fr": {
+        "shipping": {
+            "positive": ["Options de livraison claires, merci !", "Livraison rapide, parfait"],
+            "negative": ["Les frais de port sont une mauvaise surprise", "Pas de livraison le samedi"],
+            "neutral": ["Livraison au bureau"],
+        },
+        "payment": {
+            "positive": ["Paiement rapide et sans souci", "Très simple avec Apple Pay"],
+            "negative": ["Ma carte a été refusée deux fois", "La page de paiement ne chargeait pas",
+                         "Bloqué sur l'écran 3-D Secure", "Pas de PayPal, dommage"],
+            "neutral": ["J'ai payé avec la carte de l'entreprise"],
+        },
+    },
+}
+
 # Per step: (mean rating position in [0, 1], share of answers with a comment)
 PROFILE = {"cart": (0.78, 0.15), "shipping": (0.7, 0.15), "payment": (0.32, 0.35), "confirmation": (0.8, 0.2)}
 SCALE = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
@@ -94,11 +125,12 @@ def fresh_demo_key(session: Session, site: Site) -> str:
     return secret
 
 
-def _answer(rng: random.Random, step: str, kind: str) -> tuple[int | None, str | None]:
-    """A score drawn around the step's mean, and sometimes a comment that fits it."""
+def _answer(rng: random.Random, step: str, kind: str, locale: str = "en") -> tuple[int | None, str | None]:
+    """A score drawn around the step's mean, and sometimes a comment that fits it,
+    in the visitor's language where the demo has comments in it."""
     mean, comment_share = PROFILE[step]
     position = min(1.0, max(0.0, rng.gauss(mean, 0.22)))
-    comments = COMMENTS[step]
+    comments = LOCAL_COMMENTS.get(locale, {}).get(step) or COMMENTS[step]
     if kind == "comment":  # exit intent: people leaving mostly say why
         return None, rng.choice(comments["negative"] if rng.random() < 0.85 else comments["neutral"])
     comment = None
@@ -150,7 +182,7 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
                     events.append(dict(context, client_id=_new_id(rng), type="impression", kind=kind))
                 room = stored + len(responses) < count
                 if room and (exit_intent or (asked and rng.random() < ANSWER_RATE)):
-                    score, comment = _answer(rng, step_key, kind)
+                    score, comment = _answer(rng, step_key, kind, segment["locale"])
                     scored = score_response(kind, score, comment, segment["locale"])
                     responses.append(dict(
                         context, client_id=_new_id(rng), kind=kind, score=score, comment=comment,
