@@ -243,7 +243,7 @@ class RollupKey:
 
 class StepRollup(RollupKey, db.Model):
     """Per site, journey, step, UTC day and segment (device, locale, variant): the
-    sums a curve needs, kept current at ingest (see ``collector/rollups.py``)."""
+    sums a curve needs, kept current at ingest (see ``collector/analytics/rollups.py``)."""
 
     __tablename__ = "step_rollups"
     __table_args__ = (
@@ -271,7 +271,7 @@ class StepRollup(RollupKey, db.Model):
 
 class FunnelRollup(RollupKey, db.Model):
     """Per journey, step, UTC day of the session's start and segment: how sessions
-    moved through the step (see ``collector/funnel.py``), kept current at ingest."""
+    moved through the step (see ``collector/analytics/funnel_rollups.py``), kept current at ingest."""
 
     __tablename__ = "funnel_rollups"
     __table_args__ = (
@@ -322,7 +322,7 @@ class FunnelDuration(RollupKey, db.Model):
 
 class AlertRule(db.Model):
     """A condition on a journey's recent answers that posts a signed webhook when it
-    becomes true (see ``collector/alerts.py``)."""
+    becomes true (see ``collector/alerts/evaluate.py``)."""
 
     __tablename__ = "alert_rules"
 

@@ -10,7 +10,7 @@ addresses and attempts not answered within ``TIMEOUT_SECONDS`` in total) is
 retried 1, 2, 4, … minutes later, up to ``MAX_ATTEMPTS`` attempts, then
 marked failed. Each attempt is committed as claimed before it is sent and its
 outcome recorded after, so no transaction is open while a receiver is talked
-to; ``collector/webhooks.py`` does the sending (SSRF guard with the checked
+to; ``collector/alerts/webhooks.py`` does the sending (SSRF guard with the checked
 address pinned, one deadline for the whole attempt).
 
 Body: ``{"rule": {"id", "name"}, "journey", "step", "kind", "window": {"hours",

@@ -14,7 +14,7 @@ one step, or of every step on its own when it names none:
 
 * ``abandonment_above_previous``: the funnel's abandonment at the step (sessions
   whose last step it was without completing / sessions reaching it, see
-  ``collector/funnel.py``) is above the previous period's by a two-proportion
+  ``collector/analytics/funnel.py``) is above the previous period's by a two-proportion
   z-test, p < ``alpha`` (Holm-corrected over steps as above), with at least
   ``min_n`` sessions reaching the step in each period. Both periods end one
   session timeout before now, so sessions still in progress are not counted

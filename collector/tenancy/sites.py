@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from collector.analytics import maintenance
+from collector.analytics.visits import DEFAULT_TIMEOUT_MINUTES
 from collector.tenancy.keys import create_api_key, end_sessions, new_public_key
 from collector.common.errors import Conflict, NotFound
 from collector.models import ApiKey, Journey, Prompt, Site, Step
@@ -27,7 +28,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "per_session": 2,  # at most K prompts per browser session
     "dismiss_days": 30,  # a dismissal silences the widget for N days
     "respect_dnt": True,  # ask nothing when Do-Not-Track or Global Privacy Control is on
-    "session_timeout_minutes": 30,  # funnel: inactivity that ends a session (collector/funnel.py)
+    "session_timeout_minutes": DEFAULT_TIMEOUT_MINUTES,  # funnel: inactivity that ends a session
     "locale": None,  # None: the page's <html lang>
     "theme": {
         "accent": "#4f46e5",
