@@ -67,7 +67,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups
+from collector.analytics import funnel, rollups, theme_report
 from collector.common.database import as_date
 from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, StepRollup
@@ -339,6 +339,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     variants = choose_variants(groups, filters.get("variants")) if comparing else []
     moves = funnel.journey_funnel(session, journey, filters, variants if comparing else None)
     unhappy = funnel.unhappy_exit_flags([moves["steps"][step.id] for step in steps])
+    top_themes = theme_report.top_themes(session, journey, filters)
 
     items = []
     for index, step in enumerate(steps):
@@ -357,6 +358,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         item["flags"] = flags[index] + (["unhappy_exit"] if unhappy[index] else [])
         item["tests"] = tests[index]
         item["funnel"] = moves["steps"][step.id]
+        item["themes"] = top_themes.get(step.id, [])  # the three largest (docs/themes.md)
         if interval:
             item["series"] = [{"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
                               for bucket in buckets]
