@@ -70,6 +70,13 @@ class Config:
     AUTO_REGISTER_MAX_STEPS = _env_int("AUTO_REGISTER_MAX_STEPS", 50)  # per journey
     AUTO_REGISTER_JOURNEYS_PER_HOUR = _env_int("AUTO_REGISTER_JOURNEYS_PER_HOUR", 20)
 
+    # Seconds each process trusts its compiled copy of a step's theme model before
+    # checking the stored version (new comments are themed at ingest with it).
+    THEMES_MODEL_CHECK_SECONDS = _env_int("THEMES_MODEL_CHECK_SECONDS", 10)
+    # A curation (rename, merge, split, pin, hide) rebuilds its step at once when the
+    # step has at most this many comments; larger steps wait for `stepsense themes rebuild`.
+    THEMES_CURATION_REBUILD_MAX = _env_int("THEMES_CURATION_REBUILD_MAX", 20_000)
+
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Namespaces the limiter's keys when several deployments share one Redis.
@@ -95,6 +102,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SITE_CACHE_SECONDS = 0
+    THEMES_MODEL_CHECK_SECONDS = 0
     ALERTS_SCHEDULER_SECONDS = 0
     # The SSRF guard stays on in tests; only the tests' receivers on 127.0.0.1 are let through.
     ALERTS_ALLOW_PRIVATE_TARGETS = False

@@ -67,7 +67,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups
+from collector.analytics import funnel, rollups, theme_report
 from collector.analytics.core import (ALPHA, MIN_N, SEGMENT, day_aligned, day_of, large_enough, raw_conditions,
                                       rollup_conditions, round_p, round_to, segment_in_rollups, share_difference,
                                       significant)
@@ -319,6 +319,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     variants = choose_variants(groups, filters.get("variants")) if comparing else []
     moves = funnel.journey_funnel(session, journey, filters, variants if comparing else None)
     unhappy = funnel.unhappy_exit_flags([moves["steps"][step.id] for step in steps])
+    top_themes = theme_report.top_themes(session, journey, filters)
 
     items = []
     for index, step in enumerate(steps):
@@ -337,6 +338,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         item["flags"] = flags[index] + (["unhappy_exit"] if unhappy[index] else [])
         item["tests"] = tests[index]
         item["funnel"] = moves["steps"][step.id]
+        item["themes"] = top_themes.get(step.id, [])  # the three largest (docs/themes.md)
         if interval:
             item["series"] = [{"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
                               for bucket in buckets]

@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from collector.analytics.core import starts_with, time_window
 from collector.common.errors import Invalid
-from collector.models import Journey, Response, Site, Step
+from collector.models import Journey, Response, ResponseTheme, Site, Step
 
 
 def response_filters(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
@@ -55,7 +55,7 @@ def list_responses(session: Session, site: Site, values: dict[str, Any]) -> tupl
         sa.select(Response)
         .join(Response.journey)
         .join(Response.step)
-        .options(contains_eager(Response.journey), contains_eager(Response.step))
+        .options(contains_eager(Response.journey), contains_eager(Response.step), selectinload(Response.theme_rows))
         .where(Response.site_id == site.id, *response_filters(values))
         .order_by(Response.id.desc())
         .limit(limit + 1)
@@ -64,6 +64,9 @@ def list_responses(session: Session, site: Site, values: dict[str, Any]) -> tupl
         query = query.where(Journey.key == values["journey"])
     if values.get("step"):
         query = query.where(Step.key == values["step"])
+    if values.get("theme"):
+        query = query.where(sa.select(ResponseTheme.response_id).where(
+            ResponseTheme.response_id == Response.id, ResponseTheme.theme_key == values["theme"]).exists())
     if values.get("cursor"):
         query = query.where(Response.id < decode_cursor(values["cursor"]))
     rows = session.scalars(query).all()

@@ -18,6 +18,7 @@ from collector.api.ingest.routes import blp as ingest
 from collector.api.journeys.routes import blp as journeys
 from collector.api.responses.routes import blp as responses
 from collector.api.site.routes import blp as site
+from collector.api.themes.routes import blp as themes
 from collector.api.visitors.routes import blp as visitors
 
 api = Api()
@@ -45,6 +46,6 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A secret key, sk_…"}
     )
-    for blueprint in (ingest, journeys, curves, exports, responses, visitors, site, alerts, health):
+    for blueprint in (ingest, journeys, curves, themes, exports, responses, visitors, site, alerts, health):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs)

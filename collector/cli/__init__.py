@@ -17,6 +17,7 @@ from collector.cli.rollups import rollups_group
 from collector.cli.scoring import rescore_command, sentiment_command
 from collector.cli.serve import serve
 from collector.cli.sites import sites_group
+from collector.cli.themes import themes_group
 
 
 def main() -> None:
@@ -30,5 +31,5 @@ def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group, export_command, retention_group, doctor):
+                    alerts_group, export_command, retention_group, doctor, themes_group):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ from webargs.fields import DelimitedList
 
 from collector.api.fields import UTCDateTime
 from collector.api.responses.schemas import SegmentArgsSchema
+from collector.api.themes.schemas import CurveThemeSchema
 
 
 class CurveArgsSchema(SegmentArgsSchema):
@@ -193,6 +194,8 @@ class CurveStepSchema(MetricsSchema):
     series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
     compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare=variant only."})
     funnel = fields.Nested(StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."})
+    themes = fields.List(fields.Nested(CurveThemeSchema), metadata={
+        "description": "The step's three largest themes in the window (GET /v1/journeys/{key}/themes)."})
 
 
 

@@ -53,6 +53,7 @@ class ResponseArgsSchema(SegmentArgsSchema):
     visitor_id = OpaqueId()
     has_comment = fields.Boolean()
     sentiment = fields.String(validate=validate.OneOf(LABELS))
+    theme = Key(metadata={"description": "Answers whose comment carries this theme key (GET /v1/journeys/{key}/themes)."})
     cursor = fields.String(validate=validate.Length(max=64))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -79,6 +80,8 @@ class ResponseOutSchema(ma.Schema):
     language = fields.String(allow_none=True, metadata={
         "description": "ISO 639-1 code of the comment's language, detected (the locale as a prior); null without a comment."})
     emotion = fields.Float()
+    themes = fields.List(fields.String(), metadata={
+        "description": "Theme keys of the comment, primary first; empty when it fits none or its step has no themes yet."})
     scorer_version = fields.String()
     trigger = fields.String()
     visitor_id = fields.String(allow_none=True)

@@ -1,0 +1,209 @@
+"""Reading a journey's themes for a window and segment, from the stored rows.
+
+Nothing is re-clustered or re-assigned here: the counts come from
+``response_themes`` joined with the answers the filters select (the same
+filters as the curve, ``analytics.responses.response_filters``), which is what
+makes reading cheap next to a rebuild (``bench/themes_store.py``). The
+numbers per theme are those of ``analytics.themes.summarise``:
+
+* ``count`` comments carrying the theme at all, ``primary`` those whose first
+  theme it is, ``share`` = count / all the step's comments in the window
+  (themed or not);
+* ``sentiment``: those comments by sentiment label; ``emotion``: mean
+  emotion score of their answers with the 95 % Student t interval;
+* ``examples``: up to three of their comments as stored now (an erased
+  comment is gone), those containing the label first, then mid-length;
+* ``share_change``: share now − share in the previous window of equal length
+  (same segment, the same stored assignments), null without both ``from``
+  and ``to`` or when that window had no comments.
+
+Labels, phrases, pinned and hidden come from the step's stored model (curated).
+Themes with no comment in the window are left out unless pinned; hidden ones
+unless ``include_hidden``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from collector.analytics.responses import response_filters
+from collector.analytics.stats import Moments, mean_ci
+from collector.analytics.theme_store import model_cache
+from collector.analytics.themes import ThemeModel
+from collector.common.time import as_utc
+from collector.models import Journey, Response, ResponseTheme, Step
+
+SENTIMENTS = ("negative", "neutral", "positive")
+EXAMPLES = 3
+# Candidates fetched per theme for the examples; duplicates are dropped in Python.
+CANDIDATES = 10
+
+
+def _models(session: Session, step_ids: Iterable[int]) -> dict[int, Any]:
+    """Each step's loaded model entry (through the per-process cache, by version)."""
+    entries, _ = model_cache().get(session, step_ids, 0)
+    return entries
+
+
+def _totals(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[int, int]:
+    query = (sa.select(Response.step_id, sa.func.count())
+             .where(Response.journey_id == journey.id, Response.comment.is_not(None), *response_filters(filters))
+             .group_by(Response.step_id))
+    return dict(session.execute(query).all())
+
+
+def _groups(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[tuple[int, str], dict[str, Any]]:
+    """Per (step id, theme key): counts by sentiment, primaries, emotion sums."""
+    query = (
+        sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.sentiment_label, sa.func.count().label("n"),
+                  sa.func.sum(sa.case((ResponseTheme.rank == 0, 1), else_=0)).label("primary"),
+                  sa.func.sum(Response.emotion).label("sum"), sa.func.sum(Response.emotion * Response.emotion).label("sq"))
+        .join(Response, Response.id == ResponseTheme.response_id)
+        .where(ResponseTheme.journey_id == journey.id, *response_filters(filters))
+        .group_by(ResponseTheme.step_id, ResponseTheme.theme_key, Response.sentiment_label)
+    )
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in session.execute(query):
+        group = groups.setdefault((row.step_id, row.theme_key), {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0,
+                                                                  "sentiment": dict.fromkeys(SENTIMENTS, 0)})
+        group["n"] += row.n
+        group["primary"] += int(row.primary or 0)
+        group["sum"] += float(row.sum or 0.0)
+        group["sq"] += float(row.sq or 0.0)
+        if row.sentiment_label in SENTIMENTS:
+            group["sentiment"][row.sentiment_label] += row.n
+    return groups
+
+
+def _examples(session: Session, wanted: list[tuple[int, str, str]], filters: dict[str, Any]) -> dict[tuple[int, str], list[str]]:
+    """Up to three comments per (step id, key, label), ranked as ``summarise`` ranks them."""
+    found: dict[tuple[int, str], list[str]] = {}
+    if not wanted:
+        return found
+    conditions = response_filters(filters)
+    parts = []
+    for step_id, key, label in wanted:
+        pattern = "%" + label.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        has_label = sa.case((sa.func.lower(Response.comment).like(pattern, escape="\\"), 0), else_=1)
+        parts.append(sa.select(
+            sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.comment)
+            .join(Response, Response.id == ResponseTheme.response_id)
+            .where(ResponseTheme.step_id == step_id, ResponseTheme.theme_key == key, *conditions)
+            .order_by(has_label, sa.func.abs(sa.func.length(Response.comment) - 60), Response.comment)
+            .limit(CANDIDATES).subquery()))
+    for row in session.execute(sa.union_all(*parts)):
+        found.setdefault((row.step_id, row.theme_key), []).append(row.comment)
+    labels = {(step_id, key): label.lower() for step_id, key, label in wanted}
+    for group, texts in found.items():
+        ranked = sorted(texts, key=lambda text: (labels[group] not in text.strip().lower(), abs(len(text.strip()) - 60), text.strip()))
+        found[group] = list(dict.fromkeys(text.strip() for text in ranked if text.strip()))[:EXAMPLES]
+    return found
+
+
+def _previous_window(filters: dict[str, Any]) -> dict[str, Any] | None:
+    start, end = filters.get("from"), filters.get("to")
+    if start is None or end is None:
+        return None
+    start, end = as_utc(start), as_utc(end)
+    return {**filters, "from": start - (end - start), "to": start}
+
+
+def _resolve(model: ThemeModel, key: str) -> str | None:
+    theme = model.theme(key)
+    return theme.key if theme is not None else None
+
+
+def _fold(model: ThemeModel, step_id: int, groups: dict[tuple[int, str], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The step's groups under the model's keys (rows written under a key merged since follow it)."""
+    folded: dict[str, dict[str, Any]] = {}
+    for (group_step, key), group in groups.items():
+        target = _resolve(model, key) if group_step == step_id else None
+        if target is None:
+            continue
+        into = folded.setdefault(target, {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)})
+        for name in ("n", "primary", "sum", "sq"):
+            into[name] += group[name]
+        for name in SENTIMENTS:
+            into["sentiment"][name] += group["sentiment"][name]
+    return folded
+
+
+def journey_themes(session: Session, journey: Journey, filters: dict[str, Any], steps: list[Step] | None = None,
+                   include_hidden: bool = False) -> dict[str, Any]:
+    """The themes API's body: per step in step order, its comments and themes (see the module docstring)."""
+    steps = list(journey.steps) if steps is None else steps
+    models = _models(session, [step.id for step in steps])
+    totals = _totals(session, journey, filters)
+    groups = _groups(session, journey, filters)
+    previous = _previous_window(filters)
+    before_totals = _totals(session, journey, previous) if previous else {}
+    before = _groups(session, journey, previous) if previous else {}
+    result_steps, wanted = [], []
+    for step in steps:
+        entry = models.get(step.id)
+        model = entry.model if entry is not None else None
+        total = int(totals.get(step.id, 0))
+        themes = []
+        if model is not None:
+            now, then = _fold(model, step.id, groups), _fold(model, step.id, before)
+            then_total = int(before_totals.get(step.id, 0))
+            for theme in model.themes:
+                group = now.get(theme.key)
+                if (group is None and not theme.pinned) or (theme.hidden and not include_hidden):
+                    continue
+                themes.append(_theme_row(theme, group, total, then.get(theme.key), then_total if previous else None))
+                if group is not None:
+                    wanted.append((step.id, theme.key, theme.label))
+            themes.sort(key=lambda t: (not t["pinned"], -t["count"], t["key"]))
+        result_steps.append({"step": step.key, "name": step.name, "comments": total, "themes": themes,
+                             "model": {"version": entry.version, "comments": model.comments} if model is not None else None})
+    examples = _examples(session, wanted, filters)
+    for step, item in zip(steps, result_steps):
+        for theme in item["themes"]:
+            theme["examples"] = examples.get((step.id, theme["key"]), [])
+    return {"journey": journey.key, "window": {"from": filters.get("from"), "to": filters.get("to")},
+            "steps": result_steps}
+
+
+def _theme_row(theme, group: dict[str, Any] | None, total: int, before: dict[str, Any] | None,
+               before_total: int | None) -> dict[str, Any]:
+    group = group or {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
+    moments = Moments(group["n"], group["sum"], group["sq"])
+    low, high = mean_ci(moments)
+    share = group["n"] / total if total else 0.0
+    change = None
+    if before_total:
+        change = share - (before["n"] if before else 0) / before_total
+    return {"key": theme.key, "label": theme.label, "count": group["n"], "primary": group["primary"],
+            "share": _round(share), "sentiment": dict(group["sentiment"]),
+            "emotion": {"mean": _round(moments.mean), "ci_low": _round(low), "ci_high": _round(high), "n": moments.n},
+            "phrases": list(theme.phrases), "examples": [], "share_change": _round(change),
+            "pinned": theme.pinned, "hidden": theme.hidden}
+
+
+def top_themes(session: Session, journey: Journey, filters: dict[str, Any], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
+    """Per step id, its largest shown themes (key, label, share, count) for the curve."""
+    steps = list(journey.steps)
+    models = _models(session, [step.id for step in steps])
+    if not any(entry.model is not None for entry in models.values()):
+        return {}
+    totals, groups = _totals(session, journey, filters), _groups(session, journey, filters)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for step in steps:
+        model = models[step.id].model
+        if model is None:
+            continue
+        now, total = _fold(model, step.id, groups), int(totals.get(step.id, 0))
+        shown = [(theme, now[theme.key]["n"]) for theme in model.themes if theme.key in now and not theme.hidden]
+        shown.sort(key=lambda item: (not item[0].pinned, -item[1], item[0].key))
+        found[step.id] = [{"key": theme.key, "label": theme.label, "count": n, "share": _round(n / total if total else 0.0)}
+                          for theme, n in shown[:limit]]
+    return found
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(float(value), digits)
