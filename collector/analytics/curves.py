@@ -67,7 +67,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups
+from collector.analytics import compare, funnel, rollups
 from collector.common.database import as_date
 from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, StepRollup
@@ -283,7 +283,7 @@ def compare_step(per_variant: dict[str, Sums], variants: list[str], impressions_
     """B − A for one step: emotion (Welch) and CSAT share (two-proportion z)."""
     entry: dict[str, Any] = {"variants": {v: metrics(per_variant.get(v, _empty()), impressions_known) for v in variants},
                              "emotion": None, "csat": None}
-    if len(variants) < 2:
+    if len(variants) != 2:
         return entry
     a, b = (per_variant.get(v, _empty()) for v in variants)
     large = a["n"] >= MIN_N and b["n"] >= MIN_N
@@ -381,6 +381,8 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         curve["compare"] = {"by": "variant", "variants": variants,
                             "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}
         curve["funnel"]["compare"] = {"completion": (moves.get("compare") or {}).get("completion")}
+    if filters.get("compare"):
+        compare.add_comparison(session, journey, filters, source, items, curve, metrics, impressions_known)
     return curve
 
 
