@@ -55,6 +55,9 @@ z-test (pooled SE for the test, unpooled Wald 95% interval). ``significant``
 needs p < 0.05 and n ≥ 30 in both variants (no multiplicity correction: one
 pre-declared comparison per step).
 
+``compare=device|locale|visitor_type|attr:NAME`` (and ``variant``): groups,
+tests and Holm across steps × groups are added by ``compare.py``.
+
 Source: ``rollups`` when the window starts and ends on UTC midnight (or is
 open) and the segment uses only device, locale and variant; ``raw``
 otherwise (url_path prefix, attributes, sub-day windows). Both give the same

@@ -10,9 +10,8 @@ belongs to, ``returning`` when it had one; null for rows from before this
 revision and for widgets that do not send it. No rollup dimension: curves
 compared by visitor type read the raw answers (docs/curves.md, "Personas").
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
