@@ -168,6 +168,8 @@ class Response(db.Model):
     device: Mapped[str | None] = mapped_column(sa.String(16))
     locale: Mapped[str | None] = mapped_column(sa.String(35))
     variant: Mapped[str | None] = mapped_column(sa.String(64))
+    # new or returning: had this browser a visitor id before the session? (VISITOR_TYPES)
+    visitor_type: Mapped[str | None] = mapped_column(sa.String(16))
     attributes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
@@ -214,6 +216,7 @@ class Event(db.Model):
     device: Mapped[str | None] = mapped_column(sa.String(16))
     locale: Mapped[str | None] = mapped_column(sa.String(35))
     variant: Mapped[str | None] = mapped_column(sa.String(64))
+    visitor_type: Mapped[str | None] = mapped_column(sa.String(16))
     props: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

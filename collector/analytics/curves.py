@@ -55,6 +55,9 @@ z-test (pooled SE for the test, unpooled Wald 95% interval). ``significant``
 needs p < 0.05 and n ≥ 30 in both variants (no multiplicity correction: one
 pre-declared comparison per step).
 
+``compare=device|locale|visitor_type|attr:NAME`` (and ``variant``): groups,
+tests and Holm across steps × groups are added by ``compare.py``.
+
 Source: ``rollups`` when the window starts and ends on UTC midnight (or is
 open) and the segment uses only device, locale and variant; ``raw``
 otherwise (url_path prefix, attributes, sub-day windows). Both give the same
@@ -67,7 +70,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups, theme_report
+from collector.analytics import compare, funnel, rollups, theme_report
 from collector.analytics.core import (ALPHA, MIN_N, SEGMENT, day_aligned, day_of, large_enough, raw_conditions,
                                       rollup_conditions, round_p, round_to, segment_in_rollups, share_difference,
                                       significant)
@@ -270,7 +273,7 @@ def compare_step(per_variant: dict[str, Sums], variants: list[str], impressions_
     """B − A for one step: emotion (Welch) and CSAT share (two-proportion z)."""
     entry: dict[str, Any] = {"variants": {v: metrics(per_variant.get(v, _empty()), impressions_known) for v in variants},
                              "emotion": None, "csat": None}
-    if len(variants) < 2:
+    if len(variants) != 2:
         return entry
     a, b = (per_variant.get(v, _empty()) for v in variants)
     emotion = welch(emotion_moments(b), emotion_moments(a))
@@ -363,4 +366,6 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         curve["compare"] = {"by": "variant", "variants": variants,
                             "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}
         curve["funnel"]["compare"] = {"completion": (moves.get("compare") or {}).get("completion")}
+    if filters.get("compare"):
+        compare.add_comparison(session, journey, filters, source, items, curve, metrics, impressions_known)
     return curve

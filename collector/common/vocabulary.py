@@ -26,3 +26,5 @@ EVENT_TYPES = (
     "custom",
 )
 DEVICES = ("desktop", "mobile", "tablet", "other")
+# Had the browser a visitor id before this session? Sent by the widget with answers and events.
+VISITOR_TYPES = ("new", "returning")

@@ -270,6 +270,7 @@ def _context_row(site: SiteSnapshot, item: dict[str, Any], now: datetime) -> dic
         "device": item.get("device"),
         "locale": item.get("locale"),
         "variant": item.get("variant"),
+        "visitor_type": item.get("visitor_type"),
         "created_at": now,
     }
 

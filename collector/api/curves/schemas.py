@@ -5,7 +5,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
-from collector.api.fields import UTCDateTime
+from collector.analytics import compare as personas
+from collector.api.fields import FullMatch, UTCDateTime
 from collector.api.responses.schemas import SegmentArgsSchema
 from collector.api.themes.schemas import CurveThemeSchema
 
@@ -15,21 +16,45 @@ class CurveArgsSchema(SegmentArgsSchema):
 
     interval = fields.String(validate=validate.OneOf(("day", "week")), metadata={
         "description": "Add a per-step time series by UTC day or ISO week."})
-    compare = fields.String(validate=validate.OneOf(("variant",)), metadata={
-        "description": "Compare two variants per step (B − A)."})
+    compare = fields.String(validate=FullMatch(personas.PATTERN, error="Use variant, device, locale, visitor_type or attr:NAME."), metadata={
+        "description": "Compare groups of visitors per step: by variant, device, locale, visitor_type (new or "
+                       "returning) or attr:NAME (an answer attribute; NAME 1-40 letters, digits, '_', '-' or '.'). "
+                       "Two groups: B − A; more: each group vs the rest; emotion tests Holm-adjusted across "
+                       "steps × groups (docs/curves.md, Personas).",
+        "example": "device"})
+    groups = DelimitedList(fields.String(validate=validate.Length(min=1, max=200)), metadata={
+        "description": f"The groups to compare, two to {personas.MAX_GROUPS}, e.g. desktop,mobile; default: the two "
+                       f"variants with most answers, or up to {personas.MAX_GROUPS} groups with most answers."})
     variants = DelimitedList(fields.String(validate=validate.Length(min=1, max=64)), metadata={
-        "description": "The two variants to compare, A,B; default: the two with most answers."})
+        "description": "The two variants to compare, A,B (compare=variant; same as groups=A,B); "
+                       "default: the two with most answers."})
 
     @ma.validates_schema
     def comparison_is_consistent(self, data: dict, **kwargs) -> None:
-        variants = data.get("variants")
+        variants, groups, by = data.get("variants"), data.get("groups"), data.get("compare")
         if variants is not None:
-            if data.get("compare") != "variant":
+            if by != "variant":
                 raise ma.ValidationError("Only with compare=variant.", "variants")
             if len(variants) != 2 or variants[0] == variants[1]:
                 raise ma.ValidationError("Name two different variants, e.g. A,B.", "variants")
-        if data.get("compare") == "variant" and data.get("variant") is not None:
-            raise ma.ValidationError("Filter by one variant or compare variants, not both.", "compare")
+            if groups is not None:
+                raise ma.ValidationError("Name the variants in groups or in variants, not both.", "groups")
+        if groups is not None:
+            if by is None:
+                raise ma.ValidationError("Only with compare.", "groups")
+            if not 2 <= len(groups) <= personas.MAX_GROUPS or len(set(groups)) != len(groups):
+                raise ma.ValidationError(f"Name two to {personas.MAX_GROUPS} different groups, e.g. desktop,mobile.", "groups")
+        if by in personas.COLUMNS and data.get(by) is not None:
+            raise ma.ValidationError(f"Filter by one {by} or compare by {by}, not both.", "compare")
+        if by and by.startswith(personas.ATTR) and any(key == by[len(personas.ATTR):] for key, _ in data.get("attr") or ()):
+            raise ma.ValidationError("Filter by an attribute or compare by it, not both.", "compare")
+
+    @ma.post_load
+    def variants_from_groups(self, data: dict, **kwargs) -> dict:
+        """compare=variant&groups=A,B,C is the generalised variants=A,B."""
+        if data.get("compare") == "variant" and data.get("groups"):
+            data["variants"] = data["groups"]
+        return data
 
 
 class IntervalSchema(ma.Schema):
@@ -116,10 +141,33 @@ class DifferenceSchema(ma.Schema):
     significant = fields.Boolean(metadata={"description": "p < 0.05 and n ≥ 30 in both variants."})
 
 
+class GroupTestSchema(ma.Schema):
+    metric = fields.String(metadata={"description": "emotion"})
+    group = fields.String()
+    against = fields.String(metadata={"description": "The other group (two groups: B − A), or rest: the other compared groups."})
+    n = fields.Integer()
+    n_against = fields.Integer()
+    diff = fields.Float(metadata={"description": "Emotion mean of group − against."})
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    t = fields.Float()
+    df = fields.Float()
+    p_value = fields.Float()
+    p_adjusted = fields.Float(allow_none=True, metadata={
+        "description": "Holm-adjusted across steps × groups; null when a side has fewer than 30 answers."})
+    significant = fields.Boolean(metadata={"description": "p_adjusted < 0.05."})
+
+
 class StepCompareSchema(ma.Schema):
-    variants = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema))
-    emotion = fields.Nested(DifferenceSchema, allow_none=True, metadata={"description": "Welch t-test, B − A."})
-    csat = fields.Nested(DifferenceSchema, allow_none=True, metadata={"description": "Two-proportion z-test, B − A."})
+    by = fields.String(metadata={"description": "The compare value, e.g. device or attr:plan."})
+    groups = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema))
+    tests = fields.List(fields.Nested(GroupTestSchema))
+    variants = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema), metadata={
+        "description": "compare=variant only: the same as groups."})
+    emotion = fields.Nested(DifferenceSchema, allow_none=True, metadata={
+        "description": "compare=variant with two variants: Welch t-test, B − A, unadjusted."})
+    csat = fields.Nested(DifferenceSchema, allow_none=True, metadata={
+        "description": "compare=variant with two variants: two-proportion z-test, B − A."})
     funnel = fields.Nested("StepFunnelCompareSchema", allow_none=True)
 
 
@@ -192,7 +240,7 @@ class CurveStepSchema(MetricsSchema):
     flags = fields.List(fields.String(), metadata={"description": "pain_point, drop, unhappy_exit."})
     tests = fields.Nested(StepTestsSchema)
     series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
-    compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare=variant only."})
+    compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare only."})
     funnel = fields.Nested(StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."})
     themes = fields.List(fields.Nested(CurveThemeSchema), metadata={
         "description": "The step's three largest themes in the window (GET /v1/journeys/{key}/themes)."})
@@ -227,8 +275,15 @@ class OverallSchema(MetricsSchema):
 
 class CompareSchema(ma.Schema):
     by = fields.String()
-    variants = fields.List(fields.String())
-    difference = fields.String(allow_none=True)
+    groups = fields.List(fields.String())
+    source = fields.String(metadata={"description": "rollups, or raw (visitor_type, attr:NAME, or a raw curve)."})
+    against = fields.String(allow_none=True, metadata={"description": "The first group (two groups), or rest."})
+    test = fields.String()
+    correction = fields.String()
+    min_n = fields.Integer()
+    alpha = fields.Float()
+    variants = fields.List(fields.String(), metadata={"description": "compare=variant only."})
+    difference = fields.String(allow_none=True, metadata={"description": "compare=variant only."})
 
 
 class CurveSchema(ma.Schema):
@@ -240,5 +295,5 @@ class CurveSchema(ma.Schema):
     method = fields.Nested(MethodSchema)
     overall = fields.Nested(OverallSchema)
     steps = fields.List(fields.Nested(CurveStepSchema))
-    compare = fields.Nested(CompareSchema, metadata={"description": "With compare=variant only."})
+    compare = fields.Nested(CompareSchema, metadata={"description": "With compare only."})
     funnel = fields.Nested(FunnelSchema, metadata={"description": "Sessions, completion and time to completion."})

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import Attributes, Key, Locale, OpaqueId
-from collector.common.vocabulary import DEVICES, EVENT_TYPES, KINDS, SCALES, TRIGGERS
+from collector.common.vocabulary import DEVICES, EVENT_TYPES, KINDS, SCALES, TRIGGERS, VISITOR_TYPES
 MAX_BATCH = 50
 MAX_EVENT_BATCH = 100
 MAX_COMMENT = 2000
@@ -28,6 +28,8 @@ class VisitContextSchema(ma.Schema):
     device = fields.String(allow_none=True, validate=validate.OneOf(DEVICES))
     locale = Locale(allow_none=True)
     variant = fields.String(allow_none=True, validate=validate.Length(max=64))
+    visitor_type = fields.String(allow_none=True, validate=validate.OneOf(VISITOR_TYPES), metadata={
+        "description": "new: the browser had no visitor id before this session; returning: it had one."})
     age_ms = fields.Integer(
         allow_none=True,
         strict=True,

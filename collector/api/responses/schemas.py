@@ -90,6 +90,7 @@ class ResponseOutSchema(ma.Schema):
     device = fields.String(allow_none=True)
     locale = fields.String(allow_none=True)
     variant = fields.String(allow_none=True)
+    visitor_type = fields.String(allow_none=True, metadata={"description": "new or returning; null if the widget did not say."})
     attributes = fields.Dict(allow_none=True)
     created_at = UTCDateTime()
 

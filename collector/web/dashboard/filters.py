@@ -6,11 +6,15 @@ from typing import Any
 import marshmallow as ma
 
 
+from collector.api.curves.schemas import CurveArgsSchema
 from collector.api.fields import EARLIEST, LATEST
 
 
 
 SENTIMENTS = ("positive", "neutral", "negative")
+# The Compare select: value -> label; "attr" takes its name from the compare_attr text box.
+COMPARISONS = {"variant": "Variant", "device": "Device", "locale": "Locale", "visitor_type": "Visitor type",
+               "attr": "Attribute…"}
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -31,7 +35,9 @@ def read_filters(args) -> dict[str, Any]:
     ``to`` is inclusive in the form and exclusive in the filters; both ends fall
     on UTC midnight, so the curve can be answered from the rollups.
     """
-    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment")}
+    form = {name: (args.get(name) or "").strip()
+            for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment", "compare",
+                         "compare_attr")}
     filters: dict[str, Any] = {}
     start, end = _parse_date(form["from"]), _parse_date(form["to"])
     if start:
@@ -47,7 +53,25 @@ def read_filters(args) -> dict[str, Any]:
             filters[name] = form[name]
     if form["sentiment"] not in SENTIMENTS:
         form["sentiment"] = ""
+    comparison = _comparison(form)
+    if comparison:
+        filters["compare"] = comparison
     return {"form": form, "filters": filters}
+
+
+def _comparison(form: dict[str, str]) -> str | None:
+    """The curve's ``compare`` for the form's Compare select, checked by the API's schema
+    (an unknown choice or a malformed attribute name is dropped from the form)."""
+    if form["compare"] not in COMPARISONS:
+        form["compare"] = form["compare_attr"] = ""
+        return None
+    value = f"attr:{form['compare_attr']}" if form["compare"] == "attr" else form["compare"]
+    if form["compare"] != "attr":
+        form["compare_attr"] = ""
+    if CurveArgsSchema().validate({"compare": value}):
+        form["compare"] = form["compare_attr"] = ""
+        return None
+    return value
 
 
 def errors_text(error: ma.ValidationError) -> str:

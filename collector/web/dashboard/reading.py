@@ -20,7 +20,7 @@ from collector.tenancy.sites import embed_snippet
 
 from collector.web.dashboard.blueprint import bp
 from collector.web.dashboard.charts import curve_chart, dig
-from collector.web.dashboard.filters import SENTIMENTS, errors_text, read_filters
+from collector.web.dashboard.filters import COMPARISONS, SENTIMENTS, errors_text, read_filters
 
 
 COMMENTS_SHOWN = 50
@@ -76,6 +76,7 @@ def index():
     if request.args.get("partial"):
         return render_template("dashboard/_data.html", **context)
     return render_template("dashboard/index.html", options=_segment_options(journey) if journey else {},
+                           comparisons=COMPARISONS,
                            snippet=embed_snippet(g.site, request.host_url), **context)
 
 
@@ -89,6 +90,8 @@ def export():
     chosen = read_filters(request.args)
     raw: dict[str, Any] = {"format": request.args.get("format", "")}
     for name, value in chosen["filters"].items():
+        if name == "compare":
+            continue  # a way of reading the curve, not a filter of what is exported
         raw[name] = value.isoformat() if isinstance(value, datetime) else value
     try:
         args = ExportArgsSchema().load(raw)

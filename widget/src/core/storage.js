@@ -7,7 +7,8 @@
 /* localStorage: the visitor, {id, r: sampling draw, a: {"journey/step": answered at ms},
  * x: asked nothing until ms}. */
 export const VISITOR_KEY = "stepsense:v";
-/* sessionStorage: the session, {id, n: prompts shown, e: events sampling draw}. */
+/* sessionStorage: the session, {id, n: prompts shown, e: events sampling draw,
+ * t: "new" | "returning", whether the visitor id existed when the session began}. */
 export const SESSION_KEY = "stepsense:s";
 /* localStorage: the delivery queue, [[type, body, queued at ms], ...]. */
 export const QUEUE_KEY = "stepsense:q";

@@ -4,7 +4,7 @@ import { locale, optedOut, siteKey } from "./config.js";
 import { enqueue } from "./queue.js";
 import { ANSWER, EVENT } from "./storage.js";
 import { uuid } from "./util.js";
-import { sessionId, visitorId } from "./visitor.js";
+import { sessionId, visitorId, visitorType } from "./visitor.js";
 
 /* journey, step and their key "journey/step" (set together by steps.js), variant, attributes. */
 export const context = {};
@@ -28,6 +28,7 @@ const common = () => ({
   device,
   locale: locale(),
   variant: context.variant == null ? null : String(context.variant).slice(0, 64),
+  visitor_type: visitorType,
 });
 
 // Nothing is sent before the page is at a known step, or when the visitor opted out.

@@ -7,6 +7,10 @@ import { DAY_MS, now, uuid } from "./util.js";
 
 export let visitorId;
 export let sessionId;
+/* "new" when this browser had no visitor id before this session, "returning" when it had
+ * one; decided when the session starts and kept with it (field t), so every page of a
+ * first visit stays "new". Null for a session started by a widget that did not record it. */
+export let visitorType;
 let samplingDraw; // this visitor's draw against settings.sampling, kept for good
 let answeredAt; // "journey/step" -> when the visitor answered there
 let silencedUntil; // after a dismissal: ask nothing until then
@@ -15,7 +19,7 @@ let eventsDraw; // this session's draw against settings.events_sampling
 
 const save = () => {
   write(localStore, VISITOR_KEY, { id: visitorId, r: samplingDraw, a: answeredAt, x: silencedUntil });
-  write(sessionStore, SESSION_KEY, { id: sessionId, n: promptsShown, e: eventsDraw });
+  write(sessionStore, SESSION_KEY, { id: sessionId, n: promptsShown, e: eventsDraw, t: visitorType });
 };
 
 /* Loads the visitor and session from storage, or starts them. */
@@ -25,8 +29,14 @@ export const loadVisitor = () => {
   samplingDraw = visitor.r >= 0 ? visitor.r : Math.random();
   answeredAt = visitor.a || {};
   silencedUntil = visitor.x;
-  const session = read(sessionStore, SESSION_KEY) || { id: uuid(), n: 0, e: Math.random() };
+  const session = read(sessionStore, SESSION_KEY) || {
+    id: uuid(),
+    n: 0,
+    e: Math.random(),
+    t: visitor.id ? "returning" : "new",
+  };
   sessionId = session.id;
+  visitorType = session.t == "new" || session.t == "returning" ? session.t : null;
   promptsShown = session.n;
   eventsDraw = session.e;
   save();
