@@ -44,6 +44,7 @@ from scipy import sparse
 from collector.analytics.themes import labels as naming
 from collector.analytics.themes.assign import Assigner, unknown_fixes
 from collector.analytics.themes.curation import Curation
+from collector.analytics.themes.dictionary import language_of
 from collector.analytics.themes.lexicon import concept_words
 from collector.analytics.themes.model import Comment, Theme, ThemeModel
 from collector.analytics.themes.text import (
@@ -53,7 +54,6 @@ from collector.analytics.themes.text import (
     features,
     is_filler,
     is_weak,
-    language_of,
     tokens,
 )
 
