@@ -56,7 +56,8 @@ from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
 
 from collector.analytics.themes import Comment, build, compiled  # noqa: E402
 from collector.analytics.themes import text as text_module  # noqa: E402
-from collector.analytics.themes.text import FILLER, STOPWORDS, lemma, tokens  # noqa: E402
+from collector.analytics.themes.dictionary import compound_parts, is_known, lemma  # noqa: E402
+from collector.analytics.themes.text import FILLER, STOPWORDS, tokens  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "themes_eval.tsv"
 NONE = "∅"
@@ -280,7 +281,7 @@ def cost(n: int) -> list[str]:
         assigner(comment.text, comment.language)
     per = (time.process_time() - start) / len(new)
     held = [r for r in load() if r["split"] == "test"]
-    for cached in (text_module.lemma, text_module.is_known, text_module.compound_parts):
+    for cached in (lemma, is_known, compound_parts):
         cached.cache_clear()  # the quality run looked these words up already
     start = time.process_time()
     for r in held:

@@ -32,8 +32,9 @@ from textblob.en import sentiment as textblob_sentiment
 from collector.sentiment.detect import detect_language, locale_language
 from collector.sentiment.languages import SOURCES, lexicon
 from collector.sentiment.lexicon import ENGLISH
-from collector.sentiment.rules import QUESTION_POSITIVE_SHARE, WORD, Contribution, Token, assess, tokenize
+from collector.sentiment.rules import QUESTION_POSITIVE_SHARE, Contribution, assess
 from collector.sentiment.tables import Lexicon
+from collector.sentiment.tokens import WORD, Token, tokenize
 
 #: Stored on every response with its sentiment; bump whenever any table,
 #: rule, weight or threshold here changes, so old rows can be re-scored.

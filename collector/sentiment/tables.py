@@ -1,7 +1,8 @@
 """The per-language table bundle the rules read, and what every language shares.
 
 A :class:`Lexicon` holds everything language-specific the rules in
-:mod:`collector.sentiment.rules` look up; the English one is built in
+:mod:`collector.sentiment.rules` (and its :mod:`~collector.sentiment.tokens`
+and :mod:`~collector.sentiment.valence`) look up; the English one is built in
 :mod:`collector.sentiment.lexicon`, the others in
 :mod:`collector.sentiment.languages`.  Emoji and emoticons mean the same in
 every language, so they live here once.

@@ -16,16 +16,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from collector.analytics.themes.dictionary import compound_parts, is_known, language_of
 from collector.analytics.themes.model import ThemeModel
-from collector.analytics.themes.text import (
-    compound_parts,
-    content,
-    deletions,
-    features,
-    is_known,
-    language_of,
-    tokens,
-)
+from collector.analytics.themes.text import content, deletions, features, tokens
 
 #: A comment carries at most this many themes.
 MAX_THEMES = 3

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from collector.analytics.themes.text import LANGUAGES, lemma
+from collector.analytics.themes.dictionary import LANGUAGES, lemma
 
 CONCEPTS: dict[str, dict[str, str]] = {
     "price": {

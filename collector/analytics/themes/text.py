@@ -3,13 +3,12 @@
 Why per language: "card declined", "Karte abgelehnt" and "carte refusée"
 only group when plural, tense and elision are folded away, and a word that
 carries no reason ("the", "der", "le", "ok", "thanks") must not start a theme.
-Lemmas come from simplemma's bundled dictionaries (offline, deterministic);
+Lemmas come from :mod:`.dictionary` (simplemma's bundled dictionaries);
 German compounds ("Versandkosten") also yield their parts ("versand",
 "kosten") so they meet the comments that wrote the words apart.
 
 A :class:`Token` keeps the word as written (for labels: a label is a phrase
-people wrote) beside its lemma (for grouping).  Everything is cached per
-process: the same word is looked up once.
+people wrote) beside its lemma (for grouping).
 """
 
 from __future__ import annotations
@@ -17,13 +16,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-import simplemma
-
-#: Languages with hand-made stopword lists and lemmas; others fall back to
-#: lowercase words and the English function words (mixed-language sites).
-LANGUAGES = ("en", "de", "fr")
+from collector.analytics.themes.dictionary import compound_parts, is_known, lemma
+from collector.analytics.themes.lexicon import concept_features
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -119,68 +114,9 @@ class Token:
     stop: bool  # a function or filler word: no feature of its own
 
 
-def language_of(language: str | None) -> str:
-    """The engine's language for an ISO 639-1 code or a locale ("de-CH" → "de")."""
-    if not language:
-        return "en"
-    code = language.replace("_", "-").split("-")[0].lower()
-    return code if code in LANGUAGES else "en"
-
-
 def normalise(text: str) -> str:
     """NFKC, one kind of apostrophe, lowercase (German casing is kept for lemmas)."""
     return unicodedata.normalize("NFKC", text or "").replace("’", "'").replace("`", "'")
-
-
-@lru_cache(maxsize=200_000)
-def lemma(word: str, language: str) -> str:
-    """The dictionary form of a word (lowercase), or the word itself when unknown.
-
-    German nouns are looked up capitalised: simplemma's German lemmas are
-    case-sensitive, and people type "karte" as often as "Karte".
-    """
-    lower = word.lower()
-    if language == "de":
-        capital = lower[:1].upper() + lower[1:]
-        noun = simplemma.lemmatize(capital, lang="de")
-        if noun[:1].isupper() and simplemma.is_known(capital, lang="de"):
-            return noun.lower()
-    if language not in LANGUAGES:
-        return lower
-    return simplemma.lemmatize(lower, lang=language).lower()
-
-
-@lru_cache(maxsize=200_000)
-def is_known(word: str, language: str) -> bool:
-    """Whether the language's dictionary knows the word (so it is no typo)."""
-    if language not in LANGUAGES:
-        return True
-    if simplemma.is_known(word, lang=language):
-        return True
-    return language == "de" and simplemma.is_known(word[:1].upper() + word[1:], lang="de")
-
-
-_LINKS = ("", "n", "e", "en")
-
-
-@lru_cache(maxsize=100_000)
-def compound_parts(word: str) -> tuple[str, ...]:
-    """The lemmas of a German compound's modifier and head, or () if it is none.
-
-    "versandkosten" → ("versand", "kosten"); "lieferzeit" → ("liefern", "zeit").
-    The split with both parts known and the longest head wins; parts shorter
-    than four letters are not trusted ("osten" in "versandkosten" would be).
-    """
-    if len(word) < 8:
-        return ()
-    for cut in range(4, len(word) - 3):
-        head, tail = word[:cut], word[cut:]
-        if not is_known(tail, "de"):
-            continue
-        for stem in (head[:-1] if head.endswith("s") else None, *(head + link for link in _LINKS)):
-            if stem and len(stem) >= 4 and is_known(stem, "de"):
-                return (lemma(stem, "de"), lemma(tail, "de"))
-    return ()
 
 
 def _pieces(text: str, language: str):
@@ -270,13 +206,6 @@ def features(toks: list[Token], language: str, corrections: dict[str, str] | Non
         span = " ".join(surfaces[p] for p in range(first.position, second.position + 1) if p in surfaces)
         found.setdefault(key, span)
     return found
-
-
-def concept_features(lemmas: list[str], language: str) -> list[str]:
-    """The lexicon's concepts of these lemmas (imported late: the lexicon lemmatises with this module)."""
-    from collector.analytics.themes.lexicon import concept_features as lookup
-
-    return lookup(lemmas, language)
 
 
 def deletions(word: str) -> set[str]:
