@@ -15,7 +15,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from tests.conftest import ApiClient, answer
+from tests.helpers import ApiClient, answer
 
 STEPS = ["cart", "shipping", "payment", "confirmation"]
 NAMES = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from collector.ingest.redact import iban_valid, luhn_valid, redact
-from tests.conftest import answer
+from tests.helpers import answer
 
 CORPUS = Path(__file__).parent / "data" / "redaction_cases.tsv"
 

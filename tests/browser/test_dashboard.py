@@ -18,7 +18,7 @@ from collector.exports import FORMATS
 from collector.extensions import db
 from collector.tenancy.sites import site_cache
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import SiteInfo, answer
+from tests.helpers import SiteInfo, answer
 
 pytestmark = pytest.mark.browser
 
