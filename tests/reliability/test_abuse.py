@@ -12,7 +12,7 @@ from collector.api.ingest.schemas import MAX_BATCH, MAX_COMMENT, MAX_EVENT_BATCH
 from collector.extensions import limiter
 from collector.models import Event, Journey, Response
 from tests.helpers import answer, app_for
-from tests.reliability.conftest import request
+from tests.reliability.helpers import request
 
 REDIS_URL = "redis://127.0.0.1:6379"
 

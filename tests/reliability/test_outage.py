@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.helpers import app_for
-from tests.reliability.conftest import request
+from tests.reliability.helpers import request
 
 NO_SERVER = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1"
 
