@@ -1,4 +1,5 @@
-"""Shared fixtures: a freshly migrated database per test, the app, and API helpers.
+"""Shared fixtures: a freshly migrated database per test, the app, sites, an API client
+and a webhook receiver. Helpers that test modules import live in tests/helpers.py.
 
 Every test gets its own database, built by the Alembic migrations: a copy of
 a migrated SQLite file, or, when TEST_DATABASE_URL is set, a PostgreSQL
@@ -9,27 +10,19 @@ parallel (pytest -n auto) and never see each other's rows.
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from collector import create_app
-from collector.config import TestConfig
 from collector.extensions import db
 from collector.tenancy.sites import create_site, site_cache
+from tests.helpers import ApiClient, Receiver, SiteInfo, app_for
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-
-
-def _app_for(url: str, **overrides: Any) -> Flask:
-    return create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                       "SQLALCHEMY_DATABASE_URI": url, **overrides})
 
 
 def _pg_admin():
@@ -60,7 +53,7 @@ class DatabaseFactory:
 
     @staticmethod
     def _migrate(url: str) -> None:
-        app = _app_for(url)
+        app = app_for(url)
         with app.app_context():
             upgrade()
             db.engine.dispose()
@@ -108,7 +101,7 @@ def database_url(databases):
 def app(database_url):
     """The app on a fresh database. No app context stays pushed, so each test
     request gets its own, as in production; read the database with ``rows``."""
-    app = _app_for(database_url)
+    app = app_for(database_url)
     site_cache.clear()
     yield app
     with app.app_context():
@@ -138,14 +131,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@dataclass
-class SiteInfo:
-    id: int
-    public_key: str
-    secret: str
-    origin: str
-
-
 @pytest.fixture
 def make_site(app):
     """Create a site with an admin key: ``make_site(name=…, origins=[…])``."""
@@ -168,48 +153,9 @@ def site(make_site) -> SiteInfo:
     return make_site()
 
 
-class ApiClient:
-    """Calls the CX API with a Bearer key, like a CX team's script would."""
-
-    def __init__(self, client: FlaskClient, key: str) -> None:
-        self.client = client
-        self.key = key
-
-    def _headers(self, key: str | None) -> dict[str, str]:
-        key = self.key if key is None else key
-        return {"Authorization": f"Bearer {key}"} if key else {}
-
-    def get(self, path: str, key: str | None = None, **params):
-        return self.client.get(path, query_string=params, headers=self._headers(key))
-
-    def post(self, path: str, json: Any = None, key: str | None = None):
-        return self.client.post(path, json=json, headers=self._headers(key))
-
-    def patch(self, path: str, json: Any = None, key: str | None = None):
-        return self.client.patch(path, json=json, headers=self._headers(key))
-
-    def delete(self, path: str, key: str | None = None):
-        return self.client.delete(path, headers=self._headers(key))
-
-
 @pytest.fixture
 def api(client, site) -> ApiClient:
     return ApiClient(client, site.secret)
-
-
-def answer(site: SiteInfo, **fields: Any) -> dict[str, Any]:
-    """A valid widget answer for ``site``; override any field."""
-    return {
-        "site_key": site.public_key,
-        "journey": "checkout",
-        "step": "payment",
-        "kind": "csat",
-        "score": 4,
-        "client_id": str(uuid.uuid4()),
-        "visitor_id": "v1",
-        "session_id": "s1",
-        **fields,
-    }
 
 
 @pytest.fixture
@@ -224,3 +170,11 @@ def send(client):
         return client.post(path, data=jsonlib.dumps(body), headers=headers)
 
     return send
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 (see ``tests.helpers.Receiver``), closed after the test."""
+    receiver = Receiver()
+    yield receiver
+    receiver.close()

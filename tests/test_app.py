@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from collector.extensions import db
-from tests.conftest import _app_for, answer
+from tests.helpers import answer, app_for
 
 
 def test_healthz_checks_the_database(client):
@@ -14,7 +14,7 @@ def test_healthz_checks_the_database(client):
 
 
 def test_healthz_reports_an_unreachable_database():
-    app = _app_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    app = app_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
@@ -22,7 +22,7 @@ def test_healthz_reports_an_unreachable_database():
 
 
 def test_ingest_answers_503_when_the_database_is_down():
-    app = _app_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    app = app_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
     response = app.test_client().post("/v1/responses", json={"site_key": "pk_x", "journey": "j", "step": "s", "kind": "csat",
                                                              "score": 3, "client_id": "1b6f7e2c-1d1e-4a57-9a53-000000000001"})
     assert response.status_code == 503
@@ -74,7 +74,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
 
 def test_public_endpoints_are_rate_limited_per_ip(database_url, make_site):
     site = make_site()
-    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC_PER_IP="3/minute")
+    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC_PER_IP="3/minute")
     client = app.test_client()
     statuses = [client.post("/v1/responses", json=answer(site)).status_code for _ in range(5)]
     assert statuses == [201, 201, 201, 429, 429]
@@ -85,7 +85,7 @@ def test_public_endpoints_are_rate_limited_per_ip(database_url, make_site):
 
 def test_public_endpoints_are_rate_limited_per_site_key(database_url, make_site):
     busy, quiet = make_site("Busy"), make_site("Quiet")
-    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC_PER_SITE="2/minute")
+    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC_PER_SITE="2/minute")
     client = app.test_client()
     assert [client.post("/v1/responses", json=answer(busy)).status_code for _ in range(3)] == [201, 201, 429]
     assert client.post("/v1/responses", json=answer(quiet)).status_code == 201

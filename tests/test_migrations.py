@@ -5,7 +5,7 @@ from flask_migrate import downgrade, upgrade
 
 from collector.extensions import db
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Step
-from tests.conftest import answer
+from tests.helpers import answer
 
 
 def _counts() -> dict[str, int]:

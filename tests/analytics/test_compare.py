@@ -7,7 +7,7 @@ from scipy import stats
 from collector.analytics import curves
 from collector.extensions import db
 from collector.models import Journey
-from tests.conftest import answer
+from tests.helpers import answer
 
 # CSAT without a comment: emotion = (score − 3) / 2, exactly.
 EMOTION = {1: -1.0, 2: -0.5, 3: 0.0, 4: 0.5, 5: 1.0}

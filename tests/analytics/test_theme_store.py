@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from collector.analytics import theme_store
 from collector.extensions import db
 from collector.models import Response, ResponseTheme, Step, ThemeModelRow
-from tests.conftest import answer
+from tests.helpers import answer
 
 EVAL = pathlib.Path(__file__).parent.parent / "data" / "themes_eval.tsv"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import ApiClient
+from tests.helpers import ApiClient, app_for
 
 CX_ENDPOINTS = [
     ("get", "/v1/journeys"), ("post", "/v1/journeys"), ("get", "/v1/responses"),
@@ -106,10 +106,9 @@ def test_cx_api_is_rate_limited_per_key(database_url, site):
 
     from collector.extensions import db
     from collector.models import Journey
-    from tests.conftest import _app_for
 
-    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
-                   RATELIMIT_API_PER_KEY="3/minute")
+    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                  RATELIMIT_API_PER_KEY="3/minute")
     client = app.test_client()
     admin = ApiClient(client, site.secret)
     reader_secret = admin.post("/v1/keys", json={"scopes": ["read"]}).json["secret_key"]

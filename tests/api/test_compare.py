@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from collector.extensions import db
 from collector.models import Event, Response
-from tests.conftest import answer
+from tests.helpers import answer
 
 
 def make_journey(api):

@@ -1,6 +1,6 @@
 """CORS: browsers may call the public endpoints only from a site's own origins."""
 
-from tests.conftest import answer
+from tests.helpers import answer
 
 
 def test_answer_from_allowed_origin_gets_cors_headers(send, site):

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from collector.extensions import db
 from collector.common.time import utcnow
+from collector.extensions import db
 from collector.models import Event, Journey, Response, Step
-from tests.conftest import answer
+from tests.helpers import ApiClient, answer
 
 
 @pytest.fixture
@@ -165,8 +165,6 @@ def test_unknown_steps_are_rejected_when_site_does_not_auto_register(send, make_
 
 
 def test_known_steps_are_accepted_when_site_does_not_auto_register(send, make_site, client):
-    from tests.conftest import ApiClient
-
     strict = make_site("Strict", auto_register=False)
     ApiClient(client, strict.secret).post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]})
     assert send(answer(strict), strict).status_code == 201

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from collector.ingest import store as ingest
-from collector.extensions import db
-from collector.models import Journey, Response
 from collector.analytics.maintenance import compare_rollups
-from tests.conftest import answer
+from collector.extensions import db
+from collector.ingest import store as ingest
+from collector.models import Journey, Response
+from tests.helpers import answer
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
 

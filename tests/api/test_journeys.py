@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import ApiClient
+from tests.helpers import ApiClient, answer
 
 CHECKOUT = {"key": "checkout", "name": "Checkout", "steps": [
     {"key": "cart", "name": "Cart"}, {"key": "shipping", "name": "Shipping"},
@@ -99,8 +99,6 @@ def test_invalid_prompts_are_422(api, prompt, field):
 
 
 def test_delete_journey_removes_its_answers(api, send, site):
-    from tests.conftest import answer
-
     api.post("/v1/journeys", json=CHECKOUT)
     send(answer(site), site)
     assert api.delete("/v1/journeys/checkout").status_code == 204
@@ -150,8 +148,6 @@ def test_malformed_json_is_400(api):
 def test_a_step_the_widget_made_up_becomes_the_cx_teams_once_renamed_or_moved(api, client, site, send):
     """Auto-registered steps say so, stay out of the widget config while they ask nothing,
     and join it (for the funnel's step views) once the CX team renames or moves them."""
-    from tests.conftest import answer
-
     api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}]})
     assert send(answer(site, journey="checkout", step="gift"), site).status_code == 201
     assert send(answer(site, journey="quiz", step="q1"), site).status_code == 201

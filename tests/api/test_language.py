@@ -3,7 +3,7 @@ scored in that language; one without a scorer stays neutral."""
 
 import pytest
 
-from tests.conftest import answer
+from tests.helpers import answer
 
 COMMENTS = [
     ("de-DE", "Die Zahlung wurde dreimal abgelehnt, total nervig.", "de", "negative"),

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from collector.models import Event, Response
-from tests.conftest import ApiClient, answer
+from tests.helpers import ApiClient, answer
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collector.common.time import utcnow
 from collector.extensions import db
 from collector.models import Response, ResponseTheme, Site
 from collector.tenancy.keys import create_api_key
-from tests.conftest import answer
+from tests.helpers import answer
 
 CARD = ["My card was declined", "card declined twice", "the card got declined for no reason",
         "Card declined even though I have money", "why is my card declined", "credit card declined again"]

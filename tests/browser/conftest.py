@@ -1,5 +1,7 @@
 """Browser fixtures: a live collector on a real database, a host site on another
-origin, and the system Chromium driven by Playwright.
+origin, the demo shop on the collector, and the system Chromium driven by
+Playwright. What test modules import (ARTIFACTS, wait_for) is in
+tests/browser/helpers.py.
 
 The collector is the app from tests/conftest.py served by werkzeug in a
 thread; host pages are served by a second tiny server so the widget runs
@@ -9,10 +11,7 @@ start fails the tests instead of skipping them.
 
 import os
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from collector.demo import seed as demo
 from collector.extensions import db
 from collector.models import Event, Journey, Prompt, Site, Step
 from collector.models import Response as Answer
@@ -28,7 +28,6 @@ from collector.tenancy.sites import create_site, site_cache
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 class LiveServer:
@@ -163,18 +162,6 @@ class Widget:
             return db.session.get(Step, step_id).key
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, message: str = "condition") -> Any:
-    """Poll ``predicate`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        time.sleep(0.05)
-
-
 @dataclass
 class PageWatch:
     """Console errors, page errors and request hosts seen by a page."""
@@ -187,6 +174,19 @@ class PageWatch:
 @pytest.fixture
 def widget(app, collector, host):
     return Widget(app, collector, host)
+
+
+@pytest.fixture
+def shop(app, collector, widget):
+    """The demo site on the live collector; shipping's prompt comes sooner, to keep the test short."""
+    with app.app_context():
+        site, _ = demo.ensure_demo_site(db.session, [collector.url])
+        site.settings = {**site.settings, "per_session": 10}
+        for prompt in db.session.scalars(sa.select(Prompt).where(Prompt.trigger == "after_ms")):
+            prompt.delay_ms = 300
+        db.session.commit()
+        widget.site_id, widget.public_key = site.id, site.public_key
+    return widget
 
 
 @pytest.fixture

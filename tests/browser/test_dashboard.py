@@ -17,8 +17,8 @@ from collector.demo.seed import ensure_demo_site, fresh_demo_key, seed_responses
 from collector.exports import FORMATS
 from collector.extensions import db
 from collector.tenancy.sites import site_cache
-from tests.browser.conftest import ARTIFACTS
-from tests.conftest import SiteInfo, answer
+from tests.browser.helpers import ARTIFACTS
+from tests.helpers import SiteInfo, answer
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ attributes renders as inert text in the dashboard, checked in Chromium."""
 
 import pytest
 
-from tests.conftest import answer
+from tests.helpers import answer
 
 pytestmark = pytest.mark.browser
 

@@ -1,27 +1,10 @@
 """Walking the demo shop's checkout with the widget embedded, as a new user would."""
 
 import pytest
-import sqlalchemy as sa
 
-from collector.demo import seed as demo
-from collector.extensions import db
-from collector.models import Prompt
-from tests.browser.conftest import ARTIFACTS, wait_for
+from tests.browser.helpers import ARTIFACTS, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def shop(app, collector, widget):
-    """The demo site on the live collector; shipping's prompt comes sooner, to keep the test short."""
-    with app.app_context():
-        site, _ = demo.ensure_demo_site(db.session, [collector.url])
-        site.settings = {**site.settings, "per_session": 10}
-        for prompt in db.session.scalars(sa.select(Prompt).where(Prompt.trigger == "after_ms")):
-            prompt.delay_ms = 300
-        db.session.commit()
-        widget.site_id, widget.public_key = site.id, site.public_key
-    return widget
 
 
 def test_walk_the_checkout(page, shop, collector):

@@ -4,11 +4,10 @@ import pytest
 import sqlalchemy as sa
 
 from collector.analytics import funnel
+from collector.analytics.maintenance import compare_rollups
 from collector.extensions import db
 from collector.models import Journey
-from collector.analytics.maintenance import compare_rollups
-from tests.browser.conftest import wait_for
-from tests.browser.test_demo_shop import shop  # noqa: F401 - the fixture
+from tests.browser.helpers import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +31,7 @@ def walk(page, shop, views: int, links: list[str]) -> int:
     return views
 
 
-def test_walks_show_up_in_the_funnel(app, browser, page, shop, collector):  # noqa: F811
+def test_walks_show_up_in_the_funnel(app, browser, page, shop, collector):
     """One visitor walks to the confirmation, another (own browser session) leaves at payment."""
     page.goto(collector.url + "/demo/shop/cart")
     views = walk(page, shop, 0, ["Continue to shipping", "Continue to payment", "Pay €"])

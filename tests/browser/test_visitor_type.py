@@ -4,7 +4,7 @@ localStorage) the same browser's answers are stored as returning."""
 
 import pytest
 
-from tests.browser.conftest import wait_for
+from tests.browser.helpers import wait_for
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, wait_for
+from tests.browser.helpers import ARTIFACTS, wait_for
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ import pytest
 
 from collector.extensions import db
 from collector.models import Site
-from tests.conftest import _app_for
+from tests.helpers import app_for
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_a_healthy_set_up_passes(app, doctor, site):
 
 
 def test_an_unmigrated_database_is_a_problem(tmp_path, doctor):
-    app = _app_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    app = app_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     result = doctor(app, "--workers", "1")
     assert result.exit_code == 1
     assert "PROBLEM  the database is at revision none" in result.output
@@ -35,7 +35,7 @@ def test_an_unmigrated_database_is_a_problem(tmp_path, doctor):
 
 def test_several_workers_need_a_shared_secret_and_shared_limits(database_url, doctor, monkeypatch):
     monkeypatch.delenv("SECRET_KEY")
-    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     result = doctor(app, "--workers", "4")
     assert result.exit_code == 1
     assert "SECRET_KEY is not set and 4 workers run" in result.output
@@ -44,7 +44,7 @@ def test_several_workers_need_a_shared_secret_and_shared_limits(database_url, do
 
 
 def test_an_unreachable_redis_is_a_problem(database_url, doctor):
-    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1")
+    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1")
     result = doctor(app, "--workers", "2")
     assert result.exit_code == 1
     assert "the rate-limit Redis does not answer" in result.output

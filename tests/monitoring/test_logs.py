@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from collector.monitoring.logs import JsonFormatter, RequestIdFilter
-from tests.conftest import _app_for, answer
+from tests.helpers import answer, app_for
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_no_comment_secret_or_ip_in_any_line(app, client, site, log_lines):
 
 def test_a_rate_limited_client_ip_is_not_logged(database_url, log_lines):
     """Flask-Limiter would name the IP of every client it turns away."""
-    app = _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC_PER_IP="1/minute", LOG_LEVEL="DEBUG")
+    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC_PER_IP="1/minute", LOG_LEVEL="DEBUG")
     logging.getLogger().setLevel(logging.DEBUG)
     client = app.test_client()
     for _ in range(3):

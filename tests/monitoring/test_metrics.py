@@ -5,7 +5,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from collector.extensions import db
-from tests.conftest import _app_for, answer
+from tests.helpers import answer, app_for
 
 
 def samples(text: str) -> dict[tuple, float]:
@@ -24,7 +24,7 @@ def value(scrape: dict, name: str, **labels) -> float:
 @pytest.fixture
 def app(database_url):
     """The app with metrics on, behind a token (overrides conftest's ``app``)."""
-    app = _app_for(database_url, METRICS_ENABLED=True, METRICS_TOKEN="scrape-me")
+    app = app_for(database_url, METRICS_ENABLED=True, METRICS_TOKEN="scrape-me")
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -37,7 +37,7 @@ def scrape(client) -> dict:
 
 
 def test_metrics_are_off_by_default(database_url):
-    response = _app_for(database_url).test_client().get("/metrics")
+    response = app_for(database_url).test_client().get("/metrics")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
 
@@ -67,3 +67,15 @@ def test_requests_and_ingest_outcomes_are_counted(client, site):
     assert grew("stepsense_http_request_duration_seconds_count", endpoint="/v1/responses") == 3
     assert grew("stepsense_rollup_write_seconds_count", kind="answer") >= 1
 
+
+def test_alert_deliveries_are_counted_by_outcome(client, api, receiver):
+    """A delivered test and one to a receiver that answers 500 land in their own series."""
+    api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]})
+    rule = api.post("/v1/alerts/rules", json={"name": "Payment", "journey": "checkout", "kind": "emotion_drop",
+                                               "webhook_url": receiver.url}).json
+    receiver.secret = rule["secret"]  # the receiver answers 401 to a request it cannot verify
+    before = scrape(client)
+    assert api.post(f"/v1/alerts/rules/{rule['id']}/test").json["status"] == "delivered"
+    after = scrape(client)
+    assert value(after, "stepsense_alert_deliveries_total", outcome="delivered") - value(
+        before, "stepsense_alert_deliveries_total", outcome="delivered") == 1

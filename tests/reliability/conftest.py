@@ -1,13 +1,12 @@
-"""Reliability fixtures: a real gunicorn on a loopback port, a TCP proxy that
-can cut the database off, and a small HTTP client that retries like the widget.
+"""Reliability fixtures: a real gunicorn on a loopback port and a TCP proxy that
+can cut the database off. The small HTTP client the tests (and the gunicorn
+fixture) use, ``request``, is in tests/reliability/helpers.py.
 
 The server runs the same ``collector:create_app()`` as production, on the
 per-test database of tests/conftest.py (a file SQLite, or a fresh PostgreSQL
 database when TEST_DATABASE_URL is set).
 """
 
-import http.client
-import json
 import os
 import selectors
 import signal
@@ -17,10 +16,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
+
+from tests.reliability.helpers import request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,21 +30,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def request(port: int, method: str, path: str, body: Any = None, headers: dict | None = None,
-            timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP request on a fresh connection: (status, headers, body); raises OSError on network failure."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-        conn.request(method, path, body=data, headers={"Content-Type": "text/plain;charset=UTF-8", **(headers or {})})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    except http.client.HTTPException as error:  # a worker killed mid-response
-        raise ConnectionError(str(error)) from error
-    finally:
-        conn.close()
 
 
 class Gunicorn:

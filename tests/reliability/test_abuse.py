@@ -8,11 +8,11 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from collector.extensions import limiter
 from collector.api.ingest.schemas import MAX_BATCH, MAX_COMMENT, MAX_EVENT_BATCH
+from collector.extensions import limiter
 from collector.models import Event, Journey, Response
-from tests.conftest import _app_for, answer
-from tests.reliability.conftest import request
+from tests.helpers import answer, app_for
+from tests.reliability.helpers import request
 
 REDIS_URL = "redis://127.0.0.1:6379"
 
@@ -40,8 +40,8 @@ def _redis_keys(prefix: str) -> list[bytes]:
 
 
 def _limited_app(database_url, prefix, **limits):
-    return _app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL,
-                    RATELIMIT_KEY_PREFIX=prefix, **limits)
+    return app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL,
+                   RATELIMIT_KEY_PREFIX=prefix, **limits)
 
 
 def test_per_ip_limit_is_kept_in_redis_and_applies_per_client_ip(database_url, make_site, redis_prefix):

@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from collector.analytics.maintenance import compare_rollups
 from collector.extensions import db
 from collector.models import Response
-from collector.analytics.maintenance import compare_rollups
-from tests.reliability.conftest import request
+from tests.reliability.helpers import request
 
 CLIENTS = 6
 ANSWERS_PER_CLIENT = 40  # sent singly and in batches of up to 5

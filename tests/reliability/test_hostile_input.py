@@ -28,7 +28,7 @@ from collector.config import TestConfig
 from collector.exports import FORMATS
 from collector.extensions import db
 from collector.models import Response
-from tests.conftest import SiteInfo, answer
+from tests.helpers import SiteInfo, answer
 
 MARK = "HOSTILE-VALUE"  # where a body template gets the hostile JSON text
 LIMIT = TestConfig.MAX_CONTENT_LENGTH

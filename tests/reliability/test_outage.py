@@ -9,9 +9,8 @@ import uuid
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.reliability.conftest import request
-
-from tests.conftest import _app_for
+from tests.helpers import app_for
+from tests.reliability.helpers import request
 
 NO_SERVER = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1"
 
@@ -39,7 +38,7 @@ def _wait_for(predicate, timeout: float, what: str):
 
 def test_browser_requests_get_503_not_500_when_the_database_is_down():
     """The CORS hook, which looks up origins for error responses, must not turn an outage's 503 into a 500."""
-    client = _app_for(NO_SERVER).test_client()
+    client = app_for(NO_SERVER).test_client()
     body = {"site_key": "pk_x", "journey": "j", "step": "s", "kind": "csat", "score": 3, "client_id": str(uuid.uuid4())}
     origin = {"Origin": "https://shop.example.com"}
     for response in (

@@ -7,11 +7,11 @@ import zipfile
 
 import sqlalchemy as sa
 
-from collector.tenancy import keys as auth
+from collector.analytics.maintenance import compare_rollups
 from collector.exports import FORMATS
 from collector.extensions import db
-from collector.analytics.maintenance import compare_rollups
-from tests.conftest import _app_for, answer
+from collector.tenancy import keys as auth
+from tests.helpers import answer, app_for
 
 CLIENT_IPS = ("203.0.113.195", "198.51.100.23", "2001:db8:abcd::17")
 
@@ -33,7 +33,7 @@ def test_no_column_holds_the_client_ip(database_url, make_site):
     behind a trusted proxy (X-Forwarded-For) and without, no table contains those IPs."""
     site = make_site()
     for proxies, environ in ((1, {"REMOTE_ADDR": "10.9.8.7"}), (0, {"REMOTE_ADDR": CLIENT_IPS[1]})):
-        app = _app_for(database_url, TRUSTED_PROXIES=proxies)
+        app = app_for(database_url, TRUSTED_PROXIES=proxies)
         client = app.test_client()
         client.environ_base.update(environ)
         headers = {"X-Forwarded-For": f"{CLIENT_IPS[0]}, 10.9.8.7", "Origin": site.origin, "X-Real-IP": CLIENT_IPS[2]}

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import answer
+from tests.helpers import answer
 
 HOSTILE = [
     "'", '"', "' OR '1'='1", "1; DROP TABLE responses; --", "%", "_", "\\", "%%%", "*",

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import answer
+from tests.helpers import answer
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -15,7 +15,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from tests.conftest import ApiClient, answer
+from tests.helpers import ApiClient, answer
 
 STEPS = ["cart", "shipping", "payment", "confirmation"]
 NAMES = {
@@ -355,7 +355,7 @@ def test_cli_export_matches_the_api(api, runner, seeded, site, tmp_path):
 
 
 DRAWIO_WEBAPP = os.environ.get("STEPSENSE_DRAWIO_WEBAPP")
-DRAWIO_CHECK = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "tools", "drawio_check.py")
+DRAWIO_CHECK = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "tools", "drawio_check.py")
 
 
 @pytest.mark.slow

@@ -3,10 +3,10 @@
 import sqlalchemy as sa
 
 from collector.analytics.emotion import SCORING_VERSION
+from collector.analytics.maintenance import rebuild_rollups
 from collector.extensions import db
 from collector.models import Response
-from collector.analytics.maintenance import rebuild_rollups
-from tests.conftest import ApiClient, answer
+from tests.helpers import ApiClient, answer
 
 
 def test_rescore_updates_old_answers_and_their_rollups(app, runner, send, site, client, rows):

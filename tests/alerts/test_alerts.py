@@ -4,8 +4,6 @@ CLI and the in-process scheduler; and hostile receivers and resolvers against
 the SSRF guard, the per-attempt deadline and the test limits (DNS is faked by
 monkeypatching ``socket.getaddrinfo``; every receiver is a real local server)."""
 
-import hashlib
-import hmac
 import ipaddress
 import json
 import os
@@ -18,83 +16,22 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
 
-from collector import create_app
-from collector import alerts
-from collector.common.time import as_utc, utcnow
+from collector import alerts, create_app
 from collector.alerts import webhooks
-from collector.tenancy.keys import create_api_key
+from collector.common.time import as_utc, utcnow
 from collector.config import TestConfig
 from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site
-from tests.conftest import ApiClient, answer
+from collector.tenancy.keys import create_api_key
+from tests.helpers import ApiClient, Receiver, answer, csrf, sign_in
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
 BAD = [-0.5, -0.3, -0.4, -0.2, -0.6]
-
-
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that checks each request's HMAC signature.
-
-    ``statuses`` are answered in turn (then 200); a bad signature gets 401.
-    ``host``/``port`` choose where it listens (any 127.x.y.z is loopback on
-    Linux); ``tls`` is a server SSLContext for an https receiver.
-    """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
-        self.secret: str | None = None
-        self.statuses: list[int] = []
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                signed = self.headers.get("X-Stepsense-Timestamp", "").encode() + b"." + body
-                expected = "sha256=" + hmac.new((receiver.secret or "").encode(), signed, hashlib.sha256).hexdigest()
-                verified = hmac.compare_digest(self.headers.get("X-Stepsense-Signature", ""), expected)
-                receiver.requests.append({"headers": dict(self.headers), "body": body, "verified": verified,
-                                          "json": json.loads(body)})
-                status = 401 if not verified else (receiver.statuses.pop(0) if receiver.statuses else 200)
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.scheme = "http"
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-            self.scheme = "https"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 @pytest.fixture
@@ -444,8 +381,6 @@ def test_scheduler_is_off_by_default(app):
 # --- Dashboard ---------------------------------------------------------------
 
 def test_dashboard_lists_rules_and_deliveries_escaped(app, client, site, api, journey, receiver):
-    from tests.test_dashboard import sign_in
-
     rule = make_rule(api, receiver, name="<script>alert(1)</script>")
     seed(app, site.id, "payment", T0 - timedelta(hours=2), GOOD * 8)
     seed(app, site.id, "payment", T0 - timedelta(hours=1), BAD * 8)
@@ -461,8 +396,6 @@ def test_dashboard_lists_rules_and_deliveries_escaped(app, client, site, api, jo
 
 
 def test_dashboard_test_button_needs_csrf_and_write_scope(app, client, site, api, journey, receiver):
-    from tests.test_dashboard import csrf, sign_in
-
     rule_id = make_rule(api, receiver)["id"]
     sign_in(client, site.secret)
     assert client.post(f"/dashboard/alerts/{rule_id}/test", data={}).status_code == 400
@@ -481,8 +414,6 @@ def test_dashboard_test_button_needs_csrf_and_write_scope(app, client, site, api
 
 
 def test_dashboard_alerts_are_per_site(app, make_site, site, api, journey, receiver):
-    from tests.test_dashboard import csrf, sign_in
-
     rule_id = make_rule(api, receiver, name="Mine")["id"]
     other = app.test_client()
     sign_in(other, make_site(name="Other").secret)
@@ -750,8 +681,6 @@ def test_nat64_and_mapped_forms_of_loopback_are_refused_end_to_end(app, api, jou
 def test_last_error_never_names_an_address(app, client, site, api, journey, receiver, monkeypatch):
     """What an internal name resolves to stays on the server: the delivery log, the
     API and the dashboard say only that the address isn't public."""
-    from tests.test_dashboard import sign_in
-
     guard_on(app)
     fake_dns(monkeypatch, {"metadata.internal": lambda: "10.1.2.3"})
     rule_id = make_rule(api, receiver, webhook_url="http://metadata.internal/latest")["id"]
@@ -823,8 +752,6 @@ def test_tests_are_limited_per_site(app, client, site, make_site, api, journey, 
     """At most TESTS_PER_MINUTE test deliveries per site per minute, whichever key
     sends them; then 429 with Retry-After, in the API and on the dashboard.
     Another site's tests are not affected."""
-    from tests.test_dashboard import csrf, sign_in
-
     rule_id = make_rule(api, receiver)["id"]
     for _ in range(alerts.TESTS_PER_MINUTE):
         assert api.post(f"/v1/alerts/rules/{rule_id}/test").json["status"] == "delivered"

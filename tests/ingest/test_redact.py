@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from collector.ingest.redact import iban_valid, luhn_valid, redact
-from tests.conftest import answer
+from tests.helpers import answer
 
-CORPUS = Path(__file__).parent / "data" / "redaction_cases.tsv"
+CORPUS = Path(__file__).parent.parent / "data" / "redaction_cases.tsv"
 
 
 def _cases():

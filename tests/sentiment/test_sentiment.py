@@ -8,7 +8,7 @@ import pytest
 
 from collector.sentiment import VERSION, Sentiment, score, score_lines
 
-CX_COMMENTS = Path(__file__).parent / "data" / "cx_comments.tsv"
+CX_COMMENTS = Path(__file__).parent.parent / "data" / "cx_comments.tsv"
 
 
 def label(text):

@@ -11,66 +11,21 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from collector.analytics.maintenance import rebuild_rollups
 from collector.extensions import db
 from collector.models import Response
-from collector.analytics.maintenance import rebuild_rollups
-from tests.conftest import answer
-
-STEPS = ["cart", "shipping", "payment", "confirmation"]
-
-
-def make_journey(api, key="checkout", steps=STEPS):
-    response = api.post("/v1/journeys", json={"key": key, "name": key.title(), "steps": [{"key": s} for s in steps]})
-    assert response.status_code == 201, response.get_json()
-
-
-def send_all(send, site, answers, path="/v1/responses", field="responses", batch=50):
-    for start in range(0, len(answers), batch):
-        response = send({field: answers[start:start + batch]}, site, path=path)
-        assert response.status_code in (200, 201), response.get_json()
-
-
-def impressions(site, step, count, journey="checkout", **fields):
-    items = []
-    for _ in range(count):
-        item = answer(site, journey=journey, step=step, type="impression", kind="csat", **fields)
-        item.pop("score"), item.pop("kind")
-        items.append(item)
-    return items
-
-
-def curve(api, key="checkout", status=200, **params):
-    response = api.get(f"/v1/journeys/{key}/curve", **params)
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
-def by_step(body):
-    return {item["step"]: item for item in body["steps"]}
-
-
-def today():
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def window(**extra):
-    """A day-aligned window around today (served from rollups)."""
-    start = today()
-    return {"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat(), **extra}
-
-
-def raw_window(**extra):
-    """The same data through a window that starts off midnight (served raw)."""
-    start = today() - timedelta(seconds=1)
-    return {"from": start.isoformat(), "to": (today() + timedelta(days=1)).isoformat(), **extra}
-
-
-def assert_same_numbers(a, b):
-    """Two curves agree on every step number (apart from where they were read from)."""
-    for one, other in zip(a["steps"], b["steps"]):
-        for name in ("responses", "impressions", "response_rate", "emotion", "csat", "ces", "nps", "exit_intent", "flags", "tests"):
-            assert one[name] == pytest.approx(other[name]) if isinstance(one[name], float) else one[name] == other[name], name
-        assert one["comments"] == other["comments"]
+from tests.helpers import (
+    CHECKOUT_STEPS,
+    answer,
+    assert_same_numbers,
+    by_step,
+    curve,
+    impressions,
+    make_journey,
+    raw_window,
+    send_all,
+    window,
+)
 
 
 @pytest.fixture
@@ -171,7 +126,7 @@ def test_no_false_flags_on_pure_noise(api, send, site):
         key = f"noise{index}"
         make_journey(api, key=key)
         answers = []
-        for step in STEPS:
+        for step in CHECKOUT_STEPS:
             answers += ratings(site, step, rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 3, 3], k=60), journey=key)
         send_all(send, site, answers)
         body = curve(api, key=key)

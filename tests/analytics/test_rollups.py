@@ -7,11 +7,10 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+from collector.analytics.maintenance import compare_rollups, rebuild_rollups
 from collector.extensions import db
 from collector.models import Response, StepRollup
-from collector.analytics.maintenance import compare_rollups, rebuild_rollups
-from tests.conftest import answer
-from tests.test_curves import curve, impressions, make_journey, send_all
+from tests.helpers import answer, assert_same_numbers, curve, impressions, make_journey, raw_window, send_all, window
 
 COMMENTS = ["My card was declined, awful", "Super smooth and fast!", "I paid with PayPal", None, None]
 
@@ -174,8 +173,6 @@ def test_rebuild_of_some_days_leaves_other_days_alone(app, api, send, site):
 
 def test_curve_from_rollups_equals_raw_on_varied_data(api, stored):
     """Every number of the curve is the same whichever source serves it."""
-    from tests.test_curves import assert_same_numbers, raw_window, window
-
     for params in ({}, {"device": "mobile"}, {"variant": "A", "locale": "de"}, {"interval": "day"}, {"compare": "variant"}):
         a, b = curve(api, **window(**params)), curve(api, **raw_window(**params))
         assert (a["source"], b["source"]) == ("rollups", "raw")

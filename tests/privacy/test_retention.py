@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from collector.analytics.maintenance import compare_rollups
+from collector.common.time import utcnow
 from collector.extensions import db
 from collector.models import Event, Response, StepRollup
-from collector.common.time import utcnow
-from collector.analytics.maintenance import compare_rollups
-from tests.conftest import answer
+from tests.helpers import answer
 
 
 def _age(app, model, client_ids, days: float) -> None:

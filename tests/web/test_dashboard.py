@@ -8,21 +8,10 @@ import sqlalchemy as sa
 from collector.extensions import db
 from collector.models import ApiKey, Journey, Prompt, Site
 from collector.tenancy.sites import issue_key, revoke_key
-from tests.conftest import answer
+from tests.helpers import ApiClient, answer, csrf, sign_in
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
-
-
-def csrf(client) -> str:
-    """The CSRF token of the client's session (made by any dashboard page)."""
-    with client.session_transaction() as session:
-        return session["csrf"]
-
-
-def sign_in(client, secret: str):
-    client.get("/dashboard/sign-in")
-    return client.post("/dashboard/sign-in", data={"key": secret, "csrf_token": csrf(client)})
 
 
 def new_key(app, site_id: int, scopes: list[str]) -> tuple[int, str]:
@@ -519,8 +508,6 @@ def test_changes_without_csrf_token_are_rejected(signed_in, api, site, path, dat
 @pytest.mark.parametrize("path, data", CHANGES)
 def test_changes_to_another_sites_objects_are_404(client, make_site, path, data):
     site_a, site_b = make_site(name="Alpha"), make_site(name="Beta")
-    from tests.conftest import ApiClient
-
     b = ApiClient(client, site_b.secret)
     make_journey(client, site_b, key="beta-flow")
     prompt_id = add_prompt(b, journey="beta-flow")

@@ -5,7 +5,7 @@ import json
 import sqlalchemy as sa
 
 from collector.models import ApiKey, Response, Site
-from tests.conftest import ApiClient
+from tests.helpers import ApiClient
 
 
 def test_sites_create_prints_keys_once_and_stores_a_hash(runner, rows, client):

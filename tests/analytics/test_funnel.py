@@ -7,11 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from collector.analytics import funnel, visits
+from collector.analytics.maintenance import compare_rollups
 from collector.extensions import db
 from collector.models import Journey
-from collector.analytics.maintenance import compare_rollups
-from tests.conftest import answer
-from tests.test_curves import by_step, curve, make_journey
+from tests.helpers import answer, by_step, curve, make_journey, sign_in
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 DAY = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
@@ -316,8 +315,6 @@ def test_abandonment_alert_fires_when_abandonment_rises(app, api, send, site, cl
 
 def test_dashboard_shows_the_funnel(client, site, scripted):
     """The dashboard draws the funnel strip under the emotion line and adds funnel columns per step."""
-    from tests.test_dashboard import sign_in
-
     assert sign_in(client, site.secret).status_code == 302
     page = client.get("/dashboard/", query_string={"journey": "checkout", "from": "2026-11-20", "to": "2026-11-20"})
     html = page.get_data(as_text=True)

@@ -10,11 +10,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from collector.extensions import db
-from collector.common.group_commit import GroupCommit, Job
-from collector.models import Response
 from collector.analytics.maintenance import compare_rollups
-from tests.conftest import answer
+from collector.common.group_commit import GroupCommit, Job
+from collector.extensions import db
+from collector.models import Response
+from tests.helpers import answer
 
 
 def wait_until(condition, timeout: float = 10.0) -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from collector.exports import REGISTRY
 from collector.exports.base import LINE_BREAKS, csv_lines, guard, has_line_break
-from tests.conftest import answer
-from tests.test_dashboard import sign_in
+from tests.helpers import answer, sign_in
 
 FORMULA = "=+-@\t\r"
 # What str.splitlines() splits on: LibreOffice splits an unquoted row at CR or
