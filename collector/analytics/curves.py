@@ -61,7 +61,7 @@ tests and Holm across steps × groups are added by ``compare.py``.
 Source: ``rollups`` when the window starts and ends on UTC midnight (or is
 open) and the segment uses only device, locale and variant; ``raw``
 otherwise (url_path prefix, attributes, sub-day windows). Both give the same
-numbers (``tests/test_rollups.py``).
+numbers (``tests/analytics/test_rollups.py``).
 """
 
 from datetime import date, timedelta

@@ -4,7 +4,7 @@ Everything here works on sufficient statistics (n, Σx, Σx²; successes, n),
 which is what the rollup tables store, so a curve never needs the raw rows.
 The Student t distribution is computed from the regularised incomplete beta
 function (a Lentz continued fraction, as in Numerical Recipes §6.4); the
-tests in ``tests/test_stats.py`` check it against SciPy reference values.
+tests in ``tests/analytics/test_stats.py`` check it against SciPy reference values.
 """
 
 import math
