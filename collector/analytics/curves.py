@@ -67,7 +67,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import funnel, rollups
+from collector.analytics import friction_curve, funnel, rollups
 from collector.common.database import as_date
 from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, StepRollup
@@ -377,6 +377,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         "steps": items,
         "funnel": {name: moves[name] for name in ("source", "session_timeout_minutes", "ignored_filters")} | moves["overall"],
     }
+    friction_curve.add_to_curve(session, journey, filters, steps, items, curve)
     if comparing:
         curve["compare"] = {"by": "variant", "variants": variants,
                             "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}

@@ -27,7 +27,7 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
-    from collector.analytics.rollups import rollups_group
+    from collector.cli.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
                     alerts_group, export_command, retention_group, doctor):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
-from collector.analytics import funnel, rollups
+from collector.analytics import friction, funnel, rollups
 from collector.common.database import Bind, dialect_name, insert_ignoring_conflicts
 from collector.common.group_commit import GroupCommit, Job
 from collector.analytics.emotion import score_response
@@ -431,6 +431,7 @@ def _insert(conn: Connection, batches: list[Batch]) -> list[IngestResult]:
     # Before the curve rollups: every writer takes the funnel's session locks first.
     funnel.update_sessions(conn, site.id, new_rows, [row.id for row in inserted], answers=answers)
     (rollups.add_responses if answers else rollups.add_events)(conn, new_rows)
+    friction.update_sessions(conn, site.id, new_rows, answers=answers)
     new |= _remember_trapped(conn, site.id, table, trapped)
     stored: dict[Batch, int] = {}
     for client_id in new:

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
+from collector.api.curves.friction_schemas import FrictionMethodSchema, StepFrictionSchema
 from collector.api.fields import UTCDateTime
 from collector.api.responses.schemas import SegmentArgsSchema
 
@@ -188,11 +189,12 @@ class CurveStepSchema(MetricsSchema):
     position = fields.Integer()
     exit_intent = fields.Nested(ExitIntentSchema)
     comments = fields.Nested(CommentsSchema)
-    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop, unhappy_exit."})
+    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop, unhappy_exit, friction."})
     tests = fields.Nested(StepTestsSchema)
     series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
     compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare=variant only."})
     funnel = fields.Nested(StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."})
+    friction = fields.Nested(StepFrictionSchema, metadata={"description": "Behavioural friction at the step (docs/friction.md)."})
 
 
 
@@ -238,3 +240,4 @@ class CurveSchema(ma.Schema):
     steps = fields.List(fields.Nested(CurveStepSchema))
     compare = fields.Nested(CompareSchema, metadata={"description": "With compare=variant only."})
     funnel = fields.Nested(FunnelSchema, metadata={"description": "Sessions, completion and time to completion."})
+    friction = fields.Nested(FrictionMethodSchema, metadata={"description": "How the friction blocks were computed."})
