@@ -91,7 +91,8 @@ const path = (file) => {
 };
 
 const onError = (message, file, line) => {
-  message = cut(message || "Error", 200);
+  // Digit runs may be card numbers, phone numbers or ids: masked.
+  message = cut(message || "Error", 200).replace(/\d{4,}/g, "#");
   file = path(file || "");
   const key = message + file + line;
   if (!errors[key]) {
