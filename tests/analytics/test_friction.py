@@ -2,6 +2,8 @@
 rollups and from the raw events, through late (queued) events, segments, erasure and
 retention; ``rollups verify`` checks the friction family."""
 
+import csv
+import io
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -166,3 +168,18 @@ def test_friction_events_refuse_other_props(send, site, api):
     assert response.get_json()["error"]["code"]
     response = send({"events": [event(site, "x", "quick_back", "payment")]}, site, path="/v1/events")
     assert response.status_code == 422
+
+
+def test_exports_carry_friction(api, scripted):
+    table = api.get("/v1/journeys/checkout/export", format="journey-table", **DAY)
+    assert table.status_code == 200, table.get_json()
+    header, *rows = csv.reader(io.StringIO(table.data.decode("utf-8-sig")))
+    payment = next(row for row in rows if row[1] == "payment")
+    assert payment[header.index("Friction index")] == "0.5"
+    assert payment[header.index("Rage click share")] == "0.4"
+    drawio = api.get("/v1/journeys/checkout/export", format="drawio", **DAY).data.decode()
+    assert "friction_index" in drawio and "rage_click_share" in drawio
+    body = api.get("/v1/journeys/checkout/export", format="json", **DAY).get_json()
+    assert {s["step"]: s["friction"]["index"]["sessions"] for s in body["steps"]}["payment"] == 20
+    lucid = api.get("/v1/journeys/checkout/export", format="lucid", **DAY)
+    assert lucid.status_code == 200
