@@ -55,7 +55,7 @@ new MutationObserver((_, obs) => {
 
 
 def serve(database: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False, "DEMO_ENABLED": True,
                       "LOG_LEVEL": "ERROR"})
     from flask_migrate import upgrade
 
@@ -122,7 +122,8 @@ def measure_clicks(browser, url: str, throttle: float, clicks: int = 30) -> dict
     posts = []
     page.on("request", lambda r: r.method == "POST" and "/v1/events" in r.url and posts.append(r.url))
     for index in range(clicks):
-        x, y = 200 + (index % 10) * 60, 300 + (index // 10) * 80
+        # The first three of each ten land within 10 px of each other (a rage burst), the rest spread out.
+        x, y = 200 + ((index % 10) * 5 if index % 10 < 3 else (index % 10) * 60), 300 + (index // 10) * 80
         page.mouse.click(x, y)
         page.wait_for_timeout(20 if index % 10 < 3 else 150)  # the first three of each ten: a rage burst
     page.wait_for_timeout(3000)  # dead-click windows close, the queue flushes
