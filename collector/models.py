@@ -432,3 +432,43 @@ class ThemeCuration(db.Model):
     step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), unique=True)
     curation: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class FrictionSession(RollupKey, db.Model):
+    """One (journey, browser session, step, signal) seen: a friction signal, ``quick_back``,
+    ``any`` or ``view``; keyed by the session's day and segment, with whether the session
+    abandoned and answered (negatively) at the step (see ``collector/analytics/friction.py``)."""
+
+    __tablename__ = "friction_sessions"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "session_id", "step_id", "signal", name="uq_friction_sessions_key"),
+        sa.Index("ix_friction_sessions_site_day", "site_id", "day"),
+    )
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(sa.String(64))
+    signal: Mapped[str] = mapped_column(sa.String(24))
+    abandoned: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)
+    negative: Mapped[int] = mapped_column(default=0)
+
+
+class FrictionRollup(RollupKey, db.Model):
+    """Per journey, step, signal, UTC day of the session's start and segment: sessions
+    that showed the signal there, and of them how many abandoned, answered, answered negatively."""
+
+    __tablename__ = "friction_rollups"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "day", "step_id", "signal", "device", "locale", "variant",
+                            name="uq_friction_rollups_key"),
+        sa.Index("ix_friction_rollups_site_day", "site_id", "day"),
+    )
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    signal: Mapped[str] = mapped_column(sa.String(24))
+    sessions: Mapped[int] = mapped_column(default=0)
+    abandoned: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)
+    negative: Mapped[int] = mapped_column(default=0)

@@ -70,7 +70,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import compare, funnel, rollups, theme_report
+from collector.analytics import compare, friction_curve, funnel, rollups, theme_report
 from collector.analytics.core import (ALPHA, MIN_N, SEGMENT, day_aligned, day_of, large_enough, raw_conditions,
                                       rollup_conditions, round_p, round_to, segment_in_rollups, share_difference,
                                       significant)
@@ -362,6 +362,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         "steps": items,
         "funnel": {name: moves[name] for name in ("source", "session_timeout_minutes", "ignored_filters")} | moves["overall"],
     }
+    friction_curve.add_to_curve(session, journey, filters, steps, items, curve)
     if comparing:
         curve["compare"] = {"by": "variant", "variants": variants,
                             "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}

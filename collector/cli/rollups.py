@@ -1,15 +1,17 @@
-"""``stepsense rollups``: rebuild or verify the curve and funnel rollups."""
+"""``stepsense rollups rebuild|verify``: the curve and funnel rollups (``analytics/maintenance.py``)
+and the friction family (``analytics/friction.py``) together."""
 
 import click
 from flask.cli import with_appcontext
 
+from collector.analytics import friction
 from collector.analytics.maintenance import compare_rollups, rebuild_rollups
 from collector.extensions import db
 
 
-@click.group("rollups", help="Rebuild or verify the curve and funnel rollups.")
+@click.group("rollups")
 def rollups_group() -> None:
-    pass
+    """Rebuild or verify the curve, funnel and friction rollups."""
 
 
 @rollups_group.command("rebuild")
@@ -19,6 +21,7 @@ def rollups_group() -> None:
 def rebuild_command(site_id: int | None, journey_id: int | None) -> None:
     """Recompute rollups from the stored answers and events."""
     written = rebuild_rollups(db.session, site_id=site_id, journey_id=journey_id)
+    written += friction.rebuild_friction(db.session, site_id=site_id, journey_id=journey_id)
     db.session.commit()
     click.echo(f"rebuilt {written} rollup rows")
 
@@ -30,6 +33,7 @@ def rebuild_command(site_id: int | None, journey_id: int | None) -> None:
 def verify_command(site_id: int | None, journey_id: int | None) -> None:
     """Compare rollups with a raw recomputation; print differences, exit 1 if any."""
     differences = compare_rollups(db.session, site_id=site_id, journey_id=journey_id)
+    differences += friction.compare_friction(db.session, site_id=site_id, journey_id=journey_id)
     for line in differences:
         click.echo(line)
     if differences:

@@ -14,7 +14,7 @@ SCALES: dict[str, tuple[int, int]] = {
 }
 KINDS = (*SCALES, "comment")
 
-TRIGGERS = ("inline", "exit_intent", "after_ms", "scroll", "event", "manual")
+TRIGGERS = ("inline", "exit_intent", "after_ms", "scroll", "event", "manual", "frustration")
 EVENT_TYPES = (
     "impression",
     "dismiss",
@@ -24,7 +24,17 @@ EVENT_TYPES = (
     "error",
     "retry",
     "custom",
+    "rage_click",
+    "dead_click",
+    "error_click",
+    "js_error",
+    "form_error",
 )
 DEVICES = ("desktop", "mobile", "tablet", "other")
 # Had the browser a visitor id before this session? Sent by the widget with answers and events.
 VISITOR_TYPES = ("new", "returning")
+# Behavioural friction (docs/friction.md): the widget sends the first five as events;
+# quick_back is derived by the collector from step views.
+FRICTION_SIGNALS = ("rage_click", "dead_click", "error_click", "js_error", "form_error", "quick_back")
+# The clicks after which the ``frustration`` prompt trigger may ask.
+FRUSTRATION_SIGNALS = ("rage_click", "dead_click", "error_click")

@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import maintenance, rollups
+from collector.analytics import friction, maintenance, rollups
 from collector.tenancy.keys import create_api_key
 from collector.analytics.emotion import score_response
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step
@@ -29,6 +29,8 @@ PROMPTS = {
         dict(kind="ces", trigger="inline", text={"en": "How easy was paying?", "de": "Wie einfach war das Bezahlen?"},
              follow_up={"max_score": 3, "text": {"en": "What made it hard?"}}),
         dict(kind="comment", trigger="exit_intent", text={"en": "Leaving already? What stopped you from paying?"}),
+        # Right after a rage, dead or error click (try "Apply coupon" in the demo shop).
+        dict(kind="thumbs", trigger="frustration", text={"en": "Something not working?", "de": "Funktioniert etwas nicht?"}),
     ],
     "confirmation": [dict(kind="nps", trigger="inline", text={"en": "How likely are you to recommend us to a friend?"})],
 }
@@ -206,6 +208,7 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
         stored += len(responses)
         progress(len(responses))
     maintenance.rebuild_funnel(session, site_id=site.id)
+    seed_friction(session, site, seed=seed)
     session.commit()
 
 
@@ -225,3 +228,36 @@ Stepsense demo is running.
 
 Press Ctrl+C to stop.
 """
+
+
+# Share of seeded sessions at a step that show a friction signal there: payment's coupon
+# button and card field misbehave (as in the demo shop), the other steps are mostly calm.
+FRICTION_RATES = {
+    "payment": {"dead_click": 0.22, "rage_click": 0.12, "form_error": 0.18, "error_click": 0.03, "js_error": 0.04},
+    "shipping": {"dead_click": 0.03, "form_error": 0.02},
+    "cart": {"dead_click": 0.02},
+}
+FRICTION_PROPS = {"dead_click": {"target": "button#apply-coupon[Apply coupon]"},
+                  "rage_click": {"target": "button#apply-coupon[Apply coupon]", "count": 3},
+                  "form_error": {"field": "card", "reason": "invalid"},
+                  "error_click": {"target": "button#apply-coupon[Apply coupon]", "message": "Coupon service unavailable"},
+                  "js_error": {"message": "Coupon service unavailable", "file": "/demo/shop/payment", "line": 1}}
+
+
+def seed_friction(session: Session, site: Site, *, seed: int = 7) -> None:
+    """Friction signals for the seeded sessions' step views (FRICTION_RATES), a few seconds
+    after each view; the friction rollups are then rebuilt from them."""
+    rng = random.Random(seed + 1)
+    steps = {step.id: step.key for step in session.scalars(sa.select(Step).join(Journey).where(Journey.site_id == site.id))}
+    views = session.execute(sa.select(Event).where(Event.site_id == site.id, Event.type == "step_view")).scalars().all()
+    rows = []
+    for view in views:
+        for signal, rate in FRICTION_RATES.get(steps.get(view.step_id), {}).items():
+            if rng.random() < rate:
+                rows.append(dict(site_id=site.id, journey_id=view.journey_id, step_id=view.step_id, client_id=_new_id(rng),
+                                 type=signal, visitor_id=view.visitor_id, session_id=view.session_id, url_path=view.url_path,
+                                 device=view.device, locale=view.locale, variant=view.variant, props=FRICTION_PROPS[signal],
+                                 created_at=view.created_at + timedelta(seconds=rng.uniform(2, 15))))
+    if rows:
+        session.execute(sa.insert(Event), rows)
+    friction.rebuild_friction(session, site_id=site.id)

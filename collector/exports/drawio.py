@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
 from collector.exports.base import Progress, csv_lines, curve, emotion_fill, emotion_stroke, funnel_cells, guard, one_line
 from collector.models import Journey
 
@@ -50,6 +51,7 @@ COLUMNS = ("id", "step", "name", "caption", "position", "x", "y", "fill", "strok
            "sessions", "continue_rate", "abandonment", "retry_rate", "error_rate", "time_on_step_median_s",
            "time_on_step_p90_s", "abandonment_negative", "abandonment_positive")
 FUNNEL_COLUMNS = COLUMNS[-9:]
+COLUMNS = (*COLUMNS, *FRICTION_COLUMNS)
 
 
 def _text(value: Any) -> Any:
@@ -92,6 +94,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "negative_share": _text(step["comments"]["negative_share"]),
             "flags": " ".join(flags),
             **{column: _text(value) for column, value in zip(FUNNEL_COLUMNS, funnel_cells(step))},
+            **{column: _text(value) for column, value in zip(FRICTION_COLUMNS, friction_cells(step))},
         })
     return out
 

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from collector.exports import xlsx
 from collector.exports.base import FUNNEL_HEADER, Progress, csv_lines, curve, funnel_cells, guard, one_line
 from collector.exports.csv_export import BOM
+from collector.exports.friction_cells import FRICTION_HEADER, friction_cells
 from collector.models import Journey
 
 TABLE_HEADER = ("Step", "Step key", "Position", "Responses", "Emotion (-2..+2)", "Emotion mean (-1..1)",
                 "CSAT (share 4-5)", "CES (mean 1-7)", "NPS", "Exit share", "Flags", "Top quotes (negative)",
-                "Top quotes (positive)", *FUNNEL_HEADER)
+                "Top quotes (positive)", *FUNNEL_HEADER, *FRICTION_HEADER)
 METRICS_HEADER = ("metric", "step", "date", "value", "n")
 # metric name -> (curve field, value key)
 SERIES = (("emotion", "emotion", "mean"), ("csat", "csat", "score"), ("ces", "ces", "mean"), ("nps", "nps", "score"))
@@ -47,7 +48,7 @@ def table_rows(data: dict[str, Any]) -> list[list[Any]]:
             lane_emotion(step["emotion"]["mean"]), step["emotion"]["mean"], step["csat"]["score"], step["ces"]["mean"],
             step["nps"]["score"], step["exit_intent"]["share"], ", ".join(step.get("flags") or []),
             _quotes(step["comments"]["most_negative"]), _quotes(step["comments"]["most_positive"]),
-            *funnel_cells(step),
+            *funnel_cells(step), *friction_cells(step),
         ])
     return rows
 

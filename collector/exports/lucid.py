@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
 from collector.exports.base import Progress, curve, display_text, emotion_fill, emotion_stroke
 from collector.models import Journey
 
@@ -55,6 +56,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         if step.get("funnel"):
             custom += [{"key": key, "value": "" if _get(step["funnel"], path) is None else str(_get(step["funnel"], path))}
                        for key, path in FUNNEL_METRICS]
+        if step.get("friction"):
+            custom += [{"key": key, "value": "" if value is None else str(value)}
+                       for key, value in zip(FRICTION_COLUMNS, friction_cells(step))]
         shapes.append({
             "id": f"step-{index}",
             "type": "rectangle",

@@ -27,6 +27,7 @@ from collector.exports.base import (
     curve,
     response_batches,
 )
+from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
 from collector.models import Journey
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
@@ -34,7 +35,7 @@ CURVE_HEADER = ("step", "name", "position", "responses", "impressions", "respons
                 "emotion_ci_low", "emotion_ci_high", "csat", "csat_ci_low", "csat_ci_high", "csat_n", "ces_mean",
                 "ces_ci_low", "ces_ci_high", "ces_n", "nps", "nps_n", "exit_intent", "exit_share", "comments",
                 "negative_share", "flags", "funnel_sessions", "continue_rate", "abandonment_rate", "retry_rate",
-                "error_rate", "time_on_step_median_s", "time_on_step_p90_s", "abandonment_negative", "abandonment_positive")
+                "error_rate", "time_on_step_median_s", "time_on_step_p90_s", "abandonment_negative", "abandonment_positive", *FRICTION_COLUMNS)
 COMMENT_HEADER = ("id", "created_at", "step", "kind", "score", "sentiment_label", "polarity", "emotion", "comment")
 _COMMENT_FIELDS = tuple(RESPONSE_HEADER.index(name) for name in COMMENT_HEADER)
 _COMMENT_TEXT = RESPONSE_HEADER.index("comment")
@@ -75,7 +76,7 @@ def curve_rows(data: dict[str, Any]) -> list[list[Any]]:
                      csat["ci_low"], csat["ci_high"], csat["n"], ces["mean"], ces["ci_low"], ces["ci_high"], ces["n"],
                      nps["score"], nps["n"], step["exit_intent"]["count"], step["exit_intent"]["share"],
                      step["comments"]["count"], step["comments"]["negative_share"], " ".join(step.get("flags") or []),
-                     *funnel_cells(step)])
+                     *funnel_cells(step), *friction_cells(step)])
     return rows
 
 

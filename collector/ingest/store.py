@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
-from collector.analytics import funnel_rollups, rollups, theme_store
+from collector.analytics import friction, funnel_rollups, rollups, theme_store
 from collector.common.database import Bind, dialect_name, insert_ignoring_conflicts
 from collector.common.group_commit import GroupCommit, Job
 from collector.analytics.emotion import score_response
@@ -433,6 +433,7 @@ def _insert(conn: Connection, batches: list[Batch]) -> list[IngestResult]:
     funnel_rollups.update_sessions(conn, site.id, new_rows, [row.id for row in inserted], answers=answers)
     (rollups.add_responses if answers else rollups.add_events)(conn, new_rows)
     theme_store.assign_at_ingest(conn, new_rows if answers else [], {row.client_id: row.id for row in inserted})
+    friction.update_sessions(conn, site.id, new_rows, answers=answers)
     new |= _remember_trapped(conn, site.id, table, trapped)
     stored: dict[Batch, int] = {}
     for client_id in new:

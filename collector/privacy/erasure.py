@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import maintenance
+from collector.analytics import friction, maintenance
 from collector.models import Event, Response, Site
 
 
@@ -13,6 +13,7 @@ def erase_visitor(session: Session, site: Site, visitor_id: str) -> dict[str, in
     The rollups of the days they touched are recomputed in the same transaction.
     """
     touched = maintenance.rollup_days(session, site.id, visitor_id)
+    sessions = friction.sessions_of_visitor(session, site.id, visitor_id)
     responses = session.execute(
         sa.delete(Response).where(Response.site_id == site.id, Response.visitor_id == visitor_id)
     ).rowcount
@@ -20,5 +21,6 @@ def erase_visitor(session: Session, site: Site, visitor_id: str) -> dict[str, in
         sa.delete(Event).where(Event.site_id == site.id, Event.visitor_id == visitor_id)
     ).rowcount
     maintenance.rebuild_days(session, touched)
+    friction.reconcile(session, site.id, sessions)
     session.commit()
     return {"responses": responses, "events": events}

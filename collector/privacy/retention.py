@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import maintenance
+from collector.analytics import friction, maintenance
 from collector.ingest.store import TRAP_MEMORY_DAYS
 from collector.models import Event, Response, Site, StepRollup, TrappedClientId
 from collector.common.time import utcnow
@@ -51,10 +51,12 @@ def purge_site(session: Session, site: Site, now: datetime | None = None, batch_
     """Delete the site's answers and events older than its retention; rollups stay exact."""
     cutoff = (now or utcnow()) - timedelta(days=site.retention_days)
     result = Purged(site.id, cutoff)
+    sessions = friction.sessions_before(session, site.id, cutoff)
     result.responses = _delete_older(session, Response, site.id, cutoff, batch_size, progress)
     result.events = _delete_older(session, Event, site.id, cutoff, batch_size, progress)
     session.execute(sa.delete(StepRollup).where(StepRollup.site_id == site.id, StepRollup.day < cutoff.date()))
     maintenance.drop_funnel_before(session, site.id, cutoff.date())
+    friction.reconcile(session, site.id, sessions)
     maintenance.rebuild_rollups(session, site_id=site.id, days=[cutoff.date()])
     session.commit()
     return result

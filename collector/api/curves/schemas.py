@@ -7,6 +7,7 @@ from webargs.fields import DelimitedList
 
 from collector.analytics import compare as personas
 from collector.api.fields import FullMatch, UTCDateTime
+from collector.api.curves.friction_schemas import FrictionMethodSchema, StepFrictionSchema
 from collector.api.responses.schemas import SegmentArgsSchema
 from collector.api.themes.schemas import CurveThemeSchema
 
@@ -237,13 +238,14 @@ class CurveStepSchema(MetricsSchema):
     position = fields.Integer()
     exit_intent = fields.Nested(ExitIntentSchema)
     comments = fields.Nested(CommentsSchema)
-    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop, unhappy_exit."})
+    flags = fields.List(fields.String(), metadata={"description": "pain_point, drop, unhappy_exit, friction."})
     tests = fields.Nested(StepTestsSchema)
     series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
     compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare only."})
     funnel = fields.Nested(StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."})
     themes = fields.List(fields.Nested(CurveThemeSchema), metadata={
         "description": "The step's three largest themes in the window (GET /v1/journeys/{key}/themes)."})
+    friction = fields.Nested(StepFrictionSchema, metadata={"description": "Behavioural friction at the step (docs/friction.md)."})
 
 
 
@@ -297,3 +299,4 @@ class CurveSchema(ma.Schema):
     steps = fields.List(fields.Nested(CurveStepSchema))
     compare = fields.Nested(CompareSchema, metadata={"description": "With compare only."})
     funnel = fields.Nested(FunnelSchema, metadata={"description": "Sessions, completion and time to completion."})
+    friction = fields.Nested(FrictionMethodSchema, metadata={"description": "How the friction blocks were computed."})

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import Attributes, Key, Locale, OpaqueId
-from collector.common.vocabulary import DEVICES, EVENT_TYPES, KINDS, SCALES, TRIGGERS, VISITOR_TYPES
+from collector.common.vocabulary import DEVICES, EVENT_TYPES, FRICTION_SIGNALS, KINDS, SCALES, TRIGGERS, VISITOR_TYPES
 MAX_BATCH = 50
 MAX_EVENT_BATCH = 100
 MAX_COMMENT = 2000
@@ -91,6 +91,19 @@ class EventInSchema(VisitContextSchema):
     kind = fields.String(allow_none=True, validate=validate.OneOf(KINDS))
     name = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
     props = Attributes(allow_none=True)
+
+    @ma.validates_schema
+    def friction_props(self, data: dict, **kwargs) -> None:
+        """Friction events carry only the described fields (docs/friction.md): never text or values."""
+        if data.get("type") in FRICTION_SIGNALS:
+            extra = sorted(set(data.get("props") or {}) - set(FRICTION_PROPS))
+            if extra:
+                raise ma.ValidationError(f"A {data['type']} event carries only {', '.join(FRICTION_PROPS)}.", "props")
+
+
+# What a friction event's props may hold: the element (tag#id[label]), the click count,
+# the error's truncated message, its script path and line, the invalid field's name.
+FRICTION_PROPS = ("target", "count", "message", "file", "line", "field", "reason")
 
 
 class EventBatchSchema(ma.Schema):

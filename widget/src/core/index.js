@@ -7,15 +7,16 @@
 import { installApi } from "./api.js";
 import { fetchSiteConfig, readScriptTag } from "./config.js";
 import { reserveInlineSpace, sendPending } from "./prompt.js";
+import { startFriction } from "./friction.js";
 import { flush } from "./queue.js";
 import { startSteps, watchHistory } from "./steps.js";
 import { openStorage } from "./storage.js";
 import { on, safe } from "./util.js";
-import { loadVisitor } from "./visitor.js";
+import { inEventsSample, loadVisitor } from "./visitor.js";
 
 const whenReady = () => {
   reserveInlineSpace();
-  fetchSiteConfig().then(safe((loaded) => loaded && startSteps()), () => 0);
+  fetchSiteConfig().then(safe((loaded) => loaded && (startSteps(), inEventsSample() && startFriction())), () => 0);
 };
 
 const start = (early) => {

@@ -42,5 +42,6 @@ export const sendAnswer = (kind, trigger, score, comment) =>
     score: kind == "comment" ? null : score,
     comment: comment || null,
     trigger,
-    attributes: context.attributes || null,
+    // A frustration prompt's answer says which signal asked (rage_click, dead_click, error_click).
+    attributes: trigger == "frustration" ? Object.assign({}, context.attributes, { signal: context.signal }) : context.attributes || null,
   }));

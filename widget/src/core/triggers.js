@@ -1,5 +1,6 @@
 /* Triggers: when a prompt shows. arm() sets up a prompt's trigger to call fire();
  * disarm() removes every listener and timer when the step changes. */
+import { onFrustration, startFriction } from "./friction.js";
 import { now, safe } from "./util.js";
 
 const EXIT_ARMED_AFTER_MS = 1e3; // no exit intent in the first second on a step
@@ -63,4 +64,8 @@ export const arm = (prompt, fire) => {
   else if (trigger == "scroll") onScrollDepth(prompt.scroll_percent, fire);
   else if (trigger == "event" && prompt.event_name) listen(document, prompt.event_name, fire);
   else if (trigger == "exit_intent") onExitIntent(fire);
+  else if (trigger == "frustration") {
+    startFriction();
+    disarmers.push(onFrustration(fire));
+  }
 };
