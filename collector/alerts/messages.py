@@ -61,10 +61,10 @@ def _points(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:+.0f} pts"
 
 
-def _interval(low: float | None, high: float | None, formatter) -> str:
+def _interval(low: float | None, high: float | None, formatter, lead: str = " (", close: str = ")") -> str:
     if low is None or high is None:
         return ""
-    return f" (95% CI {formatter(low)} to {formatter(high)})"
+    return f"{lead}95% CI {formatter(low)} to {formatter(high)}{close}"
 
 
 def _moment(text: str | None) -> str:
@@ -123,14 +123,14 @@ def _digest_lines(section: dict[str, Any]) -> list[str]:
     key = section["key"]
     if key == "emotion":
         return [f"{row['name'] or row['step']}: {_signed(_row(section, row)['before']['mean'])} → "
-                f"{_signed(_row(section, row)['now']['mean'])} ({_signed(row['diff'])}"
-                f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _signed)})"
+                f"{_signed(_row(section, row)['now']['mean'])} (change {_signed(row['diff'])}"
+                f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _signed, ', ', '')})"
                 f"{', significant' if row['significant'] else ''}"
                 for row in section.get("moved", [])]
     if key == "abandonment":
         return [f"{row['name'] or row['step']}: {_share(_row(section, row)['before']['rate'])} → "
-                f"{_share(_row(section, row)['now']['rate'])} ({_points(row['diff'])}"
-                f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _points)})"
+                f"{_share(_row(section, row)['now']['rate'])} (change {_points(row['diff'])}"
+                f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _points, ', ', '')})"
                 f"{', significant' if row['significant'] else ''}"
                 for row in section.get("moved", [])]
     if key == "pain_points":
@@ -144,8 +144,8 @@ def _digest_lines(section: dict[str, Any]) -> list[str]:
     if key == "friction":
         return [f"{row['name'] or row['step']}: friction index {_signed(row['diff'])}" for row in section.get("moved", [])]
     if key == "themes":
-        return [f"{theme['label']} at {theme['step']}: {_share(theme.get('share'))} of comments ({_points(theme['share_change'])})"
-                f"{_interval(theme.get('ci_low'), theme.get('ci_high'), _share)}"
+        return [f"{theme['label']} at {theme['step']}: {_share(theme.get('share'))} of comments"
+                f"{_interval(theme.get('ci_low'), theme.get('ci_high'), _share)} ({_points(theme['share_change'])})"
                 for theme in section.get("themes", [])]
     return []
 
