@@ -36,7 +36,7 @@ section per provider that has something to say, in this order:
   interval of the share unless the theme gives one.
 
 Each section with changes lists under ``moved`` the (up to) three steps that
-moved most by absolute change. ``comments`` holds the ids of a few of the
+moved most by absolute change (steps that didn't move at all are left out). ``comments`` holds the ids of a few of the
 period's most negative stored (redacted) comments at the flagged and most
 moved steps; their text is read when the digest is sent, so an erased answer
 never leaves in one.
@@ -196,7 +196,7 @@ def _holm_flags(changes: list[dict[str, Any] | None], alpha: float) -> None:
 
 
 def _moved(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    changed = [row for row in rows if row["change"] is not None]
+    changed = [row for row in rows if row["change"] is not None and row["change"]["diff"]]
     changed.sort(key=lambda row: (-abs(row["change"]["diff"]), row["step"]))
     return [{"step": row["step"], "name": row["name"], "diff": row["change"]["diff"],
              "significant": row["change"]["significant"]} for row in changed[:MOVED]]

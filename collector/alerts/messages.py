@@ -169,10 +169,10 @@ def _digest(payload: dict[str, Any]) -> Message:
     name = payload.get("journey_name") or payload.get("journey")
     sections = [(SECTION_HEADINGS.get(section["key"], section.get("title", "")), lines)
                 for section in payload.get("sections") or [] if (lines := _digest_lines(section))]
-    answers = next((sum(row["now"]["n"] for row in section["steps"])
-                    for section in payload.get("sections") or [] if section["key"] == "emotion"), 0)
+    emotion = next((section for section in payload.get("sections") or [] if section["key"] == "emotion"), None)
+    answers = [sum(row[side]["n"] for row in emotion["steps"]) if emotion else 0 for side in ("now", "before")]
     facts = [("Journey", str(payload.get("journey"))), ("Period", f"{_window_text(window)} ({payload.get('timezone')})"),
-             ("Answers", str(answers))]
+             ("Answers", f"{answers[0]} (previous period {answers[1]})")]
     summary = f"{schedule} digest of {name}, {_window_text(window)}."
     if not sections:
         summary += " No answers or sessions in this period or the one before."

@@ -30,7 +30,7 @@ TEXT_CHARS = 2000
 # Characters that make emphasis, code, links or autolinks anywhere in a line.
 _INLINE = re.compile(r"([\\`*_~\[\]<>])")
 # What makes a list item, heading or quote at the start of a line.
-_LEADING = re.compile(r"^(\d*)([-+#.)])")
+_LEADING = re.compile(r"^(\d+(?=[.)])|)([-+#.)])")
 
 
 def escape(text: str) -> str:
