@@ -61,6 +61,10 @@ class Config:
     # Or allow just these non-public networks, comma-separated CIDRs (e.g. an
     # internal relay at 10.0.5.7/32); everything else stays refused.
     ALERTS_ALLOWED_PRIVATE_NETWORKS = os.environ.get("ALERTS_ALLOWED_PRIVATE_NETWORKS", "")
+    # E-mail for alert rules and digests: smtp://host:port (?starttls=true) or smtps://host:465,
+    # with user:password@ to log in; SMTP_FROM is the sender. Unset: no e-mail.
+    SMTP_URL = os.environ.get("SMTP_URL", "")
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
     # Where the app is reached from outside, e.g. https://cx.example.com: links in alerts.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
     # A site that auto-registers gets the journeys and steps the widget names created

@@ -330,8 +330,9 @@ class FunnelDuration(RollupKey, db.Model):
 
 
 class AlertRule(db.Model):
-    """A condition on a journey's recent answers that posts a signed webhook when it
-    becomes true (see ``collector/alerts/evaluate.py``)."""
+    """A condition on a journey's recent answers that posts a signed webhook (or a
+    Slack, Teams or e-mail message) when it becomes true, or a digest sent on a
+    schedule (see ``collector/alerts/``)."""
 
     __tablename__ = "alert_rules"
 
@@ -342,7 +343,18 @@ class AlertRule(db.Model):
     step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[str] = mapped_column(sa.String(32))
+    # "webhook" (signed JSON), "slack", "teams" or "email"; "" URL for e-mail rules.
+    target: Mapped[str] = mapped_column(sa.String(16), default="webhook", server_default="webhook")
     webhook_url: Mapped[str] = mapped_column(sa.String(2048))
+    # Recipients of e-mail (the target, or a copy of every firing beside another target).
+    email_to: Mapped[list[str] | None] = mapped_column(sa.JSON, default=list)
+    # Digest rules only: "daily"/"weekly" at local_hour in timezone (null: the site's), on weekday.
+    schedule: Mapped[str | None] = mapped_column(sa.String(16))
+    local_hour: Mapped[int | None] = mapped_column()
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    weekday: Mapped[str | None] = mapped_column(sa.String(9))
+    # End of the last period a digest was made for: each period is sent once.
+    last_period_end: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Kept readable because signing needs it; the API shows it only on creation.
     secret: Mapped[str] = mapped_column(sa.String(128))
     window_hours: Mapped[int] = mapped_column(default=24)
@@ -373,11 +385,19 @@ class AlertDelivery(db.Model):
     """One webhook POST of an alert (or a test), retried with backoff until delivered."""
 
     __tablename__ = "alert_deliveries"
-    __table_args__ = (sa.Index("ix_alert_deliveries_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_alert_deliveries_status_next", "status", "next_attempt_at"),
+        # One delivery per digest period and channel, whichever process makes it.
+        sa.Index("ix_alert_deliveries_period", "rule_id", "channel", "period_start", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     rule_id: Mapped[int] = mapped_column(sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
     fired_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # Which of the rule's targets: "webhook", "slack", "teams" or "email".
+    channel: Mapped[str] = mapped_column(sa.String(16), default="webhook", server_default="webhook")
+    # A digest's period start (null for other kinds).
+    period_start: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -1,11 +1,20 @@
-"""Delivering alerts: signed webhook POSTs with retries.
+"""Delivering alerts: signed webhook POSTs, Slack and Teams messages and e-mails, with retries.
 
-Each ``AlertDelivery`` is POSTed with
+Each ``AlertDelivery`` goes to one channel of its rule. ``webhook``: the
+payload as JSON, POSTed with
     X-Stepsense-Signature: sha256=<hex HMAC-SHA256(rule secret, "<timestamp>." + raw body)>
     X-Stepsense-Timestamp: <Unix seconds of this attempt>
     X-Stepsense-Delivery: <delivery id, the same on every retry>
 
-A 2xx answer delivers it; anything else (including redirects, refused
+``slack`` and ``teams``: the payload rendered as a Block Kit message or an
+Adaptive Card (``collector.alerts.slack``/``teams``), POSTed unsigned (those
+services don't verify signatures) through the same guarded client, so the
+SSRF guard and the deadline apply to them too. ``email``: rendered by
+``collector.alerts.mail`` and handed to the SMTP server of ``SMTP_URL``.
+Comment ids in the payload are resolved to their stored text just before
+sending.
+
+A 2xx answer (or the SMTP server's acceptance) delivers it; anything else (including redirects, refused
 addresses and attempts not answered within ``TIMEOUT_SECONDS`` in total) is
 retried 1, 2, 4, … minutes later, up to ``MAX_ATTEMPTS`` attempts, then
 marked failed. Each attempt is committed as claimed before it is sent and its
@@ -15,8 +24,9 @@ address pinned, one deadline for the whole attempt).
 
 Body: ``{"rule": {"id", "name"}, "journey", "step", "kind", "window": {"hours",
 "from", "to", "baseline_from", "baseline_to"}, "value", "baseline",
-"baseline_n", "threshold", "p_value", "n", "fired_at", "dashboard_url"}``, and
-``"test": true`` on test deliveries.
+"baseline_n", "threshold", "p_value", "n", "fired_at", "dashboard_url",
+"comments": [{"id", "step", "text", "polarity"}]}``, and ``"test": true`` on
+test deliveries; a digest's body is described in ``collector.alerts.digest``.
 """
 
 from __future__ import annotations
@@ -30,19 +40,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from collector.alerts import webhooks
-from collector.common.errors import NotFound, TooMany
+from collector.alerts import mail, webhooks
+from collector.alerts.evaluate import evaluate_rules, new_delivery, payload_for_test
+from collector.alerts.messages import message
+from collector.alerts.rules import channels, check_webhook_url
+from collector.alerts.slack import slack_message
+from collector.alerts.teams import teams_message
+from collector.common.errors import Invalid, NotFound, TooMany
 from collector.common.metrics import ALERT_DELIVERIES
-from collector.models import AlertDelivery, AlertRule, Site
 from collector.common.time import as_utc
-
-from collector.alerts.evaluate import build_payload, evaluate_rules, new_delivery
-from collector.alerts.rules import check_webhook_url
+from collector.models import AlertDelivery, AlertRule, Response, Site
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +73,7 @@ MAX_ERROR_LENGTH = 500
 
 # (url, body, headers, total timeout in seconds) -> HTTP status; raises on network failure.
 HttpPost = Callable[[str, bytes, dict[str, str], float], int]
-
-
+NOT_CONFIGURED = "e-mail is not configured on this server (SMTP_URL, SMTP_FROM)"
 
 
 @dataclass(frozen=True)
@@ -68,10 +81,20 @@ class Outgoing:
     """What one attempt sends, read from the database before any of it is sent."""
 
     delivery_id: int
+    channel: str
     url: str
     secret: str
     body: bytes
     test: bool
+    mail: EmailMessage | None = None
+    recipients: tuple[str, ...] = ()
+    smtp: mail.SmtpSettings | None = None
+
+
+def smtp_settings() -> mail.SmtpSettings | None:
+    """The app's SMTP server (SMTP_URL, SMTP_FROM), or None when e-mail is not configured."""
+    config = current_app.config
+    return mail.SmtpSettings.from_config(config.get("SMTP_URL"), config.get("SMTP_FROM"))
 
 
 def address_policy() -> webhooks.AddressPolicy:
@@ -101,24 +124,69 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** (attempts - 1))
 
 
-def _outgoing(delivery: AlertDelivery) -> Outgoing:
-    return Outgoing(delivery.id, delivery.rule.webhook_url, delivery.rule.secret,
-                    json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode(),
-                    bool(delivery.payload.get("test")))
+def with_comments(session: Session, rule: AlertRule, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its comment ids resolved to the stored (redacted) text; erased ones are left out."""
+    wanted = [c for c in payload.get("comments") or [] if isinstance(c, dict) and isinstance(c.get("id"), int)]
+    if not wanted:
+        return payload
+    rows = session.execute(sa.select(Response.id, Response.comment, Response.polarity).where(
+        Response.id.in_([c["id"] for c in wanted]), Response.site_id == rule.site_id, Response.comment.is_not(None)))
+    found = {row.id: row for row in rows}
+    comments = [{**c, "text": found[c["id"]].comment,
+                 "polarity": round(found[c["id"]].polarity, 4) if found[c["id"]].polarity is not None else None}
+                for c in wanted if c["id"] in found]
+    return {**payload, "comments": comments}
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _outgoing(session: Session, delivery: AlertDelivery) -> Outgoing:
+    rule, channel = delivery.rule, delivery.channel or "webhook"
+    payload = with_comments(session, rule, delivery.payload)
+    test = bool(payload.get("test"))
+    if channel == "email":
+        try:
+            smtp = smtp_settings()
+        except ValueError:
+            smtp = None
+        recipients = tuple(rule.email_to or ())
+        built = mail.email_message(message(payload), smtp.sender, list(recipients)) if smtp and recipients else None
+        return Outgoing(delivery.id, channel, "", rule.secret, b"", test, built, recipients, smtp)
+    if channel == "slack":
+        body = _json(slack_message(message(payload)))
+    elif channel == "teams":
+        body = _json(teams_message(message(payload)))
+    else:
+        body = _json(payload)
+    return Outgoing(delivery.id, channel, rule.webhook_url, rule.secret, body, test)
+
+
+def _send_mail(outgoing: Outgoing) -> tuple[int | None, str | None]:
+    if outgoing.smtp is None or outgoing.mail is None:
+        return None, NOT_CONFIGURED if outgoing.smtp is None else "no recipients"
+    try:
+        mail.send(outgoing.smtp, outgoing.mail, list(outgoing.recipients))
+    except mail.EmailError as exc:
+        return None, str(exc)
+    return None, None
 
 
 def _post(outgoing: Outgoing, http_post: HttpPost | None) -> tuple[int | None, str | None]:
     """Send one attempt; (HTTP status or None, error or None). Touches no database."""
+    if outgoing.channel == "email":
+        return _send_mail(outgoing)
     http_post = http_post or pinned_post
-    # The real time of sending, not the run's ``now``: receivers compare it with their clock.
-    timestamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "Stepsense-Alerts/1",
-        "X-Stepsense-Signature": sign(outgoing.secret, timestamp, outgoing.body),
-        "X-Stepsense-Timestamp": timestamp,
-        "X-Stepsense-Delivery": str(outgoing.delivery_id),
-    }
+    headers = {"Content-Type": "application/json", "User-Agent": "Stepsense-Alerts/1"}
+    if outgoing.channel == "webhook":
+        # The real time of sending, not the run's ``now``: receivers compare it with their clock.
+        timestamp = str(int(time.time()))
+        headers |= {
+            "X-Stepsense-Signature": sign(outgoing.secret, timestamp, outgoing.body),
+            "X-Stepsense-Timestamp": timestamp,
+            "X-Stepsense-Delivery": str(outgoing.delivery_id),
+        }
     try:
         code = http_post(check_webhook_url(outgoing.url), outgoing.body, headers, TIMEOUT_SECONDS)
     except webhooks.WebhookError as exc:
@@ -187,7 +255,7 @@ def deliver_pending(session: Session, now: datetime, http_post: HttpPost | None 
         )
         if delivery is None:
             break
-        outgoing = _outgoing(delivery)
+        outgoing = _outgoing(session, delivery)
         if not _claim(session, delivery, now):
             continue
         if outgoing.test:
@@ -202,7 +270,7 @@ def deliver_pending(session: Session, now: datetime, http_post: HttpPost | None 
     return done
 
 
-def _claim_test(session: Session, rule: AlertRule, now: datetime, base_url: str | None) -> Outgoing:
+def _claim_test(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime, channel: str) -> Outgoing:
     """Store a test delivery as in flight (one attempt, claimed), committed; 429
     while another test of the site is in flight or after TESTS_PER_MINUTE tests
     of it in the last minute, whichever key asks.
@@ -213,7 +281,7 @@ def _claim_test(session: Session, rule: AlertRule, now: datetime, base_url: str 
     INSERT see every committed test.
     """
     session.execute(sa.select(Site.id).where(Site.id == rule.site_id).with_for_update(key_share=True))
-    delivery = new_delivery(session, rule, build_payload(rule, None, now, base_url, test=True), now)
+    delivery = new_delivery(session, rule, payload, now, channel)
     delivery.attempts, delivery.next_attempt_at = 1, as_utc(now) + timedelta(seconds=CLAIM_SECONDS)
     session.flush()
     tests = (
@@ -236,21 +304,29 @@ def _claim_test(session: Session, rule: AlertRule, now: datetime, base_url: str 
         seconds = max(1, math.ceil(wait.total_seconds()))
         raise TooMany(f"Too many tests: at most {TESTS_PER_MINUTE} a minute per site; try again in {seconds} s.",
                       retry_after=seconds)
-    outgoing = _outgoing(delivery)
+    outgoing = _outgoing(session, delivery)
     session.commit()
     return outgoing
 
 
 def send_test(session: Session, rule: AlertRule, now: datetime, base_url: str | None = None,
-              http_post: HttpPost | None = None) -> AlertDelivery:
-    """POST a test payload once, now (no retries), and keep it in the delivery log.
+              http_post: HttpPost | None = None, channel: str | None = None) -> AlertDelivery:
+    """Send a test once, now (no retries), to the rule's target or another of its
+    ``channel``s, and keep it in the delivery log. A digest's test is the digest of
+    its latest period as it stands.
 
     Bounded like every attempt (TIMEOUT_SECONDS in total) and sent with no
     transaction open; 429 (see ``_claim_test``) keeps one site from tying up
     the workers with tests.
     """
     rule_id = rule.id
-    outgoing = _claim_test(session, rule, now, base_url)
+    channel = channel or rule.target
+    if channel not in channels(rule):
+        raise Invalid(f"This rule sends nothing by {channel}.",
+                      details={"channel": [f"One of: {', '.join(channels(rule))}."]})
+    payload = payload_for_test(session, rule, now, base_url)
+    session.commit()  # the digest's reads end here, before the site's tests are counted
+    outgoing = _claim_test(session, rule, payload, now, channel)
     code, error = _post(outgoing, http_post)
     delivery = _record(session, outgoing, now, code, error)
     if delivery is None:  # the rule was deleted while its test was sent

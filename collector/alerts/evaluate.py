@@ -1,7 +1,13 @@
 """Evaluating alert rules: A rule fires once when its condition becomes true for a step, and again only
 after it was false in between (``firing_steps`` remembers which steps are
-firing); too few answers leave the step's state as it was. Each firing is an ``AlertDelivery``
-(see ``collector.alerts.delivery``).
+firing); too few answers leave the step's state as it was. A digest rule
+instead makes one digest per period once it is due (``collector.alerts.digest``).
+Each firing is an ``AlertDelivery`` per channel of the rule (its target, and
+e-mail when it has recipients; see ``collector.alerts.delivery``).
+
+A payload names up to three comments by id (``comments``: ``[{"id", "step"}]``),
+the window's most negative ones at the step; their stored text is read when
+the delivery is sent, so an answer erased meanwhile is not sent.
 
     X-Stepsense-Signature: sha256=<hex HMAC-SHA256(rule secret, "<timestamp>." + raw body)>
     X-Stepsense-Timestamp: <Unix seconds of this attempt>
@@ -19,6 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector.alerts import digest
+from collector.alerts.rules import channels
 from collector.analytics import funnel, visits
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Step
 from collector.common.time import as_utc
@@ -152,6 +160,56 @@ def dashboard_url(base_url: str | None, journey: Journey) -> str | None:
     return f"{base_url.rstrip('/')}/dashboard/?{urllib.parse.urlencode({'journey': journey.key})}"
 
 
+MAX_COMMENTS = 3
+
+
+def negative_comments(session: Session, rule: AlertRule, step: Step, window: dict[str, datetime]) -> list[dict[str, Any]]:
+    """Ids of the window's most negative comments at the step (a few, for the message)."""
+    ids = session.scalars(
+        sa.select(Response.id)
+        .where(Response.step_id == step.id, Response.comment.is_not(None), Response.polarity.is_not(None),
+               Response.created_at >= window["from"], Response.created_at < window["to"])
+        .order_by(Response.polarity.asc(), Response.id.asc())
+        .limit(MAX_COMMENTS)
+    ).all()
+    return [{"id": comment_id, "step": step.key} for comment_id in ids]
+
+
+def build_digest_payload(rule: AlertRule, period: digest.Period, content: dict[str, Any], now: datetime,
+                         base_url: str | None, test: bool = False) -> dict[str, Any]:
+    """The body of one digest: its period (UTC and local), sections and comment ids."""
+    window = {name: _iso(moment) for name, moment in period.window().items()}
+    window["hours"] = round((period.end - period.start).total_seconds() / 3600, 2)
+    window["local_from"] = period.start.astimezone(period.tz).isoformat()
+    window["local_to"] = period.end.astimezone(period.tz).isoformat()
+    payload = {
+        "rule": {"id": rule.id, "name": rule.name},
+        "journey": rule.journey.key,
+        "journey_name": rule.journey.name,
+        "step": None,
+        "kind": "digest",
+        "schedule": rule.schedule,
+        "timezone": period.tz.key,
+        "window": window,
+        "sections": content["sections"],
+        "comments": content["comments"],
+        "fired_at": _iso(now),
+        "dashboard_url": dashboard_url(base_url, rule.journey),
+    }
+    if test:
+        payload["test"] = True
+    return payload
+
+
+def payload_for_test(session: Session, rule: AlertRule, now: datetime, base_url: str | None) -> dict[str, Any]:
+    """What a test sends: an empty firing, or for a digest the latest period's digest as it stands."""
+    if rule.kind != "digest":
+        return build_payload(rule, None, now, base_url, test=True)
+    period = digest.latest_period(rule, now)
+    content = digest.digest_content(digest.gather(session, rule, period))
+    return build_digest_payload(rule, period, content, now, base_url, test=True)
+
+
 def build_payload(rule: AlertRule, finding: Finding | None, now: datetime, base_url: str | None,
                   test: bool = False) -> dict[str, Any]:
     """The webhook body for one firing (or a test, with ``finding`` None)."""
@@ -171,30 +229,54 @@ def build_payload(rule: AlertRule, finding: Finding | None, now: datetime, base_
         "n": finding.n if finding else None,
         "fired_at": _iso(now),
         "dashboard_url": dashboard_url(base_url, rule.journey),
+        "comments": [],
     }
     if test:
         payload["test"] = True
     return payload
 
 
-def new_delivery(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime) -> AlertDelivery:
+def new_delivery(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime,
+                 channel: str | None = None, period_start: datetime | None = None) -> AlertDelivery:
+    """A pending delivery of ``payload`` to one of the rule's channels (its target by default)."""
     delivery = AlertDelivery(rule=rule, fired_at=as_utc(now), payload=payload, status="pending",
-                             attempts=0, next_attempt_at=as_utc(now))
+                             attempts=0, next_attempt_at=as_utc(now), channel=channel or rule.target,
+                             period_start=as_utc(period_start) if period_start is not None else None)
     session.add(delivery)
     return delivery
 
 
+def _fire(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime,
+          period_start: datetime | None = None) -> list[AlertDelivery]:
+    return [new_delivery(session, rule, payload, now, channel, period_start) for channel in channels(rule)]
+
+
+def evaluate_digest(session: Session, rule: AlertRule, now: datetime, base_url: str | None = None) -> list[AlertDelivery]:
+    """Make the digest of the period that just ended, once per period (see ``collector.alerts.digest``)."""
+    rule.last_evaluated_at = as_utc(now)
+    period = digest.due_period(rule, now)
+    if period is None:
+        return []
+    content = digest.digest_content(digest.gather(session, rule, period))
+    rule.last_period_end, rule.last_state = period.end, "ok"
+    return _fire(session, rule, build_digest_payload(rule, period, content, now, base_url), now, period.start)
+
+
 def evaluate_rule(session: Session, rule: AlertRule, now: datetime, base_url: str | None = None) -> list[AlertDelivery]:
-    """Measure one rule and queue a delivery for each step whose condition just became true."""
+    """Measure one rule and queue deliveries for each step whose condition just became true."""
+    if rule.kind == "digest":
+        return evaluate_digest(session, rule, now, base_url)
     findings = measure(session, rule, now)
     was_firing = set(rule.firing_steps or [])
     firing = {f.step.key for f in findings if f.triggered}
     unknown = {f.step.key for f in findings if f.triggered is None}
-    deliveries = [
-        new_delivery(session, rule, build_payload(rule, finding, now, base_url), now)
-        for finding in findings
-        if finding.triggered and finding.step.key not in was_firing
-    ]
+    window = window_of(rule, now)
+    deliveries = []
+    for finding in findings:
+        if finding.triggered and finding.step.key not in was_firing:
+            payload = build_payload(rule, finding, now, base_url)
+            payload["comments"] = negative_comments(session, rule, finding.step, window)
+            deliveries.extend(_fire(session, rule, payload, now))
     rule.firing_steps = sorted(firing | (was_firing & unknown))
     if rule.firing_steps:
         rule.last_state = "firing"

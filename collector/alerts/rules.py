@@ -19,6 +19,15 @@ one step, or of every step on its own when it names none:
   ``min_n`` sessions reaching the step in each period. Both periods end one
   session timeout before now, so sessions still in progress are not counted
   as abandoned.
+
+* ``digest``: no condition; a summary of the journey sent ``daily`` or
+  ``weekly`` (on ``weekday``) at ``local_hour`` in ``timezone`` (null: the
+  site's ``timezone`` setting, else UTC), see ``collector.alerts.digest``.
+
+Every rule has a ``target``: ``webhook`` (the signed JSON POST), ``slack``
+(Block Kit to an incoming webhook), ``teams`` (an Adaptive Card to a Teams
+webhook) or ``email`` (to ``email_to`` over SMTP). A rule with another target
+and ``email_to`` recipients e-mails them too.
 """
 
 from __future__ import annotations
@@ -34,12 +43,19 @@ from sqlalchemy.orm import Session
 
 from collector.tenancy import journeys
 from collector.common.errors import Invalid, NotFound
+from collector.common.time import zone
 from collector.models import AlertDelivery, AlertRule, Journey, Site, Step
 
 log = logging.getLogger(__name__)
 
-KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous")
+KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous", "digest")
 STATUSES = ("pending", "delivered", "failed")
+TARGETS = ("webhook", "slack", "teams", "email")
+SCHEDULES = ("daily", "weekly")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_RECIPIENTS = 10
+DIGEST_FIELDS = ("schedule", "local_hour", "timezone", "weekday")
+DIGEST_DEFAULTS = {"schedule": "daily", "local_hour": 9}
 
 
 def new_secret() -> str:
@@ -76,10 +92,50 @@ def _step_of(journey: Journey, key: str | None) -> Step | None:
     raise NotFound(f"No step '{key}' in journey '{journey.key}'.")
 
 
+def check_timezone(name: str) -> str:
+    """The name if it is an IANA time zone; ValueError otherwise."""
+    zone(name)
+    return name
+
+
+def channels(rule: AlertRule) -> list[str]:
+    """Where each firing of the rule goes: its target, and e-mail when it has recipients."""
+    return [rule.target] + (["email"] if rule.target != "email" and rule.email_to else [])
+
+
 def _check_rule(rule: AlertRule) -> None:
+    """Rules between fields (each field alone is checked by the API's schema)."""
     if rule.kind == "exit_share_above" and rule.threshold is None:
         raise Invalid("An exit_share_above rule needs a threshold between 0 and 1.",
               details={"threshold": ["Required for exit_share_above."]})
+    if rule.target != "email" and not rule.webhook_url:
+        raise Invalid(f"A rule with target {rule.target} needs a webhook_url.",
+                      details={"webhook_url": [f"Required for target {rule.target}."]})
+    if rule.target == "email" and not rule.email_to:
+        raise Invalid("A rule with target email needs at least one address in email_to.",
+                      details={"email_to": ["Required for target email."]})
+    if rule.kind == "digest":
+        if rule.schedule == "weekly" and rule.weekday is None:
+            raise Invalid("A weekly digest needs a weekday.", details={"weekday": ["Required for a weekly digest."]})
+        if rule.schedule == "daily" and rule.weekday is not None:
+            raise Invalid("A daily digest has no weekday.", details={"weekday": ["Only for a weekly digest."]})
+    else:
+        given = [name for name in DIGEST_FIELDS if getattr(rule, name) is not None]
+        if given:
+            raise Invalid("schedule, local_hour, timezone and weekday are for digest rules only.",
+                          details={name: ["Only for kind digest."] for name in given})
+
+
+def _set_target(rule: AlertRule, values: dict[str, Any]) -> None:
+    if "target" in values:
+        rule.target = values["target"]
+    if "webhook_url" in values:
+        rule.webhook_url = check_webhook_url(values["webhook_url"]) if values["webhook_url"] else ""
+    if "email_to" in values:
+        rule.email_to = list(values["email_to"] or [])
+    for name in DIGEST_FIELDS:
+        if name in values:
+            setattr(rule, name, values[name])
 
 
 def create_rule(session: Session, site: Site, values: dict[str, Any]) -> AlertRule:
@@ -91,11 +147,18 @@ def create_rule(session: Session, site: Site, values: dict[str, Any]) -> AlertRu
         step=_step_of(journey, values.get("step_key")),
         name=values.get("name") or values["kind"],
         kind=values["kind"],
-        webhook_url=check_webhook_url(values["webhook_url"]),
+        target="webhook",
+        webhook_url="",
+        email_to=[],
         secret=values.get("secret") or new_secret(),
         firing_steps=[],
         **{name: values[name] for name in ("window_hours", "threshold", "alpha", "min_n", "active") if name in values},
     )
+    _set_target(rule, values)
+    if rule.kind == "digest":
+        for name, default in DIGEST_DEFAULTS.items():
+            if getattr(rule, name) is None:
+                setattr(rule, name, default)
     _check_rule(rule)
     session.add(rule)
     session.commit()
@@ -103,11 +166,14 @@ def create_rule(session: Session, site: Site, values: dict[str, Any]) -> AlertRu
 
 
 def update_rule(session: Session, rule: AlertRule, values: dict[str, Any]) -> AlertRule:
-    """Change a rule; a changed condition forgets which steps were firing."""
+    """Change a rule; a changed condition forgets which steps were firing.
+
+    A digest's changed schedule keeps ``last_period_end``: no period that
+    ended before the last one sent is sent again.
+    """
     if "step_key" in values:
         rule.step = _step_of(rule.journey, values["step_key"])
-    if "webhook_url" in values:
-        rule.webhook_url = check_webhook_url(values["webhook_url"])
+    _set_target(rule, values)
     for name in ("name", "window_hours", "threshold", "alpha", "min_n", "active"):
         if name in values:
             setattr(rule, name, values[name])

@@ -10,7 +10,7 @@ import threading
 
 from flask import Flask
 
-from collector.alerts import webhooks
+from collector.alerts import mail, webhooks
 from collector.common.time import utcnow
 
 from collector.alerts.delivery import run
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    """Check the webhook address settings; start the background scheduler when
+    """Check the webhook address and SMTP settings; start the background scheduler when
     ``ALERTS_SCHEDULER_SECONDS`` > 0."""
     try:
         webhooks.AddressPolicy.from_settings(app.config.get("ALERTS_ALLOW_PRIVATE_TARGETS"),
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     except ValueError as error:
         raise ValueError(f"ALERTS_ALLOWED_PRIVATE_NETWORKS must be comma-separated networks such as "
                          f"10.0.5.7/32: {error}") from None
+    mail.SmtpSettings.from_config(app.config.get("SMTP_URL"), app.config.get("SMTP_FROM"))  # ValueError says what to fix
     seconds = float(app.config.get("ALERTS_SCHEDULER_SECONDS") or 0)
     if seconds > 0:
         app.extensions["alerts_scheduler"] = start_scheduler(app, seconds)

@@ -108,6 +108,17 @@ def check_public_url() -> list[Finding]:
     return [Finding(True, "PUBLIC_URL " + ("set" if current_app.config.get("PUBLIC_URL") else "not needed (no active alert rule)"))]
 
 
+def check_email() -> list[Finding]:
+    """Rules that e-mail need SMTP_URL and SMTP_FROM; without them every e-mail fails."""
+    rules = db.session.execute(sa.select(AlertRule.target, AlertRule.email_to).where(AlertRule.active.is_(True))).all()
+    mailing = sum(1 for target, email_to in rules if target == "email" or email_to)
+    configured = bool(current_app.config.get("SMTP_URL") and current_app.config.get("SMTP_FROM"))
+    if mailing and not configured:
+        return [Finding(False, f"{mailing} active alert rule(s) send e-mail, and SMTP_URL or SMTP_FROM is not set",
+                        "set SMTP_URL (e.g. smtp://mail.example.com:587?starttls=true) and SMTP_FROM")]
+    return [Finding(True, "e-mail " + ("configured" if configured else "not needed (no rule sends e-mail)"))]
+
+
 def check_widget_build() -> list[Finding]:
     """The built widget files ship inside the package; a source checkout needs `make widget`."""
     missing = [name for name in WIDGET_FILES if not os.path.isfile(os.path.join(current_app.static_folder, name))]
@@ -122,7 +133,7 @@ def run_checks(workers: int) -> list[Finding]:
     findings += check_processes(workers)
     findings += check_widget_build()
     if findings[0].ok:
-        findings += check_sites() + check_public_url()
+        findings += check_sites() + check_public_url() + check_email()
     return findings
 
 

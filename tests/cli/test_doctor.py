@@ -72,6 +72,21 @@ def test_alert_rules_without_public_url_are_a_problem(app, doctor, api):
     assert doctor(app, "--workers", "1").exit_code == 0
 
 
+def test_rules_that_email_without_an_smtp_server_are_a_problem(app, doctor, api):
+    app.config["PUBLIC_URL"] = "https://cx.example.com"
+    api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}]})
+    created = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "digest", "target": "slack",
+                                                  "webhook_url": "https://hooks.slack.com/services/T/B/X",
+                                                  "email_to": ["cx@example.com"]})
+    assert created.status_code == 201, created.json
+    result = doctor(app, "--workers", "1")
+    assert result.exit_code == 1
+    assert "1 active alert rule(s) send e-mail, and SMTP_URL or SMTP_FROM is not set" in result.output
+    app.config.update(SMTP_URL="smtp://mail.example.com:587?starttls=true", SMTP_FROM="cx@example.com")
+    result = doctor(app, "--workers", "1")
+    assert result.exit_code == 0 and "ok       e-mail configured" in result.output
+
+
 def test_a_missing_widget_build_is_a_problem(app, doctor, tmp_path):
     app.static_folder = str(tmp_path)
     result = doctor(app, "--workers", "1")

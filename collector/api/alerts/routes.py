@@ -13,13 +13,15 @@ from collector.api.alerts.schemas import (
     AlertRuleSchema,
     DeliveryArgsSchema,
     NewAlertRuleSchema,
+    TestArgsSchema,
 )
 from collector.api.hooks import require_json_body
 from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
 from collector.extensions import db
 
-blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="Alert rules and signed webhook deliveries.")
+blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts",
+                description="Alert rules and digests, delivered as signed webhooks, Slack, Teams or e-mail.")
 blp.before_request(require_json_body)
 
 
@@ -71,10 +73,14 @@ class RuleById(MethodView):
 
 @blp.route("/rules/<int:rule_id>/test", methods=["POST"])
 @require_scope("write")
+@blp.arguments(TestArgsSchema, location="query")
 @blp.response(200, AlertDeliverySchema)
 @blp.alt_response(404, description="No such rule on this site.")
-def test_rule(rule_id):
-    """POST a test payload (`"test": true`) to the rule's webhook now, once, and answer with the delivery.
+def test_rule(args, rule_id):
+    """Send a test (`"test": true`) to the rule's target now, once, and answer with the delivery.
+
+    `?channel=email` tests the e-mail copies of a rule with another target. A digest's
+    test is the digest of its latest period as it stands.
 
     The attempt ends within 5 s in total (DNS, connect, TLS, request and the receiver's
     status line and headers), so `status` is `delivered` or `failed` (see `last_error`),
@@ -82,7 +88,7 @@ def test_rule(rule_id):
     key asks; beyond that 429 with `Retry-After` (seconds) and nothing is sent.
     """
     rule = alerts.get_rule(db.session, g.site, rule_id)
-    return alerts.send_test(db.session, rule, utcnow(), _base_url())
+    return alerts.send_test(db.session, rule, utcnow(), _base_url(), channel=args.get("channel"))
 
 
 @blp.route("/deliveries", methods=["GET"])

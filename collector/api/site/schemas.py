@@ -4,10 +4,18 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from collector.api.fields import FullMatch, Locale, UTCDateTime
+from collector.common.time import zone
 from collector.tenancy.keys import SCOPES
 from collector.tenancy.sites import normalise_origin
 
 COLOR = FullMatch(r"^#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?$", error="Use a hex colour such as #4f46e5.")
+
+
+def _valid_timezone(value: str) -> None:
+    try:
+        zone(value)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from None
 
 
 class ThemeSchema(ma.Schema):
@@ -32,6 +40,8 @@ class SiteSettingsSchema(ma.Schema):
         "description": "Funnel: a session ends after this many minutes without an event (changing it rebuilds the funnel)."})
     respect_dnt = fields.Boolean(metadata={"description": "Ask nothing under Do-Not-Track or Global Privacy Control."})
     locale = Locale(allow_none=True)
+    timezone = fields.String(allow_none=True, validate=[validate.Length(max=64), _valid_timezone], metadata={
+        "description": "IANA time zone (e.g. Europe/Berlin) of digest rules that name none; null: UTC."})
     theme = fields.Nested(ThemeSchema)
 
 
