@@ -1,16 +1,19 @@
 """The dashboard's journey, date and segment filters, read from the query string."""
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import marshmallow as ma
 
 
-from collector.api.fields import EARLIEST, LATEST
+from collector.api.fields import EARLIEST, KEY_PATTERN, LATEST
 
 
 
 SENTIMENTS = ("positive", "neutral", "negative")
+# A theme key as the API's schemas take it (``KEY_PATTERN``); anything else is dropped.
+THEME_KEY = re.compile(KEY_PATTERN.strip("^$"))
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -31,7 +34,7 @@ def read_filters(args) -> dict[str, Any]:
     ``to`` is inclusive in the form and exclusive in the filters; both ends fall
     on UTC midnight, so the curve can be answered from the rollups.
     """
-    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment")}
+    form = {name: (args.get(name) or "").strip() for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment", "theme")}
     filters: dict[str, Any] = {}
     start, end = _parse_date(form["from"]), _parse_date(form["to"])
     if start:
@@ -47,6 +50,8 @@ def read_filters(args) -> dict[str, Any]:
             filters[name] = form[name]
     if form["sentiment"] not in SENTIMENTS:
         form["sentiment"] = ""
+    if not THEME_KEY.fullmatch(form["theme"]):
+        form["theme"] = ""
     return {"form": form, "filters": filters}
 
 
