@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.alerts import digest
+from collector.alerts import digest, theme_rising
 from collector.alerts.rules import channels
 from collector.analytics import funnel, visits
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Step
@@ -46,6 +46,12 @@ class Finding:
     p_value: float | None
     n: int
     baseline_n: int
+    theme: dict[str, Any] | None = None  # theme_rising: key, label, count, baseline_count
+
+    @property
+    def state_key(self) -> str:
+        """What fires once per transition: the step, or the step's theme (``payment/paypal``)."""
+        return self.step.key if self.theme is None else f"{self.step.key}/{self.theme['key']}"
 
 
 def _sums(session: Session, rule: AlertRule, start: datetime, end: datetime) -> dict[int, dict[str, float]]:
@@ -88,6 +94,8 @@ def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
     window = window_of(rule, now)
     if rule.kind == "abandonment_above_previous":
         return _rounded(_abandonment(session, rule, window))
+    if rule.kind == "theme_rising":
+        return _rounded([Finding(**found) for found in theme_rising.measure(session, rule, window)])
     current = _sums(session, rule, window["from"], window["to"])
     previous = _sums(session, rule, window["baseline_from"], window["baseline_to"])
     steps = [rule.step] if rule.step is not None else list(rule.journey.steps)
@@ -231,6 +239,11 @@ def build_payload(rule: AlertRule, finding: Finding | None, now: datetime, base_
         "dashboard_url": dashboard_url(base_url, rule.journey),
         "comments": [],
     }
+    if rule.kind == "theme_rising":  # the share of the step's comments carrying the theme
+        payload["theme"] = ({name: finding.theme[name] for name in ("key", "label")} if finding and finding.theme else None)
+        payload["shares"] = ({"window": finding.value, "baseline": finding.baseline,
+                              "count": finding.theme["count"], "baseline_count": finding.theme["baseline_count"]}
+                             if finding and finding.theme else None)
     if test:
         payload["test"] = True
     return payload
@@ -268,12 +281,12 @@ def evaluate_rule(session: Session, rule: AlertRule, now: datetime, base_url: st
         return evaluate_digest(session, rule, now, base_url)
     findings = measure(session, rule, now)
     was_firing = set(rule.firing_steps or [])
-    firing = {f.step.key for f in findings if f.triggered}
-    unknown = {f.step.key for f in findings if f.triggered is None}
+    firing = {f.state_key for f in findings if f.triggered}
+    unknown = {f.state_key for f in findings if f.triggered is None}
     window = window_of(rule, now)
     deliveries = []
     for finding in findings:
-        if finding.triggered and finding.step.key not in was_firing:
+        if finding.triggered and finding.state_key not in was_firing:
             payload = build_payload(rule, finding, now, base_url)
             payload["comments"] = negative_comments(session, rule, finding.step, window)
             deliveries.extend(_fire(session, rule, payload, now))

@@ -19,6 +19,11 @@ one step, or of every step on its own when it names none:
   ``min_n`` sessions reaching the step in each period. Both periods end one
   session timeout before now, so sessions still in progress are not counted
   as abandoned.
+* ``theme_rising``: a theme's share of the step's comments (docs/themes.md) is
+  above the previous period's by a two-proportion z-test, p < ``alpha``,
+  Holm-corrected over all (step, theme) pairs, with at least ``min_n``
+  comments at the step in each period (``collector/alerts/theme_rising.py``).
+  It fires once per (step, theme): ``firing_steps`` lists ``step/theme``.
 
 * ``digest``: no condition; a summary of the journey sent ``daily`` or
   ``weekly`` (on ``weekday``) at ``local_hour`` in ``timezone`` (null: the
@@ -48,7 +53,7 @@ from collector.models import AlertDelivery, AlertRule, Journey, Site, Step
 
 log = logging.getLogger(__name__)
 
-KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous", "digest")
+KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous", "theme_rising", "digest")
 STATUSES = ("pending", "delivered", "failed")
 TARGETS = ("webhook", "slack", "teams", "email")
 SCHEDULES = ("daily", "weekly")

@@ -31,6 +31,8 @@ def demo(host: str, port: int, count: int, no_serve: bool, no_browser: bool) -> 
     if created:
         with click.progressbar(length=count, label="Seeding demo answers") as bar:
             demo_data.seed_responses(db.session, site, count, progress=bar.update)
+        click.echo("Finding the themes of the demo's comments …")
+        demo_data.seed_themes(db.session, site)
     secret = demo_data.fresh_demo_key(db.session, site)
     click.echo(demo_data.banner(base_url, site, secret))
     if not no_serve:

@@ -6,13 +6,14 @@ comments) so a new user sees a pain point on the curve straight away.
 
 import random
 import uuid
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import friction, maintenance, rollups
+from collector.analytics import friction, maintenance, rollups, theme_store
 from collector.tenancy.keys import create_api_key
 from collector.analytics.emotion import score_response
 from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step
@@ -127,11 +128,42 @@ def fresh_demo_key(session: Session, site: Site) -> str:
     return secret
 
 
-def _answer(rng: random.Random, step: str, kind: str, locale: str = "en") -> tuple[int | None, str | None]:
+# How people word the same reason differently, so the payment comments form clear themes (declined
+# card, no PayPal, 3-D Secure hanging) rather than one theme per canned sentence.
+REWORDED = {
+    "My card was declined twice for no reason": [
+        "My card was declined twice for no reason", "card declined again, the bank says all is fine",
+        "Why was my card declined?", "credit card declined even though it works everywhere else"],
+    "Couldn't find PayPal": [
+        "Couldn't find PayPal", "No PayPal option?", "Please add PayPal", "where is PayPal? I only use PayPal"],
+    "Got stuck on the 3-D Secure screen, it just spun forever": [
+        "Got stuck on the 3-D Secure screen, it just spun forever", "3-D Secure check never finished",
+        "stuck at the 3-D Secure verification", "the 3-D Secure page hung, had to start again"],
+}
+
+
+def _reworded(comment: str | None, visitor: str) -> str | None:
+    """One of the comment's wordings, picked by the visitor id (no random draw, so the rest of
+    the seed stays as it was)."""
+    wordings = REWORDED.get(comment or "")
+    return wordings[zlib.crc32(visitor.encode()) % len(wordings)] if wordings else comment
+
+
+# A persona difference to find: on a phone, the shipping form (address fields, options) is harder.
+DEVICE_SHIFT = {("shipping", "mobile"): -0.3}
+
+
+def _device_shift(position: float, step: str, device: str | None) -> float:
+    """The rating position moved for the device's persona at this step (no random draw, so
+    every other answer of the seed stays as it was)."""
+    return min(1.0, max(0.0, position + DEVICE_SHIFT.get((step, device or ""), 0.0)))
+
+
+def _answer(rng: random.Random, step: str, kind: str, locale: str = "en", device: str | None = None) -> tuple[int | None, str | None]:
     """A score drawn around the step's mean, and sometimes a comment that fits it,
     in the visitor's language where the demo has comments in it."""
     mean, comment_share = PROFILE[step]
-    position = min(1.0, max(0.0, rng.gauss(mean, 0.22)))
+    position = _device_shift(min(1.0, max(0.0, rng.gauss(mean, 0.22))), step, device)
     comments = LOCAL_COMMENTS.get(locale, {}).get(step) or COMMENTS[step]
     if kind == "comment":  # exit intent: people leaving mostly say why
         return None, rng.choice(comments["negative"] if rng.random() < 0.85 else comments["neutral"])
@@ -184,7 +216,8 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
                     events.append(dict(context, client_id=_new_id(rng), type="impression", kind=kind))
                 room = stored + len(responses) < count
                 if room and (exit_intent or (asked and rng.random() < ANSWER_RATE)):
-                    score, comment = _answer(rng, step_key, kind, segment["locale"])
+                    score, comment = _answer(rng, step_key, kind, segment["locale"], segment["device"])
+                    comment = _reworded(comment, visitor)
                     scored = score_response(kind, score, comment, segment["locale"])
                     responses.append(dict(
                         context, client_id=_new_id(rng), kind=kind, score=score, comment=comment,
@@ -210,6 +243,13 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
     maintenance.rebuild_funnel(session, site_id=site.id)
     seed_friction(session, site, seed=seed)
     session.commit()
+
+
+def seed_themes(session: Session, site: Site) -> int:
+    """Build the demo journey's themes right after seeding (what ``stepsense themes rebuild``
+    does), so the dashboard shows why payment hurts at once; the number of steps built."""
+    steps = theme_store.steps_to_rebuild(session, site.id, "checkout", None)
+    return len(theme_store.rebuild(session, steps))
 
 
 def banner(base_url: str, site: Site, secret: str) -> str:

@@ -7,7 +7,8 @@ mean (higher emotion higher on the page: y = (1 − mean) × 150, so +1 sits at
 emotion, connected in step order. Every metric is a column, so draw.io keeps
 it as shape data (Edit Data), the step's funnel numbers included (sessions,
 continue/abandonment/retry/error rates, time on step, abandonment of negative
-vs positive answerers); the label adds the drop-off share. draw.io adds its insert point to left/top.
+vs positive answerers) and the top themes (``top_themes``: label and share, ``;``
+between; ``top_theme_keys``); the label adds the drop-off share. draw.io adds its insert point to left/top.
 
 Escaping: no line break (``base.LINE_BREAKS``) is left in a value: each is
 folded to a space, or dropped if XML forbids it (draw.io splits the file on
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
 from collector.exports.base import Progress, csv_lines, curve, emotion_fill, emotion_stroke, funnel_cells, guard, one_line
+from collector.exports.themes import top_keys, top_text
 from collector.models import Journey
 
 X_STEP = 200
@@ -51,7 +53,7 @@ COLUMNS = ("id", "step", "name", "caption", "position", "x", "y", "fill", "strok
            "sessions", "continue_rate", "abandonment", "retry_rate", "error_rate", "time_on_step_median_s",
            "time_on_step_p90_s", "abandonment_negative", "abandonment_positive")
 FUNNEL_COLUMNS = COLUMNS[-9:]
-COLUMNS = (*COLUMNS, *FRICTION_COLUMNS)
+COLUMNS = (*COLUMNS, "top_themes", "top_theme_keys", *FRICTION_COLUMNS)
 
 
 def _text(value: Any) -> Any:
@@ -94,6 +96,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "negative_share": _text(step["comments"]["negative_share"]),
             "flags": " ".join(flags),
             **{column: _text(value) for column, value in zip(FUNNEL_COLUMNS, funnel_cells(step))},
+            "top_themes": top_text(step), "top_theme_keys": top_keys(step),
             **{column: _text(value) for column, value in zip(FRICTION_COLUMNS, friction_cells(step))},
         })
     return out

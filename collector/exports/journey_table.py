@@ -3,7 +3,8 @@ journey-mapping tools use (Smaply, UXPressia, TheyDo, a Miro table).
 
 Per step: name, emotion on the −2..+2 scale of emotional-journey lanes
 (emotion mean × 2, one decimal), CSAT, CES, NPS, exit share, flags and the
-top quotes (the curve's representative comments), then the step's funnel
+top quotes (the curve's representative comments), the top themes (label and
+share of the step's comments, one a line), then the step's funnel
 (sessions, continued, abandonment, retry and error rates, time on step,
 abandonment of negative vs positive answerers). ``metrics`` is a long
 table, one row per metric, step and UTC day (the curve's ``interval=day``
@@ -20,11 +21,12 @@ from collector.exports import xlsx
 from collector.exports.base import FUNNEL_HEADER, Progress, csv_lines, curve, funnel_cells, guard, one_line
 from collector.exports.csv_export import BOM
 from collector.exports.friction_cells import FRICTION_HEADER, friction_cells
+from collector.exports.themes import top_text
 from collector.models import Journey
 
 TABLE_HEADER = ("Step", "Step key", "Position", "Responses", "Emotion (-2..+2)", "Emotion mean (-1..1)",
                 "CSAT (share 4-5)", "CES (mean 1-7)", "NPS", "Exit share", "Flags", "Top quotes (negative)",
-                "Top quotes (positive)", *FUNNEL_HEADER, *FRICTION_HEADER)
+                "Top quotes (positive)", "Top themes", *FUNNEL_HEADER, *FRICTION_HEADER)
 METRICS_HEADER = ("metric", "step", "date", "value", "n")
 # metric name -> (curve field, value key)
 SERIES = (("emotion", "emotion", "mean"), ("csat", "csat", "score"), ("ces", "ces", "mean"), ("nps", "nps", "score"))
@@ -47,7 +49,7 @@ def table_rows(data: dict[str, Any]) -> list[list[Any]]:
             one_line(step["name"]), step["step"], step["position"], step["responses"],
             lane_emotion(step["emotion"]["mean"]), step["emotion"]["mean"], step["csat"]["score"], step["ces"]["mean"],
             step["nps"]["score"], step["exit_intent"]["share"], ", ".join(step.get("flags") or []),
-            _quotes(step["comments"]["most_negative"]), _quotes(step["comments"]["most_positive"]),
+            _quotes(step["comments"]["most_negative"]), _quotes(step["comments"]["most_positive"]), top_text(step, "\n"),
             *funnel_cells(step), *friction_cells(step),
         ])
     return rows

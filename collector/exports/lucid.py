@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
 from collector.exports.base import Progress, curve, display_text, emotion_fill, emotion_stroke
+from collector.exports.themes import top_keys, top_text
 from collector.models import Journey
 
 X_STEP = 240
@@ -53,6 +54,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         custom = [{"key": "step", "value": display_text(step["step"])}, {"key": "position", "value": str(step["position"])}]
         custom += [{"key": key, "value": "" if _get(step, path) is None else str(_get(step, path))} for key, path in METRICS]
         custom.append({"key": "flags", "value": " ".join(flags)})
+        custom += [{"key": "top_themes", "value": display_text(top_text(step))}, {"key": "top_theme_keys", "value": top_keys(step)}]
         if step.get("funnel"):
             custom += [{"key": key, "value": "" if _get(step["funnel"], path) is None else str(_get(step["funnel"], path))}
                        for key, path in FUNNEL_METRICS]

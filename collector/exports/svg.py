@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from collector.exports.chart import TICKS, Plot, band_outline, bar, runs
 from collector.exports.base import Progress, curve, display_text, emotion_fill, emotion_stroke
+from collector.exports.themes import top_keys, top_text
 from collector.models import Journey
 
 SPACING = 160
@@ -126,7 +127,8 @@ def render(data: dict[str, Any]) -> str:
             "id": f"step-{index}", "data-step": display_text(step["step"]), "data-position": _fmt(step["position"]),
             "data-responses": _fmt(step["responses"]), "data-emotion-mean": _fmt(emotion["mean"]),
             "data-emotion-ci-low": _fmt(emotion["ci_low"]), "data-emotion-ci-high": _fmt(emotion["ci_high"]),
-            "data-flags": " ".join(flags), **_funnel_data(step.get("funnel"))})
+            "data-flags": " ".join(flags), "data-top-themes": display_text(top_text(step)),
+            "data-top-theme-keys": top_keys(step), **_funnel_data(step.get("funnel"))})
         px = x(index)
         label = display_text(step["name"])
         ET.SubElement(group, "title").text = label
@@ -143,6 +145,11 @@ def render(data: dict[str, Any]) -> str:
             if marks:
                 ET.SubElement(group, "text", {"x": str(px), "y": str(py + 24), "text-anchor": "middle", "fill": PAIN,
                                               "font-weight": "bold"}).text = " · ".join(marks)
+            if pain and step.get("themes"):  # why it hurts: the pain point's largest theme
+                top = step["themes"][0]
+                ET.SubElement(group, "text", {"x": str(px), "y": str(py + 40), "text-anchor": "middle", "fill": PAIN,
+                                              "class": "top-theme"}).text = (
+                    f"“{_shorten(display_text(top['label']))}” {top['share']:.0%}")
         else:
             ET.SubElement(group, "text", {"x": str(px), "y": str(y(0) - 8), "text-anchor": "middle",
                                           "fill": "#999999"}).text = "no answers"

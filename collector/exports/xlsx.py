@@ -1,6 +1,7 @@
 """``xlsx``: a workbook with sheets Curve (per step, with a line chart of the
-emotion mean and its 95% interval), Responses (one row per answer) and
-Comments (answers with a comment), written by openpyxl in write-only mode:
+emotion mean and its 95% interval), Responses (one row per answer), Comments
+(answers with a comment) and Themes (every theme per step, with the export's
+filters: share, sentiment, change, phrases, examples), written by openpyxl in write-only mode:
 rows go to temporary files, so memory stays flat; the finished file is then
 streamed. A sheet that reaches Excel's row limit continues in "Responses 2"…
 
@@ -28,6 +29,7 @@ from collector.exports.base import (
     response_batches,
 )
 from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
+from collector.exports.themes import THEMES_HEADER, journey_themes, sheet_rows
 from collector.models import Journey
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
@@ -133,4 +135,8 @@ def write(session: Session, journey: Journey, filters: dict[str, Any], progress:
                 comments.append([row[i] for i in _COMMENT_FIELDS])
         if progress:
             progress(len(rows))
+    themes = workbook.create_sheet("Themes")
+    themes.append(list(THEMES_HEADER))
+    for row in sheet_rows(journey_themes(session, journey, filters)):
+        themes.append(cells(themes, row))
     yield from saved(workbook)

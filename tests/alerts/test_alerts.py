@@ -27,9 +27,9 @@ from collector.config import TestConfig
 from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site
 from collector.tenancy.keys import create_api_key
+from tests.alerts.helpers import T0, deliver, evaluate, make_rule
 from tests.helpers import ApiClient, Receiver, answer, csrf, sign_in
 
-T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
 BAD = [-0.5, -0.3, -0.4, -0.2, -0.6]
 
@@ -55,26 +55,6 @@ def seed(app, site_id: int, step: str, start: datetime, emotions: list[float], *
             for index, emotion in enumerate(emotions)
         ])
         db.session.commit()
-
-
-def make_rule(api, receiver, **fields) -> dict:
-    body = {"journey": "checkout", "step": "payment", "kind": "emotion_drop", "webhook_url": receiver.url,
-            "window_hours": 1, "min_n": 20, **fields}
-    response = api.post("/v1/alerts/rules", json=body)
-    assert response.status_code == 201, response.json
-    receiver.secret = response.json["secret"]
-    return response.json
-
-
-def evaluate(app, now: datetime) -> list[int]:
-    with app.app_context():
-        return [delivery.id for delivery in alerts.evaluate_rules(db.session, now, "https://cx.example.com")]
-
-
-def deliver(app, now: datetime) -> list[dict]:
-    with app.app_context():
-        return [{"id": d.id, "status": d.status, "attempts": d.attempts, "next": d.next_attempt_at}
-                for d in alerts.deliver_pending(db.session, now)]
 
 
 def test_a_drop_fires_exactly_once_and_the_receiver_verifies_the_signature(app, api, site, journey, receiver, rows):

@@ -6,7 +6,7 @@ target (Slack and Teams receivers that check the documented shape, a real SMTP s
 
 import math
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa

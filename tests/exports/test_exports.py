@@ -133,7 +133,7 @@ def test_xlsx_sheets_numbers_chart_and_guard(api, seeded):
     data = export(api, "xlsx").data
     assert "xl/charts/chart1.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Curve", "Responses", "Comments"]
+    assert book.sheetnames == ["Curve", "Responses", "Comments", "Themes"]
     body = get_curve(api)
     table = list(book["Curve"].iter_rows(values_only=True))
     head = table[0]
@@ -165,6 +165,7 @@ def test_json_is_the_curve_with_metadata(api, seeded):
     response = export(api, "json", device="desktop")
     body = json.loads(response.data)
     meta = body.pop("export")
+    assert [step["step"] for step in body.pop("themes")] == [step["step"] for step in body["steps"]]
     assert body == get_curve(api, device="desktop")
     assert meta["format"] == "json" and meta["filters"]["device"] == "desktop"
     assert meta["scorer_version"] and meta["scorer_versions_in_data"] and meta["generated_at"]
@@ -305,6 +306,7 @@ def test_filters_match_the_curve(api, seeded, params):
     body = get_curve(api, **params)
     exported = json.loads(export(api, "json", **params).data)
     exported.pop("export")
+    assert exported.pop("themes") == api.get("/v1/journeys/checkout/themes", **params).json["steps"]
     assert exported == body
     rows = csv_rows(export(api, "csv", **params).data)[1:]
     assert len(rows) == body["overall"]["responses"]
@@ -347,6 +349,7 @@ def test_cli_export_matches_the_api(api, runner, seeded, site, tmp_path):
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     body.pop("export")
+    body.pop("themes")
     assert body == get_curve(api)
     bad = runner.invoke(args=["export", "--journey", "nope", "--format", "csv"])
     assert bad.exit_code != 0 and "nope" in bad.output

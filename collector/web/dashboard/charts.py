@@ -70,3 +70,37 @@ def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> di
                      "sessions": dig(step, "funnel", "sessions") or 0,
                      "abandonment": dig(step, "funnel", "abandonment", "rate"), "label_y": bottom + 16})
     return {"height": height, "bars": bars, "total": total}
+
+
+THEMES_SHOWN = 6
+
+
+def _tone(sentiment: dict[str, int] | None) -> str:
+    """The sentiment most of a theme's comments have (negative wins a tie: it is what hurts)."""
+    counts = sentiment or {}
+    negative, neutral, positive = (counts.get(name) or 0 for name in ("negative", "neutral", "positive"))
+    if not negative + neutral + positive:
+        return "none"
+    if negative >= max(neutral, positive):
+        return "negative"
+    return "positive" if positive > neutral else "neutral"
+
+
+def theme_panels(body: dict[str, Any] | None, limit: int = THEMES_SHOWN) -> list[dict[str, Any]]:
+    """Per step of ``theme_report.journey_themes``, bars for its largest themes: width by share
+    (the step's largest theme spans the panel), tone by the comments' sentiment, and the change
+    of share against the previous window (None without one)."""
+    panels = []
+    for step in (body or {}).get("steps") or []:
+        themes = list(step.get("themes") or [])[:limit]
+        widest = max((theme["share"] or 0 for theme in themes), default=0)
+        bars = []
+        for theme in themes:
+            change = theme.get("share_change")
+            bars.append({"key": theme["key"], "label": theme["label"], "count": theme["count"], "share": theme["share"] or 0,
+                         "width": round(100 * (theme["share"] or 0) / widest, 1) if widest else 0,
+                         "tone": _tone(theme.get("sentiment")), "change": change,
+                         "trend": None if change is None else ("rising" if change > 0 else "falling" if change < 0 else "flat")})
+        panels.append({"step": step["step"], "name": step.get("name") or step["step"], "comments": step.get("comments") or 0,
+                       "has_model": step.get("model") is not None, "bars": bars})
+    return panels

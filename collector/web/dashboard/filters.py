@@ -1,5 +1,6 @@
 """The dashboard's journey, date and segment filters, read from the query string."""
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -7,7 +8,7 @@ import marshmallow as ma
 
 
 from collector.api.curves.schemas import CurveArgsSchema
-from collector.api.fields import EARLIEST, LATEST
+from collector.api.fields import EARLIEST, KEY_PATTERN, LATEST
 
 
 
@@ -15,6 +16,8 @@ SENTIMENTS = ("positive", "neutral", "negative")
 # The Compare select: value -> label; "attr" takes its name from the compare_attr text box.
 COMPARISONS = {"variant": "Variant", "device": "Device", "locale": "Locale", "visitor_type": "Visitor type",
                "attr": "Attribute…"}
+# A theme key as the API's schemas take it (``KEY_PATTERN``); anything else is dropped.
+THEME_KEY = re.compile(KEY_PATTERN.strip("^$"))
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -36,7 +39,7 @@ def read_filters(args) -> dict[str, Any]:
     on UTC midnight, so the curve can be answered from the rollups.
     """
     form = {name: (args.get(name) or "").strip()
-            for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment", "compare",
+            for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment", "theme", "compare",
                          "compare_attr")}
     filters: dict[str, Any] = {}
     start, end = _parse_date(form["from"]), _parse_date(form["to"])
@@ -56,6 +59,8 @@ def read_filters(args) -> dict[str, Any]:
     comparison = _comparison(form)
     if comparison:
         filters["compare"] = comparison
+    if not THEME_KEY.fullmatch(form["theme"]):
+        form["theme"] = ""
     return {"form": form, "filters": filters}
 
 

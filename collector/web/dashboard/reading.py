@@ -7,7 +7,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import (abort, g, render_template, request)
 
-from collector.analytics import curves
+from collector.analytics import curves, theme_report
 from collector import exports
 from collector.tenancy import journeys
 from collector.api.downloads import export_response
@@ -19,7 +19,7 @@ from collector.analytics.responses import list_responses
 from collector.tenancy.sites import embed_snippet
 
 from collector.web.dashboard.blueprint import bp
-from collector.web.dashboard.charts import curve_chart, dig
+from collector.web.dashboard.charts import curve_chart, dig, theme_panels
 from collector.web.dashboard.filters import COMPARISONS, SENTIMENTS, errors_text, read_filters
 
 
@@ -39,7 +39,7 @@ def _segment_options(journey: Journey) -> dict[str, list[str]]:
 
 def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict[str, Any]) -> dict[str, Any]:
     if journey is None:
-        return {"curve": None, "chart": None, "comments": [], "error": None}
+        return {"curve": None, "chart": None, "comments": [], "error": None, "themes": [], "theme_label": None}
     error = None
     try:
         curve = curves.journey_curve(db.session, journey, dict(filters))
@@ -51,9 +51,24 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         values["step"] = form["step"]
     if form["sentiment"]:
         values["sentiment"] = form["sentiment"]
+    if form["theme"]:
+        values["theme"] = form["theme"]
     comments, _ = list_responses(db.session, g.site, values)
+    panels = theme_panels(theme_report.journey_themes(db.session, journey, dict(filters))) if error is None else []
     return {"curve": curve, "steps": steps, "chart": curve_chart(steps) if steps else None,
-            "comments": comments, "error": error}
+            "comments": comments, "error": error, "themes": panels, "theme_label": _theme_label(panels, form)}
+
+
+def _theme_label(panels: list[dict[str, Any]], form: dict[str, str]) -> str | None:
+    """The label of the theme the comments are filtered by (its key when the window shows it not)."""
+    if not form["theme"]:
+        return None
+    for panel in panels:
+        if not form["step"] or panel["step"] == form["step"]:
+            for bar in panel["bars"]:
+                if bar["key"] == form["theme"]:
+                    return bar["label"]
+    return form["theme"]
 
 
 @bp.get("/")

@@ -1,0 +1,116 @@
+"""The dashboard's themes panel: bars per step by share, coloured by sentiment, with the
+change against the previous window, and a click on a theme filtering the comment stream."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from collector.common.time import utcnow
+from collector.extensions import db
+from collector.models import Response
+from tests.helpers import answer
+from tests.helpers import sign_in
+
+CARD = ["My card was declined", "card declined twice", "the card got declined for no reason",
+        "Card declined even though I have money", "why is my card declined", "credit card declined again"]
+PROMO = ["promo code does not work", "the promo code is invalid", "promo code rejected",
+         "where do I enter the promo code"]
+HOSTILE_THEME = ["<b>bold</b> shipping costs", "<b>bold</b> shipping costs too high", "<b>bold</b> shipping costs again"]
+
+
+def _send(send, site, comments, step="payment", score=2):
+    items = [answer(site, step=step, comment=text, score=score, visitor_id="v1") for text in comments]
+    assert send({"responses": items}, site).status_code == 201
+    return [item["client_id"] for item in items]
+
+
+def _age(app, client_ids, days):
+    """Move answers ``days`` into the past (the themes are read from the raw answers)."""
+    with app.app_context():
+        db.session.execute(sa.update(Response).where(Response.client_id.in_(client_ids))
+                           .values(created_at=utcnow() - timedelta(days=days)))
+        db.session.commit()
+
+
+@pytest.fixture
+def themed(client, site, send, runner):
+    assert sign_in(client, site.secret).status_code == 302
+    _send(send, site, CARD, score=1)
+    _send(send, site, PROMO, score=3)
+    result = runner.invoke(args=["themes", "rebuild"])
+    assert result.exit_code == 0, result.output
+    return client
+
+
+def _panel(html: str, step: str) -> str:
+    match = re.search(rf'<section class="theme-panel" data-step="{step}">(.*?)</section>', html, re.S)
+    assert match, html
+    return match.group(1)
+
+
+def _bars(panel: str) -> dict[str, tuple[str, str]]:
+    """Theme key → (share text, tone class) of each bar."""
+    found = re.findall(r'data-theme="([^"]+)">.*?<span class="theme-share">(\d+%).*?class="theme-fill (\w+)" style="width: ([\d.]+)%"',
+                       panel, re.S)
+    return {key: (share, tone, float(width)) for key, share, tone, width in found}
+
+
+def test_panel_shows_bars_by_share_coloured_by_sentiment(themed):
+    html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    bars = _bars(_panel(html, "payment"))
+    assert list(bars) == ["card-declined", "promo-code"]  # largest first
+    assert bars["card-declined"] == ("60%", "negative", 100.0)
+    assert bars["promo-code"][0] == "40%" and bars["promo-code"][2] == pytest.approx(66.7)
+    assert "card declined" in _panel(html, "payment")
+
+
+def test_a_step_without_a_model_says_how_to_get_themes(themed, send, site):
+    _send(send, site, ["the basket forgot my items"], step="cart")  # a new step, never rebuilt
+    html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    assert "stepsense themes rebuild" in _panel(html, "cart")
+
+
+def test_clicking_a_theme_filters_the_comments(themed):
+    html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    href = re.search(r'data-theme="promo-code">\s*<a href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "theme=promo-code" in href and "step=payment" in href and "journey=checkout" in href
+    filtered = themed.get(href).get_data(as_text=True)
+    stream = filtered.split("Latest comments", 1)[1]
+    assert "promo code does not work" in stream and "card declined" not in stream.lower()
+    assert "theme “promo code” at payment" in stream
+    assert 'class="theme chosen" data-theme="promo-code"' in filtered
+    # "show all" drops the theme again
+    clear = re.search(r'id="theme-filter">.*?<a href="([^"]+)">show all', filtered, re.S).group(1).replace("&amp;", "&")
+    assert "theme=" not in clear
+    assert "card declined" in themed.get(clear).get_data(as_text=True).split("Latest comments", 1)[1].lower()
+
+
+def test_a_bad_theme_in_the_query_is_ignored(themed):
+    html = themed.get("/dashboard/?journey=checkout&theme=%3Cscript%3E").get_data(as_text=True)
+    assert "<script>" not in html.split("Latest comments", 1)[1]
+    assert 'id="theme-filter"' not in html
+
+
+def test_change_against_the_previous_window(app, client, site, send, runner):
+    assert sign_in(client, site.secret).status_code == 302
+    _age(app, _send(send, site, CARD[:2] + PROMO), 10)        # before: card 2 of 6
+    _age(app, _send(send, site, CARD + PROMO[:2]), 1)         # now: card 6 of 8
+    assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
+    today = utcnow().date()
+    window = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
+    html = client.get("/dashboard/", query_string={"journey": "checkout", **window}).get_data(as_text=True)
+    panel = _panel(html, "payment")
+    # the previous window is the 7 days before: 2/6 → 6/8 is +42 points; promo 4/6 → 2/8 is −42
+    assert re.search(r'data-theme="card-declined">.*?class="trend rising"[^>]*>▲ \+42 pts', panel, re.S), panel
+    assert re.search(r'data-theme="promo-code">.*?class="trend falling"[^>]*>▼ -42 pts', panel, re.S), panel
+    assert "▲" not in _panel(client.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment")
+
+
+def test_theme_labels_are_escaped(client, site, send, runner):
+    assert sign_in(client, site.secret).status_code == 302
+    _send(send, site, HOSTILE_THEME + CARD)
+    assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
+    html = client.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    assert "<b>bold</b>" not in html
