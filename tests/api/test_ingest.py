@@ -277,7 +277,7 @@ def test_concurrent_registrations_of_a_site_cannot_pass_a_limit_together(app, si
     first's lock on the site, then counts its journey, so the cap of 1 holds."""
     import threading
 
-    from collector.ingest.store import RegistrationLimits, register_steps
+    from collector.ingest.steps import RegistrationLimits, register_steps
 
     limits = RegistrationLimits(journeys=1, steps=50, journeys_per_hour=50)
     outcome: dict = {}
