@@ -85,6 +85,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--keep-alive", type=int, default=5)
+    parser.add_argument("--no-reuse-port", dest="reuse_port", action="store_false",
+                        help="share one listening socket between the workers (gunicorn's default; see INGEST.md)")
     return parser.parse_args()
 
 
@@ -182,6 +184,7 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str):
         "--worker-class", args.worker_class,
         "--threads", str(args.threads),
         "--keep-alive", str(args.keep_alive),
+        *(["--reuse-port"] if getattr(args, "reuse_port", True) else []),
         # The access log is on in production (`stepsense serve`); here it also
         # counts what the server answered, to check against the stored rows.
         "--access-logfile", access_log,

@@ -54,6 +54,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         demo_shop.init_app(app)
     cli.init_app(app)
     alerts.init_app(app)
+    from collector.tenancy import invalidation
+    from collector.tenancy.sites import site_cache
+
+    invalidation.init_app(app, site_cache.forget)
     return app
 
 

@@ -11,6 +11,7 @@ from collector.cli.alerts import alerts_group
 from collector.cli.demo import demo
 from collector.cli.doctor import doctor
 from collector.cli.export import export_command
+from collector.cli.ingest import ingest_group
 from collector.cli.keys import keys_group
 from collector.cli.retention import retention_group
 from collector.cli.scoring import rescore_command, sentiment_command
@@ -30,5 +31,5 @@ def init_app(app: Flask) -> None:
     from collector.analytics.rollups import rollups_group
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group, export_command, retention_group, doctor):
+                    alerts_group, export_command, retention_group, doctor, ingest_group):
         app.cli.add_command(command)

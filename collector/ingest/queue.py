@@ -1,0 +1,414 @@
+"""The replicated ingest log: public ingest publishes to NATS JetStream, workers write.
+
+On when ``INGEST_QUEUE_URL`` is set (off by default; docs/scaling.md). A
+request's answers or events are validated, redacted and scored as on the
+direct path (``store.prepare_responses``/``prepare_events``), then each item
+becomes one message on ``<stream>.in.<kind>.<site id>``. The client is
+answered only once the broker has acknowledged every message (the PubAck: the
+message is stored on a quorum of the stream's replicas), so an acknowledged
+answer is never only in this process's memory.
+
+Exactly once: each message carries ``Nats-Msg-Id`` = ``<site id>:<client_id>``
+(``<site id>:event:<client_id>`` for events), which JetStream de-duplicates
+within ``INGEST_QUEUE_DUPLICATE_WINDOW``; after that the database's unique
+(site, client_id) key drops a resend, and a worker redelivered a message it had
+already committed stores nothing twice for the same reason.
+
+Each process keeps one long-lived connection in a background event-loop
+thread (nats-py is asyncio; the gunicorn workers are threads), made lazily and
+anew after a fork. The streams are created or brought to the configured
+replicas idempotently by whoever connects first: ``<stream>`` (work-queue
+retention: a message is deleted once a worker acknowledged it) and
+``<stream>_dead`` for the dead letters, subject ``<stream>.dead``.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.js import api
+
+from collector.common.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+# Seconds after a failed connection during which publishes fail at once (503)
+# instead of each waiting for a connect timeout.
+RECONNECT_COOLDOWN = 1.0
+CONSUMER = "workers"
+REASON_HEADER = "Stepsense-Reason"
+DEAD_LETTER_MAX_AGE = 30 * 86400
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """Where the log lives and how it is replicated (from the app's config)."""
+
+    urls: tuple[str, ...]
+    stream: str = "stepsense"
+    replicas: int = 1
+    timeout: float = 2.0
+    duplicate_window: int = 600
+
+    @classmethod
+    def from_config(cls, config: Any) -> "QueueSettings | None":
+        """None when ``INGEST_QUEUE_URL`` is unset: the direct path."""
+        urls = tuple(url.strip() for url in (config.get("INGEST_QUEUE_URL") or "").split(",") if url.strip())
+        if not urls:
+            return None
+        return cls(urls, config.get("INGEST_QUEUE_STREAM") or "stepsense", int(config.get("INGEST_QUEUE_REPLICAS") or 1),
+                   float(config.get("INGEST_QUEUE_TIMEOUT") or 2), int(config.get("INGEST_QUEUE_DUPLICATE_WINDOW") or 600))
+
+    @property
+    def subjects(self) -> str:
+        return f"{self.stream}.in.>"
+
+    @property
+    def dead_subject(self) -> str:
+        return f"{self.stream}.dead"
+
+    @property
+    def dead_stream(self) -> str:
+        return f"{self.stream}_dead"
+
+
+# --- Messages -------------------------------------------------------------------------------------
+
+
+def subject(settings: QueueSettings, kind: str, site_id: int) -> str:
+    return f"{settings.stream}.in.{kind}.{site_id}"
+
+
+def message_id(kind: str, site_id: int, client_id: str) -> str:
+    """JetStream's de-duplication key: the site and the client's id of the item."""
+    return f"{site_id}:{client_id}" if kind == "answer" else f"{site_id}:{kind}:{client_id}"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def encode(kind: str, site_id: int, pair: tuple[str, str], row: dict[str, Any] | None = None,
+           trapped_client_id: str | None = None) -> bytes:
+    """One item as a message: a prepared row (redacted and scored), or a trapped client id."""
+    body: dict[str, Any] = {"v": VERSION, "kind": kind, "site": site_id, "journey": pair[0], "step": pair[1]}
+    if row is not None:
+        body["row"] = row
+    else:
+        body["trapped"] = trapped_client_id
+    return json.dumps(body, default=_default, separators=(",", ":")).encode()
+
+
+def messages(settings: QueueSettings, kind: str, site_id: int, records: Sequence[tuple[tuple[str, str], dict[str, Any]]],
+             trapped: Sequence[tuple[tuple[str, str], str]] = ()) -> list[tuple[str, str, bytes]]:
+    """(subject, message id, payload) of each prepared record and each trapped client id."""
+    to = subject(settings, kind, site_id)
+    found = [(to, message_id(kind, site_id, row["client_id"]), encode(kind, site_id, pair, row=_portable(row)))
+             for pair, row in records]
+    found += [(to, message_id(kind, site_id, client_id), encode(kind, site_id, pair, trapped_client_id=client_id))
+              for pair, client_id in trapped]
+    return found
+
+
+def _portable(row: dict[str, Any]) -> dict[str, Any]:
+    """The row without what the worker knows anyway (the site is in the message)."""
+    return {name: value for name, value in row.items() if name != "site_id"}
+
+
+class Poison(ValueError):
+    """A message no worker can ever store; it goes to the dead letters with this reason."""
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # "answer" or "event"
+    site_id: int
+    pair: tuple[str, str]
+    row: dict[str, Any] | None
+    trapped: str | None
+
+    @property
+    def client_id(self) -> str:
+        return self.row["client_id"] if self.row is not None else self.trapped
+
+
+def decode(data: bytes) -> Item:
+    """The item of a message; raises Poison if it is not one this version can store."""
+    try:
+        body = json.loads(data)
+        if body.get("v") != VERSION or body.get("kind") not in {"answer", "event"}:
+            raise Poison(f"unknown message version or kind: v={body.get('v')!r} kind={body.get('kind')!r}")
+        site_id, pair = int(body["site"]), (str(body["journey"]), str(body["step"]))
+        row = body.get("row")
+        if row is not None:
+            row = {**row, "site_id": site_id, "created_at": _utc(row["created_at"])}
+            if not row.get("client_id"):
+                raise Poison("the row has no client_id")
+        elif not body.get("trapped"):
+            raise Poison("neither a row nor a trapped client id")
+        return Item(body["kind"], site_id, pair, row, body.get("trapped"))
+    except Poison:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise Poison(f"undecodable message: {error.__class__.__name__}: {error}") from error
+
+
+def _utc(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- Streams --------------------------------------------------------------------------------------
+
+
+async def ensure_streams(js: Any, settings: QueueSettings) -> None:
+    """Create the log and the dead-letter stream, or bring them to the configured replicas."""
+    wanted = [
+        api.StreamConfig(
+            name=settings.stream, subjects=[settings.subjects], retention=api.RetentionPolicy.WORK_QUEUE,
+            storage=api.StorageType.FILE, num_replicas=settings.replicas,
+            duplicate_window=float(settings.duplicate_window),
+        ),
+        api.StreamConfig(
+            name=settings.dead_stream, subjects=[settings.dead_subject], retention=api.RetentionPolicy.LIMITS,
+            storage=api.StorageType.FILE, num_replicas=settings.replicas, max_age=float(DEAD_LETTER_MAX_AGE),
+            duplicate_window=float(settings.duplicate_window),
+        ),
+    ]
+    for config in wanted:
+        try:
+            info = await js.stream_info(config.name)
+        except nats.js.errors.NotFoundError:
+            with contextlib.suppress(nats.js.errors.BadRequestError):  # made meanwhile by another process
+                await js.add_stream(config)
+            continue
+        current = info.config
+        if (current.num_replicas or 1) != config.num_replicas or current.subjects != config.subjects or \
+                int(current.duplicate_window or 0) != int(config.duplicate_window):
+            await js.update_stream(config)
+
+
+def consumer_config(settings: QueueSettings, ack_wait: float = 30.0) -> api.ConsumerConfig:
+    """The workers' shared durable pull consumer: every message until acknowledged,
+    redelivered after ``ack_wait`` if its worker died, never given up on."""
+    return api.ConsumerConfig(
+        durable_name=CONSUMER, ack_policy=api.AckPolicy.EXPLICIT, ack_wait=ack_wait, max_deliver=-1,
+        max_ack_pending=20_000, filter_subject=settings.subjects, deliver_policy=api.DeliverPolicy.ALL,
+    )
+
+
+# --- The publisher: one connection per process, in its own event-loop thread ---------------------
+
+
+class _LoopThread:
+    """An asyncio loop in a daemon thread, for sync callers (Flask request threads)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="stepsense-queue", daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine, timeout: float) -> Any:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+
+class Publisher:
+    """Publishes items and waits for the broker's acknowledgements; raises Unavailable otherwise."""
+
+    def __init__(self, settings: QueueSettings) -> None:
+        self.settings = settings
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._loop: _LoopThread | None = None
+        self._nc: Any = None
+        self._js: Any = None
+        self._connecting: asyncio.Lock | None = None
+        self._failed_at = 0.0
+
+    def _runner(self) -> _LoopThread:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # no thread of the parent runs after a fork
+                self._pid, self._loop, self._nc, self._js, self._connecting = os.getpid(), _LoopThread(), None, None, None
+            return self._loop
+
+    def run(self, coroutine_function, *args: Any, timeout: float | None = None) -> Any:
+        """Run ``coroutine_function(js, *args)`` on the connection; Unavailable if the broker can't be reached."""
+        timeout = self.settings.timeout if timeout is None else timeout
+        runner = self._runner()
+        try:
+            return runner.run(self._with_connection(coroutine_function, *args), timeout + self.settings.timeout + 1)
+        except (OSError, TimeoutError, nats.errors.Error) as error:
+            log.warning("ingest log unavailable: %s", error.__class__.__name__)
+            raise Unavailable("The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2) from error
+
+    async def _with_connection(self, coroutine_function, *args: Any) -> Any:
+        js = await self._connected()
+        return await coroutine_function(js, *args)
+
+    async def _connected(self) -> Any:
+        if self._nc is not None and self._nc.is_connected:
+            return self._js
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._nc is not None and self._nc.is_connected:
+                return self._js
+            if self._nc is not None and (self._nc.is_reconnecting or self._nc.is_connecting):
+                raise nats.errors.ConnectionReconnectingError()
+            if time.monotonic() - self._failed_at < RECONNECT_COOLDOWN:
+                raise nats.errors.NoServersError()
+            try:
+                self._nc = await connect(self.settings)
+                self._js = self._nc.jetstream(timeout=self.settings.timeout)
+                await ensure_streams(self._js, self.settings)
+            except BaseException:
+                self._failed_at = time.monotonic()
+                if self._nc is not None:
+                    nc, self._nc = self._nc, None
+                    await _close_quietly(nc)
+                raise
+            return self._js
+
+    def publish(self, messages: Sequence[tuple[str, str, bytes]]) -> int:
+        """Publish (subject, message id, payload) triples; return how many were new to
+        the log (the others were duplicates of messages it holds). Raises Unavailable
+        unless every one was acknowledged."""
+        return self.run(_publish_all, messages, self.settings.timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            runner, nc = self._loop, self._nc
+            self._loop, self._nc, self._js = None, None, None
+        if runner is not None and self._pid == os.getpid():
+            if nc is not None:
+                with contextlib.suppress(Exception):  # closing a dead connection
+                    runner.run(_close_quietly(nc), 2)
+            runner.loop.call_soon_threadsafe(runner.loop.stop)
+
+
+async def connect(settings: QueueSettings, name: str = "stepsense") -> Any:
+    """A connection that reconnects by itself, to any of the configured servers."""
+
+    async def quiet(_error: Exception) -> None:
+        return None
+
+    return await nats.connect(
+        servers=list(settings.urls), name=name, connect_timeout=settings.timeout, allow_reconnect=True,
+        max_reconnect_attempts=-1, reconnect_time_wait=0.5, error_cb=quiet, ping_interval=10, max_outstanding_pings=3,
+    )
+
+
+async def _close_quietly(nc: Any) -> None:
+    with contextlib.suppress(Exception):  # the connection is dead anyway
+        await asyncio.wait_for(nc.close(), 2)
+
+
+async def _publish_all(js: Any, messages: Sequence[tuple[str, str, bytes]], timeout: float) -> int:
+    acks = await asyncio.gather(*(
+        js.publish(subject, payload, timeout=timeout, headers={"Nats-Msg-Id": msg_id})
+        for subject, msg_id, payload in messages
+    ))
+    return sum(not ack.duplicate for ack in acks)
+
+
+_publishers: dict[QueueSettings, Publisher] = {}
+_publishers_lock = threading.Lock()
+
+
+def publisher(settings: QueueSettings) -> Publisher:
+    """This process's publisher for ``settings`` (one connection, kept open)."""
+    with _publishers_lock:
+        found = _publishers.get(settings)
+        if found is None:
+            found = _publishers[settings] = Publisher(settings)
+        return found
+
+
+def close_publishers() -> None:
+    with _publishers_lock:
+        found = list(_publishers.values())
+        _publishers.clear()
+    for one in found:
+        one.close()
+
+
+# --- Lag and dead letters (for /healthz and `stepsense ingest status`) ------------------------------
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    messages: int  # in the log: not yet acknowledged by a worker (work-queue retention)
+    pending: int  # not yet delivered to a worker
+    ack_pending: int  # delivered, not yet acknowledged
+    redelivered: int
+    lag_seconds: float  # age of the oldest message in the log
+    dead_letters: int
+    replicas: int
+    leader: str | None
+
+    @property
+    def lag(self) -> int:
+        return self.pending + self.ack_pending
+
+
+async def status(js: Any, settings: QueueSettings) -> QueueStatus:
+    info = await js.stream_info(settings.stream)
+    try:
+        consumer = await js.consumer_info(settings.stream, CONSUMER)
+        pending, ack_pending, redelivered = consumer.num_pending or 0, consumer.num_ack_pending or 0, consumer.num_redelivered or 0
+    except nats.js.errors.NotFoundError:
+        pending, ack_pending, redelivered = info.state.messages, 0, 0
+    lag = 0.0
+    if info.state.messages:
+        try:
+            oldest = await js.get_msg(settings.stream, info.state.first_seq)
+            lag = max(0.0, (datetime.now(UTC) - oldest.time).total_seconds()) if oldest.time else 0.0
+        except nats.js.errors.NotFoundError:
+            pass
+    try:
+        dead = (await js.stream_info(settings.dead_stream)).state.messages
+    except nats.js.errors.NotFoundError:
+        dead = 0
+    leader = info.cluster.leader if info.cluster else None
+    return QueueStatus(info.state.messages, pending, ack_pending, redelivered, lag, dead,
+                       info.config.num_replicas or 1, leader)
+
+
+async def dead_letters(js: Any, settings: QueueSettings, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest dead letters: when, why, and what (the item's site, step and client id)."""
+    try:
+        info = await js.stream_info(settings.dead_stream)
+    except nats.js.errors.NotFoundError:
+        return []
+    found = []
+    for seq in range(max(info.state.first_seq, info.state.last_seq - limit + 1), info.state.last_seq + 1):
+        try:
+            msg = await js.get_msg(settings.dead_stream, seq)
+        except nats.js.errors.NotFoundError:
+            continue
+        headers = msg.headers or {}
+        found.append({
+            "seq": seq, "time": msg.time.isoformat() if msg.time else None, "reason": headers.get(REASON_HEADER),
+            "message_id": headers.get("Stepsense-Message-Id"), "subject": headers.get("Stepsense-Subject"),
+            "data": (msg.data or b"")[:500].decode("utf-8", "replace"),
+        })
+    return found
