@@ -108,22 +108,41 @@ def write_items(app: Flask, items: Sequence[queue.Item | None]) -> Outcome:
 
 
 def _write(engine: sa.Engine, items: Sequence[queue.Item | None], fresh_steps: bool = False) -> Outcome:
+    """One transaction: the items of each site and kind as one batch (one INSERT, one
+    pass of the rollups); a batch refused for an unknown step is written again item
+    by item in the same transaction, so only the items naming such a step are refused."""
     outcome = Outcome()
     try:
         with engine.begin() as conn:
             sites = _sites(conn, {item.site_id for item in items if item is not None})
-            batches: list[tuple[int, store.Batch]] = []
+            groups: dict[tuple[int, str], list[int]] = {}
+            seen: set[tuple[int, str, str]] = set()
             for index, item in enumerate(items):
                 if item is None:
                     continue
-                site = sites.get(item.site_id)
-                if site is None:
+                if item.site_id not in sites:
                     outcome.dead.append((index, f"unknown site {item.site_id} (deleted?)"))
                     continue
-                records = [(item.pair, item.row)] if item.row is not None else []
-                trapped = [(item.pair, item.trapped)] if item.row is None else []
-                batches.append((index, store.Batch(site, TABLES[item.kind], 1, records, trapped)))
-            results = store.write_batches(conn, [batch for _, batch in batches])
+                if (item.site_id, item.kind, item.client_id) in seen:  # the same item twice in one fetch
+                    _count(outcome, item.kind, 0, 1)
+                    continue
+                seen.add((item.site_id, item.kind, item.client_id))
+                groups.setdefault((item.site_id, item.kind), []).append(index)
+            keys = list(groups)
+            results = store.write_batches(conn, [_batch(sites[site_id], kind, [items[i] for i in groups[(site_id, kind)]])
+                                                 for site_id, kind in keys])
+            for key, result in zip(keys, results):
+                indexes = groups[key]
+                if not result.unknown_steps:
+                    _count(outcome, key[1], result.stored, len(indexes) - result.stored)
+                    continue
+                alone = store.write_batches(conn, [_batch(sites[key[0]], key[1], [items[i]]) for i in indexes])
+                for index, one in zip(indexes, alone):
+                    if one.unknown_steps:
+                        steps = ", ".join(f"{journey}/{step}" for journey, step in one.unknown_steps)
+                        outcome.dead.append((index, f"{one.refusal or store.NOT_REGISTERED} ({steps})"))
+                    else:
+                        _count(outcome, key[1], one.stored, 1 - one.stored)
     except sa.exc.IntegrityError as error:
         # A cached step id whose journey or step was deleted (PostgreSQL): forget the sites' steps, once.
         if getattr(error.orig, "sqlstate", None) == "23503" and not fresh_steps:
@@ -131,21 +150,20 @@ def _write(engine: sa.Engine, items: Sequence[queue.Item | None], fresh_steps: b
             if any(forgotten):
                 return _write(engine, items, fresh_steps=True)
         raise
-    for (index, batch), result in zip(batches, results):
-        if result.unknown_steps:
-            steps = ", ".join(f"{journey}/{step}" for journey, step in result.unknown_steps)
-            outcome.dead.append((index, f"{result.refusal or store.NOT_REGISTERED} ({steps})"))
-        elif result.stored:
-            outcome.stored += 1
-            QUEUE_WORKER_ITEMS.labels(_kind(batch), "stored").inc()
-        else:
-            outcome.duplicates += 1
-            QUEUE_WORKER_ITEMS.labels(_kind(batch), "duplicate").inc()
     return outcome
 
 
-def _kind(batch: store.Batch) -> str:
-    return "answer" if batch.table is Response.__table__ else "event"
+def _batch(site: SiteSnapshot, kind: str, items: Sequence[queue.Item]) -> store.Batch:
+    records = [(item.pair, item.row) for item in items if item.row is not None]
+    trapped = [(item.pair, item.trapped) for item in items if item.row is None]
+    return store.Batch(site, TABLES[kind], len(items), records, trapped)
+
+
+def _count(outcome: Outcome, kind: str, stored: int, duplicates: int) -> None:
+    outcome.stored += stored
+    outcome.duplicates += duplicates
+    QUEUE_WORKER_ITEMS.labels(kind, "stored").inc(stored)
+    QUEUE_WORKER_ITEMS.labels(kind, "duplicate").inc(duplicates)
 
 
 def _sites(conn: sa.Connection, site_ids: set[int]) -> dict[int, SiteSnapshot]:
@@ -180,32 +198,49 @@ class Worker:
 
     async def _main(self, max_batches: int | None, idle_exit: float | None, on_batch) -> None:
         nc = js = sub = None
+        prefetch: asyncio.Future | None = None
         idle_since = time.monotonic()
         while not self.stop.is_set():
             try:
                 if sub is None:
                     nc, js, sub = await self._subscribe()
                     self._backoff = 0.0
-                msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
+                msgs = await (prefetch or sub.fetch(self.batch, timeout=self.fetch_timeout))
             except (TimeoutError, nats.errors.TimeoutError):
+                prefetch = None
                 if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
                     break
                 continue
             except (OSError, nats.errors.Error) as error:
                 # The broker is down or its leader moved: the client reconnects by itself.
+                prefetch = None
                 log.warning("ingest log unreachable (%s); retrying", error.__class__.__name__)
                 if nc is not None and nc.is_closed:
                     nc = js = sub = None
                 await self._sleep_backoff("broker")
                 continue
             idle_since = time.monotonic()
+            # The next batch comes over the network while this one is written.
+            prefetch = asyncio.ensure_future(sub.fetch(self.batch, timeout=self.fetch_timeout))
             await self._handle(js, msgs)
             if on_batch:
                 on_batch(self.stats)
             if max_batches is not None and self.stats.batches >= max_batches:
                 break
+        await self._hand_back(prefetch)
         if nc is not None:
             await queue._close_quietly(nc)
+
+    @staticmethod
+    async def _hand_back(prefetch: asyncio.Future | None) -> None:
+        """Messages fetched ahead but not written go back to the log at once (not after ack_wait)."""
+        if prefetch is None:
+            return
+        try:
+            msgs = await asyncio.wait_for(prefetch, 5)
+        except Exception:
+            return
+        await asyncio.gather(*(msg.nak() for msg in msgs), return_exceptions=True)
 
     async def _subscribe(self):
         nc = await queue.connect(self.settings, name="stepsense-worker")
