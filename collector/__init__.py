@@ -42,6 +42,9 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)  # first: every later hook's log lines carry the request id
     metrics.init_app(app)
     db.init_app(app)
+    from collector.common import replicas
+
+    replicas.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=_migrations_directory())

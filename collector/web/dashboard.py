@@ -30,6 +30,7 @@ from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
                                             StepCreateSchema, StepUpdateSchema)
+from collector.common.replicas import read_session
 from collector.common.time import utcnow
 from collector.common.vocabulary import TRIGGERS
 from collector.tenancy.keys import end_sessions, find_api_key, has_scope
@@ -238,7 +239,7 @@ def _segment_options(journey: Journey) -> dict[str, list[str]]:
     options = {}
     for name in ("device", "variant"):
         column = getattr(Response, name)
-        options[name] = list(db.session.scalars(
+        options[name] = list(read_session(db.session).scalars(
             sa.select(column).where(Response.journey_id == journey.id, column.is_not(None)).distinct().order_by(column).limit(50)))
     return options
 
@@ -248,7 +249,7 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         return {"curve": None, "chart": None, "comments": [], "error": None}
     error = None
     try:
-        curve = curves.journey_curve(db.session, journey, dict(filters))
+        curve = curves.journey_curve(read_session(db.session), journey, dict(filters))
     except DomainError as exc:
         curve, error = None, exc.message
     steps = list((curve or {}).get("steps") or [])
@@ -257,7 +258,7 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         values["step"] = form["step"]
     if form["sentiment"]:
         values["sentiment"] = form["sentiment"]
-    comments, _ = list_responses(db.session, g.site, values)
+    comments, _ = list_responses(read_session(db.session), g.site, values)
     return {"curve": curve, "steps": steps, "chart": curve_chart(steps) if steps else None,
             "comments": comments, "error": error}
 

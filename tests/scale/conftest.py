@@ -115,3 +115,20 @@ def pg_primary():
     yield cluster
     cluster.stop("immediate")
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg_replica(pg_primary):
+    """A streaming replica of ``pg_primary`` (pg_basebackup -R), started by the test."""
+    workdir = pg_workdir()
+    replica = PostgresCluster(workdir, name="replica")
+    try:
+        replica.replica_of(pg_primary).start()
+    except Exception as error:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if IN_CI:
+            pytest.fail(f"could not start a streaming replica: {error}")
+        pytest.skip(f"could not start a streaming replica: {error}")
+    yield replica
+    replica.stop("immediate")
+    shutil.rmtree(workdir, ignore_errors=True)
