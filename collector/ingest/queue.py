@@ -23,7 +23,10 @@ retention: a message is deleted once a worker acknowledged it) and
 """
 
 import asyncio
+import collections
+import concurrent.futures
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -243,11 +246,18 @@ class Publisher:
         self._js: Any = None
         self._connecting: asyncio.Lock | None = None
         self._failed_at = 0.0
+        self._outbox: collections.deque = collections.deque()
+        self._flush_scheduled = False
+        self._replies: dict[str, concurrent.futures.Future] = {}
+        self._tokens = itertools.count()
+        self._inbox: str | None = None
+        self._inbox_nc: Any = None
 
     def _runner(self) -> _LoopThread:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():  # no thread of the parent runs after a fork
                 self._pid, self._loop, self._nc, self._js, self._connecting = os.getpid(), _LoopThread(), None, None, None
+                self._outbox, self._flush_scheduled, self._replies, self._inbox = collections.deque(), False, {}, None
             return self._loop
 
     def run(self, coroutine_function, *args: Any, timeout: float | None = None) -> Any:
@@ -291,8 +301,82 @@ class Publisher:
     def publish(self, messages: Sequence[tuple[str, str, bytes]]) -> int:
         """Publish (subject, message id, payload) triples; return how many were new to
         the log (the others were duplicates of messages it holds). Raises Unavailable
-        unless every one was acknowledged."""
-        return self.run(_publish_all, messages, self.settings.timeout)
+        unless every one was acknowledged.
+
+        The request thread hands its messages to the loop thread through a queue that
+        is flushed in one go, and waits for the acknowledgements on plain futures that
+        the broker's replies complete: no task per message, and one wake-up of the loop
+        for all the requests that publish at the same time (JetStream's publish is a
+        request to the stream's subject, answered by a PubAck on the reply subject).
+        """
+        runner = self._runner()
+        futures = [concurrent.futures.Future() for _ in messages]
+        self._outbox.append((messages, futures))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            runner.loop.call_soon_threadsafe(self._flush)
+        deadline = time.monotonic() + self.settings.timeout + 0.5
+        new = 0
+        try:
+            for future in futures:
+                new += not future.result(max(0.0, deadline - time.monotonic()))
+        except (OSError, TimeoutError, nats.errors.Error, nats.js.errors.Error) as error:
+            log.warning("ingest log unavailable: %s", error.__class__.__name__)
+            raise Unavailable("The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2) from error
+        finally:
+            for future in futures:
+                future.cancel()  # not sent yet: the loop skips it; sent: its late reply is ignored
+                self._replies.pop(getattr(future, "token", None), None)
+        return new
+
+    def _flush(self) -> None:
+        """In the loop: send every queued message (one task for all of them)."""
+        self._flush_scheduled = False  # before draining: a message queued from now on schedules a new flush
+        batch = []
+        while self._outbox:
+            batch.append(self._outbox.popleft())
+        if batch:
+            self._loop.loop.create_task(self._send(batch))
+
+    async def _send(self, batch: list) -> None:
+        futures = [future for _, group in batch for future in group]
+        try:
+            await self._connected()
+            if self._inbox is None or self._inbox_nc is not self._nc:
+                self._inbox, self._inbox_nc = self._nc.new_inbox(), self._nc
+                await self._nc.subscribe(self._inbox + ".*", cb=self._on_reply)
+            for messages, group in batch:
+                for (to, msg_id, payload), future in zip(messages, group):
+                    if future.done():  # its request gave up waiting
+                        continue
+                    future.token = f"{next(self._tokens):x}"
+                    self._replies[future.token] = future
+                    await self._nc.publish(to, payload, reply=f"{self._inbox}.{future.token}",
+                                           headers={"Nats-Msg-Id": msg_id})
+        except BaseException as error:
+            for future in futures:
+                if not future.done():
+                    future.set_exception(error if isinstance(error, Exception) else nats.errors.Error(str(error)))
+            if not isinstance(error, Exception):
+                raise
+
+    async def _on_reply(self, msg: Any) -> None:
+        future = self._replies.pop(msg.subject.rpartition(".")[2], None)
+        if future is None or future.done():
+            return  # its request timed out meanwhile
+        status = (msg.headers or {}).get("Status")
+        if status:  # e.g. 503: no stream (or no leader) responded
+            future.set_exception(nats.js.errors.ServiceUnavailableError(description=f"status {status}"))
+            return
+        try:
+            reply = json.loads(msg.data)
+        except ValueError as error:
+            future.set_exception(nats.errors.Error(f"bad PubAck: {error}"))
+            return
+        if "error" in reply:
+            future.set_exception(nats.js.errors.APIError.from_error(reply["error"]))
+        else:
+            future.set_result(bool(reply.get("duplicate")))
 
     def close(self) -> None:
         with self._lock:
@@ -320,14 +404,6 @@ async def connect(settings: QueueSettings, name: str = "stepsense") -> Any:
 async def _close_quietly(nc: Any) -> None:
     with contextlib.suppress(Exception):  # the connection is dead anyway
         await asyncio.wait_for(nc.close(), 2)
-
-
-async def _publish_all(js: Any, messages: Sequence[tuple[str, str, bytes]], timeout: float) -> int:
-    acks = await asyncio.gather(*(
-        js.publish(subject, payload, timeout=timeout, headers={"Nats-Msg-Id": msg_id})
-        for subject, msg_id, payload in messages
-    ))
-    return sum(not ack.duplicate for ack in acks)
 
 
 _publishers: dict[QueueSettings, Publisher] = {}
