@@ -29,11 +29,13 @@ def _settings() -> queue.QueueSettings:
               help="Messages fetched and committed together, in one transaction.")
 @click.option("--ack-wait", default=30.0, show_default=True, type=click.FloatRange(1, 3600),
               help="Seconds before the broker redelivers what a dead worker had fetched.")
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 8),
+              help="Batches written at once, each in its own transaction (PostgreSQL; SQLite has one writer).")
 @click.option("--idle-exit", default=None, type=float, help="Exit after this many seconds with nothing to do (tests, benches).")
 @with_appcontext
-def worker_command(batch: int, ack_wait: float, idle_exit: float | None) -> None:
+def worker_command(batch: int, ack_wait: float, concurrency: int, idle_exit: float | None) -> None:
     """Store queued answers and events: fetch a batch, commit it, acknowledge it. Runs until SIGTERM/SIGINT."""
-    worker = Worker(current_app._get_current_object(), _settings(), batch=batch, ack_wait=ack_wait)
+    worker = Worker(current_app._get_current_object(), _settings(), batch=batch, ack_wait=ack_wait, concurrency=concurrency)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop.set())
     click.echo(f"ingest worker: stream {worker.settings.stream}, batch {batch}", err=True)

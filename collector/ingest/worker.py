@@ -183,12 +183,17 @@ class Worker:
     """One consumer of the log. ``run`` blocks until ``stop`` is set (or ``max_batches``)."""
 
     def __init__(self, app: Flask, settings: queue.QueueSettings, batch: int = 500, ack_wait: float = 30.0,
-                 fetch_timeout: float = 1.0) -> None:
+                 fetch_timeout: float = 1.0, concurrency: int = 1) -> None:
         self.app, self.settings, self.batch = app, settings, batch
         self.ack_wait, self.fetch_timeout = ack_wait, fetch_timeout
+        # Batches in their own transactions at once (PostgreSQL: one prepared while the
+        # server writes another). 2 measured no faster than 1 on the 2-core bench machine
+        # (bench/INGEST.md, round 4); SQLite has one writer anyway.
+        self.concurrency = max(1, concurrency)
         self.stats = Stats()
         self.stop = threading.Event()
         self._backoff = 0.0
+        self._resume_at = 0.0  # after a database failure, no new batch is started before this
 
     def run(self, max_batches: int | None = None, idle_exit: float | None = None,
             on_batch: Callable[[Stats], None] | None = None) -> Stats:
@@ -199,8 +204,12 @@ class Worker:
     async def _main(self, max_batches: int | None, idle_exit: float | None, on_batch) -> None:
         nc = js = sub = None
         prefetch: asyncio.Future | None = None
+        writing: set[asyncio.Task] = set()
         idle_since = time.monotonic()
         while not self.stop.is_set():
+            if (pause := self._resume_at - time.monotonic()) > 0:
+                await asyncio.sleep(pause)  # the database failed: let it recover before the next batch
+                continue
             try:
                 if sub is None:
                     nc, js, sub = await self._subscribe()
@@ -208,7 +217,7 @@ class Worker:
                 msgs = await (prefetch or sub.fetch(self.batch, timeout=self.fetch_timeout))
             except (TimeoutError, nats.errors.TimeoutError):
                 prefetch = None
-                if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
+                if idle_exit is not None and not writing and time.monotonic() - idle_since > idle_exit:
                     break
                 continue
             except (OSError, nats.errors.Error) as error:
@@ -220,13 +229,19 @@ class Worker:
                 await self._sleep_backoff("broker")
                 continue
             idle_since = time.monotonic()
+            task = asyncio.create_task(self._handle(js, msgs))
+            writing.add(task)
+            task.add_done_callback(writing.discard)
+            if on_batch:
+                task.add_done_callback(lambda _: on_batch(self.stats))
+            if len(writing) >= self.concurrency:
+                await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+            if max_batches is not None and self.stats.batches + len(writing) >= max_batches:
+                break
             # The next batch comes over the network while this one is written.
             prefetch = asyncio.ensure_future(sub.fetch(self.batch, timeout=self.fetch_timeout))
-            await self._handle(js, msgs)
-            if on_batch:
-                on_batch(self.stats)
-            if max_batches is not None and self.stats.batches >= max_batches:
-                break
+        if writing:
+            await asyncio.wait(writing)
         await self._hand_back(prefetch)
         if nc is not None:
             await queue._close_quietly(nc)
@@ -271,9 +286,9 @@ class Worker:
             log.warning("database unavailable (%s); %d messages handed back", _one_line(error)[:120], len(msgs))
             QUEUE_WORKER_RETRIES.labels("database").inc()
             delay = self._next_backoff()
+            self._resume_at = max(self._resume_at, time.monotonic() + delay)
             await asyncio.gather(*(msg.nak(delay=delay) for msg in msgs), return_exceptions=True)
             self.stats.backoffs += 1
-            await asyncio.sleep(delay)
             return
         self._backoff = 0.0
         dead += outcome.dead

@@ -143,3 +143,14 @@ def test_healthz_reports_the_logs_lag(client, send, site, drain):
     assert body["status"] == "ok" and body["queue"]["status"] == "ok" and body["queue"]["lag"] == 1
     drain()
     assert client.get("/healthz").get_json()["queue"]["lag"] == 0
+
+
+def test_a_worker_writing_two_batches_at_once_stores_each_answer_once(send, site, rows, drain, app):
+    for score in range(1, 41):
+        assert send(answer(site, score=(score % 5) + 1, session_id=f"s{score % 7}"), site).status_code == 202
+    stats = drain(batch=5, concurrency=2)
+    assert (stats.stored, stats.batches) == (40, 8)
+    assert _count(rows, Response) == 40
+    assert sum(rows(sa.select(StepRollup.n))) == 40
+    with app.app_context():
+        assert compare_rollups(db.session) == [] and compare_funnel(db.session) == []
