@@ -36,8 +36,7 @@ def test_several_rows_are_stored_exactly_as_one_row_is(app, site, rows, send):
             several = insert_ignoring_conflicts(conn, Response.__table__, [
                 {**row, "client_id": "two"}, {**row, "client_id": "three", "attributes": None}], ["site_id", "client_id"], columns)
         assert len(several) == 2
-        text = {client_id: attributes for client_id, attributes in db.session.execute(
-            sa.select(Response.client_id, sa.cast(Response.attributes, sa.Text)))}
+        text = dict(db.session.execute(sa.select(Response.client_id, sa.cast(Response.attributes, sa.Text))).all())
         stored = {r.client_id: r for r in db.session.scalars(sa.select(Response))}
     assert text["one"] == text["two"]  # the JSON's own text, keys in the sender's order
     assert text["three"] == text["one-none"]  # None as the single-row INSERT stores it
