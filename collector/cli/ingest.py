@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from collector.cli.output import echo_json
-from collector.ingest import queue
+from collector.ingest import queue, queue_status
 from collector.ingest.worker import Worker
 
 
@@ -53,8 +53,8 @@ def status_command(dead_limit: int, as_json: bool) -> None:
     """The log's backlog (messages, pending, unacknowledged, lag) and the latest dead letters with their reasons."""
     settings = _settings()
     publisher = queue.publisher(settings)
-    state = publisher.run(queue.status, settings)
-    dead = publisher.run(queue.dead_letters, settings, dead_limit) if dead_limit else []
+    state = publisher.run(queue_status.status, settings)
+    dead = publisher.run(queue_status.dead_letters, settings, dead_limit) if dead_limit else []
     if as_json:
         echo_json({**dataclasses.asdict(state), "lag": state.lag, "dead": dead})
         return

@@ -23,15 +23,16 @@ from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
 from collector.analytics import funnel, rollups
-from collector.analytics.emotion import score_response
 from collector.common.database import Bind, dialect_name, insert_ignoring_conflicts
-from collector.common.errors import Invalid
 from collector.common.group_commit import GroupCommit, Job
+from collector.analytics.emotion import score_response
+from collector.common.errors import Invalid
 from collector.common.metrics import ROLLUP_WRITE
+from collector.models import Event, Journey, Response, Site, Step, TrappedClientId
 from collector.common.time import utcnow
 from collector.ingest.redact import redact
-from collector.models import Event, Journey, Response, Site, Step, TrappedClientId
 from collector.tenancy.sites import SiteSnapshot
+
 
 # Days the client_id of a record that filled the honeypot is remembered: the widget
 # resends an undelivered record for at most 7 days (MAX_AGE_MS of the ingest schemas).
@@ -401,7 +402,7 @@ def _write_alone(engine: Engine, key: tuple[int, str], batches: list[Batch]) -> 
     for batch in batches:
         try:
             _write_group(engine, key, [batch])
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 -- becomes this batch's request's error
             batch.fail(error)
 
 

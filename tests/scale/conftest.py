@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from collector.extensions import db
-from collector.ingest import queue
+from collector.ingest import queue, queue_status
 from collector.ingest.worker import Worker
 from collector.tenancy.sites import site_cache
 from tests.conftest import _app_for
@@ -84,7 +84,7 @@ def drain(app, settings):
 @pytest.fixture
 def status(settings):
     """``status()``: the log's QueueStatus, read through the broker."""
-    return lambda: queue.publisher(settings).run(queue.status, settings)
+    return lambda: queue.publisher(settings).run(queue_status.status, settings)
 
 
 def pg_workdir() -> Path:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from collector.api.errors import RETRY_AFTER_SECONDS
 from collector.common.errors import Unavailable
 from collector.extensions import db
-from collector.ingest import queue
+from collector.ingest import queue, queue_status
 
 blp = Blueprint("health", __name__, description="Health checks.")
 # Seconds /healthz waits for the broker's answer about the log's lag.
@@ -34,7 +34,7 @@ class HealthSchema(ma.Schema):
 
 def _queue_health(settings: queue.QueueSettings) -> dict:
     try:
-        state = queue.publisher(settings).run(queue.status, settings, timeout=QUEUE_STATUS_TIMEOUT)
+        state = queue.publisher(settings).run(queue_status.status, settings, timeout=QUEUE_STATUS_TIMEOUT)
     except Unavailable:
         return {"status": "unreachable"}
     return {"status": "ok", "lag": state.lag, "lag_seconds": round(state.lag_seconds, 3), "dead_letters": state.dead_letters}
