@@ -62,6 +62,7 @@ class Phase:
     server_2xx: int = 0
     server_other: int = 0
     rows: int = 0
+    queued: bool = False  # answered from the ingest log: rows come later, from the worker
 
     @property
     def rps(self) -> float:
@@ -85,6 +86,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--keep-alive", type=int, default=5)
+    parser.add_argument("--no-queue", dest="queue", action="store_false",
+                        help="skip the queued path (a private nats-server, `stepsense ingest worker`)")
+    parser.add_argument("--drain-answers", type=int, default=50_000,
+                        help="answers in the log when the worker starts (the queued phase's, topped up)")
+    parser.add_argument("--worker-batch", type=int, default=1000, help="stepsense ingest worker --batch")
+    parser.add_argument("--no-reuse-port", dest="reuse_port", action="store_false",
+                        help="share one listening socket between the workers (gunicorn's default; see INGEST.md)")
     return parser.parse_args()
 
 
@@ -94,7 +102,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(database_url: str) -> dict[str, str]:
+def app_env(database_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -102,6 +110,7 @@ def app_env(database_url: str) -> dict[str, str]:
         "SECRET_KEY": "bench",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": ROOT,
+        **extra,
     }
 
 
@@ -170,7 +179,7 @@ def count_rows(database_url: str) -> int:
 
 
 @contextmanager
-def gunicorn(args: argparse.Namespace, database_url: str, workdir: str):
+def gunicorn(args: argparse.Namespace, database_url: str, workdir: str, **env: str):
     """The server under test; yields (base URL, access log path)."""
     port = free_port()
     access_log = os.path.join(workdir, "access.log")
@@ -182,6 +191,7 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str):
         "--worker-class", args.worker_class,
         "--threads", str(args.threads),
         "--keep-alive", str(args.keep_alive),
+        *(["--reuse-port"] if getattr(args, "reuse_port", True) else []),
         # The access log is on in production (`stepsense serve`); here it also
         # counts what the server answered, to check against the stored rows.
         "--access-logfile", access_log,
@@ -189,7 +199,7 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str):
         "--error-logfile", error_log,
         "bench.ingest_wsgi:app",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url), start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url, **env), start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -239,38 +249,175 @@ def settle(access_log: str, offset: int) -> tuple[list[str], int]:
     return text.splitlines(), offset + len(text.encode())
 
 
-def run_database(args: argparse.Namespace, label: str, database_url: str) -> list[Phase]:
-    site_key = seed(database_url)
-    workdir = tempfile.mkdtemp(prefix="stepsense-bench-gunicorn-")
+def measure(args: argparse.Namespace, label: str, database_url: str, site_key: str, base: str, access_log: str,
+            phases_def: tuple, queued: bool = False) -> list[Phase]:
+    """Warm up, then load each phase for --duration; count what the server answered and stored."""
+    for _, batch, path in phases_def[:-1]:
+        wrk(args, base, path, args.batch if batch is None else batch, args.warmup, site_key)
+    offset = settle(access_log, 0)[1]
+    rows_before = count_rows(database_url)
     phases: list[Phase] = []
-    try:
-        with gunicorn(args, database_url, workdir) as (base, access_log):
-            for _, batch, path in PHASES[:-1]:
-                wrk(args, base, path, args.batch if batch is None else batch, args.warmup, site_key)
-            offset = settle(access_log, 0)[1]
-            rows_before = count_rows(database_url)
-            for name, batch, path in PHASES:
-                batch = args.batch if batch is None else batch
-                print(f"[{label}] {name} (batch {batch}) for {args.duration} s ...", file=sys.stderr, flush=True)
-                result = wrk(args, base, path, batch, args.duration, site_key)
-                lines, offset = settle(access_log, offset)
-                rows = count_rows(database_url)
-                statuses = [line.split()[0] for line in lines]
-                phases.append(Phase(
-                    name=name, batch=batch, path=path, requests=result["requests"], seconds=result["duration_us"] / 1e6,
-                    ok=result["ok"], non_2xx=result["non_2xx"], socket_errors=result["socket_errors"],
-                    p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000,
-                    server_2xx=sum(status.startswith("2") for status in statuses),
-                    server_other=sum(not status.startswith("2") for status in statuses),
-                    rows=rows - rows_before,
-                ))
-                rows_before = rows
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    for name, batch, path in phases_def:
+        batch = args.batch if batch is None else batch
+        print(f"[{label}] {name} (batch {batch}) for {args.duration} s ...", file=sys.stderr, flush=True)
+        result = wrk(args, base, path, batch, args.duration, site_key)
+        lines, offset = settle(access_log, offset)
+        rows = count_rows(database_url)
+        statuses = [line.split()[0] for line in lines]
+        phases.append(Phase(
+            name=name, batch=batch, path=path, requests=result["requests"], seconds=result["duration_us"] / 1e6,
+            ok=result["ok"], non_2xx=result["non_2xx"], socket_errors=result["socket_errors"],
+            p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000,
+            server_2xx=sum(status.startswith("2") for status in statuses),
+            server_other=sum(not status.startswith("2") for status in statuses),
+            rows=rows - rows_before, queued=queued,
+        ))
+        rows_before = rows
     return phases
 
 
-def report(label: str, phases: list[Phase]) -> list[str]:
+def run_database(args: argparse.Namespace, label: str, database_url: str) -> tuple[list[Phase], "Drain | None"]:
+    site_key = seed(database_url)
+    workdir = tempfile.mkdtemp(prefix="stepsense-bench-gunicorn-")
+    phases: list[Phase] = []
+    drained = None
+    try:
+        with gunicorn(args, database_url, workdir) as (base, access_log):
+            phases += measure(args, label, database_url, site_key, base, access_log, PHASES)
+        if args.queue:
+            with nats_server() as nats_url:
+                stream = f"bench{os.getpid()}"
+                queue_env = {"INGEST_QUEUE_URL": nats_url, "INGEST_QUEUE_STREAM": stream}
+                queued_dir = os.path.join(workdir, "queued")
+                os.makedirs(queued_dir)
+                with gunicorn(args, database_url, queued_dir, **queue_env) as (base, access_log):
+                    queued = measure(args, label, database_url, site_key, base, access_log, QUEUED_PHASES, queued=True)
+                phases += queued
+                # Every queued answer acknowledged in the warm-up and the phases is in the log.
+                with open(access_log) as log:
+                    acknowledged = sum(1 for line in log if line.startswith("2") and "/v1/responses" in line)
+                drained = drain(args, label, database_url, queue_env, acknowledged)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return phases, drained
+
+
+# --- The queued path: a private nats-server, the ingest log, `stepsense ingest worker` ----------------
+
+QUEUED_PHASES = (
+    ("noop (q)", 0, "/bench/noop"),
+    ("queued", 1, "/v1/responses"),
+    ("noop again (q)", 0, "/bench/noop"),
+)
+
+
+@contextmanager
+def nats_server():
+    """A nats-server with JetStream of the bench's own (free port, temp store); yields its URL."""
+    server = shutil.which("nats-server") or "/usr/sbin/nats-server"
+    if not os.path.exists(server):
+        raise SystemExit("nats-server is not installed (apt-get install nats-server), or run with --no-queue")
+    store = tempfile.mkdtemp(prefix="stepsense-bench-nats-")
+    port = free_port()
+    process = subprocess.Popen([server, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", store],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("nats-server did not start") from None
+                time.sleep(0.1)
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait()
+        shutil.rmtree(store, ignore_errors=True)
+
+
+@dataclass
+class Drain:
+    in_log: int  # answers in the log when the worker started
+    stored: int  # rows the worker added
+    seconds: float  # from its first stored batch to its last
+    acknowledged: int  # answers the queued server acknowledged (all of them in the log)
+    topped_up: int
+    verify_clean: bool
+    total: int = 0  # rows the worker added in all
+
+    @property
+    def rate(self) -> float:
+        return self.stored / self.seconds if self.seconds else 0.0
+
+
+def top_up(queue_env: dict[str, str], wanted: int) -> tuple[int, int]:
+    """Copy an answer of the log under fresh client ids until it holds ``wanted``; (in log, added)."""
+    import asyncio
+    import uuid
+
+    import nats
+
+    stream = queue_env["INGEST_QUEUE_STREAM"]
+
+    async def run() -> tuple[int, int]:
+        nc = await nats.connect(queue_env["INGEST_QUEUE_URL"])
+        js = nc.jetstream(timeout=10)
+        info = await js.stream_info(stream)
+        have = info.state.messages
+        template = await js.get_msg(stream, info.state.first_seq)
+        body = json.loads(template.data)
+        added = 0
+        while have + added < wanted:
+            chunk = []
+            for _ in range(min(1000, wanted - have - added)):
+                client_id = str(uuid.uuid4())
+                body["row"]["client_id"], body["row"]["session_id"] = client_id, f"s{client_id[:8]}"
+                chunk.append(js.publish(template.subject, json.dumps(body).encode(), headers={
+                    "Nats-Msg-Id": f"{body['site']}:{client_id}"}))
+            acks = await asyncio.gather(*chunk)
+            added += sum(not ack.duplicate for ack in acks)
+        await nc.close()
+        return have + added, added
+
+    return asyncio.run(run())
+
+
+def drain(args: argparse.Namespace, label: str, database_url: str, queue_env: dict[str, str], acknowledged: int) -> Drain:
+    """Run one `stepsense ingest worker` on the full log; time it from its first commit to its last."""
+    in_log, added = top_up(queue_env, args.drain_answers)
+    print(f"[{label}] drain: {in_log:,} answers in the log, one worker (--batch {args.worker_batch}) ...",
+          file=sys.stderr, flush=True)
+    before = count_rows(database_url)
+    command = [sys.executable, "-m", "flask", "--app", "collector:create_app", "ingest", "worker",
+               "--batch", str(args.worker_batch), "--idle-exit", "3"]
+    worker = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url, **queue_env), stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    first = last = None
+    stored = 0
+    deadline = time.monotonic() + 600
+    try:
+        while stored < in_log and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.1)
+            now, count = time.monotonic(), count_rows(database_url) - before
+            if count > stored:
+                if first is None:
+                    first, first_count = now, count
+                last, stored = now, count
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    verify = subprocess.run([sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
+                            cwd=ROOT, env=app_env(database_url), capture_output=True, text=True, timeout=600)
+    # From the first poll that saw rows to the one that saw the last: the rows in between, over that time.
+    seconds = (last - first) if first is not None else 0.0
+    measured = stored - first_count if first is not None else 0
+    return Drain(in_log, measured, seconds, acknowledged, added, verify.returncode == 0, total=stored)
+
+
+def report(label: str, phases: list[Phase], drained: "Drain | None" = None) -> list[str]:
     """Print the table and ratios of one database; return the failed checks."""
     print(f"\n{label}")
     print(f"{'phase':<12}{'batch':>6}{'req/s':>10}{'answers/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'2xx':>8}{'rows':>8}")
@@ -301,12 +448,34 @@ def report(label: str, phases: list[Phase]) -> list[str]:
             failed.append(f"{label} {phase.name}: {phase.non_2xx + phase.server_other} non-2xx, {phase.socket_errors} socket errors")
         # Every answer the server acknowledged is stored, and nothing else;
         # wrk may have dropped a few replies in flight when it stopped (ok <= server_2xx).
-        stored_per_request = phase.batch if phase.path == "/v1/responses" else 0
+        stored_per_request = phase.batch if phase.path == "/v1/responses" and not phase.queued else 0
         if phase.rows != phase.server_2xx * stored_per_request:
             failed.append(f"{label} {phase.name}: {phase.rows} rows for {phase.server_2xx} acknowledged requests of {phase.batch}")
         if phase.ok > phase.server_2xx:
             failed.append(f"{label} {phase.name}: wrk saw {phase.ok} 2xx, server logged {phase.server_2xx}")
+    insert_ratio = single.answers_per_s / by_name["insert"].rps
+    print(f"single / insert: {insert_ratio:.2f}  (target >= 0.5: the direct path against one bare durable write)")
+    if insert_ratio < 0.5:
+        failed.append(f"{label}: single/insert {insert_ratio:.2f} < 0.5")
     print("rows == 2xx'd answers in every phase: " + ("yes" if not any("rows for" in f for f in failed) else "NO"))
+    if "queued" in by_name:
+        queued_noop = (by_name["noop (q)"].rps + by_name["noop again (q)"].rps) / 2
+        queued_ratio = by_name["queued"].answers_per_s / queued_noop
+        print(f"queued / no-op (same server, INGEST_QUEUE_URL set): {queued_ratio:.2f}  (target >= 0.5)")
+        if queued_ratio < 0.5:
+            failed.append(f"{label}: queued/no-op {queued_ratio:.2f} < 0.5")
+    if drained is not None:
+        print(f"drain: one worker stored {drained.stored:,} answers in {drained.seconds:.2f} s = {drained.rate:,.0f} "
+              f"answers/s (target >= 10,000 on PostgreSQL); {drained.in_log:,} in the log = {drained.acknowledged:,} "
+              f"acknowledged by the queued server + {drained.topped_up:,} copies; rollups verify "
+              + ("clean" if drained.verify_clean else "NOT CLEAN"))
+        if not drained.verify_clean:
+            failed.append(f"{label}: rollups verify failed after the drain")
+        if drained.total != drained.in_log or drained.in_log != drained.acknowledged + drained.topped_up:
+            failed.append(f"{label}: the worker stored {drained.total:,} of {drained.in_log:,} answers in the log "
+                          f"({drained.acknowledged:,} acknowledged + {drained.topped_up:,} copies)")
+        if label == "postgresql" and drained.rate < 10_000:
+            failed.append(f"{label}: drain {drained.rate:,.0f} answers/s < 10,000")
     return failed
 
 
@@ -323,7 +492,8 @@ def main() -> int:
     failed: list[str] = []
     for label in args.databases.split(","):
         with databases[label.strip()]() as database_url:
-            failed += report(label, run_database(args, label, database_url))
+            phases, drained = run_database(args, label, database_url)
+            failed += report(label, phases, drained)
     print("\n" + ("all checks passed" if not failed else "FAILED:\n  " + "\n  ".join(failed)))
     return 1 if failed else 0
 

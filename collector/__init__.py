@@ -25,6 +25,12 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         path = os.path.join(app.instance_path, "stepsense.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("INGEST_QUEUE_URL") and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # With the ingest log, answers are accepted while the database is away; a host
+        # that does not answer at all must not hold a request for the OS's connect timeout.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"connect_timeout": 2, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
@@ -42,6 +48,9 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)  # first: every later hook's log lines carry the request id
     metrics.init_app(app)
     db.init_app(app)
+    from collector.common import replicas
+
+    replicas.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=_migrations_directory())
@@ -54,6 +63,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         demo_shop.init_app(app)
     cli.init_app(app)
     alerts.init_app(app)
+    from collector.tenancy import invalidation
+    from collector.tenancy.sites import site_cache
+
+    invalidation.init_app(app, site_cache.forget)
     return app
 
 

@@ -80,6 +80,23 @@ class Config:
     # A curation (rename, merge, split, pin, hide) rebuilds its step at once when the
     # step has at most this many comments; larger steps wait for `stepsense themes rebuild`.
     THEMES_CURATION_REBUILD_MAX = _env_int("THEMES_CURATION_REBUILD_MAX", 20_000)
+    # Scale path (docs/scaling.md). With a queue URL, public ingest publishes to a
+    # replicated NATS JetStream log and `stepsense ingest worker` writes it to the
+    # database; unset, ingest writes directly (the default).
+    INGEST_QUEUE_URL = os.environ.get("INGEST_QUEUE_URL", "")  # nats://host:4222[,nats://…]
+    INGEST_QUEUE_STREAM = os.environ.get("INGEST_QUEUE_STREAM", "stepsense")
+    INGEST_QUEUE_REPLICAS = _env_int("INGEST_QUEUE_REPLICAS", 1)  # 3 on a three-node cluster
+    # Seconds to wait for the broker's acknowledgement before answering 503.
+    INGEST_QUEUE_TIMEOUT = float(os.environ.get("INGEST_QUEUE_TIMEOUT") or 2)
+    # Seconds the broker remembers a message id, to drop a resent item as a duplicate.
+    INGEST_QUEUE_DUPLICATE_WINDOW = _env_int("INGEST_QUEUE_DUPLICATE_WINDOW", 600)
+    # Read replicas for listings, curves, themes, exports and dashboard reads,
+    # comma-separated; one that is down or lags more than the maximum is skipped.
+    DATABASE_READ_URL = os.environ.get("DATABASE_READ_URL", "")
+    REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS") or 5)
+    # redis://… : site changes are announced there so every worker of every host
+    # drops its cached copy at once, instead of after SITE_CACHE_SECONDS.
+    CACHE_INVALIDATION_URL = os.environ.get("CACHE_INVALIDATION_URL", "")
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -112,3 +129,6 @@ class TestConfig(Config):
     ALERTS_ALLOW_PRIVATE_TARGETS = False
     ALERTS_ALLOWED_PRIVATE_NETWORKS = "127.0.0.1/32"
     DEMO_ENABLED = True  # the widget and browser tests walk the demo shop
+    INGEST_QUEUE_URL = ""  # tests of the scale path set it (tests/scale)
+    DATABASE_READ_URL = ""
+    CACHE_INVALIDATION_URL = ""

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from collector.common.errors import Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound, TooMany
+from collector.common.errors import Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound, TooMany, Unavailable
 from collector.extensions import db
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Invalid: 422,
     TooMany: 429,
+    Unavailable: 503,
 }
 
 
@@ -119,7 +120,7 @@ def init_app(app: Flask, api: Api) -> None:
     def domain_error(error: DomainError):
         db.session.rollback()
         status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind))
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooMany) else {}
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooMany | Unavailable) else {}
         return error_payload(status, error.message, error.details), status, headers
 
     def database_unavailable(error: DBAPIError):

@@ -11,6 +11,7 @@ from collector.cli.alerts import alerts_group
 from collector.cli.demo import demo
 from collector.cli.doctor import doctor
 from collector.cli.export import export_command
+from collector.cli.ingest import ingest_group
 from collector.cli.keys import keys_group
 from collector.cli.retention import retention_group
 from collector.cli.rollups import rollups_group
@@ -31,5 +32,6 @@ def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
 
     for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group, export_command, retention_group, doctor, themes_group):
+                    alerts_group, export_command, retention_group, doctor, themes_group,
+                    ingest_group):
         app.cli.add_command(command)

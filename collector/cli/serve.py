@@ -15,7 +15,10 @@ import click
 @click.option("--threads", default=2, show_default=True, type=int,
               help="Threads per worker (gthread). More mostly adds writers waiting for SQLite's write lock.")
 @click.option("--keep-alive", default=5, show_default=True, type=int, help="Seconds an idle keep-alive connection stays open.")
-def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: int) -> None:
+@click.option("--reuse-port/--no-reuse-port", default=True, show_default=True,
+              help="A listening socket per worker (SO_REUSEPORT), so the kernel spreads connections over the workers; "
+                   "with one shared socket, one worker often takes every keep-alive connection (bench/INGEST.md).")
+def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: int, reuse_port: bool) -> None:
     """Run the app under gunicorn (replaces this process); the defaults are bench/ingest.py's.
 
     No gunicorn access log: it would write client IPs; the app logs each request
@@ -27,7 +30,7 @@ def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: 
     args = [
         sys.executable, "-m", "gunicorn",
         "--bind", bind, "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-        "--keep-alive", str(keep_alive), "--config", "python:collector.monitoring.gunicorn", "collector:create_app()",
+        "--keep-alive", str(keep_alive), *(["--reuse-port"] if reuse_port else []), "--config", "python:collector.monitoring.gunicorn", "collector:create_app()",
     ]
     os.execvp(args[0], args)
 

@@ -43,3 +43,12 @@ class TooMany(DomainError):
     def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
         super().__init__(message, details)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A service this needs is down (the ingest log's broker); nothing was accepted,
+    and the caller may try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 5, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

@@ -18,7 +18,8 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 INGESTED = Counter(
-    "stepsense_ingest_items_total", "Answers and events taken in: stored, or a duplicate of a stored one.",
+    "stepsense_ingest_items_total",
+    "Answers and events taken in: stored, queued (in the ingest log), or a duplicate of a stored or queued one.",
     ["kind", "outcome"],
 )
 REFUSED = Counter(
@@ -30,4 +31,13 @@ ROLLUP_WRITE = Histogram(
 )
 ALERT_DELIVERIES = Counter(
     "stepsense_alert_deliveries_total", "Alert webhook delivery attempts, by outcome.", ["outcome"],
+)
+QUEUE_WORKER_ITEMS = Counter(
+    "stepsense_ingest_worker_items_total",
+    "Queued items an ingest worker finished: stored, duplicate (stored before), dead (to the dead letters).",
+    ["kind", "outcome"],
+)
+QUEUE_WORKER_RETRIES = Counter(
+    "stepsense_ingest_worker_backoffs_total", "Fetched batches an ingest worker left unacknowledged, by reason.",
+    ["reason"],
 )

@@ -258,6 +258,23 @@ def _insert(conn: Connection, batches: list[Batch]) -> list[IngestResult]:
     ]
 
 
+def write_batches(conn: Connection, batches: Sequence[Batch]) -> list[IngestResult]:
+    """Insert the batches, of any sites and tables, in ``conn``'s transaction, with every
+    rollup brought up to date in it; the result of each batch, in order.
+
+    The ingest workers' write (collector/ingest/worker.py): a fetched batch of
+    queued items is committed in one transaction, acknowledged after it.
+    """
+    groups: dict[tuple[int, str], list[Batch]] = {}
+    for batch in batches:
+        groups.setdefault((batch.site.id, batch.table.name), []).append(batch)
+    results: dict[Batch, IngestResult] = {}
+    for (_, table), group in sorted(groups.items()):
+        with ROLLUP_WRITE.labels(KIND_OF_TABLE[table]).time():
+            results.update(zip(group, _insert(conn, group)))
+    return [results[batch] for batch in batches]
+
+
 def _steps_of_batches(conn: Connection, site: SiteSnapshot, batches: list[Batch]) -> tuple[
         dict[tuple[str, str], tuple[int, int]], dict[Batch, tuple[list[tuple[str, str]], str]]]:
     """The ids of the batches' steps, registering unknown ones if the site does; and

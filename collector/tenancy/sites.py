@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from collector.analytics import maintenance
 from collector.analytics.visits import DEFAULT_TIMEOUT_MINUTES
+from collector.tenancy import invalidation
 from collector.tenancy.keys import create_api_key, end_sessions, new_public_key
 from collector.common.errors import Conflict, NotFound
 from collector.models import ApiKey, Journey, Prompt, Site, Step
@@ -94,21 +95,39 @@ class _SiteCache:
         self._sites: dict[str, tuple[float, SiteSnapshot | None]] = {}
         self._origins: tuple[float, frozenset[str]] | None = None
 
-    def site(self, session: Session, public_key: str) -> SiteSnapshot | None:
+    def site(self, session: Session, public_key: str, stale_ok: bool = False) -> SiteSnapshot | None:
+        """The site's snapshot, read again after SITE_CACHE_SECONDS. With ``stale_ok``
+        (the queued ingest path, which must keep accepting while the database is
+        down) an expired snapshot is used when the database can't be read."""
         ttl = current_app.config["SITE_CACHE_SECONDS"]
         now = time.monotonic()
         hit = self._sites.get(public_key)
         if hit and now - hit[0] < ttl:
             return hit[1]
-        row = session.execute(
-            sa.select(Site.id, Site.public_key, Site.origins, Site.auto_register).where(Site.public_key == public_key)
-        ).first()
+        try:
+            row = session.execute(
+                sa.select(Site.id, Site.public_key, Site.origins, Site.auto_register).where(Site.public_key == public_key)
+            ).first()
+        except sa.exc.DBAPIError:
+            if not (stale_ok and hit):
+                raise
+            session.rollback()
+            return hit[1]
         snapshot = SiteSnapshot(row.id, row.public_key, frozenset(row.origins or ()), row.auto_register) if row else None
         with self._lock:
             if len(self._sites) > 10_000:  # bound memory against key-guessing floods
                 self._sites.clear()
             self._sites[public_key] = (now, snapshot)
         return snapshot
+
+    def forget(self, public_key: str | None = None) -> None:
+        """Drop one site's snapshot (or all) and the origins of all sites: it changed."""
+        with self._lock:
+            if public_key is None:
+                self._sites.clear()
+            else:
+                self._sites.pop(public_key, None)
+            self._origins = None
 
     def all_origins(self, session: Session) -> frozenset[str]:
         """Every origin any site allows: enough to answer a CORS preflight."""
@@ -189,7 +208,8 @@ def update_site(session: Session, site: Site, values: dict[str, Any]) -> Site:
             session.flush()  # sessions are cut differently now
             maintenance.rebuild_funnel(session, site_id=site.id)
     session.commit()
-    site_cache.clear()
+    site_cache.forget(site.public_key)
+    invalidation.announce(site.public_key)
     return site
 
 

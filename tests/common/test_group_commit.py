@@ -4,6 +4,7 @@ answered with its own outcome, and none before its commit."""
 
 import os
 import signal
+import json
 import threading
 import time
 
@@ -82,7 +83,11 @@ def inserts_held(app):
 
     def before(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith("INSERT INTO responses"):
-            sizes.append(len(context.compiled_parameters))
+            if "jsonb_array_elements" in statement:  # PostgreSQL, several rows: one JSON document of them
+                document = parameters["rows"] if isinstance(parameters, dict) else parameters[0]
+                sizes.append(len(json.loads(document)))
+            else:
+                sizes.append(len(context.compiled_parameters))
             if len(sizes) == 1:
                 holding.set()
                 release.wait(10)

@@ -7,6 +7,7 @@ from collector.tenancy import journeys
 from collector.api.curves.schemas import CurveArgsSchema, CurveSchema
 from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
+from collector.common.replicas import read_session
 from collector.extensions import db
 
 blp = Blueprint("curves", __name__, url_prefix="/v1/journeys", description="Per-step emotional curves.")
@@ -23,4 +24,5 @@ def get_curve(args, key):
     Served from rollups for day-aligned windows segmented by device, locale
     and variant; from the raw answers otherwise (see `source`).
     """
-    return curves.journey_curve(db.session, journeys.get_journey(db.session, g.site, key), args)
+    session = read_session(db.session)  # a replica when there is one: a curve only reads
+    return curves.journey_curve(session, journeys.get_journey(session, g.site, key), args)

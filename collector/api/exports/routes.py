@@ -7,6 +7,7 @@ from collector.tenancy import journeys
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.api.json_input import Blueprint
 from collector.api.auth import require_scope
+from collector.common.replicas import read_session
 from collector.extensions import db
 
 blp = Blueprint("exports", __name__, url_prefix="/v1/journeys", description="Exports for mapping tools.")
@@ -23,4 +24,4 @@ def export_journey(args, key):
     Takes the curve's filters; every number also in the curve equals the
     curve endpoint's for the same filters.
     """
-    return export_response(journeys.get_journey(db.session, g.site, key), args)
+    return export_response(journeys.get_journey(read_session(db.session), g.site, key), args)

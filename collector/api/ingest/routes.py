@@ -6,6 +6,7 @@ import json
 import marshmallow as ma
 from flask import current_app, request
 
+from collector.ingest import known_steps, queue
 from collector.ingest import store as ingest
 from collector.tenancy import sites
 from collector.api.ingest.body import json_body, site_key_in_body
@@ -68,8 +69,8 @@ def _load(single: ma.Schema, batch: ma.Schema, batch_key: str) -> list[dict]:
     return items
 
 
-def _site(public_key: str) -> sites.SiteSnapshot:
-    site = sites.site_cache.site(db.session, public_key)
+def _site(public_key: str, stale_ok: bool = False) -> sites.SiteSnapshot:
+    site = sites.site_cache.site(db.session, public_key, stale_ok=stale_ok)
     if site is None:
         abort(404, "Unknown site key.")
     check_origin(site)
@@ -99,10 +100,44 @@ def _body_doc(single: type[ma.Schema], batch: type[ma.Schema]) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}, "text/plain": {"schema": schema}}}}
 
 
+QUEUED_DESCRIPTION = (
+    "With the ingest log (INGEST_QUEUE_URL): the items are durably in the replicated log and a worker will "
+    "store them; `queued` counts those new to the log. The widget treats it as delivered."
+)
+UNAVAILABLE_DESCRIPTION = (
+    "The database (direct path) or the ingest log's broker (queued path) is unavailable; nothing was "
+    "accepted. Retry after the Retry-After seconds (the widget keeps the items queued)."
+)
+
+
+def queued_responses(view):
+    """Document the queued path's answers."""
+    view = blp.alt_response(202, schema=IngestResultSchema, description=QUEUED_DESCRIPTION)(view)
+    return blp.alt_response(503, description=UNAVAILABLE_DESCRIPTION)(view)
+
+
+def _queue_settings() -> queue.QueueSettings | None:
+    settings = current_app.extensions.get("stepsense.queue_settings", False)
+    if settings is False:
+        settings = current_app.extensions["stepsense.queue_settings"] = queue.QueueSettings.from_config(current_app.config)
+    return settings
+
+
+def _enqueue(kind: str, settings: queue.QueueSettings, batch: ingest.Batch):
+    """The queued path: the prepared batch into the log, answered once the broker acknowledged it."""
+    known_steps.check_steps(db.engine, batch)
+    messages = queue.messages(settings, kind, batch.site.id, batch.records, batch.trapped)
+    new = queue.publisher(settings).publish(messages) if messages else 0
+    INGESTED.labels(kind, "queued").inc(new)
+    INGESTED.labels(kind, "duplicate").inc(batch.received - new)
+    return {"received": batch.received, "queued": new, "duplicates": batch.received - new}, 202 if new else 200
+
+
 @blp.route("/responses", methods=["POST"])
 @blp.doc(**_body_doc(ResponseInSchema, ResponseBatchSchema))
 @blp.response(201, IngestResultSchema, description="At least one new answer was stored.")
 @blp.alt_response(200, schema=IngestResultSchema, description="Every answer was a retry of a stored one.")
+@queued_responses
 @public_write_errors
 @rate_limited
 def post_responses():
@@ -112,6 +147,8 @@ def post_responses():
     per `client_id`: resending is safe and stores nothing new.
     """
     items = _load(RESPONSE_IN, RESPONSE_BATCH, "responses")
+    if settings := _queue_settings():
+        return _enqueue("answer", settings, ingest.prepare_responses(_site(items[0]["site_key"], stale_ok=True), items))
     result = ingest.store_responses(db.engine, _site(items[0]["site_key"]), items)
     return _result("answer", result)
 
@@ -120,11 +157,14 @@ def post_responses():
 @blp.doc(**_body_doc(EventInSchema, EventBatchSchema))
 @blp.response(201, IngestResultSchema, description="At least one new event was stored.")
 @blp.alt_response(200, schema=IngestResultSchema, description="Every event was a retry.")
+@queued_responses
 @public_write_errors
 @rate_limited
 def post_events():
     """Record impressions, dismissals, exit-intent shows and step views (batches up to 100)."""
     items = _load(EVENT_IN, EVENT_BATCH, "events")
+    if settings := _queue_settings():
+        return _enqueue("event", settings, ingest.prepare_events(_site(items[0]["site_key"], stale_ok=True), items))
     result = ingest.store_events(db.engine, _site(items[0]["site_key"]), items)
     return _result("event", result)
 

@@ -116,7 +116,10 @@ class EventBatchSchema(ma.Schema):
 
 class IngestResultSchema(ma.Schema):
     received = fields.Integer(required=True)
-    stored = fields.Integer(required=True, metadata={"description": "New records; the rest were retries."})
+    stored = fields.Integer(metadata={"description": "New records; the rest were retries. Direct path only."})
+    queued = fields.Integer(metadata={
+        "description": "With the ingest log (INGEST_QUEUE_URL, answered 202): items the log durably accepted "
+                       "for the workers to store; the rest were retries of items it holds."})
     duplicates = fields.Integer(required=True)
 
 

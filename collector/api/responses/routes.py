@@ -6,6 +6,7 @@ from collector.analytics import responses
 from collector.api.json_input import Blueprint
 from collector.api.responses.schemas import ResponseArgsSchema, ResponsePageSchema
 from collector.api.auth import require_scope
+from collector.common.replicas import read_session
 from collector.extensions import db
 
 blp = Blueprint("responses", __name__, url_prefix="/v1/responses", description="Stored answers.")
@@ -17,5 +18,5 @@ blp = Blueprint("responses", __name__, url_prefix="/v1/responses", description="
 @blp.response(200, ResponsePageSchema)
 def list_responses(args):
     """List answers, newest first; follow `next_cursor` for more."""
-    items, next_cursor = responses.list_responses(db.session, g.site, args)
+    items, next_cursor = responses.list_responses(read_session(db.session), g.site, args)  # a replica if any
     return {"items": items, "next_cursor": next_cursor}

@@ -13,6 +13,7 @@ from collector.tenancy import journeys
 from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.common.errors import DomainError
+from collector.common.replicas import read_session
 from collector.extensions import db
 from collector.models import Journey, Response
 from collector.analytics.responses import list_responses
@@ -32,7 +33,7 @@ def _segment_options(journey: Journey) -> dict[str, list[str]]:
     options = {}
     for name in ("device", "variant", "language"):
         column = getattr(Response, name)
-        options[name] = list(db.session.scalars(
+        options[name] = list(read_session(db.session).scalars(
             sa.select(column).where(Response.journey_id == journey.id, column.is_not(None)).distinct().order_by(column).limit(50)))
     return options
 
@@ -42,7 +43,7 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         return {"curve": None, "chart": None, "comments": [], "error": None, "themes": [], "theme_label": None}
     error = None
     try:
-        curve = curves.journey_curve(db.session, journey, dict(filters))
+        curve = curves.journey_curve(read_session(db.session), journey, dict(filters))
     except DomainError as exc:
         curve, error = None, exc.message
     steps = list((curve or {}).get("steps") or [])
@@ -53,8 +54,8 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         values["sentiment"] = form["sentiment"]
     if form["theme"]:
         values["theme"] = form["theme"]
-    comments, _ = list_responses(db.session, g.site, values)
-    panels = theme_panels(theme_report.journey_themes(db.session, journey, dict(filters))) if error is None else []
+    comments, _ = list_responses(read_session(db.session), g.site, values)
+    panels = theme_panels(theme_report.journey_themes(read_session(db.session), journey, dict(filters))) if error is None else []
     return {"curve": curve, "steps": steps, "chart": curve_chart(steps) if steps else None,
             "comments": comments, "error": error, "themes": panels, "theme_label": _theme_label(panels, form)}
 
