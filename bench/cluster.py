@@ -142,11 +142,15 @@ class Cluster:
         cluster_ports = [free_port() for _ in range(3)]
         for i in range(3):
             routes = [f"nats://127.0.0.1:{p}" for j, p in enumerate(cluster_ports) if j != i]
-            self.nats.append(NatsServer(self.workdir, name=f"n{i + 1}", cluster="stepsense",
-                                        cluster_port=cluster_ports[i], routes=routes))
+            self.nats.append(
+                NatsServer(
+                    self.workdir, name=f"n{i + 1}", cluster="stepsense", cluster_port=cluster_ports[i], routes=routes
+                )
+            )
         for node in self.nats:
-            node.process = subprocess.Popen(node.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                            start_new_session=True)
+            node.process = subprocess.Popen(
+                node.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
         for node in self.nats:
             wait_for_port(node.port)
         self._flask("db", "upgrade")
@@ -154,14 +158,22 @@ class Cluster:
         self.site_key, self.secret = site["public_key"], site["secret_key"]
         self._wait_for_jetstream()
         for host in WEB_HOSTS:
-            self.web.append(Gunicorn(self.primary.url(self.database), self.workdir / f"web-{host}.log", workers=2,
-                                     host=host, **self.env()).start())
+            self.web.append(
+                Gunicorn(
+                    self.primary.url(self.database),
+                    self.workdir / f"web-{host}.log",
+                    workers=2,
+                    host=host,
+                    **self.env(),
+                ).start()
+            )
         stats_port = free_port()
         config = self.workdir / "haproxy.cfg"
         config.write_text(haproxy_config(self.port, self.web, stats_port))
         with open(self.workdir / "haproxy.log", "wb") as log:
-            self.haproxy = subprocess.Popen([HAPROXY, "-f", str(config), "-db"], stdout=subprocess.DEVNULL, stderr=log,
-                                            start_new_session=True)
+            self.haproxy = subprocess.Popen(
+                [HAPROXY, "-f", str(config), "-db"], stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+            )
         wait_for_port(self.port)
         for _ in range(2):
             self.start_worker()
@@ -169,29 +181,50 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         return {
-            "INGEST_QUEUE_URL": ",".join(node.url for node in self.nats), "INGEST_QUEUE_STREAM": self.stream,
-            "INGEST_QUEUE_REPLICAS": "3", "INGEST_QUEUE_TIMEOUT": "2",
-            "DATABASE_READ_URL": self.replica.url(self.database), "REPLICA_MAX_LAG_SECONDS": "5",
-            "RATELIMIT_ENABLED": "true", "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"cluster{os.getpid()}",
-            "RATELIMIT_PUBLIC_PER_IP": "1000000/minute", "RATELIMIT_PUBLIC_PER_SITE": "1000000/minute",
-            "CACHE_INVALIDATION_URL": REDIS_URL, "SITE_CACHE_SECONDS": "10", "TRUSTED_PROXIES": "1",
+            "INGEST_QUEUE_URL": ",".join(node.url for node in self.nats),
+            "INGEST_QUEUE_STREAM": self.stream,
+            "INGEST_QUEUE_REPLICAS": "3",
+            "INGEST_QUEUE_TIMEOUT": "2",
+            "DATABASE_READ_URL": self.replica.url(self.database),
+            "REPLICA_MAX_LAG_SECONDS": "5",
+            "RATELIMIT_ENABLED": "true",
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": f"cluster{os.getpid()}",
+            "RATELIMIT_PUBLIC_PER_IP": "1000000/minute",
+            "RATELIMIT_PUBLIC_PER_SITE": "1000000/minute",
+            "CACHE_INVALIDATION_URL": REDIS_URL,
+            "SITE_CACHE_SECONDS": "10",
+            "TRUSTED_PROXIES": "1",
         }
 
     def _process_env(self, **extra: str) -> dict[str, str]:
-        env = {**os.environ, "DATABASE_URL": self.primary.url(self.database), "SECRET_KEY": "cluster",
-               "PYTHONPATH": str(ROOT), **self.env(), **extra}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.primary.url(self.database),
+            "SECRET_KEY": "cluster",
+            "PYTHONPATH": str(ROOT),
+            **self.env(),
+            **extra,
+        }
         env.pop("TEST_DATABASE_URL", None)
         return env
 
     def _flask(self, *args: str, **extra: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "flask", "--app", "collector:create_app", *args], cwd=ROOT,
-                              env=self._process_env(**extra), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "collector:create_app", *args],
+            cwd=ROOT,
+            env=self._process_env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode:
             raise RuntimeError(f"{' '.join(args)} failed: {done.stderr[-2000:]}")
         return done.stdout
 
     def _wait_for_jetstream(self) -> None:
         """The cluster has a meta leader and the stream exists with its 3 replicas."""
+
         def ready() -> bool:
             try:
                 self._flask("ingest", "status", "--json", "--dead", "0")
@@ -204,9 +237,14 @@ class Cluster:
 
     def start_worker(self) -> subprocess.Popen:
         with open(self.workdir / f"worker-{len(self.workers)}.log", "wb") as log:
-            worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "collector:create_app", "ingest", "worker",
-                                       "--batch", "200"], cwd=ROOT, env=self._process_env(), stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "collector:create_app", "ingest", "worker", "--batch", "200"],
+                cwd=ROOT,
+                env=self._process_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.workers.append(worker)
         return worker
 
@@ -250,21 +288,30 @@ class Cluster:
 
     def curve(self) -> dict[str, int]:
         """The curve as the API serves it (from the replica: DATABASE_READ_URL)."""
-        status, _, body = http(self.port, "GET", "/v1/journeys/checkout/curve",
-                               headers={"Authorization": f"Bearer {self.secret}"})
+        status, _, body = http(
+            self.port, "GET", "/v1/journeys/checkout/curve", headers={"Authorization": f"Bearer {self.secret}"}
+        )
         if status != 200:
             return {"error": status}
         return {step["step"]: step["responses"] for step in json.loads(body)["steps"]}
 
     def primary_curve(self) -> dict[str, int]:
-        script = ("import json\nfrom collector import create_app\nfrom collector.extensions import db\n"
-                  "from collector.analytics.curves import journey_curve\nfrom collector.tenancy.journeys import get_journey\n"
-                  "from collector.models import Site\nimport sqlalchemy as sa\napp = create_app()\nwith app.app_context():\n"
-                  f"    site = db.session.scalar(sa.select(Site).where(Site.public_key == {self.site_key!r}))\n"
-                  "    curve = journey_curve(db.session, get_journey(db.session, site, 'checkout'), {})\n"
-                  "    print(json.dumps({s['step']: s['responses'] for s in curve['steps']}))\n")
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self._process_env(DATABASE_READ_URL=""),
-                              capture_output=True, text=True, timeout=120)
+        script = (
+            "import json\nfrom collector import create_app\nfrom collector.extensions import db\n"
+            "from collector.analytics.curves import journey_curve\nfrom collector.tenancy.journeys import get_journey\n"
+            "from collector.models import Site\nimport sqlalchemy as sa\napp = create_app()\nwith app.app_context():\n"
+            f"    site = db.session.scalar(sa.select(Site).where(Site.public_key == {self.site_key!r}))\n"
+            "    curve = journey_curve(db.session, get_journey(db.session, site, 'checkout'), {})\n"
+            "    print(json.dumps({s['step']: s['responses'] for s in curve['steps']}))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=self._process_env(DATABASE_READ_URL=""),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def stored_client_ids(self) -> list[str]:
@@ -303,9 +350,18 @@ def send_answers(cluster: Cluster, report: Report, answers: int, clients: int, o
 
     def one(n: int) -> None:
         client_id = str(uuid.uuid4())
-        body = {"site_key": cluster.site_key, "journey": "checkout", "step": steps[n % 4], "kind": "csat",
-                "score": 1 + n % 5, "comment": "Quick and easy, thanks!" if n % 3 else "The card form kept failing.",
-                "client_id": client_id, "visitor_id": f"v{n}", "session_id": f"s{n % 200}", "device": "desktop"}
+        body = {
+            "site_key": cluster.site_key,
+            "journey": "checkout",
+            "step": steps[n % 4],
+            "kind": "csat",
+            "score": 1 + n % 5,
+            "comment": "Quick and easy, thanks!" if n % 3 else "The card form kept failing.",
+            "client_id": client_id,
+            "visitor_id": f"v{n}",
+            "session_id": f"s{n % 200}",
+            "device": "desktop",
+        }
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with lock:
@@ -333,8 +389,12 @@ def run(answers: int, clients: int, workdir: Path) -> Report:
     cluster = Cluster(workdir)
     try:
         cluster.start()
-        faults = [(0.2, cluster.kill_web_host), (0.4, cluster.kill_stream_leader),
-                  (0.6, cluster.restart_primary), (0.8, cluster.kill_worker)]
+        faults = [
+            (0.2, cluster.kill_web_host),
+            (0.4, cluster.kill_stream_leader),
+            (0.6, cluster.restart_primary),
+            (0.8, cluster.kill_worker),
+        ]
         fired: set[int] = set()
         pending = threading.Event()
         todo: list = []
@@ -376,8 +436,14 @@ def run(answers: int, clients: int, workdir: Path) -> Report:
         # Through HAProxy: a live web host, whose curve reads come from the replica.
         eventually(lambda: cluster.curve() == report.curve_primary, timeout=60, every=0.5)
         report.curve_replica = cluster.curve()
-        verify = subprocess.run([sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
-                                cwd=ROOT, env=cluster._process_env(), capture_output=True, text=True, timeout=300)
+        verify = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
+            cwd=ROOT,
+            env=cluster._process_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         report.verify_clean = verify.returncode == 0
     finally:
         cluster.stop()

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 import psycopg
@@ -44,11 +44,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from collector import create_app  # noqa: E402
-from collector.analytics import curves
+from collector.analytics import curves  # noqa: E402
 from collector.analytics.emotion import score_response  # noqa: E402
+from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 from collector.extensions import db  # noqa: E402
 from collector.models import Journey, Site, Step  # noqa: E402
-from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 from collector.tenancy.sites import create_site  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -58,15 +58,57 @@ KIND = {"landing": "thumbs", "cart": "csat", "shipping": "ces", "payment": "ces"
 MOOD = {"landing": 0.75, "cart": 0.72, "shipping": 0.66, "payment": 0.35, "confirmation": 0.8}
 SCALE = {"thumbs": (0, 1), "csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
 COMMENTS = [
-    "Super quick and painless", "Loved how smooth this was", "Really seamless checkout", "perfect, no hassle at all",
-    "My card was declined twice for no reason", "The payment page took forever to load", "Got stuck on the 3-D Secure screen",
-    "Total hassle, gave up", "Coupon code didn't work", "I paid with PayPal", "Ordering for my mum", None,
+    "Super quick and painless",
+    "Loved how smooth this was",
+    "Really seamless checkout",
+    "perfect, no hassle at all",
+    "My card was declined twice for no reason",
+    "The payment page took forever to load",
+    "Got stuck on the 3-D Secure screen",
+    "Total hassle, gave up",
+    "Coupon code didn't work",
+    "I paid with PayPal",
+    "Ordering for my mum",
+    None,
 ]
-RESPONSE_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "kind", "score", "comment", "polarity", "subjectivity",
-                    "sentiment_label", "emotion", "scorer_version", "trigger", "visitor_id", "session_id", "url_path",
-                    "device", "locale", "variant", "attributes", "created_at")
-EVENT_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "type", "kind", "visitor_id", "session_id", "url_path",
-                 "device", "locale", "variant", "created_at")
+RESPONSE_COLUMNS = (
+    "site_id",
+    "journey_id",
+    "step_id",
+    "client_id",
+    "kind",
+    "score",
+    "comment",
+    "polarity",
+    "subjectivity",
+    "sentiment_label",
+    "emotion",
+    "scorer_version",
+    "trigger",
+    "visitor_id",
+    "session_id",
+    "url_path",
+    "device",
+    "locale",
+    "variant",
+    "attributes",
+    "created_at",
+)
+EVENT_COLUMNS = (
+    "site_id",
+    "journey_id",
+    "step_id",
+    "client_id",
+    "type",
+    "kind",
+    "visitor_id",
+    "session_id",
+    "url_path",
+    "device",
+    "locale",
+    "variant",
+    "created_at",
+)
 SCENARIOS = (("journey", {}), ("segment device=mobile variant=B", {"device": "mobile", "variant": "B"}))
 CHUNK = 50_000
 
@@ -75,7 +117,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def generate(rows: int, days: int, site_id: int, journey_id: int, step_ids: dict[str, int], end: datetime, seed: int = 7):
+def generate(
+    rows: int, days: int, site_id: int, journey_id: int, step_ids: dict[str, int], end: datetime, seed: int = 7
+):
     """Yield (responses, events) chunks of column tuples, deterministic for a seed."""
     rng = random.Random(seed)
     scored = {}
@@ -103,13 +147,49 @@ def generate(rows: int, days: int, site_id: int, journey_id: int, step_ids: dict
             locale = rng.choice(("en", "en", "de", "fr"))
             variant = rng.choice(("A", "B"))
             path = f"/shop/{step}"
-            responses.append((site_id, journey_id, step_ids[step], str(uuid.UUID(int=rng.getrandbits(128))), kind, score,
-                              comment, s.polarity, s.subjectivity, s.sentiment_label, s.emotion, s.scorer_version,
-                              "exit_intent" if exit_intent else "inline", visitor, visitor[:9], path, device, locale,
-                              variant, None, created))
+            responses.append(
+                (
+                    site_id,
+                    journey_id,
+                    step_ids[step],
+                    str(uuid.UUID(int=rng.getrandbits(128))),
+                    kind,
+                    score,
+                    comment,
+                    s.polarity,
+                    s.subjectivity,
+                    s.sentiment_label,
+                    s.emotion,
+                    s.scorer_version,
+                    "exit_intent" if exit_intent else "inline",
+                    visitor,
+                    visitor[:9],
+                    path,
+                    device,
+                    locale,
+                    variant,
+                    None,
+                    created,
+                )
+            )
             for _ in range(rng.choice((0, 1, 1, 2))):  # not every impression is answered, some answers' are lost
-                events.append((site_id, journey_id, step_ids[step], str(uuid.UUID(int=rng.getrandbits(128))), "impression",
-                               kind, visitor, visitor[:9], path, device, locale, variant, created))
+                events.append(
+                    (
+                        site_id,
+                        journey_id,
+                        step_ids[step],
+                        str(uuid.UUID(int=rng.getrandbits(128))),
+                        "impression",
+                        kind,
+                        visitor,
+                        visitor[:9],
+                        path,
+                        device,
+                        locale,
+                        variant,
+                        created,
+                    )
+                )
         yield responses, events
 
 
@@ -121,7 +201,9 @@ def seed_sqlite(engine: sa.Engine, chunks, rows: int) -> None:
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA synchronous=OFF")
-        insert_r = f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({', '.join('?' * len(RESPONSE_COLUMNS))})"
+        insert_r = (
+            f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({', '.join('?' * len(RESPONSE_COLUMNS))})"
+        )
         insert_e = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
         with click.progressbar(length=rows, label="seeding answers (sqlite executemany)", file=sys.stderr) as bar:
             for responses, events in chunks:
@@ -184,8 +266,15 @@ def check_same(curve_body: dict, raw_sums: dict, journey: Journey) -> list[str]:
 
 def bench_app(url: str):
     """The app as the benches run it: no rate limits, no site cache, quiet logs."""
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                       "SITE_CACHE_SECONDS": 0, "LOG_LEVEL": "ERROR"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench",
+            "SITE_CACHE_SECONDS": 0,
+            "LOG_LEVEL": "ERROR",
+        }
+    )
 
 
 def bench_journey() -> tuple[Site, str, Journey]:
@@ -204,7 +293,7 @@ def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_re
     with app.app_context():
         site, secret, journey = bench_journey()
         step_ids = {step.key: step.id for step in journey.steps}
-        end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         chunks = generate(rows, days, site.id, journey.id, step_ids, end)
 
         started = time.perf_counter()
@@ -217,14 +306,24 @@ def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_re
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
         events = db.session.scalar(sa.text("SELECT count(*) FROM events"))
-        log(f"{database}: seeded {rows:,} answers and {events:,} events in {seed_seconds:.1f}s; "
-            f"{rollup_rows:,} rollup rows built in {rollup_seconds:.1f}s")
+        log(
+            f"{database}: seeded {rows:,} answers and {events:,} events in {seed_seconds:.1f}s; "
+            f"{rollup_rows:,} rollup rows built in {rollup_seconds:.1f}s"
+        )
 
         client = app.test_client()
         headers = {"Authorization": f"Bearer {secret}"}
         window = {"from": (end - timedelta(days=days)).isoformat(), "to": (end + timedelta(days=1)).isoformat()}
-        results = {"database": database, "rows": rows, "events": events, "days": days, "seed_seconds": round(seed_seconds, 1),
-                   "rollup_rows": rollup_rows, "rollup_seconds": round(rollup_seconds, 1), "scenarios": []}
+        results = {
+            "database": database,
+            "rows": rows,
+            "events": events,
+            "days": days,
+            "seed_seconds": round(seed_seconds, 1),
+            "rollup_rows": rollup_rows,
+            "rollup_seconds": round(rollup_seconds, 1),
+            "scenarios": [],
+        }
         for name, segment in SCENARIOS:
             params = {**window, **segment}
 
@@ -233,7 +332,11 @@ def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_re
                 assert response.status_code == 200, response.get_data(as_text=True)
                 return response.get_json()
 
-            filters = {"from": datetime.fromisoformat(params["from"]), "to": datetime.fromisoformat(params["to"]), **segment}
+            filters = {
+                "from": datetime.fromisoformat(params["from"]),
+                "to": datetime.fromisoformat(params["to"]),
+                **segment,
+            }
 
             def call_raw():
                 db.session.rollback()
@@ -245,8 +348,10 @@ def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_re
             problems = check_same(body, raw_sums, journey)
             entry = {
                 "scenario": name,
-                "curve_p50_ms": round(statistics.median(curve_ms), 2), "curve_p95_ms": round(percentile(curve_ms, 0.95), 2),
-                "raw_p50_ms": round(statistics.median(raw_ms), 1), "raw_p95_ms": round(percentile(raw_ms, 0.95), 1),
+                "curve_p50_ms": round(statistics.median(curve_ms), 2),
+                "curve_p95_ms": round(percentile(curve_ms, 0.95), 2),
+                "raw_p50_ms": round(statistics.median(raw_ms), 1),
+                "raw_p95_ms": round(percentile(raw_ms, 0.95), 1),
                 "answers_in_scope": sum(item["responses"] for item in body["steps"]),
                 "flags": {item["step"]: item["flags"] for item in body["steps"] if item["flags"]},
                 "agree": not problems,
@@ -255,8 +360,10 @@ def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_re
             results["scenarios"].append(entry)
             for problem in problems:
                 log(f"MISMATCH {database} {name}: {problem}")
-            log(f"{database} {name}: curve p50 {entry['curve_p50_ms']} ms p95 {entry['curve_p95_ms']} ms | raw p50 "
-                f"{entry['raw_p50_ms']} ms p95 {entry['raw_p95_ms']} ms | ratio {entry['ratio_p50']}")
+            log(
+                f"{database} {name}: curve p50 {entry['curve_p50_ms']} ms p95 {entry['curve_p95_ms']} ms | raw p50 "
+                f"{entry['raw_p50_ms']} ms p95 {entry['raw_p95_ms']} ms | ratio {entry['ratio_p50']}"
+            )
         db.session.remove()
         db.engine.dispose()
     return results
@@ -269,39 +376,68 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--curve-repeat", type=int, default=50)
     parser.add_argument("--raw-repeat", type=int, default=10)
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL),
-                        help="A PostgreSQL URL whose server may create and drop a scratch database.")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL),
+        help="A PostgreSQL URL whose server may create and drop a scratch database.",
+    )
     args = parser.parse_args()
 
     results = []
-    for database in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+    for database in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         if database == "sqlite":
             workdir = tempfile.mkdtemp(prefix="stepsense-bench-")
             try:
-                results.append(run("sqlite", f"sqlite:///{workdir}/bench.sqlite3", args.rows, args.days,
-                                   args.curve_repeat, args.raw_repeat))
+                results.append(
+                    run(
+                        "sqlite",
+                        f"sqlite:///{workdir}/bench.sqlite3",
+                        args.rows,
+                        args.days,
+                        args.curve_repeat,
+                        args.raw_repeat,
+                    )
+                )
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
         else:
             admin = make_url(args.pg_url)
             name = f"ssbench_curve_{uuid.uuid4().hex[:10]}"  # not stepsense_*: .ci/run drops those
-            connect = dict(host=admin.host or "127.0.0.1", port=admin.port or 5432, user=admin.username or "postgres",
-                           password=admin.password, dbname=admin.database or "postgres", autocommit=True)
+            connect = dict(
+                host=admin.host or "127.0.0.1",
+                port=admin.port or 5432,
+                user=admin.username or "postgres",
+                password=admin.password,
+                dbname=admin.database or "postgres",
+                autocommit=True,
+            )
             with psycopg.connect(**connect) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
             try:
-                results.append(run("postgresql", admin.set(database=name).render_as_string(hide_password=False), args.rows,
-                                   args.days, args.curve_repeat, args.raw_repeat))
+                results.append(
+                    run(
+                        "postgresql",
+                        admin.set(database=name).render_as_string(hide_password=False),
+                        args.rows,
+                        args.days,
+                        args.curve_repeat,
+                        args.raw_repeat,
+                    )
+                )
             finally:
                 with psycopg.connect(**connect) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    print(f"{'database':<11} {'scenario':<34} {'curve p50':>10} {'curve p95':>10} {'raw p50':>10} {'raw p95':>10} {'ratio':>7}  same")
+    print(
+        f"{'database':<11} {'scenario':<34} {'curve p50':>10} {'curve p95':>10} {'raw p50':>10} {'raw p95':>10} {'ratio':>7}  same"
+    )
     ok = True
     for result in results:
         for entry in result["scenarios"]:
-            print(f"{result['database']:<11} {entry['scenario']:<34} {entry['curve_p50_ms']:>8.2f}ms {entry['curve_p95_ms']:>8.2f}ms "
-                  f"{entry['raw_p50_ms']:>8.1f}ms {entry['raw_p95_ms']:>8.1f}ms {entry['ratio_p50']:>7.4f}  {entry['agree']}")
+            print(
+                f"{result['database']:<11} {entry['scenario']:<34} {entry['curve_p50_ms']:>8.2f}ms {entry['curve_p95_ms']:>8.2f}ms "
+                f"{entry['raw_p50_ms']:>8.1f}ms {entry['raw_p95_ms']:>8.1f}ms {entry['ratio_p50']:>7.4f}  {entry['agree']}"
+            )
             ok = ok and entry["agree"] and entry["ratio_p50"] <= 0.05
     print(json.dumps(results, indent=2))
     print("target curve <= 0.05 x raw and equal numbers:", "met" if ok else "NOT met")

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -63,8 +63,15 @@ def log(message: str) -> None:
 def app_for(url: str):
     from collector import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                       "SITE_CACHE_SECONDS": 0, "LOG_LEVEL": "ERROR"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench",
+            "SITE_CACHE_SECONDS": 0,
+            "LOG_LEVEL": "ERROR",
+        }
+    )
 
 
 def current_rss_kb() -> int:
@@ -102,8 +109,9 @@ def child(url: str, secret: str, export_format: str, out_path: str) -> None:
     resettable = reset_peak_rss()
     before = current_rss_kb()
     started = time.perf_counter()
-    response = client.get("/v1/journeys/checkout/export", query_string={"format": export_format}, headers=headers,
-                          buffered=False)
+    response = client.get(
+        "/v1/journeys/checkout/export", query_string={"format": export_format}, headers=headers, buffered=False
+    )
     assert response.status_code == 200, response.status_code
     size = 0
     with open(out_path, "wb") as out:
@@ -114,15 +122,29 @@ def child(url: str, secret: str, export_format: str, out_path: str) -> None:
     seconds = time.perf_counter() - started
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux, since process start
     peak = peak_rss_kb() if resettable else maxrss
-    print(json.dumps({"seconds": seconds, "bytes": size, "rss_before_mb": before / 1024, "peak_rss_mb": peak / 1024,
-                      "rss_growth_mb": (peak - before) / 1024, "ru_maxrss_mb": maxrss / 1024,
-                      "peak_source": "VmHWM after clear_refs" if resettable else "ru_maxrss"}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "bytes": size,
+                "rss_before_mb": before / 1024,
+                "peak_rss_mb": peak / 1024,
+                "rss_growth_mb": (peak - before) / 1024,
+                "ru_maxrss_mb": maxrss / 1024,
+                "peak_source": "VmHWM after clear_refs" if resettable else "ru_maxrss",
+            }
+        )
+    )
 
 
 def run_child(url: str, secret: str, export_format: str, out_path: str) -> dict:
     log(f"  exporting {export_format} in a child process …")
-    done = subprocess.run([sys.executable, __file__, "--child", export_format, "--url", url, "--secret", secret,
-                           "--out", out_path], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", export_format, "--url", url, "--secret", secret, "--out", out_path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -137,12 +159,21 @@ def count_lines(path: str) -> int:
 def dump_postgresql(url: str, journey_id: int, out_path: str) -> dict:
     u = make_url(url)
     started = time.perf_counter()
-    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database) as conn:
-        with conn.cursor() as cursor, open(out_path, "wb") as out:
-            with cursor.copy(f"COPY ({DUMP_SQL.format(journey_id=journey_id)}) TO STDOUT WITH CSV HEADER") as copy:
-                for data in copy:
-                    out.write(data)
-    return {"seconds": time.perf_counter() - started, "bytes": os.path.getsize(out_path), "tool": "COPY … TO STDOUT WITH CSV (psycopg)"}
+    with (
+        psycopg.connect(
+            host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database
+        ) as conn,
+        conn.cursor() as cursor,
+        open(out_path, "wb") as out,
+        cursor.copy(f"COPY ({DUMP_SQL.format(journey_id=journey_id)}) TO STDOUT WITH CSV HEADER") as copy,
+    ):
+        for data in copy:
+            out.write(data)
+    return {
+        "seconds": time.perf_counter() - started,
+        "bytes": os.path.getsize(out_path),
+        "tool": "COPY … TO STDOUT WITH CSV (psycopg)",
+    }
 
 
 def dump_sqlite(path: str, journey_id: int, out_path: str) -> dict:
@@ -167,12 +198,12 @@ def seed(database: str, url: str, rows: int, days: int) -> tuple[str, int]:
     """Migrate and seed like bench/curve.py; returns (secret key, journey id)."""
     from datetime import datetime as dt
 
+    import curve as curve_bench
     from flask_migrate import upgrade
 
-    import curve as curve_bench
+    from collector.analytics.maintenance import rebuild_rollups
     from collector.extensions import db
     from collector.models import Journey, Step
-    from collector.analytics.maintenance import rebuild_rollups
     from collector.tenancy.sites import create_site
 
     app = app_for(url)
@@ -183,7 +214,7 @@ def seed(database: str, url: str, rows: int, days: int) -> tuple[str, int]:
         journey.steps = [Step(key=key, name=key.title(), position=i) for i, key in enumerate(curve_bench.STEPS)]
         db.session.add(journey)
         db.session.commit()
-        end = dt.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = dt.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         chunks = curve_bench.generate(rows, days, site.id, journey.id, {s.key: s.id for s in journey.steps}, end)
         started = time.perf_counter()
         (curve_bench.seed_postgresql if database == "postgresql" else curve_bench.seed_sqlite)(db.engine, chunks, rows)
@@ -205,8 +236,11 @@ def run(database: str, url: str, rows: int, days: int, formats: list[str], workd
     # The database's dump first and last: take the faster run (warm cache, fair to the database).
     dumps = []
     for _ in range(2):
-        dumps.append(dump_postgresql(url, journey_id, dump_path) if database == "postgresql"
-                     else dump_sqlite(make_url(url).database, journey_id, dump_path))
+        dumps.append(
+            dump_postgresql(url, journey_id, dump_path)
+            if database == "postgresql"
+            else dump_sqlite(make_url(url).database, journey_id, dump_path)
+        )
     dump = min(dumps, key=lambda d: d["seconds"])
     dump["rows_per_s"] = rows / dump["seconds"]
     result["dump"] = dump
@@ -219,9 +253,11 @@ def run(database: str, url: str, rows: int, days: int, formats: list[str], workd
             entry["rows_written"] = count_lines(out_path)
             entry["ratio_to_dump"] = entry["rows_per_s"] / dump["rows_per_s"]
         result[export_format] = entry
-        log(f"  {export_format}: {entry['seconds']:.2f}s, {entry['rows_per_s']:,.0f} rows/s, "
+        log(
+            f"  {export_format}: {entry['seconds']:.2f}s, {entry['rows_per_s']:,.0f} rows/s, "
             f"{entry['bytes'] / 1e6:.1f} MB, peak RSS growth {entry['rss_growth_mb']:.1f} MB"
-            + (f", ratio to dump {entry['ratio_to_dump']:.2f}" if export_format == "csv" else ""))
+            + (f", ratio to dump {entry['ratio_to_dump']:.2f}" if export_format == "csv" else "")
+        )
         os.remove(out_path)
     return result
 
@@ -232,8 +268,11 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--formats", default="csv,xlsx")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL),
-                        help="A PostgreSQL URL whose server may create and drop a scratch database.")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL),
+        help="A PostgreSQL URL whose server may create and drop a scratch database.",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--secret", help=argparse.SUPPRESS)
@@ -245,21 +284,37 @@ def main() -> int:
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     results = []
-    for database in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+    for database in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         workdir = tempfile.mkdtemp(prefix="stepsense-export-bench-")
         try:
             if database == "sqlite":
-                results.append(run("sqlite", f"sqlite:///{workdir}/bench.sqlite3", args.rows, args.days, formats, workdir))
+                results.append(
+                    run("sqlite", f"sqlite:///{workdir}/bench.sqlite3", args.rows, args.days, formats, workdir)
+                )
             else:
                 admin = make_url(args.pg_url)
                 name = f"bench_export_{uuid.uuid4().hex[:10]}"
-                connect = dict(host=admin.host or "127.0.0.1", port=admin.port or 5432, user=admin.username or "postgres",
-                               password=admin.password, dbname=admin.database or "postgres", autocommit=True)
+                connect = dict(
+                    host=admin.host or "127.0.0.1",
+                    port=admin.port or 5432,
+                    user=admin.username or "postgres",
+                    password=admin.password,
+                    dbname=admin.database or "postgres",
+                    autocommit=True,
+                )
                 with psycopg.connect(**connect) as conn:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 try:
-                    results.append(run("postgresql", admin.set(database=name).render_as_string(hide_password=False),
-                                       args.rows, args.days, formats, workdir))
+                    results.append(
+                        run(
+                            "postgresql",
+                            admin.set(database=name).render_as_string(hide_password=False),
+                            args.rows,
+                            args.days,
+                            formats,
+                            workdir,
+                        )
+                    )
                 finally:
                     with psycopg.connect(**connect) as conn:
                         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -270,19 +325,25 @@ def main() -> int:
     print(f"{'database':<11} {'what':<6} {'seconds':>8} {'rows/s':>10} {'MB':>7} {'RSS growth':>11} {'ratio':>6}")
     for result in results:
         dump = result["dump"]
-        print(f"{result['database']:<11} {'dump':<6} {dump['seconds']:>8.2f} {dump['rows_per_s']:>10,.0f} "
-              f"{dump['bytes'] / 1e6:>7.1f} {'':>11} {'':>6}  {dump['tool']}")
+        print(
+            f"{result['database']:<11} {'dump':<6} {dump['seconds']:>8.2f} {dump['rows_per_s']:>10,.0f} "
+            f"{dump['bytes'] / 1e6:>7.1f} {'':>11} {'':>6}  {dump['tool']}"
+        )
         for export_format in formats:
             entry = result[export_format]
             ratio = entry.get("ratio_to_dump")
-            print(f"{result['database']:<11} {export_format:<6} {entry['seconds']:>8.2f} {entry['rows_per_s']:>10,.0f} "
-                  f"{entry['bytes'] / 1e6:>7.1f} {entry['rss_growth_mb']:>8.1f} MB {'' if ratio is None else f'{ratio:.2f}':>6}")
+            print(
+                f"{result['database']:<11} {export_format:<6} {entry['seconds']:>8.2f} {entry['rows_per_s']:>10,.0f} "
+                f"{entry['bytes'] / 1e6:>7.1f} {entry['rss_growth_mb']:>8.1f} MB {'' if ratio is None else f'{ratio:.2f}':>6}"
+            )
             ok = ok and entry["rss_growth_mb"] < RSS_TARGET_MB
             if export_format == "csv":
                 ok = ok and ratio >= CSV_TARGET and entry["rows_written"] == result["rows"]
-    print(json.dumps({"generated_at": datetime.now(timezone.utc).isoformat(), "results": results}, indent=2))
-    print(f"targets (csv >= {CSV_TARGET} x dump, RSS growth < {RSS_TARGET_MB} MB, every row written):",
-          "met" if ok else "NOT met")
+    print(json.dumps({"generated_at": datetime.now(UTC).isoformat(), "results": results}, indent=2))
+    print(
+        f"targets (csv >= {CSV_TARGET} x dump, RSS growth < {RSS_TARGET_MB} MB, every row written):",
+        "met" if ok else "NOT met",
+    )
     return 0 if ok else 1
 
 

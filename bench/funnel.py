@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 import sqlalchemy as sa
@@ -50,14 +50,44 @@ from bench import ingest as ingest_bench  # noqa: E402
 from bench.curve import PG_ADMIN_URL, bench_app, bench_journey, percentile, timed  # noqa: E402
 from collector.analytics import curves, funnel  # noqa: E402
 from collector.analytics.emotion import score_response  # noqa: E402
-from collector.extensions import db  # noqa: E402
 from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
+from collector.extensions import db  # noqa: E402
 
-EVENT_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "type", "visitor_id", "session_id", "url_path",
-                 "device", "locale", "variant", "created_at")
-RESPONSE_COLUMNS = ("site_id", "journey_id", "step_id", "client_id", "kind", "score", "comment", "polarity", "subjectivity",
-                    "sentiment_label", "emotion", "scorer_version", "trigger", "visitor_id", "session_id", "device",
-                    "locale", "variant", "created_at")
+EVENT_COLUMNS = (
+    "site_id",
+    "journey_id",
+    "step_id",
+    "client_id",
+    "type",
+    "visitor_id",
+    "session_id",
+    "url_path",
+    "device",
+    "locale",
+    "variant",
+    "created_at",
+)
+RESPONSE_COLUMNS = (
+    "site_id",
+    "journey_id",
+    "step_id",
+    "client_id",
+    "kind",
+    "score",
+    "comment",
+    "polarity",
+    "subjectivity",
+    "sentiment_label",
+    "emotion",
+    "scorer_version",
+    "trigger",
+    "visitor_id",
+    "session_id",
+    "device",
+    "locale",
+    "variant",
+    "created_at",
+)
 SCENARIOS = (("journey", {}), ("segment device=mobile variant=B", {"device": "mobile", "variant": "B"}))
 CHUNK = 50_000
 COMMENTS = ("Quick and easy, thanks", "My card was declined twice, awful")
@@ -73,7 +103,11 @@ def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int =
     site_id, journey_id, step_ids = ids["site"], ids["journey"], ids["steps"]
     start = end - timedelta(days=days)
     span = days * 86400
-    scored = {(score, comment): score_response("csat", score, comment) for score in range(1, 6) for comment in (None, *COMMENTS)}
+    scored = {
+        (score, comment): score_response("csat", score, comment)
+        for score in range(1, 6)
+        for comment in (None, *COMMENTS)
+    }
     made = 0
     events, responses = [], []
     while made < total_events:
@@ -87,10 +121,26 @@ def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int =
         for _ in range(visits):
             pain = 0.55 if variant == "A" else 0.65  # payment keeps B's visitors a little better
             path = ["landing", "cart"] + ([] if rng.random() < 0.1 else ["shipping"]) + ["payment", "confirmation"]
-            for index, step in enumerate(path):
+            for step in path:
+
                 def add(kind: str, step_key: str = step) -> None:
-                    events.append((site_id, journey_id, step_ids[step_key], str(uuid.UUID(int=rng.getrandbits(128))), kind,
-                                   visitor, session_id, f"/shop/{step_key}", device, locale, variant, moment))
+                    events.append(
+                        (
+                            site_id,
+                            journey_id,
+                            step_ids[step_key],
+                            str(uuid.UUID(int=rng.getrandbits(128))),
+                            kind,
+                            visitor,
+                            session_id,
+                            f"/shop/{step_key}",
+                            device,
+                            locale,
+                            variant,
+                            moment,
+                        )
+                    )
+
                 add("step_view")
                 if step == "payment":
                     while rng.random() < 0.15:  # declined card: error, then back to payment
@@ -102,10 +152,29 @@ def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int =
                     score = rng.randint(1, 2) if step == "payment" and rng.random() < 0.6 else rng.randint(3, 5)
                     comment = COMMENTS[score <= 2] if rng.random() < 0.2 else None  # as often as in bench/curve.py
                     s = scored[(score, comment)]
-                    responses.append((site_id, journey_id, step_ids[step], str(uuid.UUID(int=rng.getrandbits(128))), "csat",
-                                      score, comment, s.polarity, s.subjectivity, s.sentiment_label, s.emotion, s.scorer_version,
-                                      "inline", visitor, session_id, device, locale, variant,
-                                      moment + timedelta(seconds=rng.randint(1, 20))))
+                    responses.append(
+                        (
+                            site_id,
+                            journey_id,
+                            step_ids[step],
+                            str(uuid.UUID(int=rng.getrandbits(128))),
+                            "csat",
+                            score,
+                            comment,
+                            s.polarity,
+                            s.subjectivity,
+                            s.sentiment_label,
+                            s.emotion,
+                            s.scorer_version,
+                            "inline",
+                            visitor,
+                            session_id,
+                            device,
+                            locale,
+                            variant,
+                            moment + timedelta(seconds=rng.randint(1, 20)),
+                        )
+                    )
                 if step == "confirmation":
                     add("journey_complete")
                     break
@@ -141,10 +210,16 @@ def seed(database: str, engine: sa.Engine, chunks, total: int) -> int:
                             copy.write_row(row)
                 else:
                     text = lambda rows: [row[:-1] + (row[-1].strftime("%Y-%m-%d %H:%M:%S.%f"),) for row in rows]  # noqa: E731
-                    cursor.executemany(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
-                                       f"({', '.join('?' * len(EVENT_COLUMNS))})", text(events))
-                    cursor.executemany(f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
-                                       f"({', '.join('?' * len(RESPONSE_COLUMNS))})", text(responses))
+                    cursor.executemany(
+                        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
+                        f"({', '.join('?' * len(EVENT_COLUMNS))})",
+                        text(events),
+                    )
+                    cursor.executemany(
+                        f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
+                        f"({', '.join('?' * len(RESPONSE_COLUMNS))})",
+                        text(responses),
+                    )
                 raw.commit()
                 written += len(events)
                 bar.update(len(events))
@@ -160,7 +235,7 @@ def latency(database: str, url: str, args) -> dict:
     with app.app_context():
         site, secret, journey = bench_journey()
         ids = {"site": site.id, "journey": journey.id, "steps": {step.key: step.id for step in journey.steps}}
-        end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
         started = time.perf_counter()
         events = seed(database, db.engine, sessions(args.events, args.days, ids, end), args.events)
@@ -172,20 +247,35 @@ def latency(database: str, url: str, args) -> dict:
         rollup_seconds = time.perf_counter() - started
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
-        funnel_rows = sum(db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
-                          for table in ("funnel_rollups", "funnel_journey_rollups", "funnel_durations"))
-        log(f"{database}: seeded {events:,} events and {answers:,} answers in {seed_seconds:.1f}s; "
-            f"rollups rebuilt in {rollup_seconds:.1f}s ({funnel_rows:,} funnel rows)")
+        funnel_rows = sum(
+            db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+            for table in ("funnel_rollups", "funnel_journey_rollups", "funnel_durations")
+        )
+        log(
+            f"{database}: seeded {events:,} events and {answers:,} answers in {seed_seconds:.1f}s; "
+            f"rollups rebuilt in {rollup_seconds:.1f}s ({funnel_rows:,} funnel rows)"
+        )
 
         client = app.test_client()
         headers = {"Authorization": f"Bearer {secret}"}
         window = {"from": (end - timedelta(days=args.days)).isoformat(), "to": (end + timedelta(days=1)).isoformat()}
-        result = {"database": database, "events": events, "answers": answers, "days": args.days,
-                  "seed_seconds": round(seed_seconds, 1), "rollup_seconds": round(rollup_seconds, 1),
-                  "funnel_rollup_rows": funnel_rows, "scenarios": []}
+        result = {
+            "database": database,
+            "events": events,
+            "answers": answers,
+            "days": args.days,
+            "seed_seconds": round(seed_seconds, 1),
+            "rollup_seconds": round(rollup_seconds, 1),
+            "funnel_rollup_rows": funnel_rows,
+            "scenarios": [],
+        }
         for name, segment in SCENARIOS:
             params = {**window, **segment}
-            filters = {"from": datetime.fromisoformat(params["from"]), "to": datetime.fromisoformat(params["to"]), **segment}
+            filters = {
+                "from": datetime.fromisoformat(params["from"]),
+                "to": datetime.fromisoformat(params["to"]),
+                **segment,
+            }
 
             def call_endpoint():
                 response = client.get("/v1/journeys/checkout/curve", query_string=params, headers=headers)
@@ -200,18 +290,28 @@ def latency(database: str, url: str, args) -> dict:
             endpoint_ms, body = timed(call_endpoint, args.repeat)
             raw_ms, raw_totals = timed(call_raw, args.raw_repeat)
             rolled = funnel.aggregate(db.session, journey, filters)[1]
-            same = (rolled.steps, rolled.journeys, rolled.durations) == (raw_totals.steps, raw_totals.journeys, raw_totals.durations)
-            entry = {"scenario": name, "endpoint_p50_ms": round(statistics.median(endpoint_ms), 2),
-                     "endpoint_p95_ms": round(percentile(endpoint_ms, 0.95), 2),
-                     "raw_p50_ms": round(statistics.median(raw_ms), 1), "sessions": body["funnel"]["sessions"],
-                     "completion": body["funnel"]["completion"]["rate"],
-                     "payment_abandonment": body["steps"][3]["funnel"]["abandonment"]["rate"],
-                     "flags": {item["step"]: item["flags"] for item in body["steps"] if item["flags"]},
-                     "rollups_equal_raw": same}
+            same = (rolled.steps, rolled.journeys, rolled.durations) == (
+                raw_totals.steps,
+                raw_totals.journeys,
+                raw_totals.durations,
+            )
+            entry = {
+                "scenario": name,
+                "endpoint_p50_ms": round(statistics.median(endpoint_ms), 2),
+                "endpoint_p95_ms": round(percentile(endpoint_ms, 0.95), 2),
+                "raw_p50_ms": round(statistics.median(raw_ms), 1),
+                "sessions": body["funnel"]["sessions"],
+                "completion": body["funnel"]["completion"]["rate"],
+                "payment_abandonment": body["steps"][3]["funnel"]["abandonment"]["rate"],
+                "flags": {item["step"]: item["flags"] for item in body["steps"] if item["flags"]},
+                "rollups_equal_raw": same,
+            }
             entry["ratio_p50"] = round(entry["endpoint_p50_ms"] / entry["raw_p50_ms"], 5)
             result["scenarios"].append(entry)
-            log(f"{database} {name}: endpoint p50 {entry['endpoint_p50_ms']} ms | raw p50 {entry['raw_p50_ms']} ms | "
-                f"ratio {entry['ratio_p50']} | rollups == raw: {same}")
+            log(
+                f"{database} {name}: endpoint p50 {entry['endpoint_p50_ms']} ms | raw p50 {entry['raw_p50_ms']} ms | "
+                f"ratio {entry['ratio_p50']} | rollups == raw: {same}"
+            )
         db.session.remove()
         db.engine.dispose()
     return result
@@ -239,17 +339,33 @@ def ingest(database: str, url: str, args) -> dict:
                 log(f"[{database}] {kind} for {args.duration} s ...")
                 result = load(args, base, kind, args.duration, site_key)
                 lines, offset = ingest_bench.settle(access_log, offset)
-                phases.append({"phase": kind, "rps": round(result["requests"] / (result["duration_us"] / 1e6), 1),
-                               "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000,
-                               "non_2xx": result["non_2xx"] + sum(not line.startswith("2") for line in lines)})
-        verify = subprocess.run([sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
-                                cwd=ROOT, env=ingest_bench.app_env(url), capture_output=True, text=True, timeout=600)
+                phases.append(
+                    {
+                        "phase": kind,
+                        "rps": round(result["requests"] / (result["duration_us"] / 1e6), 1),
+                        "p50_ms": result["p50_us"] / 1000,
+                        "p99_ms": result["p99_us"] / 1000,
+                        "non_2xx": result["non_2xx"] + sum(not line.startswith("2") for line in lines),
+                    }
+                )
+        verify = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
+            cwd=ROOT,
+            env=ingest_bench.app_env(url),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     noop = statistics.mean(p["rps"] for p in phases if p["phase"] == "noop")
     events = next(p for p in phases if p["phase"] == "event")
-    return {"database": database, "phases": phases, "ratio": round(events["rps"] / noop, 3),
-            "verify": verify.stdout.strip().splitlines()[-1:] if verify.returncode == 0 else verify.stdout[-2000:]}
+    return {
+        "database": database,
+        "phases": phases,
+        "ratio": round(events["rps"] / noop, 3),
+        "verify": verify.stdout.strip().splitlines()[-1:] if verify.returncode == 0 else verify.stdout[-2000:],
+    }
 
 
 def databases(kind: str, pg_url: str):
@@ -277,7 +393,7 @@ def main() -> int:
 
     results = {"latency": [], "ingest": []}
     ok = True
-    for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+    for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         if not args.no_latency:
             with databases(kind, args.pg_url) as url:
                 entry = latency(kind, url, args)
@@ -291,8 +407,10 @@ def main() -> int:
     print(json.dumps(results, indent=2))
     for entry in results["latency"]:
         for s in entry["scenarios"]:
-            print(f"{entry['database']:<11} {s['scenario']:<34} endpoint {s['endpoint_p50_ms']:>8.2f} ms  raw {s['raw_p50_ms']:>10.1f} ms"
-                  f"  ratio {s['ratio_p50']:.5f}  rollups==raw {s['rollups_equal_raw']}")
+            print(
+                f"{entry['database']:<11} {s['scenario']:<34} endpoint {s['endpoint_p50_ms']:>8.2f} ms  raw {s['raw_p50_ms']:>10.1f} ms"
+                f"  ratio {s['ratio_p50']:.5f}  rollups==raw {s['rollups_equal_raw']}"
+            )
     for entry in results["ingest"]:
         print(f"{entry['database']:<11} step_view events/s ÷ no-op req/s = {entry['ratio']}  (target ≥ 0.5)")
     print("latency target (≤ 0.05 × raw, equal numbers):", "met" if ok else "NOT met")

@@ -76,7 +76,9 @@ class Phase:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_URL), help="server to create the bench database on")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", PG_URL), help="server to create the bench database on"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per phase")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up load per endpoint")
     parser.add_argument("--connections", type=int, default=8)
@@ -86,13 +88,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--keep-alive", type=int, default=5)
-    parser.add_argument("--no-queue", dest="queue", action="store_false",
-                        help="skip the queued path (a private nats-server, `stepsense ingest worker`)")
-    parser.add_argument("--drain-answers", type=int, default=50_000,
-                        help="answers in the log when the worker starts (the queued phase's, topped up)")
+    parser.add_argument(
+        "--no-queue",
+        dest="queue",
+        action="store_false",
+        help="skip the queued path (a private nats-server, `stepsense ingest worker`)",
+    )
+    parser.add_argument(
+        "--drain-answers",
+        type=int,
+        default=50_000,
+        help="answers in the log when the worker starts (the queued phase's, topped up)",
+    )
     parser.add_argument("--worker-batch", type=int, default=1000, help="stepsense ingest worker --batch")
-    parser.add_argument("--no-reuse-port", dest="reuse_port", action="store_false",
-                        help="share one listening socket between the workers (gunicorn's default; see INGEST.md)")
+    parser.add_argument(
+        "--no-reuse-port",
+        dest="reuse_port",
+        action="store_false",
+        help="share one listening socket between the workers (gunicorn's default; see INGEST.md)",
+    )
     return parser.parse_args()
 
 
@@ -185,18 +199,28 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str, **env: s
     access_log = os.path.join(workdir, "access.log")
     error_log = os.path.join(workdir, "gunicorn.log")
     command = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(args.workers),
-        "--worker-class", args.worker_class,
-        "--threads", str(args.threads),
-        "--keep-alive", str(args.keep_alive),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--keep-alive",
+        str(args.keep_alive),
         *(["--reuse-port"] if getattr(args, "reuse_port", True) else []),
         # The access log is on in production (`stepsense serve`); here it also
         # counts what the server answered, to check against the stored rows.
-        "--access-logfile", access_log,
-        "--access-logformat", "%(s)s %(U)s",
-        "--error-logfile", error_log,
+        "--access-logfile",
+        access_log,
+        "--access-logformat",
+        "%(s)s %(U)s",
+        "--error-logfile",
+        error_log,
         "bench.ingest_wsgi:app",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url, **env), start_new_session=True)
@@ -227,8 +251,23 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str, **env: s
 def wrk(args: argparse.Namespace, base: str, path: str, mode: int | str, seconds: int, site_key: str) -> dict:
     """Load ``path`` for ``seconds``; ``mode`` as bench/ingest.lua takes it (answers per request, or "event")."""
     command = [
-        "wrk", "-t", str(getattr(args, "wrk_threads", 1)), "-c", str(args.connections), "-d", f"{seconds}s",
-        "--timeout", "10s", "-s", LUA, base + path, "--", str(mode), site_key, ORIGIN, str(getattr(args, "pool", 2000)),
+        "wrk",
+        "-t",
+        str(getattr(args, "wrk_threads", 1)),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        LUA,
+        base + path,
+        "--",
+        str(mode),
+        site_key,
+        ORIGIN,
+        str(getattr(args, "pool", 2000)),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in done.stdout.splitlines():
@@ -249,8 +288,16 @@ def settle(access_log: str, offset: int) -> tuple[list[str], int]:
     return text.splitlines(), offset + len(text.encode())
 
 
-def measure(args: argparse.Namespace, label: str, database_url: str, site_key: str, base: str, access_log: str,
-            phases_def: tuple, queued: bool = False) -> list[Phase]:
+def measure(
+    args: argparse.Namespace,
+    label: str,
+    database_url: str,
+    site_key: str,
+    base: str,
+    access_log: str,
+    phases_def: tuple,
+    queued: bool = False,
+) -> list[Phase]:
     """Warm up, then load each phase for --duration; count what the server answered and stored."""
     for _, batch, path in phases_def[:-1]:
         wrk(args, base, path, args.batch if batch is None else batch, args.warmup, site_key)
@@ -264,14 +311,24 @@ def measure(args: argparse.Namespace, label: str, database_url: str, site_key: s
         lines, offset = settle(access_log, offset)
         rows = count_rows(database_url)
         statuses = [line.split()[0] for line in lines]
-        phases.append(Phase(
-            name=name, batch=batch, path=path, requests=result["requests"], seconds=result["duration_us"] / 1e6,
-            ok=result["ok"], non_2xx=result["non_2xx"], socket_errors=result["socket_errors"],
-            p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000,
-            server_2xx=sum(status.startswith("2") for status in statuses),
-            server_other=sum(not status.startswith("2") for status in statuses),
-            rows=rows - rows_before, queued=queued,
-        ))
+        phases.append(
+            Phase(
+                name=name,
+                batch=batch,
+                path=path,
+                requests=result["requests"],
+                seconds=result["duration_us"] / 1e6,
+                ok=result["ok"],
+                non_2xx=result["non_2xx"],
+                socket_errors=result["socket_errors"],
+                p50_ms=result["p50_us"] / 1000,
+                p99_ms=result["p99_us"] / 1000,
+                server_2xx=sum(status.startswith("2") for status in statuses),
+                server_other=sum(not status.startswith("2") for status in statuses),
+                rows=rows - rows_before,
+                queued=queued,
+            )
+        )
         rows_before = rows
     return phases
 
@@ -319,8 +376,12 @@ def nats_server():
         raise SystemExit("nats-server is not installed (apt-get install nats-server), or run with --no-queue")
     store = tempfile.mkdtemp(prefix="stepsense-bench-nats-")
     port = free_port()
-    process = subprocess.Popen([server, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", store],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [server, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", store],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 15
         while True:
@@ -375,8 +436,13 @@ def top_up(queue_env: dict[str, str], wanted: int) -> tuple[int, int]:
             for _ in range(min(1000, wanted - have - added)):
                 client_id = str(uuid.uuid4())
                 body["row"]["client_id"], body["row"]["session_id"] = client_id, f"s{client_id[:8]}"
-                chunk.append(js.publish(template.subject, json.dumps(body).encode(), headers={
-                    "Nats-Msg-Id": f"{body['site']}:{client_id}"}))
+                chunk.append(
+                    js.publish(
+                        template.subject,
+                        json.dumps(body).encode(),
+                        headers={"Nats-Msg-Id": f"{body['site']}:{client_id}"},
+                    )
+                )
             acks = await asyncio.gather(*chunk)
             added += sum(not ack.duplicate for ack in acks)
         await nc.close()
@@ -385,16 +451,33 @@ def top_up(queue_env: dict[str, str], wanted: int) -> tuple[int, int]:
     return asyncio.run(run())
 
 
-def drain(args: argparse.Namespace, label: str, database_url: str, queue_env: dict[str, str], acknowledged: int) -> Drain:
+def drain(
+    args: argparse.Namespace, label: str, database_url: str, queue_env: dict[str, str], acknowledged: int
+) -> Drain:
     """Run one `stepsense ingest worker` on the full log; time it from its first commit to its last."""
     in_log, added = top_up(queue_env, args.drain_answers)
-    print(f"[{label}] drain: {in_log:,} answers in the log, one worker (--batch {args.worker_batch}) ...",
-          file=sys.stderr, flush=True)
+    print(
+        f"[{label}] drain: {in_log:,} answers in the log, one worker (--batch {args.worker_batch}) ...",
+        file=sys.stderr,
+        flush=True,
+    )
     before = count_rows(database_url)
-    command = [sys.executable, "-m", "flask", "--app", "collector:create_app", "ingest", "worker",
-               "--batch", str(args.worker_batch), "--idle-exit", "3"]
-    worker = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url, **queue_env), stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "collector:create_app",
+        "ingest",
+        "worker",
+        "--batch",
+        str(args.worker_batch),
+        "--idle-exit",
+        "3",
+    ]
+    worker = subprocess.Popen(
+        command, cwd=ROOT, env=app_env(database_url, **queue_env), stderr=subprocess.DEVNULL, start_new_session=True
+    )
     first = last = None
     stored = 0
     deadline = time.monotonic() + 600
@@ -409,8 +492,14 @@ def drain(args: argparse.Namespace, label: str, database_url: str, queue_env: di
     finally:
         worker.terminate()
         worker.wait(30)
-    verify = subprocess.run([sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
-                            cwd=ROOT, env=app_env(database_url), capture_output=True, text=True, timeout=600)
+    verify = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "collector:create_app", "rollups", "verify"],
+        cwd=ROOT,
+        env=app_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     # From the first poll that saw rows to the one that saw the last: the rows in between, over that time.
     seconds = (last - first) if first is not None else 0.0
     measured = stored - first_count if first is not None else 0
@@ -420,7 +509,9 @@ def drain(args: argparse.Namespace, label: str, database_url: str, queue_env: di
 def report(label: str, phases: list[Phase], drained: "Drain | None" = None) -> list[str]:
     """Print the table and ratios of one database; return the failed checks."""
     print(f"\n{label}")
-    print(f"{'phase':<12}{'batch':>6}{'req/s':>10}{'answers/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'2xx':>8}{'rows':>8}")
+    print(
+        f"{'phase':<12}{'batch':>6}{'req/s':>10}{'answers/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'2xx':>8}{'rows':>8}"
+    )
     for phase in phases:
         answers = f"{phase.answers_per_s:,.0f}" if phase.batch else "-"
         rows = str(phase.rows) if phase.batch else "-"
@@ -437,7 +528,9 @@ def report(label: str, phases: list[Phase], drained: "Drain | None" = None) -> l
     failed = []
     print(f"single / no-op (mean of both no-op runs): {single_ratio:.2f}  (target >= 0.5)")
     print(f"batch-{batch.batch} answers/s / single answers/s: {batch_ratio:.2f}  (target >= 5)")
-    print(f"diagnostic: unstored / no-op: {unstored.rps / noop_rps:.2f}  (the single path's ceiling if storing were free)")
+    print(
+        f"diagnostic: unstored / no-op: {unstored.rps / noop_rps:.2f}  (the single path's ceiling if storing were free)"
+    )
     print(f"diagnostic: insert / no-op: {by_name['insert'].rps / noop_rps:.2f}  (one bare durable INSERT + COMMIT)")
     if single_ratio < 0.5:
         failed.append(f"{label}: single/no-op {single_ratio:.2f} < 0.5")
@@ -445,12 +538,16 @@ def report(label: str, phases: list[Phase], drained: "Drain | None" = None) -> l
         failed.append(f"{label}: batch/single {batch_ratio:.2f} < 5")
     for phase in phases:
         if phase.non_2xx or phase.server_other or phase.socket_errors:
-            failed.append(f"{label} {phase.name}: {phase.non_2xx + phase.server_other} non-2xx, {phase.socket_errors} socket errors")
+            failed.append(
+                f"{label} {phase.name}: {phase.non_2xx + phase.server_other} non-2xx, {phase.socket_errors} socket errors"
+            )
         # Every answer the server acknowledged is stored, and nothing else;
         # wrk may have dropped a few replies in flight when it stopped (ok <= server_2xx).
         stored_per_request = phase.batch if phase.path == "/v1/responses" and not phase.queued else 0
         if phase.rows != phase.server_2xx * stored_per_request:
-            failed.append(f"{label} {phase.name}: {phase.rows} rows for {phase.server_2xx} acknowledged requests of {phase.batch}")
+            failed.append(
+                f"{label} {phase.name}: {phase.rows} rows for {phase.server_2xx} acknowledged requests of {phase.batch}"
+            )
         if phase.ok > phase.server_2xx:
             failed.append(f"{label} {phase.name}: wrk saw {phase.ok} 2xx, server logged {phase.server_2xx}")
     insert_ratio = single.answers_per_s / by_name["insert"].rps
@@ -465,15 +562,19 @@ def report(label: str, phases: list[Phase], drained: "Drain | None" = None) -> l
         if queued_ratio < 0.5:
             failed.append(f"{label}: queued/no-op {queued_ratio:.2f} < 0.5")
     if drained is not None:
-        print(f"drain: one worker stored {drained.stored:,} answers in {drained.seconds:.2f} s = {drained.rate:,.0f} "
-              f"answers/s (target >= 10,000 on PostgreSQL); {drained.in_log:,} in the log = {drained.acknowledged:,} "
-              f"acknowledged by the queued server + {drained.topped_up:,} copies; rollups verify "
-              + ("clean" if drained.verify_clean else "NOT CLEAN"))
+        print(
+            f"drain: one worker stored {drained.stored:,} answers in {drained.seconds:.2f} s = {drained.rate:,.0f} "
+            f"answers/s (target >= 10,000 on PostgreSQL); {drained.in_log:,} in the log = {drained.acknowledged:,} "
+            f"acknowledged by the queued server + {drained.topped_up:,} copies; rollups verify "
+            + ("clean" if drained.verify_clean else "NOT CLEAN")
+        )
         if not drained.verify_clean:
             failed.append(f"{label}: rollups verify failed after the drain")
         if drained.total != drained.in_log or drained.in_log != drained.acknowledged + drained.topped_up:
-            failed.append(f"{label}: the worker stored {drained.total:,} of {drained.in_log:,} answers in the log "
-                          f"({drained.acknowledged:,} acknowledged + {drained.topped_up:,} copies)")
+            failed.append(
+                f"{label}: the worker stored {drained.total:,} of {drained.in_log:,} answers in the log "
+                f"({drained.acknowledged:,} acknowledged + {drained.topped_up:,} copies)"
+            )
         if label == "postgresql" and drained.rate < 10_000:
             failed.append(f"{label}: drain {drained.rate:,.0f} answers/s < 10,000")
     return failed

@@ -49,11 +49,19 @@ KINDS = [("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10)]
 def answer(site_key: str) -> dict:
     kind, low, high = random.choice(KINDS)
     return {
-        "site_key": site_key, "journey": "checkout", "step": "payment", "kind": kind,
-        "score": random.randint(low, high), "comment": random.choice(COMMENTS), "trigger": "inline",
-        "client_id": str(uuid.uuid4()), "visitor_id": f"v{random.randint(1, 10**6)}",
-        "session_id": f"s{random.randint(1, 10**6)}", "url_path": "/checkout/payment?ref=mail",
-        "device": "desktop", "locale": "en",
+        "site_key": site_key,
+        "journey": "checkout",
+        "step": "payment",
+        "kind": kind,
+        "score": random.randint(low, high),
+        "comment": random.choice(COMMENTS),
+        "trigger": "inline",
+        "client_id": str(uuid.uuid4()),
+        "visitor_id": f"v{random.randint(1, 10**6)}",
+        "session_id": f"s{random.randint(1, 10**6)}",
+        "url_path": "/checkout/payment?ref=mail",
+        "device": "desktop",
+        "locale": "en",
     }
 
 
@@ -75,8 +83,8 @@ def main() -> int:
 
     from bench.ingest_wsgi import bp as noop_bp
     from collector import create_app
-    from collector.ingest import store as ingest
     from collector.extensions import db
+    from collector.ingest import store as ingest
     from collector.tenancy.journeys import create_journey
     from collector.tenancy.sites import create_site
 
@@ -92,15 +100,28 @@ def main() -> int:
     else:
         database_url = f"sqlite:///{workdir}/cpu.sqlite3"
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": args.ratelimit,
-                          "RATELIMIT_PUBLIC_PER_IP": "1000000/minute", "RATELIMIT_PUBLIC_PER_SITE": "1000000/minute"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "RATELIMIT_ENABLED": args.ratelimit,
+                "RATELIMIT_PUBLIC_PER_IP": "1000000/minute",
+                "RATELIMIT_PUBLIC_PER_SITE": "1000000/minute",
+            }
+        )
         app.register_blueprint(noop_bp)
         with app.app_context():
             upgrade(directory=os.path.join(ROOT, "migrations"))
             site, _ = create_site(db.session, "CPU shop", [ORIGIN])
             db.session.commit()
-            create_journey(db.session, site, {"key": "checkout", "name": "Checkout", "steps": [
-                {"key": key} for key in ("cart", "shipping", "payment", "confirmation")]})
+            create_journey(
+                db.session,
+                site,
+                {
+                    "key": "checkout",
+                    "name": "Checkout",
+                    "steps": [{"key": key} for key in ("cart", "shipping", "payment", "confirmation")],
+                },
+            )
             site_key = site.public_key
         headers = {"Content-Type": "text/plain;charset=UTF-8", "Origin": ORIGIN}
 
@@ -121,8 +142,10 @@ def main() -> int:
         def run(batch: int, n: int, stored: bool = True) -> float:
             path = "/bench/noop" if batch == 0 else "/v1/responses"
             payloads, failures = bodies(batch, n), []
-            threads = [threading.Thread(target=post_all, args=(path, payloads[i::args.threads], failures))
-                       for i in range(args.threads)]
+            threads = [
+                threading.Thread(target=post_all, args=(path, payloads[i :: args.threads], failures))
+                for i in range(args.threads)
+            ]
             submit = ingest._submit
             if not stored:
                 ingest._submit = lambda engine, batch: ingest.IngestResult(batch.received, len(batch.records))
@@ -161,9 +184,11 @@ def main() -> int:
         print(f"{label}, {args.threads} thread(s): CPU ms/request (median of {args.rounds} rounds; all rounds)")
         for name, values in results.items():
             print(f"  {name:<9}{med[name]:7.3f}   " + " ".join(f"{v:.3f}" for v in values))
-        print(f"  single/no-op CPU: {med['single'] / med['noop']:.2f}x   unstored/no-op: {med['unstored'] / med['noop']:.2f}x   "
-              f"batch-{args.batch} per answer: {med['batch'] / args.batch:.3f} ms "
-              f"({med['single'] / (med['batch'] / args.batch):.1f}x fewer CPU per answer than single)")
+        print(
+            f"  single/no-op CPU: {med['single'] / med['noop']:.2f}x   unstored/no-op: {med['unstored'] / med['noop']:.2f}x   "
+            f"batch-{args.batch} per answer: {med['batch'] / args.batch:.3f} ms "
+            f"({med['single'] / (med['batch'] / args.batch):.1f}x fewer CPU per answer than single)"
+        )
         with app.app_context():
             db.engine.dispose()
     finally:

@@ -19,12 +19,14 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from collector import create_app
-from collector.ingest import store as ingest
-from collector.api.ingest import routes
 from collector.api.cors import add_cors_headers
+from collector.api.ingest import routes
 from collector.extensions import db
+from collector.ingest import store as ingest
 
-BENCH_ROWS = sa.Table("bench_rows", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.String(8)))
+BENCH_ROWS = sa.Table(
+    "bench_rows", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.String(8))
+)
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
 bp.after_request(add_cors_headers)

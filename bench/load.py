@@ -36,7 +36,15 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ORIGIN = "https://shop.example.com"
 STEPS = ("cart", "shipping", "payment", "confirmation")
 # (endpoint label, weight): about what one busy site's widgets and CX team send.
-MIX = (("config", 30), ("ingest 1", 25), ("ingest 10", 10), ("events 5", 15), ("curve", 10), ("responses", 6), ("export csv", 4))
+MIX = (
+    ("config", 30),
+    ("ingest 1", 25),
+    ("ingest 10", 10),
+    ("events 5", 15),
+    ("curve", 10),
+    ("responses", 6),
+    ("export csv", 4),
+)
 
 
 def free_port() -> int:
@@ -72,8 +80,12 @@ def prepare(database: str, workdir: str) -> tuple[str, str, str, str | None]:
         db.engine.dispose()
     client = app.test_client()
     steps = [{"key": key, "name": key.title()} for key in STEPS]
-    assert client.post("/v1/journeys", json={"key": "checkout", "steps": steps},
-                       headers={"Authorization": f"Bearer {secret}"}).status_code == 201
+    assert (
+        client.post(
+            "/v1/journeys", json={"key": "checkout", "steps": steps}, headers={"Authorization": f"Bearer {secret}"}
+        ).status_code
+        == 201
+    )
     with app.app_context():
         db.engine.dispose()
     return url, public_key, secret, pg_name
@@ -90,9 +102,24 @@ def drop(pg_name: str | None) -> None:
 def start_gunicorn(url: str, port: int, workers: int, log) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "RATELIMIT_ENABLED": "false", "SECRET_KEY": "bench", "PYTHONPATH": ROOT}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--timeout", "30", "--keep-alive", "5", "collector:create_app()"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "30",
+            "--keep-alive",
+            "5",
+            "collector:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -121,16 +148,30 @@ class Client(threading.Thread):
 
     def _answer(self) -> dict:
         kind = self.rng.choice(["csat", "ces", "nps", "comment"])
-        score = {"csat": self.rng.randint(1, 5), "ces": self.rng.randint(1, 7), "nps": self.rng.randint(0, 10)}.get(kind)
+        score = {"csat": self.rng.randint(1, 5), "ces": self.rng.randint(1, 7), "nps": self.rng.randint(0, 10)}.get(
+            kind
+        )
         comment = self.rng.choice([None, "Card declined twice", "Smooth and quick", "shipping costs too high"])
-        return {"site_key": self.public_key, "journey": "checkout", "step": self.rng.choice(STEPS), "kind": kind,
-                "score": score, "comment": comment or ("why?" if kind == "comment" else None),
-                "client_id": str(uuid.uuid4()), "visitor_id": f"v{self.rng.randint(1, 5000)}",
-                "device": self.rng.choice(["mobile", "desktop"])}
+        return {
+            "site_key": self.public_key,
+            "journey": "checkout",
+            "step": self.rng.choice(STEPS),
+            "kind": kind,
+            "score": score,
+            "comment": comment or ("why?" if kind == "comment" else None),
+            "client_id": str(uuid.uuid4()),
+            "visitor_id": f"v{self.rng.randint(1, 5000)}",
+            "device": self.rng.choice(["mobile", "desktop"]),
+        }
 
     def _event(self) -> dict:
-        return {"site_key": self.public_key, "journey": "checkout", "step": self.rng.choice(STEPS),
-                "type": self.rng.choice(["impression", "step_view", "dismiss"]), "client_id": str(uuid.uuid4())}
+        return {
+            "site_key": self.public_key,
+            "journey": "checkout",
+            "step": self.rng.choice(STEPS),
+            "type": self.rng.choice(["impression", "step_view", "dismiss"]),
+            "client_id": str(uuid.uuid4()),
+        }
 
     def _request(self, label: str) -> tuple[str, str, bytes | None, dict, list[str]]:
         widget = {"Content-Type": "text/plain;charset=UTF-8", "Origin": ORIGIN}
@@ -245,15 +286,19 @@ def main() -> int:
     doubled = sum(1 for count in counts.values() if count > 1)
 
     total = sum(len(values) for values in latencies.values())
-    print(f"\n{args.database}, {args.workers} gunicorn workers, {args.clients} clients, {elapsed:.1f} s, "
-          f"{total} requests, {total / elapsed:.0f} req/s overall\n")
+    print(
+        f"\n{args.database}, {args.workers} gunicorn workers, {args.clients} clients, {elapsed:.1f} s, "
+        f"{total} requests, {total / elapsed:.0f} req/s overall\n"
+    )
     print("| endpoint | requests | req/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, _ in MIX:
         values = latencies.get(label, [])
         rate = errors.get(label, 0) / len(values) if values else 0.0
-        print(f"| {label} | {len(values)} | {len(values) / elapsed:.0f} | {percentile(values, 0.5) * 1000:.1f} | "
-              f"{percentile(values, 0.99) * 1000:.1f} | {errors.get(label, 0)} ({rate:.2%}) |")
+        print(
+            f"| {label} | {len(values)} | {len(values) / elapsed:.0f} | {percentile(values, 0.5) * 1000:.1f} | "
+            f"{percentile(values, 0.99) * 1000:.1f} | {errors.get(label, 0)} ({rate:.2%}) |"
+        )
     print(f"\nanswers acknowledged: {len(acknowledged)}, stored: {len(counts)}, lost: {lost}, stored twice: {doubled}")
     drop(pg_name)
     shutil.rmtree(workdir, ignore_errors=True)

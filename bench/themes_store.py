@@ -69,14 +69,27 @@ def seed(rows: int, days: int) -> Journey:
         step = steps[i % len(steps)]
         text = rng.choice(texts[step.key])
         label = rng.choice(("negative", "neutral", "positive"))
-        batch.append({
-            "site_id": site.id, "journey_id": journey.id, "step_id": step.id, "client_id": str(uuid.UUID(int=i)),
-            "kind": "csat", "score": rng.randint(1, 5), "comment": f"{text} w{rng.randint(0, 5000)}",
-            "polarity": rng.uniform(-1, 1), "subjectivity": 0.5, "sentiment_label": label, "language": "en",
-            "emotion": rng.uniform(-1, 1), "scorer_version": "bench", "trigger": "inline",
-            "device": rng.choice(("mobile", "desktop")), "locale": "en",
-            "created_at": now - timedelta(seconds=rng.uniform(0, days * 86400)),
-        })
+        batch.append(
+            {
+                "site_id": site.id,
+                "journey_id": journey.id,
+                "step_id": step.id,
+                "client_id": str(uuid.UUID(int=i)),
+                "kind": "csat",
+                "score": rng.randint(1, 5),
+                "comment": f"{text} w{rng.randint(0, 5000)}",
+                "polarity": rng.uniform(-1, 1),
+                "subjectivity": 0.5,
+                "sentiment_label": label,
+                "language": "en",
+                "emotion": rng.uniform(-1, 1),
+                "scorer_version": "bench",
+                "trigger": "inline",
+                "device": rng.choice(("mobile", "desktop")),
+                "locale": "en",
+                "created_at": now - timedelta(seconds=rng.uniform(0, days * 86400)),
+            }
+        )
         if len(batch) == 10_000:
             db.session.execute(sa.insert(Response), batch)
             db.session.commit()
@@ -132,8 +145,10 @@ def main() -> int:
             median, median_cpu = statistics.median(times), statistics.median(cpus)
             worst = max(worst, median / wall)
             themes = sum(len(step["themes"]) for step in body["steps"])
-            print(f"read, {name}: median {median * 1000:.0f} ms wall = {median / wall:.4f}x recompute, "
-                  f"{median_cpu * 1000:.0f} ms CPU = {median_cpu / cpu:.4f}x ({themes} themes)")
+            print(
+                f"read, {name}: median {median * 1000:.0f} ms wall = {median / wall:.4f}x recompute, "
+                f"{median_cpu * 1000:.0f} ms CPU = {median_cpu / cpu:.4f}x ({themes} themes)"
+            )
     return 0 if worst <= 0.05 else 1
 
 

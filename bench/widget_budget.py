@@ -11,31 +11,37 @@ CPU slowed down through CDP (Emulation.setCPUThrottlingRate) to mimic a phone.
 
 import argparse
 import gzip
+import logging
 import os
 import statistics
 import sys
 import tempfile
 import threading
 import urllib.request
-from datetime import datetime, timezone
-
-import logging
+from datetime import UTC, datetime
 
 from werkzeug.serving import make_server
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
-from collector import create_app  # noqa: E402
+from collector import create_app
 from collector.demo import seed as demo
-from collector.extensions import db  # noqa: E402
+from collector.extensions import db
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BUDGET_GZIP = 5 * 1024
 
 # Installed before any page script: collects long tasks and layout shifts from the start,
 # and notes when the prompt's first option is on screen.
-OBSERVE = """
+OBSERVE = r"""
 window.__b = {longtasks: [], widget: [], cls: 0, shifts: 0, ready: null};
 // Long animation frames name the scripts that ran in them: the widget's own share of any long task.
 new PerformanceObserver(l => l.getEntries().forEach(f => f.scripts.forEach(s =>
@@ -55,8 +61,14 @@ new MutationObserver((_, obs) => {
 
 
 def serve(database: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False, "DEMO_ENABLED": True,
-                      "LOG_LEVEL": "ERROR"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "RATELIMIT_ENABLED": False,
+            "DEMO_ENABLED": True,
+            "LOG_LEVEL": "ERROR",
+        }
+    )
     from flask_migrate import upgrade
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -152,17 +164,25 @@ def main() -> int:
                     runs = [measure(browser, f"{url}/demo/shop/{page}", throttle) for _ in range(args.runs)]
                     bare = [measure(browser, f"{url}/demo/shop/{page}", throttle, False) for _ in range(args.runs)]
                     series.append((page, throttle, runs, bare))
-                clicking.append((throttle, [measure_clicks(browser, f"{url}/demo/shop/payment", throttle) for _ in range(args.runs)]))
+                clicking.append(
+                    (
+                        throttle,
+                        [measure_clicks(browser, f"{url}/demo/shop/payment", throttle) for _ in range(args.runs)],
+                    )
+                )
             browser.close()
         server.shutdown()
 
     lines = ["| file | raw B | gzip B | budget |", "|---|---:|---:|---|"]
     for name, raw, gz in file_rows:
         lines.append(f"| {name} | {raw} | {gz} | {'ok' if gz <= BUDGET_GZIP else 'OVER'} (≤ {BUDGET_GZIP}) |")
-    lines += ["", "| page (inline prompt) | CPU | runs | widget script in a long frame, ms: median run / worst run | "
-                  "long tasks > 50 ms, page with widget (max ms) | same page without widget | CLS (max) | "
-                  "script request → prompt ready, median ms (max) | script loaded → prompt ready, median ms |",
-              "|---|---:|---:|---:|---|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "| page (inline prompt) | CPU | runs | widget script in a long frame, ms: median run / worst run | "
+        "long tasks > 50 ms, page with widget (max ms) | same page without widget | CLS (max) | "
+        "script request → prompt ready, median ms (max) | script loaded → prompt ready, median ms |",
+        "|---|---:|---:|---:|---|---|---:|---:|---:|",
+    ]
     ok = all(gz <= BUDGET_GZIP for _, _, gz in file_rows)
     for page, throttle, runs, bare in series:
         tasks = [t for r in runs for t in r["longtasks"] if t > 50]
@@ -177,29 +197,39 @@ def main() -> int:
         # Judged on the median run at full CPU speed: a single descheduled run on a shared
         # machine is noise; the throttled series is reported to show the phone-like margin.
         ok = ok and cls == 0 and (throttle > 1 or own_median <= 50)
-        lines.append(f"| /demo/shop/{page} | {throttle:g}× | {len(runs)} | {own_median:.0f} / {own:.0f} | "
-                     f"{len(tasks)} ({max(tasks, default=0):.0f}) | "
-                     f"{len(base)} ({max(base, default=0):.0f}) | "
-                     f"{cls:.4f} | {statistics.median(from_start):.0f} ({max(from_start):.0f}) | "
-                     f"{statistics.median(from_loaded):.0f} |")
-    lines += ["", "| clicks on /demo/shop/payment (friction detectors) | CPU | runs | widget script in a long frame, "
-                  "ms: median run / worst run | event requests per run for 30 clicks, max |", "|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| /demo/shop/{page} | {throttle:g}× | {len(runs)} | {own_median:.0f} / {own:.0f} | "
+            f"{len(tasks)} ({max(tasks, default=0):.0f}) | "
+            f"{len(base)} ({max(base, default=0):.0f}) | "
+            f"{cls:.4f} | {statistics.median(from_start):.0f} ({max(from_start):.0f}) | "
+            f"{statistics.median(from_loaded):.0f} |"
+        )
+    lines += [
+        "",
+        "| clicks on /demo/shop/payment (friction detectors) | CPU | runs | widget script in a long frame, "
+        "ms: median run / worst run | event requests per run for 30 clicks, max |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for throttle, runs in clicking:
         own_runs = [max(r["widget"], default=0) for r in runs]
         ok = ok and (throttle > 1 or statistics.median(own_runs) <= 50) and max(r["requests"] for r in runs) < 30
-        lines.append(f"| 30 clicks, 3 rage bursts | {throttle:g}× | {len(runs)} | {statistics.median(own_runs):.0f} / "
-                     f"{max(own_runs):.0f} | {max(r['requests'] for r in runs)} |")
+        lines.append(
+            f"| 30 clicks, 3 rage bursts | {throttle:g}× | {len(runs)} | {statistics.median(own_runs):.0f} / "
+            f"{max(own_runs):.0f} | {max(r['requests'] for r in runs)} |"
+        )
     table = "\n".join(lines)
-    load = "load average %.1f on %d CPUs" % (os.getloadavg()[0], os.cpu_count())
+    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     table += f"\n\nMachine: {load}."
     print(table)
     print("budgets (size, CLS 0, no widget long task at 1× CPU):", "met" if ok else "NOT met")
     if args.markdown:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         with open(args.markdown, "a", encoding="utf-8") as out:
-            out.write(f"\n## Widget budgets, {stamp}\n\n`{' '.join(['.venv/bin/python', *sys.argv])}`\n\n"
-                      "Headless Debian Chromium, collector and demo shop on 127.0.0.1 (werkzeug, SQLite), "
-                      "fresh storage per run.\n\n" + table + f"\n\nBudgets: {'met' if ok else 'NOT met'}.\n")
+            out.write(
+                f"\n## Widget budgets, {stamp}\n\n`{' '.join(['.venv/bin/python', *sys.argv])}`\n\n"
+                "Headless Debian Chromium, collector and demo shop on 127.0.0.1 (werkzeug, SQLite), "
+                "fresh storage per run.\n\n" + table + f"\n\nBudgets: {'met' if ok else 'NOT met'}.\n"
+            )
     return 0 if ok else 1
 
 

@@ -2,7 +2,8 @@
 and turns them into per-step emotional curves."""
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -35,9 +36,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
-    from collector import api
-    from collector import alerts
-    from collector import cli
+    from collector import alerts, api, cli
     from collector.common.database import configure_engine
     from collector.demo import shop as demo_shop
     from collector.extensions import db, limiter, migrate
@@ -83,6 +82,5 @@ def _normalise_database_url(url: str) -> str:
     """Let users paste the usual ``postgres://`` URLs; we drive them with psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-

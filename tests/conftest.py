@@ -28,8 +28,12 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 def _pg_admin():
     url = make_url(PG_URL)
     return psycopg.connect(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-        password=url.password, dbname=url.database or "postgres", autocommit=True,
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname=url.database or "postgres",
+        autocommit=True,
     )
 
 

@@ -13,7 +13,7 @@ import ssl
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,8 +29,13 @@ from collector.config import TestConfig
 
 def app_for(url: str, **overrides: Any) -> Flask:
     """The app with the test configuration on the database at ``url``; ``overrides`` win."""
-    return create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                       "SQLALCHEMY_DATABASE_URI": url, **overrides})
+    return create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": url,
+            **overrides,
+        }
+    )
 
 
 @dataclass
@@ -108,11 +113,12 @@ def make_journey(api: ApiClient, key: str = "checkout", steps: list[str] = CHECK
     assert response.status_code == 201, response.get_json()
 
 
-def send_all(send, site: SiteInfo, answers: list[dict], path: str = "/v1/responses", field: str = "responses",
-             batch: int = 50) -> None:
+def send_all(
+    send, site: SiteInfo, answers: list[dict], path: str = "/v1/responses", field: str = "responses", batch: int = 50
+) -> None:
     """Send ``answers`` with the ``send`` fixture in batches of ``batch``."""
     for start in range(0, len(answers), batch):
-        response = send({field: answers[start:start + batch]}, site, path=path)
+        response = send({field: answers[start : start + batch]}, site, path=path)
         assert response.status_code in (200, 201), response.get_json()
 
 
@@ -140,7 +146,7 @@ def by_step(body: dict) -> dict[str, dict]:
 
 def today() -> datetime:
     """Midnight UTC today."""
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def window(**extra: Any) -> dict:
@@ -158,8 +164,21 @@ def raw_window(**extra: Any) -> dict:
 def assert_same_numbers(a: dict, b: dict) -> None:
     """Two curves agree on every step number (apart from where they were read from)."""
     for one, other in zip(a["steps"], b["steps"]):
-        for name in ("responses", "impressions", "response_rate", "emotion", "csat", "ces", "nps", "exit_intent", "flags", "tests"):
-            assert one[name] == pytest.approx(other[name]) if isinstance(one[name], float) else one[name] == other[name], name
+        for name in (
+            "responses",
+            "impressions",
+            "response_rate",
+            "emotion",
+            "csat",
+            "ces",
+            "nps",
+            "exit_intent",
+            "flags",
+            "tests",
+        ):
+            assert (
+                one[name] == pytest.approx(other[name]) if isinstance(one[name], float) else one[name] == other[name]
+            ), name
         assert one["comments"] == other["comments"]
 
 
@@ -186,8 +205,9 @@ class Receiver:
                 signed = self.headers.get("X-Stepsense-Timestamp", "").encode() + b"." + body
                 expected = "sha256=" + hmac.new((receiver.secret or "").encode(), signed, hashlib.sha256).hexdigest()
                 verified = hmac.compare_digest(self.headers.get("X-Stepsense-Signature", ""), expected)
-                receiver.requests.append({"headers": dict(self.headers), "body": body, "verified": verified,
-                                          "json": json.loads(body)})
+                receiver.requests.append(
+                    {"headers": dict(self.headers), "body": body, "verified": verified, "json": json.loads(body)}
+                )
                 status = 401 if not verified else (receiver.statuses.pop(0) if receiver.statuses else 200)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")

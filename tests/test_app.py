@@ -23,8 +23,17 @@ def test_healthz_reports_an_unreachable_database():
 
 def test_ingest_answers_503_when_the_database_is_down():
     app = app_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
-    response = app.test_client().post("/v1/responses", json={"site_key": "pk_x", "journey": "j", "step": "s", "kind": "csat",
-                                                             "score": 3, "client_id": "1b6f7e2c-1d1e-4a57-9a53-000000000001"})
+    response = app.test_client().post(
+        "/v1/responses",
+        json={
+            "site_key": "pk_x",
+            "journey": "j",
+            "step": "s",
+            "kind": "csat",
+            "score": 3,
+            "client_id": "1b6f7e2c-1d1e-4a57-9a53-000000000001",
+        },
+    )
     assert response.status_code == 503
     assert response.json["error"]["code"] == "unavailable"
     assert int(response.headers["Retry-After"]) > 0
@@ -33,8 +42,16 @@ def test_ingest_answers_503_when_the_database_is_down():
 def test_openapi_documents_every_endpoint_and_the_error_shape(client):
     spec = client.get("/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    for path in ("/v1/responses", "/v1/events", "/v1/sites/{public_key}/config", "/v1/journeys", "/v1/journeys/{key}",
-                 "/v1/journeys/{key}/curve", "/v1/visitors/{visitor_id}", "/healthz"):
+    for path in (
+        "/v1/responses",
+        "/v1/events",
+        "/v1/sites/{public_key}/config",
+        "/v1/journeys",
+        "/v1/journeys/{key}",
+        "/v1/journeys/{key}/curve",
+        "/v1/visitors/{visitor_id}",
+        "/healthz",
+    ):
         assert path in spec["paths"], path
     assert spec["paths"]["/v1/journeys"]["get"]["security"] == [{"bearerAuth": []}]
     assert "error" in spec["components"]["schemas"]["Error"]["properties"]

@@ -13,8 +13,11 @@ ALLOWED_CYCLES = [{"collector", "collector.cli"}]
 def test_no_module_over_the_size_limit():
     """Each module holds one job; a newcomer can read it top to bottom."""
     root = pathlib.Path(__file__).parent.parent / "collector"
-    long = {str(path.relative_to(root.parent)): n for path in root.rglob("*.py")
-            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    long = {
+        str(path.relative_to(root.parent)): n
+        for path in root.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert long == {}
 
 

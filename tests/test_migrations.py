@@ -9,8 +9,10 @@ from tests.helpers import answer
 
 
 def _counts() -> dict[str, int]:
-    return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Journey, Step, Prompt, Response, Event, ApiKey)}
+    return {
+        model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Journey, Step, Prompt, Response, Event, ApiKey)
+    }
 
 
 def test_0005_keeps_every_row_and_marks_existing_journeys_as_the_cx_teams(app, api, send, site):
@@ -20,8 +22,13 @@ def test_0005_keeps_every_row_and_marks_existing_journeys_as_the_cx_teams(app, a
     api.post("/v1/journeys/checkout/steps/payment/prompts", json={"kind": "csat", "text": {"en": "How was it?"}})
     assert send(answer(site), site).status_code == 201
     assert send(answer(site, journey="made-up", step="x"), site).status_code == 201
-    event = {"site_key": site.public_key, "journey": "checkout", "step": "cart", "type": "impression",
-             "client_id": "0b8e8a3e-6f6a-4f5e-9d55-3b2d0a1e9c11"}
+    event = {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "cart",
+        "type": "impression",
+        "client_id": "0b8e8a3e-6f6a-4f5e-9d55-3b2d0a1e9c11",
+    }
     assert send(event, site, path="/v1/events").status_code == 201
     with app.app_context():
         before = _counts()

@@ -101,8 +101,9 @@ def address_policy() -> webhooks.AddressPolicy:
     """Where this app's webhooks may go (SSRF guard): public addresses, plus
     ALERTS_ALLOWED_PRIVATE_NETWORKS, or anywhere with ALERTS_ALLOW_PRIVATE_TARGETS."""
     config = current_app.config
-    return webhooks.AddressPolicy.from_settings(config.get("ALERTS_ALLOW_PRIVATE_TARGETS"),
-                                                config.get("ALERTS_ALLOWED_PRIVATE_NETWORKS"))
+    return webhooks.AddressPolicy.from_settings(
+        config.get("ALERTS_ALLOW_PRIVATE_TARGETS"), config.get("ALERTS_ALLOWED_PRIVATE_NETWORKS")
+    )
 
 
 def pinned_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
@@ -129,12 +130,21 @@ def with_comments(session: Session, rule: AlertRule, payload: dict[str, Any]) ->
     wanted = [c for c in payload.get("comments") or [] if isinstance(c, dict) and isinstance(c.get("id"), int)]
     if not wanted:
         return payload
-    rows = session.execute(sa.select(Response.id, Response.comment, Response.polarity).where(
-        Response.id.in_([c["id"] for c in wanted]), Response.site_id == rule.site_id, Response.comment.is_not(None)))
+    rows = session.execute(
+        sa.select(Response.id, Response.comment, Response.polarity).where(
+            Response.id.in_([c["id"] for c in wanted]), Response.site_id == rule.site_id, Response.comment.is_not(None)
+        )
+    )
     found = {row.id: row for row in rows}
-    comments = [{**c, "text": found[c["id"]].comment,
-                 "polarity": round(found[c["id"]].polarity, 4) if found[c["id"]].polarity is not None else None}
-                for c in wanted if c["id"] in found]
+    comments = [
+        {
+            **c,
+            "text": found[c["id"]].comment,
+            "polarity": round(found[c["id"]].polarity, 4) if found[c["id"]].polarity is not None else None,
+        }
+        for c in wanted
+        if c["id"] in found
+    ]
     return {**payload, "comments": comments}
 
 
@@ -191,13 +201,14 @@ def _post(outgoing: Outgoing, http_post: HttpPost | None) -> tuple[int | None, s
         code = http_post(check_webhook_url(outgoing.url), outgoing.body, headers, TIMEOUT_SECONDS)
     except webhooks.WebhookError as exc:
         return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - any failure of the receiver is a failed attempt
+    except Exception as exc:
         return None, webhooks.describe(exc, TIMEOUT_SECONDS)
     return code, None if 200 <= code < 300 else f"HTTP {code}"
 
 
-def _record(session: Session, outgoing: Outgoing, now: datetime, code: int | None,
-            error: str | None) -> AlertDelivery | None:
+def _record(
+    session: Session, outgoing: Outgoing, now: datetime, code: int | None, error: str | None
+) -> AlertDelivery | None:
     """Store an attempt's outcome in a new short transaction, committed; None if
     the delivery was deleted (with its rule) meanwhile. Tests are never retried."""
     delivery = session.scalar(sa.select(AlertDelivery).where(AlertDelivery.id == outgoing.delivery_id))
@@ -224,20 +235,26 @@ def _claim(session: Session, delivery: AlertDelivery, now: datetime) -> bool:
     processes that picked the same row only one sends it (on SQLite too, which
     has no row locks); one that dies mid-attempt leaves it due again later.
     """
-    claimed = session.execute(
-        sa.update(AlertDelivery)
-        .where(AlertDelivery.id == delivery.id, AlertDelivery.status == "pending",
-               AlertDelivery.next_attempt_at <= as_utc(now))
-        .values(attempts=AlertDelivery.attempts + 1,
-                next_attempt_at=as_utc(now) + timedelta(seconds=CLAIM_SECONDS))
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        session.execute(
+            sa.update(AlertDelivery)
+            .where(
+                AlertDelivery.id == delivery.id,
+                AlertDelivery.status == "pending",
+                AlertDelivery.next_attempt_at <= as_utc(now),
+            )
+            .values(attempts=AlertDelivery.attempts + 1, next_attempt_at=as_utc(now) + timedelta(seconds=CLAIM_SECONDS))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     session.commit()
     return claimed
 
 
-def deliver_pending(session: Session, now: datetime, http_post: HttpPost | None = None,
-                    limit: int = DELIVERY_BATCH) -> list[AlertDelivery]:
+def deliver_pending(
+    session: Session, now: datetime, http_post: HttpPost | None = None, limit: int = DELIVERY_BATCH
+) -> list[AlertDelivery]:
     """Attempt every pending delivery that is due at ``now``, oldest first.
 
     Each is claimed and committed before it is sent, and its outcome recorded
@@ -287,30 +304,45 @@ def _claim_test(session: Session, rule: AlertRule, payload: dict[str, Any], now:
     tests = (
         sa.select(AlertDelivery.status, AlertDelivery.next_attempt_at, AlertDelivery.fired_at)
         .join(AlertRule)
-        .where(AlertRule.site_id == rule.site_id, AlertDelivery.id != delivery.id,
-               AlertDelivery.fired_at > as_utc(now) - timedelta(seconds=max(TEST_WINDOW_SECONDS, CLAIM_SECONDS)),
-               AlertDelivery.payload["test"].as_boolean().is_(True))
+        .where(
+            AlertRule.site_id == rule.site_id,
+            AlertDelivery.id != delivery.id,
+            AlertDelivery.fired_at > as_utc(now) - timedelta(seconds=max(TEST_WINDOW_SECONDS, CLAIM_SECONDS)),
+            AlertDelivery.payload["test"].as_boolean().is_(True),
+        )
     )
     recent = session.execute(tests).all()
     in_flight = [t for t in recent if t.status == "pending" and as_utc(t.next_attempt_at) > as_utc(now)]
-    in_window = sorted(as_utc(t.fired_at) for t in recent if as_utc(t.fired_at) > as_utc(now) - timedelta(seconds=TEST_WINDOW_SECONDS))
+    in_window = sorted(
+        as_utc(t.fired_at) for t in recent if as_utc(t.fired_at) > as_utc(now) - timedelta(seconds=TEST_WINDOW_SECONDS)
+    )
     if in_flight:
         session.rollback()
-        raise TooMany(f"A test of this site's webhooks is still being sent; try again in {TIMEOUT_SECONDS} s.",
-                      retry_after=TIMEOUT_SECONDS)
+        raise TooMany(
+            f"A test of this site's webhooks is still being sent; try again in {TIMEOUT_SECONDS} s.",
+            retry_after=TIMEOUT_SECONDS,
+        )
     if len(in_window) >= TESTS_PER_MINUTE:
         session.rollback()
         wait = in_window[-TESTS_PER_MINUTE] + timedelta(seconds=TEST_WINDOW_SECONDS) - as_utc(now)
         seconds = max(1, math.ceil(wait.total_seconds()))
-        raise TooMany(f"Too many tests: at most {TESTS_PER_MINUTE} a minute per site; try again in {seconds} s.",
-                      retry_after=seconds)
+        raise TooMany(
+            f"Too many tests: at most {TESTS_PER_MINUTE} a minute per site; try again in {seconds} s.",
+            retry_after=seconds,
+        )
     outgoing = _outgoing(session, delivery)
     session.commit()
     return outgoing
 
 
-def send_test(session: Session, rule: AlertRule, now: datetime, base_url: str | None = None,
-              http_post: HttpPost | None = None, channel: str | None = None) -> AlertDelivery:
+def send_test(
+    session: Session,
+    rule: AlertRule,
+    now: datetime,
+    base_url: str | None = None,
+    http_post: HttpPost | None = None,
+    channel: str | None = None,
+) -> AlertDelivery:
     """Send a test once, now (no retries), to the rule's target or another of its
     ``channel``s, and keep it in the delivery log. A digest's test is the digest of
     its latest period as it stands.
@@ -322,8 +354,9 @@ def send_test(session: Session, rule: AlertRule, now: datetime, base_url: str | 
     rule_id = rule.id
     channel = channel or rule.target
     if channel not in channels(rule):
-        raise Invalid(f"This rule sends nothing by {channel}.",
-                      details={"channel": [f"One of: {', '.join(channels(rule))}."]})
+        raise Invalid(
+            f"This rule sends nothing by {channel}.", details={"channel": [f"One of: {', '.join(channels(rule))}."]}
+        )
     payload = payload_for_test(session, rule, now, base_url)
     session.commit()  # the digest's reads end here, before the site's tests are counted
     outgoing = _claim_test(session, rule, payload, now, channel)
@@ -334,7 +367,9 @@ def send_test(session: Session, rule: AlertRule, now: datetime, base_url: str | 
     return delivery
 
 
-def run(session: Session, now: datetime, base_url: str | None = None, http_post: HttpPost | None = None) -> dict[str, int]:
+def run(
+    session: Session, now: datetime, base_url: str | None = None, http_post: HttpPost | None = None
+) -> dict[str, int]:
     """Evaluate the rules, then deliver what is due; counts for logs and the CLI."""
     fired = evaluate_rules(session, now, base_url)
     attempted = deliver_pending(session, now, http_post)
@@ -345,5 +380,3 @@ def run(session: Session, now: datetime, base_url: str | None = None, http_post:
         "failed": sum(d.status == "failed" for d in attempted),
         "retrying": sum(d.status == "pending" for d in attempted),
     }
-
-

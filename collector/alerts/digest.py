@@ -95,14 +95,23 @@ def period_of(schedule: str, local_hour: int, weekday: str | None, tz: ZoneInfo,
     day: date = now.astimezone(tz).date()
     while (wanted is not None and day.weekday() != wanted) or wall_time(day, local_hour, tz) > now:
         day -= timedelta(days=1)
-    return Period(wall_time(day - timedelta(days=days), local_hour, tz), wall_time(day, local_hour, tz),
-                  wall_time(day - timedelta(days=2 * days), local_hour, tz), tz)
+    return Period(
+        wall_time(day - timedelta(days=days), local_hour, tz),
+        wall_time(day, local_hour, tz),
+        wall_time(day - timedelta(days=2 * days), local_hour, tz),
+        tz,
+    )
 
 
 def latest_period(rule: AlertRule, now: datetime) -> Period:
     """The digest rule's latest complete period at ``now``."""
-    return period_of(rule.schedule or "daily", rule.local_hour if rule.local_hour is not None else 9,
-                     rule.weekday, rule_zone(rule), now)
+    return period_of(
+        rule.schedule or "daily",
+        rule.local_hour if rule.local_hour is not None else 9,
+        rule.weekday,
+        rule_zone(rule),
+        now,
+    )
 
 
 def due_period(rule: AlertRule, now: datetime) -> Period | None:
@@ -150,8 +159,9 @@ def _emotion(session: Session, journey: Journey, start: datetime, end: datetime)
         if step_id in keys:
             moments = curves.emotion_moments(sums)
             before = found[keys[step_id]]
-            found[keys[step_id]] = Moments(before.n + moments.n, before.total + moments.total,
-                                           before.total_sq + moments.total_sq)
+            found[keys[step_id]] = Moments(
+                before.n + moments.n, before.total + moments.total, before.total_sq + moments.total_sq
+            )
     return found
 
 
@@ -198,8 +208,15 @@ def _holm_flags(changes: list[dict[str, Any] | None], alpha: float) -> None:
 def _moved(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     changed = [row for row in rows if row["change"] is not None and row["change"]["diff"]]
     changed.sort(key=lambda row: (-abs(row["change"]["diff"]), row["step"]))
-    return [{"step": row["step"], "name": row["name"], "diff": row["change"]["diff"],
-             "significant": row["change"]["significant"]} for row in changed[:MOVED]]
+    return [
+        {
+            "step": row["step"],
+            "name": row["name"],
+            "diff": row["change"]["diff"],
+            "significant": row["change"]["significant"],
+        }
+        for row in changed[:MOVED]
+    ]
 
 
 def _emotion_summary(moments: Moments) -> dict[str, Any]:
@@ -215,11 +232,24 @@ def emotion_section(inputs: DigestInputs) -> dict[str, Any] | None:
         result = welch(now, before)
         change = None
         if result is not None:
-            change = {"diff": _round(result.diff), "ci_low": _round(result.ci_low), "ci_high": _round(result.ci_high),
-                      "p_value": result.p_value, "p_adjusted": None, "significant": False,
-                      "tested": now.n >= inputs.min_n and before.n >= inputs.min_n}
-        rows.append({"step": key, "name": name, "now": _emotion_summary(now), "before": _emotion_summary(before),
-                     "change": change})
+            change = {
+                "diff": _round(result.diff),
+                "ci_low": _round(result.ci_low),
+                "ci_high": _round(result.ci_high),
+                "p_value": result.p_value,
+                "p_adjusted": None,
+                "significant": False,
+                "tested": now.n >= inputs.min_n and before.n >= inputs.min_n,
+            }
+        rows.append(
+            {
+                "step": key,
+                "name": name,
+                "now": _emotion_summary(now),
+                "before": _emotion_summary(before),
+                "change": change,
+            }
+        )
     _holm_flags([row["change"] for row in rows], inputs.alpha)
     if not any(row["now"]["n"] or row["before"]["n"] for row in rows):
         return None
@@ -228,8 +258,13 @@ def emotion_section(inputs: DigestInputs) -> dict[str, Any] | None:
 
 def _rate(count: int, n: int) -> dict[str, Any]:
     low, high = wilson(count, n)
-    return {"rate": _round(count / n) if n else None, "ci_low": _round(low), "ci_high": _round(high),
-            "count": count, "n": n}
+    return {
+        "rate": _round(count / n) if n else None,
+        "ci_low": _round(low),
+        "ci_high": _round(high),
+        "count": count,
+        "n": n,
+    }
 
 
 def abandonment_section(inputs: DigestInputs) -> dict[str, Any] | None:
@@ -240,11 +275,24 @@ def abandonment_section(inputs: DigestInputs) -> dict[str, Any] | None:
         result = two_proportions(count, n, count_before, n_before)
         change = None
         if result is not None:
-            change = {"diff": _round(result.diff), "ci_low": _round(result.ci_low), "ci_high": _round(result.ci_high),
-                      "p_value": result.p_value, "p_adjusted": None, "significant": False,
-                      "tested": n >= inputs.min_n and n_before >= inputs.min_n}
-        rows.append({"step": key, "name": name, "now": _rate(count, n), "before": _rate(count_before, n_before),
-                     "change": change})
+            change = {
+                "diff": _round(result.diff),
+                "ci_low": _round(result.ci_low),
+                "ci_high": _round(result.ci_high),
+                "p_value": result.p_value,
+                "p_adjusted": None,
+                "significant": False,
+                "tested": n >= inputs.min_n and n_before >= inputs.min_n,
+            }
+        rows.append(
+            {
+                "step": key,
+                "name": name,
+                "now": _rate(count, n),
+                "before": _rate(count_before, n_before),
+                "change": change,
+            }
+        )
     _holm_flags([row["change"] for row in rows], inputs.alpha)
     if not any(row["now"]["n"] or row["before"]["n"] for row in rows):
         return None
@@ -253,9 +301,11 @@ def abandonment_section(inputs: DigestInputs) -> dict[str, Any] | None:
 
 def pain_points_section(inputs: DigestInputs) -> dict[str, Any] | None:
     """The steps the period's curve flags, with their emotion."""
-    rows = [{"step": item["step"], "name": item.get("name"), "flags": list(item["flags"]),
-             "emotion": item.get("emotion")}
-            for item in inputs.curve.get("steps", []) if item.get("flags")]
+    rows = [
+        {"step": item["step"], "name": item.get("name"), "flags": list(item["flags"]), "emotion": item.get("emotion")}
+        for item in inputs.curve.get("steps", [])
+        if item.get("flags")
+    ]
     return {"key": "pain_points", "title": "Pain points", "steps": rows} if rows else None
 
 
@@ -274,11 +324,25 @@ def friction_section(inputs: DigestInputs) -> dict[str, Any] | None:
         result = two_proportions(count, n, count_before, n_before)
         change = None
         if result is not None:
-            change = {"diff": _round(result.diff), "ci_low": _round(result.ci_low), "ci_high": _round(result.ci_high),
-                      "p_value": result.p_value, "p_adjusted": None, "significant": False,
-                      "tested": n >= inputs.min_n and n_before >= inputs.min_n}
-        rows.append({"step": item["step"], "name": item.get("name"), "now": _rate(count, n),
-                     "before": _rate(count_before, n_before), "signals": now.get("signals") or {}, "change": change})
+            change = {
+                "diff": _round(result.diff),
+                "ci_low": _round(result.ci_low),
+                "ci_high": _round(result.ci_high),
+                "p_value": result.p_value,
+                "p_adjusted": None,
+                "significant": False,
+                "tested": n >= inputs.min_n and n_before >= inputs.min_n,
+            }
+        rows.append(
+            {
+                "step": item["step"],
+                "name": item.get("name"),
+                "now": _rate(count, n),
+                "before": _rate(count_before, n_before),
+                "signals": now.get("signals") or {},
+                "change": change,
+            }
+        )
     _holm_flags([row["change"] for row in rows], inputs.alpha)
     if not any(row["now"]["n"] or row["before"]["n"] for row in rows):
         return None
@@ -297,9 +361,18 @@ def themes_section(inputs: DigestInputs) -> dict[str, Any] | None:
             low, high = theme.get("ci_low"), theme.get("ci_high")
             if low is None and theme.get("count") is not None and comments:
                 low, high = wilson(min(int(theme["count"]), comments), comments)
-            rising.append({"step": item["step"], "key": theme.get("key"), "label": theme.get("label") or theme.get("key"),
-                           "count": theme.get("count"), "share": theme.get("share"), "ci_low": _round(low),
-                           "ci_high": _round(high), "share_change": change})
+            rising.append(
+                {
+                    "step": item["step"],
+                    "key": theme.get("key"),
+                    "label": theme.get("label") or theme.get("key"),
+                    "count": theme.get("count"),
+                    "share": theme.get("share"),
+                    "ci_low": _round(low),
+                    "ci_high": _round(high),
+                    "share_change": change,
+                }
+            )
     if not rising:
         return None
     rising.sort(key=lambda theme: (-theme["share_change"], theme["step"], str(theme["key"])))
@@ -307,8 +380,13 @@ def themes_section(inputs: DigestInputs) -> dict[str, Any] | None:
 
 
 Provider = Callable[[DigestInputs], dict[str, Any] | None]
-PROVIDERS: tuple[Provider, ...] = (emotion_section, abandonment_section, pain_points_section, friction_section,
-                                   themes_section)
+PROVIDERS: tuple[Provider, ...] = (
+    emotion_section,
+    abandonment_section,
+    pain_points_section,
+    friction_section,
+    themes_section,
+)
 
 
 def _comment_ids(inputs: DigestInputs, sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -318,7 +396,9 @@ def _comment_ids(inputs: DigestInputs, sections: list[dict[str, Any]]) -> list[d
         for row in section.get("steps", []) if section["key"] == "pain_points" else section.get("moved", []):
             if row["step"] not in wanted:
                 wanted.append(row["step"])
-    by_step = {item["step"]: (item.get("comments") or {}).get("most_negative") or [] for item in inputs.curve.get("steps", [])}
+    by_step = {
+        item["step"]: (item.get("comments") or {}).get("most_negative") or [] for item in inputs.curve.get("steps", [])
+    }
     found: list[dict[str, Any]] = []
     for rank in range(MAX_COMMENTS):
         for step in wanted:

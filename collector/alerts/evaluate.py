@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from collector.alerts import digest, theme_rising
 from collector.alerts.rules import channels
 from collector.analytics import funnel, visits
-from collector.models import AlertDelivery, AlertRule, Journey, Response, Step
-from collector.common.time import as_utc
 from collector.analytics.stats import Moments, holm, two_proportions, welch
+from collector.common.time import as_utc
+from collector.models import AlertDelivery, AlertRule, Journey, Response, Step
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +130,22 @@ def _abandonment(session: Session, rule: AlertRule, window: dict[str, datetime])
     periods = []
     for start, end in ((window["from"], window["to"]), (window["baseline_from"], window["baseline_to"])):
         _, totals = funnel.aggregate(session, rule.journey, {"from": start, "to": end}, source="raw")
-        periods.append({step_id: dict(zip(visits.STEP_COUNTERS, values)) for (_, step_id), values in totals.steps.items()})
+        periods.append(
+            {step_id: dict(zip(visits.STEP_COUNTERS, values)) for (_, step_id), values in totals.steps.items()}
+        )
     findings = []
     for step in [rule.step] if rule.step is not None else list(rule.journey.steps):
         now_c, before_c = (period.get(step.id) or {"reached": 0, "abandoned": 0} for period in periods)
         n, baseline_n = now_c["reached"], before_c["reached"]
-        finding = Finding(step, None, now_c["abandoned"] / n if n else None,
-                          before_c["abandoned"] / baseline_n if baseline_n else None, None, n, baseline_n)
+        finding = Finding(
+            step,
+            None,
+            now_c["abandoned"] / n if n else None,
+            before_c["abandoned"] / baseline_n if baseline_n else None,
+            None,
+            n,
+            baseline_n,
+        )
         if n >= rule.min_n and baseline_n >= rule.min_n:
             result = two_proportions(now_c["abandoned"], n, before_c["abandoned"], baseline_n)
             finding.p_value = result.p_value if result else 1.0
@@ -171,20 +180,33 @@ def dashboard_url(base_url: str | None, journey: Journey) -> str | None:
 MAX_COMMENTS = 3
 
 
-def negative_comments(session: Session, rule: AlertRule, step: Step, window: dict[str, datetime]) -> list[dict[str, Any]]:
+def negative_comments(
+    session: Session, rule: AlertRule, step: Step, window: dict[str, datetime]
+) -> list[dict[str, Any]]:
     """Ids of the window's most negative comments at the step (a few, for the message)."""
     ids = session.scalars(
         sa.select(Response.id)
-        .where(Response.step_id == step.id, Response.comment.is_not(None), Response.polarity.is_not(None),
-               Response.created_at >= window["from"], Response.created_at < window["to"])
+        .where(
+            Response.step_id == step.id,
+            Response.comment.is_not(None),
+            Response.polarity.is_not(None),
+            Response.created_at >= window["from"],
+            Response.created_at < window["to"],
+        )
         .order_by(Response.polarity.asc(), Response.id.asc())
         .limit(MAX_COMMENTS)
     ).all()
     return [{"id": comment_id, "step": step.key} for comment_id in ids]
 
 
-def build_digest_payload(rule: AlertRule, period: digest.Period, content: dict[str, Any], now: datetime,
-                         base_url: str | None, test: bool = False) -> dict[str, Any]:
+def build_digest_payload(
+    rule: AlertRule,
+    period: digest.Period,
+    content: dict[str, Any],
+    now: datetime,
+    base_url: str | None,
+    test: bool = False,
+) -> dict[str, Any]:
     """The body of one digest: its period (UTC and local), sections and comment ids."""
     window = {name: _iso(moment) for name, moment in period.window().items()}
     window["hours"] = round((period.end - period.start).total_seconds() / 3600, 2)
@@ -218,8 +240,9 @@ def payload_for_test(session: Session, rule: AlertRule, now: datetime, base_url:
     return build_digest_payload(rule, period, content, now, base_url, test=True)
 
 
-def build_payload(rule: AlertRule, finding: Finding | None, now: datetime, base_url: str | None,
-                  test: bool = False) -> dict[str, Any]:
+def build_payload(
+    rule: AlertRule, finding: Finding | None, now: datetime, base_url: str | None, test: bool = False
+) -> dict[str, Any]:
     """The webhook body for one firing (or a test, with ``finding`` None)."""
     window = window_of(rule, now)
     step = finding.step if finding else rule.step
@@ -240,31 +263,56 @@ def build_payload(rule: AlertRule, finding: Finding | None, now: datetime, base_
         "comments": [],
     }
     if rule.kind == "theme_rising":  # the share of the step's comments carrying the theme
-        payload["theme"] = ({name: finding.theme[name] for name in ("key", "label")} if finding and finding.theme else None)
-        payload["shares"] = ({"window": finding.value, "baseline": finding.baseline,
-                              "count": finding.theme["count"], "baseline_count": finding.theme["baseline_count"]}
-                             if finding and finding.theme else None)
+        payload["theme"] = (
+            {name: finding.theme[name] for name in ("key", "label")} if finding and finding.theme else None
+        )
+        payload["shares"] = (
+            {
+                "window": finding.value,
+                "baseline": finding.baseline,
+                "count": finding.theme["count"],
+                "baseline_count": finding.theme["baseline_count"],
+            }
+            if finding and finding.theme
+            else None
+        )
     if test:
         payload["test"] = True
     return payload
 
 
-def new_delivery(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime,
-                 channel: str | None = None, period_start: datetime | None = None) -> AlertDelivery:
+def new_delivery(
+    session: Session,
+    rule: AlertRule,
+    payload: dict[str, Any],
+    now: datetime,
+    channel: str | None = None,
+    period_start: datetime | None = None,
+) -> AlertDelivery:
     """A pending delivery of ``payload`` to one of the rule's channels (its target by default)."""
-    delivery = AlertDelivery(rule=rule, fired_at=as_utc(now), payload=payload, status="pending",
-                             attempts=0, next_attempt_at=as_utc(now), channel=channel or rule.target,
-                             period_start=as_utc(period_start) if period_start is not None else None)
+    delivery = AlertDelivery(
+        rule=rule,
+        fired_at=as_utc(now),
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=as_utc(now),
+        channel=channel or rule.target,
+        period_start=as_utc(period_start) if period_start is not None else None,
+    )
     session.add(delivery)
     return delivery
 
 
-def _fire(session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime,
-          period_start: datetime | None = None) -> list[AlertDelivery]:
+def _fire(
+    session: Session, rule: AlertRule, payload: dict[str, Any], now: datetime, period_start: datetime | None = None
+) -> list[AlertDelivery]:
     return [new_delivery(session, rule, payload, now, channel, period_start) for channel in channels(rule)]
 
 
-def evaluate_digest(session: Session, rule: AlertRule, now: datetime, base_url: str | None = None) -> list[AlertDelivery]:
+def evaluate_digest(
+    session: Session, rule: AlertRule, now: datetime, base_url: str | None = None
+) -> list[AlertDelivery]:
     """Make the digest of the period that just ended, once per period (see ``collector.alerts.digest``)."""
     rule.last_evaluated_at = as_utc(now)
     period = digest.due_period(rule, now)
@@ -313,5 +361,3 @@ def evaluate_rules(session: Session, now: datetime, base_url: str | None = None)
         deliveries.extend(evaluate_rule(session, rule, now, base_url))
     session.commit()
     return deliveries
-
-

@@ -57,15 +57,22 @@ class SmtpSettings:
             return None
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("SMTP_URL must look like smtp://host:port, smtp://host:587?starttls=true or smtps://host:465")
+            raise ValueError(
+                "SMTP_URL must look like smtp://host:port, smtp://host:587?starttls=true or smtps://host:465"
+            )
         query = urllib.parse.parse_qs(parts.query)
         starttls = (query.get("starttls") or ["false"])[0].lower() in ("1", "true", "yes", "on")
         tls = "ssl" if parts.scheme == "smtps" else ("starttls" if starttls else "none")
         if not sender or "@" not in sender or any(c in sender for c in "\r\n"):
             raise ValueError("SMTP_FROM must be the sender's address, e.g. stepsense@example.com")
-        return cls(parts.hostname, parts.port or (465 if tls == "ssl" else 25), tls,
-                   urllib.parse.unquote(parts.username) if parts.username else None,
-                   urllib.parse.unquote(parts.password) if parts.password else None, sender)
+        return cls(
+            parts.hostname,
+            parts.port or (465 if tls == "ssl" else 25),
+            tls,
+            urllib.parse.unquote(parts.username) if parts.username else None,
+            urllib.parse.unquote(parts.password) if parts.password else None,
+            sender,
+        )
 
 
 def _text_body(message: Message) -> str:
@@ -86,16 +93,20 @@ def _html_body(message: Message) -> str:
     e = html.escape
     parts = [f"<h2>{e(message.title)}</h2>", f"<p>{e(message.summary)}</p>"]
     if message.facts:
-        rows = "".join(f"<tr><th align=\"left\">{e(label)}</th><td>{e(value)}</td></tr>" for label, value in message.facts)
+        rows = "".join(
+            f'<tr><th align="left">{e(label)}</th><td>{e(value)}</td></tr>' for label, value in message.facts
+        )
         parts.append(f"<table>{rows}</table>")
     for heading, items in message.sections:
         parts.append(f"<h3>{e(heading)}</h3><ul>" + "".join(f"<li>{e(item)}</li>" for item in items) + "</ul>")
     if message.comments:
-        parts.append("<h3>Comments</h3>" + "".join(f"<blockquote>{e(comment)}</blockquote>" for comment in message.comments))
+        parts.append(
+            "<h3>Comments</h3>" + "".join(f"<blockquote>{e(comment)}</blockquote>" for comment in message.comments)
+        )
     if message.link:
-        parts.append(f"<p><a href=\"{e(message.link, quote=True)}\">Open the dashboard</a></p>")
+        parts.append(f'<p><a href="{e(message.link, quote=True)}">Open the dashboard</a></p>')
     if message.context:
-        parts.append(f"<p style=\"color:#666\">{e(message.context)}</p>")
+        parts.append(f'<p style="color:#666">{e(message.context)}</p>')
     return "<!doctype html><html><body>" + "".join(parts) + "</body></html>\n"
 
 

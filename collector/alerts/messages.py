@@ -97,56 +97,85 @@ def _alert(payload: dict[str, Any]) -> Message:
     value, baseline = payload.get("value"), payload.get("baseline")
     if kind == "emotion_drop":
         reading = f"emotion {_signed(value)} (was {_signed(baseline)})"
-        facts = [("Emotion", f"{_signed(value)} (n {payload.get('n')})"),
-                 ("Previous period", f"{_signed(baseline)} (n {payload.get('baseline_n')})")]
+        facts = [
+            ("Emotion", f"{_signed(value)} (n {payload.get('n')})"),
+            ("Previous period", f"{_signed(baseline)} (n {payload.get('baseline_n')})"),
+        ]
     elif kind == "exit_share_above":
         reading = f"exit-intent share {_share(value)} (threshold {_share(payload.get('threshold'))})"
-        facts = [("Exit-intent share", f"{_share(value)} of {payload.get('n')} answers"),
-                 ("Threshold", _share(payload.get("threshold"))), ("Previous period", _share(baseline))]
+        facts = [
+            ("Exit-intent share", f"{_share(value)} of {payload.get('n')} answers"),
+            ("Threshold", _share(payload.get("threshold"))),
+            ("Previous period", _share(baseline)),
+        ]
     else:
         reading = f"abandonment {_share(value)} (was {_share(baseline)})"
-        facts = [("Abandonment", f"{_share(value)} of {payload.get('n')} sessions"),
-                 ("Previous period", f"{_share(baseline)} of {payload.get('baseline_n')} sessions")]
+        facts = [
+            ("Abandonment", f"{_share(value)} of {payload.get('n')} sessions"),
+            ("Previous period", f"{_share(baseline)} of {payload.get('baseline_n')} sessions"),
+        ]
     facts = [("Journey", str(payload.get("journey"))), ("Step", step), *facts]
     if payload.get("p_value") is not None:
         facts.append(("p-value", f"{payload['p_value']:.2g}"))
     facts.append(("Window", _window_text(payload.get("window") or {})))
     title = f"{rule.get('name')}: {KIND_TITLES.get(kind, kind)}"
     if payload.get("test"):
-        return Message(f"Test: {rule.get('name')}", f"A test of the Stepsense alert rule on {where}: it reaches you.",
-                       facts[:2], context=f"Stepsense · {kind} · test", link=payload.get("dashboard_url"))
-    return Message(title, f"{where}: {reading}", facts, [], _comments(payload),
-                   f"Stepsense · {kind} · fired {_moment(payload.get('fired_at'))} UTC", payload.get("dashboard_url"))
+        return Message(
+            f"Test: {rule.get('name')}",
+            f"A test of the Stepsense alert rule on {where}: it reaches you.",
+            facts[:2],
+            context=f"Stepsense · {kind} · test",
+            link=payload.get("dashboard_url"),
+        )
+    return Message(
+        title,
+        f"{where}: {reading}",
+        facts,
+        [],
+        _comments(payload),
+        f"Stepsense · {kind} · fired {_moment(payload.get('fired_at'))} UTC",
+        payload.get("dashboard_url"),
+    )
 
 
 def _digest_lines(section: dict[str, Any]) -> list[str]:
     key = section["key"]
     if key == "emotion":
-        return [f"{row['name'] or row['step']}: {_signed(_row(section, row)['before']['mean'])} → "
-                f"{_signed(_row(section, row)['now']['mean'])} (change {_signed(row['diff'])}"
-                f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _signed, ', ', '')})"
-                f"{', significant' if row['significant'] else ''}"
-                for row in section.get("moved", [])]
+        return [
+            f"{row['name'] or row['step']}: {_signed(_row(section, row)['before']['mean'])} → "
+            f"{_signed(_row(section, row)['now']['mean'])} (change {_signed(row['diff'])}"
+            f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _signed, ', ', '')})"
+            f"{', significant' if row['significant'] else ''}"
+            for row in section.get("moved", [])
+        ]
     if key == "abandonment":
-        return [f"{row['name'] or row['step']}: {_share(_row(section, row)['before']['rate'])} → "
-                f"{_share(_row(section, row)['now']['rate'])} (change {_points(row['diff'])}"
-                f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _points, ', ', '')})"
-                f"{', significant' if row['significant'] else ''}"
-                for row in section.get("moved", [])]
+        return [
+            f"{row['name'] or row['step']}: {_share(_row(section, row)['before']['rate'])} → "
+            f"{_share(_row(section, row)['now']['rate'])} (change {_points(row['diff'])}"
+            f"{_interval(_change(section, row).get('ci_low'), _change(section, row).get('ci_high'), _points, ', ', '')})"
+            f"{', significant' if row['significant'] else ''}"
+            for row in section.get("moved", [])
+        ]
     if key == "pain_points":
         lines = []
         for row in section.get("steps", []):
             emotion = row.get("emotion") or {}
             flags = ", ".join(FLAG_NAMES.get(flag, flag) for flag in row.get("flags", []))
-            lines.append(f"{row['name'] or row['step']}: {flags}; emotion {_signed(emotion.get('mean'))}"
-                         f"{_interval(emotion.get('ci_low'), emotion.get('ci_high'), _signed)}")
+            lines.append(
+                f"{row['name'] or row['step']}: {flags}; emotion {_signed(emotion.get('mean'))}"
+                f"{_interval(emotion.get('ci_low'), emotion.get('ci_high'), _signed)}"
+            )
         return lines
     if key == "friction":
-        return [f"{row['name'] or row['step']}: friction index {_signed(row['diff'])}" for row in section.get("moved", [])]
+        return [
+            f"{row['name'] or row['step']}: friction index {_signed(row['diff'])}" for row in section.get("moved", [])
+        ]
     if key == "themes":
-        return [f"{theme['label']} at {theme['step']}: {_share(theme.get('share'))} of comments"
-                f"{_interval(theme.get('ci_low'), theme.get('ci_high'), _share)} ({_points(theme['share_change'])})"
-                for theme in section.get("themes", [])]
+        return [
+            f"{theme['label']} at {theme['step']}: {_share(theme.get('share'))} of comments"
+            f"{_interval(theme.get('ci_low'), theme.get('ci_high'), _share)} ({_points(theme['share_change'])})"
+            for theme in section.get("themes", [])
+        ]
     return []
 
 
@@ -158,28 +187,45 @@ def _change(section: dict[str, Any], moved: dict[str, Any]) -> dict[str, Any]:
     return _row(section, moved).get("change") or {}
 
 
-SECTION_HEADINGS = {"emotion": "Emotion: steps that moved most", "abandonment": "Abandonment: steps that moved most",
-                    "pain_points": "Pain points", "friction": "Friction: steps that moved most",
-                    "themes": "Rising themes"}
+SECTION_HEADINGS = {
+    "emotion": "Emotion: steps that moved most",
+    "abandonment": "Abandonment: steps that moved most",
+    "pain_points": "Pain points",
+    "friction": "Friction: steps that moved most",
+    "themes": "Rising themes",
+}
 
 
 def _digest(payload: dict[str, Any]) -> Message:
     rule, window = payload.get("rule") or {}, payload.get("window") or {}
     schedule = (payload.get("schedule") or "daily").capitalize()
     name = payload.get("journey_name") or payload.get("journey")
-    sections = [(SECTION_HEADINGS.get(section["key"], section.get("title", "")), lines)
-                for section in payload.get("sections") or [] if (lines := _digest_lines(section))]
+    sections = [
+        (SECTION_HEADINGS.get(section["key"], section.get("title", "")), lines)
+        for section in payload.get("sections") or []
+        if (lines := _digest_lines(section))
+    ]
     emotion = next((section for section in payload.get("sections") or [] if section["key"] == "emotion"), None)
     answers = [sum(row[side]["n"] for row in emotion["steps"]) if emotion else 0 for side in ("now", "before")]
-    facts = [("Journey", str(payload.get("journey"))), ("Period", f"{_window_text(window)} ({payload.get('timezone')})"),
-             ("Answers", f"{answers[0]} (previous period {answers[1]})")]
+    facts = [
+        ("Journey", str(payload.get("journey"))),
+        ("Period", f"{_window_text(window)} ({payload.get('timezone')})"),
+        ("Answers", f"{answers[0]} (previous period {answers[1]})"),
+    ]
     summary = f"{schedule} digest of {name}, {_window_text(window)}."
     if not sections:
         summary += " No answers or sessions in this period or the one before."
     if payload.get("test"):
         summary = f"A test of the Stepsense digest rule '{rule.get('name')}': {summary}"
-    return Message(f"{'Test: ' if payload.get('test') else ''}{schedule} digest: {name}", summary, facts, sections,
-                   _comments(payload), f"Stepsense · digest · {rule.get('name')}", payload.get("dashboard_url"))
+    return Message(
+        f"{'Test: ' if payload.get('test') else ''}{schedule} digest: {name}",
+        summary,
+        facts,
+        sections,
+        _comments(payload),
+        f"Stepsense · digest · {rule.get('name')}",
+        payload.get("dashboard_url"),
+    )
 
 
 def message(payload: dict[str, Any]) -> Message:

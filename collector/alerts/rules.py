@@ -46,10 +46,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.tenancy import journeys
 from collector.common.errors import Invalid, NotFound
 from collector.common.time import zone
 from collector.models import AlertDelivery, AlertRule, Journey, Site, Step
+from collector.tenancy import journeys
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +111,20 @@ def channels(rule: AlertRule) -> list[str]:
 def _check_rule(rule: AlertRule) -> None:
     """Rules between fields (each field alone is checked by the API's schema)."""
     if rule.kind == "exit_share_above" and rule.threshold is None:
-        raise Invalid("An exit_share_above rule needs a threshold between 0 and 1.",
-              details={"threshold": ["Required for exit_share_above."]})
+        raise Invalid(
+            "An exit_share_above rule needs a threshold between 0 and 1.",
+            details={"threshold": ["Required for exit_share_above."]},
+        )
     if rule.target != "email" and not rule.webhook_url:
-        raise Invalid(f"A rule with target {rule.target} needs a webhook_url.",
-                      details={"webhook_url": [f"Required for target {rule.target}."]})
+        raise Invalid(
+            f"A rule with target {rule.target} needs a webhook_url.",
+            details={"webhook_url": [f"Required for target {rule.target}."]},
+        )
     if rule.target == "email" and not rule.email_to:
-        raise Invalid("A rule with target email needs at least one address in email_to.",
-                      details={"email_to": ["Required for target email."]})
+        raise Invalid(
+            "A rule with target email needs at least one address in email_to.",
+            details={"email_to": ["Required for target email."]},
+        )
     if rule.kind == "digest":
         if rule.schedule == "weekly" and rule.weekday is None:
             raise Invalid("A weekly digest needs a weekday.", details={"weekday": ["Required for a weekly digest."]})
@@ -127,8 +133,10 @@ def _check_rule(rule: AlertRule) -> None:
     else:
         given = [name for name in DIGEST_FIELDS if getattr(rule, name) is not None]
         if given:
-            raise Invalid("schedule, local_hour, timezone and weekday are for digest rules only.",
-                          details={name: ["Only for kind digest."] for name in given})
+            raise Invalid(
+                "schedule, local_hour, timezone and weekday are for digest rules only.",
+                details={name: ["Only for kind digest."] for name in given},
+            )
 
 
 def _set_target(rule: AlertRule, values: dict[str, Any]) -> None:
@@ -203,5 +211,3 @@ def list_deliveries(session: Session, site: Site, values: dict[str, Any]) -> Seq
     if values.get("status"):
         query = query.where(AlertDelivery.status == values["status"])
     return session.scalars(query.order_by(AlertDelivery.id.desc()).limit(values.get("limit", 50))).all()
-
-

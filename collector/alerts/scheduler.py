@@ -11,9 +11,8 @@ import threading
 from flask import Flask
 
 from collector.alerts import mail, webhooks
-from collector.common.time import utcnow
-
 from collector.alerts.delivery import run
+from collector.common.time import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +21,16 @@ def init_app(app: Flask) -> None:
     """Check the webhook address and SMTP settings; start the background scheduler when
     ``ALERTS_SCHEDULER_SECONDS`` > 0."""
     try:
-        webhooks.AddressPolicy.from_settings(app.config.get("ALERTS_ALLOW_PRIVATE_TARGETS"),
-                                             app.config.get("ALERTS_ALLOWED_PRIVATE_NETWORKS"))
+        webhooks.AddressPolicy.from_settings(
+            app.config.get("ALERTS_ALLOW_PRIVATE_TARGETS"), app.config.get("ALERTS_ALLOWED_PRIVATE_NETWORKS")
+        )
     except ValueError as error:
-        raise ValueError(f"ALERTS_ALLOWED_PRIVATE_NETWORKS must be comma-separated networks such as "
-                         f"10.0.5.7/32: {error}") from None
-    mail.SmtpSettings.from_config(app.config.get("SMTP_URL"), app.config.get("SMTP_FROM"))  # ValueError says what to fix
+        raise ValueError(
+            f"ALERTS_ALLOWED_PRIVATE_NETWORKS must be comma-separated networks such as 10.0.5.7/32: {error}"
+        ) from None
+    mail.SmtpSettings.from_config(
+        app.config.get("SMTP_URL"), app.config.get("SMTP_FROM")
+    )  # ValueError says what to fix
     seconds = float(app.config.get("ALERTS_SCHEDULER_SECONDS") or 0)
     if seconds > 0:
         app.extensions["alerts_scheduler"] = start_scheduler(app, seconds)
@@ -48,7 +51,7 @@ class Scheduler:
             with self.app.app_context():
                 try:
                     run(db.session, utcnow(), self.app.config.get("PUBLIC_URL"))
-                except Exception:  # noqa: BLE001 - keep the thread alive; the next tick retries
+                except Exception:
                     db.session.rollback()
                     log.exception("alerts run failed")
 

@@ -62,9 +62,15 @@ def slack_message(message: Message) -> dict[str, Any]:
         {"type": "section", "text": _mrkdwn(_escaped_clip(message.summary, TEXT_CHARS))},
     ]
     if message.facts:
-        blocks.append({"type": "section", "fields": [
-            _mrkdwn(f"*{escape(label)}*\n" + _escaped_clip(value, FIELD_CHARS - len(escape(label)) - 3))
-            for label, value in message.facts[:FIELDS]]})
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    _mrkdwn(f"*{escape(label)}*\n" + _escaped_clip(value, FIELD_CHARS - len(escape(label)) - 3))
+                    for label, value in message.facts[:FIELDS]
+                ],
+            }
+        )
     for heading, lines in message.sections:
         blocks.append(_lines_block(heading, lines, "• "))
     if message.comments:
@@ -73,6 +79,12 @@ def slack_message(message: Message) -> dict[str, Any]:
     if message.context:
         blocks.append({"type": "context", "elements": [_mrkdwn(_escaped_clip(message.context, TEXT_CHARS))]})
     if message.link and len(message.link) <= URL_CHARS:
-        blocks.append({"type": "actions", "elements": [{
-            "type": "button", "text": {"type": "plain_text", "text": "Open dashboard"}, "url": message.link}]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {"type": "button", "text": {"type": "plain_text", "text": "Open dashboard"}, "url": message.link}
+                ],
+            }
+        )
     return {"text": _escaped_clip(f"{message.title}: {message.summary}", TEXT_CHARS), "blocks": blocks}

@@ -54,8 +54,14 @@ def teams_message(message: Message) -> dict[str, Any]:
     """The Adaptive Card message of ``message``; parts that don't fit in MAX_BYTES are left out, last first."""
     head = [_text(message.title, size="Large", weight="Bolder"), _text(message.summary)]
     if message.facts:
-        head.append({"type": "FactSet", "facts": [{"title": escape(label), "value": escape(clip(value, TEXT_CHARS))}
-                                                  for label, value in message.facts]})
+        head.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": escape(label), "value": escape(clip(value, TEXT_CHARS))} for label, value in message.facts
+                ],
+            }
+        )
     parts: list[dict[str, Any]] = []
     for heading, lines in message.sections:
         parts.append(_text(heading, weight="Bolder", spacing="Medium"))

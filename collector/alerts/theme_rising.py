@@ -34,18 +34,31 @@ def measure(session: Session, rule: AlertRule, window: dict[str, datetime]) -> l
     steps = {step.key: step for step in ([rule.step] if rule.step is not None else rule.journey.steps)}
     findings = []
     for key, step in steps.items():
-        current, previous = now.get(key) or {"comments": 0, "themes": []}, before.get(key) or {"comments": 0, "themes": []}
+        current, previous = (
+            now.get(key) or {"comments": 0, "themes": []},
+            before.get(key) or {"comments": 0, "themes": []},
+        )
         n, baseline_n = current["comments"], previous["comments"]
         counts_before = {theme["key"]: theme["count"] for theme in previous["themes"]}
         for theme in current["themes"]:
             if not theme["count"]:
                 continue  # pinned, but nothing in the window
             count_before = counts_before.get(theme["key"], 0)
-            finding = {"step": step, "triggered": None, "value": theme["count"] / n if n else None,
-                       "baseline": count_before / baseline_n if baseline_n else None, "p_value": None,
-                       "n": n, "baseline_n": baseline_n,
-                       "theme": {"key": theme["key"], "label": theme["label"], "count": theme["count"],
-                                 "baseline_count": count_before}}
+            finding = {
+                "step": step,
+                "triggered": None,
+                "value": theme["count"] / n if n else None,
+                "baseline": count_before / baseline_n if baseline_n else None,
+                "p_value": None,
+                "n": n,
+                "baseline_n": baseline_n,
+                "theme": {
+                    "key": theme["key"],
+                    "label": theme["label"],
+                    "count": theme["count"],
+                    "baseline_count": count_before,
+                },
+            }
             if n >= rule.min_n and baseline_n >= rule.min_n:
                 result = two_proportions(theme["count"], n, count_before, baseline_n)
                 finding["p_value"] = result.p_value if result else 1.0

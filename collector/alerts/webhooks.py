@@ -40,27 +40,36 @@ REFUSED = "refused: not a public address"
 
 # Not public, on top of what ipaddress says (its is_global misses several of
 # these in Python 3.11, e.g. multicast, 192.0.0.0/24 and every IPv6 form below).
-_NOT_PUBLIC = tuple(ipaddress.ip_network(network) for network in (
-    "0.0.0.0/8",        # "this network"; 0.0.0.0 reaches the local host
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-    "100.64.0.0/10",    # shared address space (carrier-grade NAT)
-    "127.0.0.0/8", "169.254.0.0/16",
-    "192.0.0.0/24",     # IETF protocol assignments
-    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # documentation
-    "198.18.0.0/15",    # benchmarking
-    "224.0.0.0/4",      # multicast
-    "240.0.0.0/4",      # reserved, and 255.255.255.255
-    "::/96",            # unspecified, loopback, deprecated IPv4-compatible
-    "::ffff:0:0/96",    # IPv4-mapped: reaches the IPv4 address
-    "64:ff9b:1::/48",   # local-use NAT64 (RFC 8215)
-    "100::/64",         # discard
-    "2001::/23",        # IETF protocol assignments, Teredo (2001::/32) among them
-    "2001:db8::/32",    # documentation
-    "2002::/16",        # 6to4: reaches an embedded IPv4 through a relay
-    "fc00::/7", "fe80::/10",
-    "fec0::/10",        # deprecated site-local
-    "ff00::/8",         # multicast
-))
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8",  # "this network"; 0.0.0.0 reaches the local host
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",  # documentation
+        "198.18.0.0/15",  # benchmarking
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and 255.255.255.255
+        "::/96",  # unspecified, loopback, deprecated IPv4-compatible
+        "::ffff:0:0/96",  # IPv4-mapped: reaches the IPv4 address
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215)
+        "100::/64",  # discard
+        "2001::/23",  # IETF protocol assignments, Teredo (2001::/32) among them
+        "2001:db8::/32",  # documentation
+        "2002::/16",  # 6to4: reaches an embedded IPv4 through a relay
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",  # deprecated site-local
+        "ff00::/8",  # multicast
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix, RFC 6052
 
 
@@ -90,8 +99,11 @@ class AddressPolicy:
     @classmethod
     def from_settings(cls, allow_private: bool, allowed_networks: str | None) -> AddressPolicy:
         """From the config values: a flag and a comma-separated list of networks."""
-        networks = tuple(ipaddress.ip_network(item.strip(), strict=False)
-                         for item in (allowed_networks or "").split(",") if item.strip())
+        networks = tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in (allowed_networks or "").split(",")
+            if item.strip()
+        )
         return cls(bool(allow_private), networks)
 
     def permits(self, ip: IPAddress) -> bool:
@@ -136,7 +148,7 @@ def _resolve(host: str, port: int, deadline: _Deadline) -> list[tuple]:
     def lookup() -> None:
         try:
             outcome["addresses"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-        except Exception as error:  # noqa: BLE001 - handed to the caller below
+        except Exception as error:
             outcome["error"] = error
 
     thread = threading.Thread(target=lookup, name="stepsense-webhook-dns", daemon=True)
@@ -204,7 +216,7 @@ class _DeadlineSocket:
         view = memoryview(data).cast("B")
         while view:
             self._sock.settimeout(self._deadline.remaining())
-            view = view[self._sock.send(view):]
+            view = view[self._sock.send(view) :]
 
     def makefile(self, mode: str = "rb", *args, **kwargs) -> io.BufferedReader:
         return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
@@ -262,7 +274,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, policy:
             connection.close()
     except WebhookError:
         raise
-    except Exception as error:  # noqa: BLE001 - every failure becomes one safe message
+    except Exception as error:
         raise WebhookError(describe(error, timeout)) from None
 
 

@@ -56,8 +56,8 @@ Describe = Callable[[Sums, bool], dict[str, Any]]
 
 def parse(compare: str) -> tuple[str, str | None]:
     """``("device", None)`` for ``device``, ``("attr", "plan")`` for ``attr:plan``."""
-    if compare.startswith(ATTR) and compare[len(ATTR):]:
-        return "attr", compare[len(ATTR):]
+    if compare.startswith(ATTR) and compare[len(ATTR) :]:
+        return "attr", compare[len(ATTR) :]
     if compare in COLUMNS:
         return compare, None
     raise Invalid("Compare by variant, device, locale, visitor_type or attr:NAME.", details={"compare": [compare]})
@@ -67,9 +67,14 @@ def check(filters: dict[str, Any]) -> None:
     """A dimension can be a filter or a comparison, not both (one group would be left)."""
     by, name = parse(filters["compare"])
     if by in COLUMNS and filters.get(by) is not None:
-        raise Invalid(f"Filter by one {by} or compare by {by}, not both.", details={"compare": [f"Drop '{by}' to compare."]})
+        raise Invalid(
+            f"Filter by one {by} or compare by {by}, not both.", details={"compare": [f"Drop '{by}' to compare."]}
+        )
     if by == "attr" and any(key == name for key, _ in filters.get("attr") or ()):
-        raise Invalid(f"Filter by attribute {name} or compare by it, not both.", details={"compare": [f"Drop attr {name}:… to compare."]})
+        raise Invalid(
+            f"Filter by attribute {name} or compare by it, not both.",
+            details={"compare": [f"Drop attr {name}:… to compare."]},
+        )
 
 
 def _empty() -> Sums:
@@ -85,20 +90,33 @@ def _column(model: Any, by: str, name: str | None) -> sa.ColumnElement | None:
 def _queries(journey: Journey, filters: dict[str, Any], by: str, name: str | None, source: str) -> Iterable[sa.Select]:
     if source == "rollups" and by in SEGMENT:
         group = getattr(StepRollup, by).label("grp")
-        yield (sa.select(StepRollup.step_id, group, *(sa.func.sum(getattr(StepRollup, c)).label(c) for c in rollups.COUNTERS))
-               .where(*rollup_conditions(StepRollup, journey.id, filters)).group_by(StepRollup.step_id, group))
+        yield (
+            sa.select(
+                StepRollup.step_id, group, *(sa.func.sum(getattr(StepRollup, c)).label(c) for c in rollups.COUNTERS)
+            )
+            .where(*rollup_conditions(StepRollup, journey.id, filters))
+            .group_by(StepRollup.step_id, group)
+        )
         return
     group = _column(Response, by, name).label("grp")
-    yield (sa.select(Response.step_id, group, *rollups.response_sums())
-           .where(Response.journey_id == journey.id, *response_filters(filters)).group_by(Response.step_id, group))
+    yield (
+        sa.select(Response.step_id, group, *rollups.response_sums())
+        .where(Response.journey_id == journey.id, *response_filters(filters))
+        .group_by(Response.step_id, group)
+    )
     column = _column(Event, by, name)
     if column is not None and not filters.get("attr"):
         group = column.label("grp")
-        yield (sa.select(Event.step_id, group, sa.func.count().label("impressions"))
-               .where(Event.journey_id == journey.id, Event.type == "impression", *raw_conditions(Event, filters)).group_by(Event.step_id, group))
+        yield (
+            sa.select(Event.step_id, group, sa.func.count().label("impressions"))
+            .where(Event.journey_id == journey.id, Event.type == "impression", *raw_conditions(Event, filters))
+            .group_by(Event.step_id, group)
+        )
 
 
-def group_sums(session: Session, journey: Journey, filters: dict[str, Any], source: str) -> tuple[str, dict[int, dict[str, Sums]]]:
+def group_sums(
+    session: Session, journey: Journey, filters: dict[str, Any], source: str
+) -> tuple[str, dict[int, dict[str, Sums]]]:
     """Sums per step id and group, and where they came from (``rollups`` or ``raw``)."""
     by, name = parse(filters["compare"])
     used = "rollups" if source == "rollups" and by in SEGMENT else "raw"
@@ -122,7 +140,7 @@ def choose_groups(found: dict[int, dict[str, Sums]], named: list[str] | None, by
         for group, sums in per_group.items():
             sizes[group] = sizes.get(group, 0) + sums["n"]
     largest = sorted((g for g in sizes if sizes[g] > 0), key=lambda g: (-sizes[g], g))
-    return sorted(largest[:2 if by == "variant" else MAX_GROUPS])
+    return sorted(largest[: 2 if by == "variant" else MAX_GROUPS])
 
 
 def _moments(sums: Sums) -> Moments:
@@ -136,7 +154,9 @@ def _pairs(per_group: dict[str, Sums], groups: list[str]) -> list[tuple[str, str
         return [(groups[1], groups[0], moments[groups[1]], moments[groups[0]])]
     everyone = Moments(0, 0.0, 0.0)
     for g in groups:
-        everyone = Moments(everyone.n + moments[g].n, everyone.total + moments[g].total, everyone.total_sq + moments[g].total_sq)
+        everyone = Moments(
+            everyone.n + moments[g].n, everyone.total + moments[g].total, everyone.total_sq + moments[g].total_sq
+        )
     return [(g, "rest", moments[g], everyone - moments[g]) for g in groups]
 
 
@@ -149,10 +169,21 @@ def step_tests(per_step: list[dict[str, Sums]], groups: list[str]) -> list[list[
             result = welch(a, b)
             if result is None:
                 continue
-            entry = {"metric": "emotion", "group": group, "against": against, "n": a.n, "n_against": b.n,
-                     "diff": round_to(result.diff), "ci_low": round_to(result.ci_low), "ci_high": round_to(result.ci_high),
-                     "t": round_to(result.statistic), "df": round_to(result.df, 1), "p_value": round_p(result.p_value),
-                     "p_adjusted": None, "significant": False}
+            entry = {
+                "metric": "emotion",
+                "group": group,
+                "against": against,
+                "n": a.n,
+                "n_against": b.n,
+                "diff": round_to(result.diff),
+                "ci_low": round_to(result.ci_low),
+                "ci_high": round_to(result.ci_high),
+                "t": round_to(result.statistic),
+                "df": round_to(result.df, 1),
+                "p_value": round_p(result.p_value),
+                "p_adjusted": None,
+                "significant": False,
+            }
             tests[index].append(entry)
             if a.n >= MIN_N and b.n >= MIN_N:
                 family.append((entry, result.p_value))
@@ -162,8 +193,16 @@ def step_tests(per_step: list[dict[str, Sums]], groups: list[str]) -> list[list[
     return tests
 
 
-def add_comparison(session: Session, journey: Journey, filters: dict[str, Any], source: str, items: list[dict[str, Any]],
-                   curve: dict[str, Any], describe: Describe, impressions_known: bool) -> None:
+def add_comparison(
+    session: Session,
+    journey: Journey,
+    filters: dict[str, Any],
+    source: str,
+    items: list[dict[str, Any]],
+    curve: dict[str, Any],
+    describe: Describe,
+    impressions_known: bool,
+) -> None:
     """Add ``by``, ``groups`` and ``tests`` to each step's ``compare`` (``items`` in step order)
     and the comparison's summary to ``curve["compare"]``; see the module docstring."""
     check(filters)
@@ -179,10 +218,23 @@ def add_comparison(session: Session, journey: Journey, filters: dict[str, Any], 
     tests = step_tests(per_step, groups)
     for item, per_group, step_test in zip(items, per_step, tests):
         block = item.setdefault("compare", {})
-        block.update({"by": filters["compare"],
-                      "groups": {g: describe(per_group.get(g, _empty()), known) for g in groups},
-                      "tests": step_test})
+        block.update(
+            {
+                "by": filters["compare"],
+                "groups": {g: describe(per_group.get(g, _empty()), known) for g in groups},
+                "tests": step_test,
+            }
+        )
     summary = curve.setdefault("compare", {})
-    summary.update({"by": filters["compare"], "groups": groups, "source": used,
-                    "against": "rest" if len(groups) > 2 else (groups[0] if len(groups) == 2 else None),
-                    "test": "welch", "correction": "holm", "min_n": MIN_N, "alpha": ALPHA})
+    summary.update(
+        {
+            "by": filters["compare"],
+            "groups": groups,
+            "source": used,
+            "against": "rest" if len(groups) > 2 else (groups[0] if len(groups) == 2 else None),
+            "test": "welch",
+            "correction": "holm",
+            "min_n": MIN_N,
+            "alpha": ALPHA,
+        }
+    )

@@ -63,8 +63,13 @@ def significant(p_value: float, *sizes: float) -> bool:
 def rate(count: int, n: int) -> dict[str, Any]:
     """count / n with its 95% Wilson interval (no interval when count > n, as for errors per view)."""
     low, high = wilson(count, n) if 0 <= count <= n else (None, None)
-    return {"count": count, "n": n, "rate": round_to(count / n) if n else None, "ci_low": round_to(low),
-            "ci_high": round_to(high)}
+    return {
+        "count": count,
+        "n": n,
+        "rate": round_to(count / n) if n else None,
+        "ci_low": round_to(low),
+        "ci_high": round_to(high),
+    }
 
 
 def share_difference(a_count: int, a_n: int, b_count: int, b_n: int) -> dict[str, Any] | None:
@@ -72,9 +77,14 @@ def share_difference(a_count: int, a_n: int, b_count: int, b_n: int) -> dict[str
     result = two_proportions(a_count, a_n, b_count, b_n)
     if result is None:
         return None
-    return {"diff": round_to(result.diff), "ci_low": round_to(result.ci_low), "ci_high": round_to(result.ci_high),
-            "z": round_to(result.statistic), "p_value": round_p(result.p_value),
-            "significant": significant(result.p_value, a_n, b_n)}
+    return {
+        "diff": round_to(result.diff),
+        "ci_low": round_to(result.ci_low),
+        "ci_high": round_to(result.ci_high),
+        "z": round_to(result.statistic),
+        "p_value": round_p(result.p_value),
+        "significant": significant(result.p_value, a_n, b_n),
+    }
 
 
 # --- Which rows can answer -------------------------------------------------------------------------

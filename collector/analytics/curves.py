@@ -71,9 +71,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics import compare, friction_curve, funnel, rollups, theme_report
-from collector.analytics.core import (ALPHA, MIN_N, SEGMENT, day_aligned, day_of, large_enough, raw_conditions,
-                                      rollup_conditions, round_p, round_to, segment_in_rollups, share_difference,
-                                      significant)
+from collector.analytics.core import (
+    ALPHA,
+    MIN_N,
+    SEGMENT,
+    day_aligned,
+    day_of,
+    large_enough,
+    raw_conditions,
+    rollup_conditions,
+    round_p,
+    round_to,
+    segment_in_rollups,
+    share_difference,
+    significant,
+)
 from collector.analytics.responses import response_filters
 from collector.analytics.stats import Moments, holm_adjusted, mean_ci, welch, wilson
 from collector.common.database import as_date
@@ -150,8 +162,15 @@ def _group_key(row, by_day: bool, by_variant: bool) -> GroupKey:
     return GroupKey(row["step_id"], day, variant)
 
 
-def aggregate(session: Session, journey: Journey, filters: dict[str, Any], *, by_day: bool = False,
-              by_variant: bool = False, source: str | None = None) -> tuple[str, dict[GroupKey, Sums]]:
+def aggregate(
+    session: Session,
+    journey: Journey,
+    filters: dict[str, Any],
+    *,
+    by_day: bool = False,
+    by_variant: bool = False,
+    source: str | None = None,
+) -> tuple[str, dict[GroupKey, Sums]]:
     """Sums per group (step id, day or None, variant or None) and where they came from.
 
     ``source="raw"`` forces the GROUP BY over the raw rows (benchmarks, checks).
@@ -184,17 +203,30 @@ def metrics(sums: Sums, impressions_known: bool = True) -> dict[str, Any]:
         "impressions": impressions,
         "response_rate": round_to(n / impressions) if impressions else None,
         "emotion": {"mean": round_to(emotion.mean), "ci_low": round_to(low), "ci_high": round_to(high), "n": n},
-        "csat": {"n": csat_n, "score": round_to(satisfied / csat_n) if csat_n else None,
-                 "ci_low": round_to(csat_low), "ci_high": round_to(csat_high)},
+        "csat": {
+            "n": csat_n,
+            "score": round_to(satisfied / csat_n) if csat_n else None,
+            "ci_low": round_to(csat_low),
+            "ci_high": round_to(csat_high),
+        },
         "ces": {"n": ces.n, "mean": round_to(ces.mean), "ci_low": round_to(ces_low), "ci_high": round_to(ces_high)},
-        "nps": {"n": nps_n, "score": round(100 * (promoters - detractors) / nps_n, 1) if nps_n else None,
-                "promoters": promoters, "detractors": detractors},
+        "nps": {
+            "n": nps_n,
+            "score": round(100 * (promoters - detractors) / nps_n, 1) if nps_n else None,
+            "promoters": promoters,
+            "detractors": detractors,
+        },
     }
 
 
 def _test_entry(result, adjusted: float) -> dict[str, Any]:
-    return {"diff": round_to(result.diff), "t": round_to(result.statistic), "df": round_to(result.df, 1),
-            "p_value": round_p(result.p_value), "p_adjusted": round_p(adjusted)}
+    return {
+        "diff": round_to(result.diff),
+        "t": round_to(result.statistic),
+        "df": round_to(result.df, 1),
+        "p_value": round_p(result.p_value),
+        "p_adjusted": round_p(adjusted),
+    }
 
 
 def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], list[dict[str, Any]]]:
@@ -204,7 +236,10 @@ def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], lis
     tests: list[dict[str, Any]] = [{"pain_point": None, "drop": None} for _ in range(count)]
     whole = emotion_moments(total)
     for name, pairs in (
-        ("pain_point", [(i, emotion_moments(step_sums[i]), whole - emotion_moments(step_sums[i])) for i in range(count)]),
+        (
+            "pain_point",
+            [(i, emotion_moments(step_sums[i]), whole - emotion_moments(step_sums[i])) for i in range(count)],
+        ),
         ("drop", [(i, emotion_moments(step_sums[i]), emotion_moments(step_sums[i - 1])) for i in range(1, count)]),
     ):
         results = {i: welch(a, b) for i, a, b in pairs if large_enough(a.n, b.n)}
@@ -217,8 +252,9 @@ def flag_steps(step_sums: list[Sums], total: Sums) -> tuple[list[list[str]], lis
     return flags, tests
 
 
-def representative_comments(session: Session, journey: Journey, filters: dict[str, Any],
-                            counts: dict[int, Sums]) -> dict[int, dict[str, list]]:
+def representative_comments(
+    session: Session, journey: Journey, filters: dict[str, Any], counts: dict[int, Sums]
+) -> dict[int, dict[str, list]]:
     """Up to three most negative and three most positive comments per step, in one round trip.
 
     ``counts`` holds each step's sums, whose comment counters tell which sides
@@ -226,15 +262,24 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
     walks every comment of the step (seconds on a million answers).
     """
     found = {step_id: {"most_negative": [], "most_positive": []} for step_id in counts}
-    columns = (Response.step_id, Response.id, Response.comment, Response.polarity, Response.sentiment_label, Response.created_at)
+    columns = (
+        Response.step_id,
+        Response.id,
+        Response.comment,
+        Response.polarity,
+        Response.sentiment_label,
+        Response.created_at,
+    )
     # No journey_id condition: the step implies it, and it would tempt the planner
     # towards the (journey_id, created_at) index instead of the ordered one.
     conditions = [Response.comment.is_not(None), Response.polarity.is_not(None), *response_filters(filters)]
     parts = []
     for step_id, sums in counts.items():
         negative = sums["negative_comments"]
-        for label, order, present in (("negative", (Response.polarity.asc(), Response.id.asc()), negative > 0),
-                                      ("positive", (Response.polarity.desc(), Response.id.desc()), sums["comments"] > negative)):
+        for label, order, present in (
+            ("negative", (Response.polarity.asc(), Response.id.asc()), negative > 0),
+            ("positive", (Response.polarity.desc(), Response.id.desc()), sums["comments"] > negative),
+        ):
             if not present:
                 continue
             part = (
@@ -249,8 +294,14 @@ def representative_comments(session: Session, journey: Journey, filters: dict[st
         return found
     for row in session.execute(sa.union_all(*parts)).mappings():
         side = "most_negative" if row["sentiment_label"] == "negative" else "most_positive"
-        found[row["step_id"]][side].append({"id": row["id"], "text": row["comment"], "polarity": round_to(row["polarity"]),
-                                            "created_at": as_utc(row["created_at"])})
+        found[row["step_id"]][side].append(
+            {
+                "id": row["id"],
+                "text": row["comment"],
+                "polarity": round_to(row["polarity"]),
+                "created_at": as_utc(row["created_at"]),
+            }
+        )
     for sides in found.values():
         sides["most_negative"].sort(key=lambda item: (item["polarity"], item["id"]))
         sides["most_positive"].sort(key=lambda item: (-item["polarity"], -item["id"]))
@@ -271,17 +322,28 @@ def choose_variants(groups: dict[GroupKey, Sums], named: list[str] | None) -> li
 
 def compare_step(per_variant: dict[str, Sums], variants: list[str], impressions_known: bool) -> dict[str, Any]:
     """B − A for one step: emotion (Welch) and CSAT share (two-proportion z)."""
-    entry: dict[str, Any] = {"variants": {v: metrics(per_variant.get(v, _empty()), impressions_known) for v in variants},
-                             "emotion": None, "csat": None}
+    entry: dict[str, Any] = {
+        "variants": {v: metrics(per_variant.get(v, _empty()), impressions_known) for v in variants},
+        "emotion": None,
+        "csat": None,
+    }
     if len(variants) != 2:
         return entry
     a, b = (per_variant.get(v, _empty()) for v in variants)
     emotion = welch(emotion_moments(b), emotion_moments(a))
     if emotion is not None:
-        entry["emotion"] = {"diff": round_to(emotion.diff), "ci_low": round_to(emotion.ci_low), "ci_high": round_to(emotion.ci_high),
-                            "t": round_to(emotion.statistic), "df": round_to(emotion.df, 1), "p_value": round_p(emotion.p_value),
-                            "significant": significant(emotion.p_value, a["n"], b["n"])}
-    entry["csat"] = share_difference(int(b["csat_satisfied"]), int(b["csat_n"]), int(a["csat_satisfied"]), int(a["csat_n"]))
+        entry["emotion"] = {
+            "diff": round_to(emotion.diff),
+            "ci_low": round_to(emotion.ci_low),
+            "ci_high": round_to(emotion.ci_high),
+            "t": round_to(emotion.statistic),
+            "df": round_to(emotion.df, 1),
+            "p_value": round_p(emotion.p_value),
+            "significant": significant(emotion.p_value, a["n"], b["n"]),
+        }
+    entry["csat"] = share_difference(
+        int(b["csat_satisfied"]), int(b["csat_n"]), int(a["csat_satisfied"]), int(a["csat_n"])
+    )
     return entry
 
 
@@ -343,8 +405,10 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         item["funnel"] = moves["steps"][step.id]
         item["themes"] = top_themes.get(step.id, [])  # the three largest (docs/themes.md)
         if interval:
-            item["series"] = [{"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
-                              for bucket in buckets]
+            item["series"] = [
+                {"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
+                for bucket in buckets
+            ]
         if comparing:
             item["compare"] = compare_step(per_variant[step.id], variants, impressions_known)
             item["compare"]["funnel"] = moves.get("compare", {}).get("steps", {}).get(step.id)
@@ -354,18 +418,22 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         "journey": journey.key,
         "name": journey.name,
         "window": {"from": filters.get("from"), "to": filters.get("to"), "interval": interval},
-        "segment": {name: filters.get(name) for name in (*SEGMENT, "url_path", "language")} | {
-            "attr": [f"{key}:{value}" for key, value in filters.get("attr") or []]},
+        "segment": {name: filters.get(name) for name in (*SEGMENT, "url_path", "language")}
+        | {"attr": [f"{key}:{value}" for key, value in filters.get("attr") or []]},
         "source": source,
         "method": {"min_n": MIN_N, "alpha": ALPHA, "correction": "holm", "test": "welch"},
         "overall": {**metrics(total, impressions_known), "exit_intent": {"count": int(total["exit_intent"])}},
         "steps": items,
-        "funnel": {name: moves[name] for name in ("source", "session_timeout_minutes", "ignored_filters")} | moves["overall"],
+        "funnel": {name: moves[name] for name in ("source", "session_timeout_minutes", "ignored_filters")}
+        | moves["overall"],
     }
     friction_curve.add_to_curve(session, journey, filters, steps, items, curve)
     if comparing:
-        curve["compare"] = {"by": "variant", "variants": variants,
-                            "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None}
+        curve["compare"] = {
+            "by": "variant",
+            "variants": variants,
+            "difference": f"{variants[1]} - {variants[0]}" if len(variants) == 2 else None,
+        }
         curve["funnel"]["compare"] = {"completion": (moves.get("compare") or {}).get("completion")}
     if filters.get("compare"):
         compare.add_comparison(session, journey, filters, source, items, curve, metrics, impressions_known)

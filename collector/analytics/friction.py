@@ -69,8 +69,6 @@ class SessionRow:
     first_at: datetime
 
 
-
-
 def session_rows(events: Iterable[tuple], answers: Iterable[tuple], positions: dict[int, int]) -> list[SessionRow]:
     """Recompute one session's rows from its events and answers.
 
@@ -99,8 +97,11 @@ def session_rows(events: Iterable[tuple], answers: Iterable[tuple], positions: d
     rows = []
     for step_id in sorted(viewed):
         values = emotions.get(step_id, [])
-        flags = (int(not completed and step_id == last_step), int(bool(values)),
-                 int(bool(values) and sum(values) / len(values) < 0))
+        flags = (
+            int(not completed and step_id == last_step),
+            int(bool(values)),
+            int(bool(values) and sum(values) / len(values) < 0),
+        )
         names = [VIEW, *sorted(signals.get(step_id, ())), *([ANY] if signals.get(step_id) else [])]
         rows += [SessionRow(step_id, name, *key, *flags, first[0]) for name in names]
     return rows
@@ -123,8 +124,9 @@ def quick_backs(views: list[tuple], positions: dict[int, int]) -> set[int]:
 
 # --- Ingest ------------------------------------------------------------------------------------------
 
-_SESSION_EVENTS = sa.select(Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device,
-                            Event.locale, Event.variant).where(
+_SESSION_EVENTS = sa.select(
+    Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant
+).where(
     Event.journey_id == sa.bindparam("journey_id"),
     Event.session_id.in_(sa.bindparam("session_ids", expanding=True)),
     Event.type.in_(RELEVANT_TYPES),
@@ -144,8 +146,13 @@ def _lock_key(journey_id: int, session_id: str) -> int:
 def update_sessions(conn: Bind, site_id: int, rows: Iterable[dict[str, Any]], answers: bool = False) -> None:
     """Bring friction up to date after inserting ``rows`` (events, or answers with
     ``answers=True``); in the caller's transaction."""
-    touched = sorted({(row["journey_id"], row["session_id"]) for row in rows
-                      if row.get("session_id") and (answers or row.get("type") in RELEVANT_TYPES)})
+    touched = sorted(
+        {
+            (row["journey_id"], row["session_id"])
+            for row in rows
+            if row.get("session_id") and (answers or row.get("type") in RELEVANT_TYPES)
+        }
+    )
     if touched:
         reconcile(conn, site_id, touched)
 
@@ -158,8 +165,9 @@ def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]]) -> N
         return
     if dialect_name(conn) == "postgresql":
         keys = sorted({_lock_key(*key) for key in touched})
-        conn.execute(sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-                     {"keys": keys})
+        conn.execute(
+            sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys}
+        )
     by_journey: dict[int, list[str]] = defaultdict(list)
     for journey_id, session_id in touched:
         by_journey[journey_id].append(session_id)
@@ -175,10 +183,18 @@ def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]]) -> N
             _count(delta, journey_id, key, wanted[key], 1)
         table = FrictionSession.__table__
         for session_id, step_id, signal in gone:
-            conn.execute(sa.delete(table).where(table.c.journey_id == journey_id, table.c.session_id == session_id,
-                                                table.c.step_id == step_id, table.c.signal == signal))
+            conn.execute(
+                sa.delete(table).where(
+                    table.c.journey_id == journey_id,
+                    table.c.session_id == session_id,
+                    table.c.step_id == step_id,
+                    table.c.signal == signal,
+                )
+            )
         if fresh:
-            conn.execute(sa.insert(table), [_session_values(site_id, journey_id, key, wanted[key]) for key in sorted(fresh)])
+            conn.execute(
+                sa.insert(table), [_session_values(site_id, journey_id, key, wanted[key]) for key in sorted(fresh)]
+            )
     _write_delta(conn, site_id, delta)
 
 
@@ -204,14 +220,21 @@ def _values(row: SessionRow) -> tuple:
 
 def _stored_sessions(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple]:
     table = FrictionSession.__table__
-    query = sa.select(table.c.session_id, table.c.step_id, table.c.signal, *(table.c[name] for name in (*KEY_COLUMNS, *FLAGS))
-                      ).where(table.c.journey_id == journey_id, table.c.session_id.in_(session_ids))
+    query = sa.select(
+        table.c.session_id, table.c.step_id, table.c.signal, *(table.c[name] for name in (*KEY_COLUMNS, *FLAGS))
+    ).where(table.c.journey_id == journey_id, table.c.session_id.in_(session_ids))
     return {(row[0], row[1], row[2]): (as_date(row[3]), *row[4:]) for row in conn.execute(query)}
 
 
 def _session_values(site_id: int, journey_id: int, key: tuple, values: tuple) -> dict[str, Any]:
-    return {"site_id": site_id, "journey_id": journey_id, "session_id": key[0], "step_id": key[1], "signal": key[2],
-            **dict(zip((*KEY_COLUMNS, *FLAGS), values))}
+    return {
+        "site_id": site_id,
+        "journey_id": journey_id,
+        "session_id": key[0],
+        "step_id": key[1],
+        "signal": key[2],
+        **dict(zip((*KEY_COLUMNS, *FLAGS), values)),
+    }
 
 
 def _count(delta: dict[tuple, list[int]], journey_id: int, key: tuple, values: tuple, sign: int) -> None:
@@ -223,10 +246,22 @@ def _count(delta: dict[tuple, list[int]], journey_id: int, key: tuple, values: t
 
 
 def _write_delta(conn: Bind, site_id: int, delta: dict[tuple, list[int]]) -> None:
-    rows = [{"site_id": site_id, **dict(zip(("journey_id", "day", "step_id", "signal", "device", "locale", "variant"), key)),
-             **dict(zip(ROLLUP_COUNTERS, counts))} for key, counts in sorted(delta.items()) if any(counts)]
-    upsert_adding(conn, FrictionRollup.__table__, rows,
-                  ("journey_id", "day", "step_id", "signal", "device", "locale", "variant"), ROLLUP_COUNTERS)
+    rows = [
+        {
+            "site_id": site_id,
+            **dict(zip(("journey_id", "day", "step_id", "signal", "device", "locale", "variant"), key)),
+            **dict(zip(ROLLUP_COUNTERS, counts)),
+        }
+        for key, counts in sorted(delta.items())
+        if any(counts)
+    ]
+    upsert_adding(
+        conn,
+        FrictionRollup.__table__,
+        rows,
+        ("journey_id", "day", "step_id", "signal", "device", "locale", "variant"),
+        ROLLUP_COUNTERS,
+    )
 
 
 # --- Maintenance: raw recomputation, rebuild, verify, erasure, retention --------------------------------
@@ -236,14 +271,24 @@ def raw_sessions(session: Bind, journey_id: int) -> Iterator[tuple[str, list[Ses
     """Every session of a journey recomputed from the stored events and answers."""
     events: dict[str, list[tuple]] = defaultdict(list)
     replies: dict[str, list[tuple]] = defaultdict(list)
-    query = sa.select(Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device,
-                      Event.locale, Event.variant).where(Event.journey_id == journey_id, Event.session_id.is_not(None),
-                                                         Event.type.in_(RELEVANT_TYPES))
+    query = sa.select(
+        Event.session_id,
+        Event.id,
+        Event.created_at,
+        Event.type,
+        Event.step_id,
+        Event.device,
+        Event.locale,
+        Event.variant,
+    ).where(Event.journey_id == journey_id, Event.session_id.is_not(None), Event.type.in_(RELEVANT_TYPES))
     for row in session.execute(query):
         events[row[0]].append(tuple(row[1:]))
     answers = sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
-        Response.journey_id == journey_id, Response.session_id.in_(sa.select(Event.session_id).where(
-            Event.journey_id == journey_id, Event.type == "step_view")))
+        Response.journey_id == journey_id,
+        Response.session_id.in_(
+            sa.select(Event.session_id).where(Event.journey_id == journey_id, Event.type == "step_view")
+        ),
+    )
     for row in session.execute(answers):
         replies[row[0]].append(tuple(row[1:]))
     positions = dict(session.execute(_POSITIONS, {"journey_id": journey_id}).all())
@@ -279,8 +324,10 @@ def rebuild_friction(session: Bind, site_id: int | None = None, journey_id: int 
             session.execute(sa.delete(model).where(model.journey_id == journey))
         rows, totals = _raw_state(session, journey)
         if rows:
-            session.execute(sa.insert(FrictionSession.__table__),
-                            [_session_values(site, journey, key, values) for key, values in sorted(rows.items())])
+            session.execute(
+                sa.insert(FrictionSession.__table__),
+                [_session_values(site, journey, key, values) for key, values in sorted(rows.items())],
+            )
         _write_delta(session, site, totals)
         written += len(rows) + len(totals)
     return written
@@ -294,20 +341,34 @@ def compare_friction(session: Bind, site_id: int | None = None, journey_id: int 
         want_rows, want_totals = _raw_state(session, journey)
         have_rows = {}
         table = FrictionSession.__table__
-        for row in session.execute(sa.select(table.c.session_id, table.c.step_id, table.c.signal,
-                                             *(table.c[n] for n in (*KEY_COLUMNS, *FLAGS))).where(table.c.journey_id == journey)):
+        for row in session.execute(
+            sa.select(
+                table.c.session_id, table.c.step_id, table.c.signal, *(table.c[n] for n in (*KEY_COLUMNS, *FLAGS))
+            ).where(table.c.journey_id == journey)
+        ):
             have_rows[(row[0], row[1], row[2])] = (as_date(row[3]), *row[4:])
         have_totals = {}
         rollup = FrictionRollup.__table__
-        for row in session.execute(sa.select(rollup.c.journey_id, rollup.c.day, rollup.c.step_id, rollup.c.signal, rollup.c.device,
-                                             rollup.c.locale, rollup.c.variant, *(rollup.c[n] for n in ROLLUP_COUNTERS))
-                                   .where(rollup.c.journey_id == journey)):
+        for row in session.execute(
+            sa.select(
+                rollup.c.journey_id,
+                rollup.c.day,
+                rollup.c.step_id,
+                rollup.c.signal,
+                rollup.c.device,
+                rollup.c.locale,
+                rollup.c.variant,
+                *(rollup.c[n] for n in ROLLUP_COUNTERS),
+            ).where(rollup.c.journey_id == journey)
+        ):
             if any(row[7:]):
                 have_totals[(row[0], as_date(row[1]), *row[2:7])] = list(row[7:])
         for name, want, have in (("sessions", want_rows, have_rows), ("rollups", want_totals, have_totals)):
             for key in sorted(want.keys() | have.keys(), key=str):
                 if want.get(key) != have.get(key):
-                    differences.append(f"friction {name} journey={journey} key={key}: stored {have.get(key)}, raw says {want.get(key)}")
+                    differences.append(
+                        f"friction {name} journey={journey} key={key}: stored {have.get(key)}, raw says {want.get(key)}"
+                    )
     return differences
 
 
@@ -316,8 +377,13 @@ def sessions_of_visitor(session: Bind, site_id: int, visitor_id: str) -> set[tup
     reconciles them after deleting the rows."""
     pairs = set()
     for model in (Event, Response):
-        pairs |= set(session.execute(sa.select(model.journey_id, model.session_id).distinct().where(
-            model.site_id == site_id, model.visitor_id == visitor_id, model.session_id.is_not(None))).all())
+        pairs |= set(
+            session.execute(
+                sa.select(model.journey_id, model.session_id)
+                .distinct()
+                .where(model.site_id == site_id, model.visitor_id == visitor_id, model.session_id.is_not(None))
+            ).all()
+        )
     return {tuple(pair) for pair in pairs}
 
 
@@ -326,6 +392,11 @@ def sessions_before(session: Bind, site_id: int, cutoff: datetime) -> set[tuple[
     deleting what is older (a session that spans the cutoff keeps its later rows)."""
     pairs = set()
     for model in (Event, Response):
-        pairs |= set(session.execute(sa.select(model.journey_id, model.session_id).distinct().where(
-            model.site_id == site_id, model.created_at < cutoff, model.session_id.is_not(None))).all())
+        pairs |= set(
+            session.execute(
+                sa.select(model.journey_id, model.session_id)
+                .distinct()
+                .where(model.site_id == site_id, model.created_at < cutoff, model.session_id.is_not(None))
+            ).all()
+        )
     return {tuple(pair) for pair in pairs}

@@ -43,10 +43,15 @@ def read_counts(session: Session, journey: Journey, filters: dict[str, Any]) -> 
     """("rollups" or "raw", per step and signal the summed counters) for a window and segment."""
     counts: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
     if rollups_apply(filters):
-        query = (sa.select(FrictionRollup.step_id, FrictionRollup.signal,
-                           *(sa.func.sum(getattr(FrictionRollup, name)) for name in friction.ROLLUP_COUNTERS))
-                 .where(*rollup_conditions(FrictionRollup, journey.id, filters))
-                 .group_by(FrictionRollup.step_id, FrictionRollup.signal))
+        query = (
+            sa.select(
+                FrictionRollup.step_id,
+                FrictionRollup.signal,
+                *(sa.func.sum(getattr(FrictionRollup, name)) for name in friction.ROLLUP_COUNTERS),
+            )
+            .where(*rollup_conditions(FrictionRollup, journey.id, filters))
+            .group_by(FrictionRollup.step_id, FrictionRollup.signal)
+        )
         for step_id, signal, *sums in session.execute(query):
             counts[step_id][signal] = [int(value or 0) for value in sums]
         return "rollups", counts
@@ -66,7 +71,12 @@ def read_counts(session: Session, journey: Journey, filters: dict[str, Any]) -> 
 
 def _rate(count: int, n: int) -> dict[str, Any]:
     low, high = wilson(count, n)
-    return {"sessions": count, "share": round_to(count / n) if n else None, "ci_low": round_to(low), "ci_high": round_to(high)}
+    return {
+        "sessions": count,
+        "share": round_to(count / n) if n else None,
+        "ci_low": round_to(low),
+        "ci_high": round_to(high),
+    }
 
 
 def _split(with_signal: list[int], view: list[int], count: int, n: int) -> dict[str, Any]:
@@ -77,8 +87,14 @@ def _split(with_signal: list[int], view: list[int], count: int, n: int) -> dict[
     return {
         "with": {"count": a, "n": a_n, **_interval(a, a_n)},
         "without": {"count": b, "n": b_n, **_interval(b, b_n)},
-        "difference": None if test is None else {"diff": round_to(test.diff), "ci_low": round_to(test.ci_low),
-                                                 "ci_high": round_to(test.ci_high), "p_value": round_p(test.p_value)},
+        "difference": None
+        if test is None
+        else {
+            "diff": round_to(test.diff),
+            "ci_low": round_to(test.ci_low),
+            "ci_high": round_to(test.ci_high),
+            "p_value": round_p(test.p_value),
+        },
     }
 
 
@@ -96,10 +112,16 @@ def step_block(signals: dict[str, list[int]]) -> dict[str, Any]:
         "signals": {name: _rate(signals.get(name, [0])[0], n) for name in FRICTION_SIGNALS},
         "index": _rate(signals.get(friction.ANY, [0])[0], n),
         # Abandonment (index 1 of the sessions at index 0) and negative answers (3 of those who answered, 2).
-        "abandonment": {name: _split(signals.get(name, [0, 0, 0, 0]), view, 1, 0)
-                        for name in (friction.ANY, *FRICTION_SIGNALS) if signals.get(name)},
-        "emotion": {name: _split(signals.get(name, [0, 0, 0, 0]), view, 3, 2)
-                    for name in (friction.ANY, *FRICTION_SIGNALS) if signals.get(name)},
+        "abandonment": {
+            name: _split(signals.get(name, [0, 0, 0, 0]), view, 1, 0)
+            for name in (friction.ANY, *FRICTION_SIGNALS)
+            if signals.get(name)
+        },
+        "emotion": {
+            name: _split(signals.get(name, [0, 0, 0, 0]), view, 3, 2)
+            for name in (friction.ANY, *FRICTION_SIGNALS)
+            if signals.get(name)
+        },
         "test": None,
     }
     return block
@@ -129,8 +151,14 @@ def flag_steps(blocks: list[dict[str, Any]]) -> list[bool]:
     return flags
 
 
-def add_to_curve(session: Session, journey: Journey, filters: dict[str, Any], steps: list, items: list[dict[str, Any]],
-                 curve: dict[str, Any]) -> None:
+def add_to_curve(
+    session: Session,
+    journey: Journey,
+    filters: dict[str, Any],
+    steps: list,
+    items: list[dict[str, Any]],
+    curve: dict[str, Any],
+) -> None:
     """Give each step item of a curve its ``friction`` block (and flag), and the curve
     its friction method; ``steps`` and ``items`` in the same order."""
     source, counts = read_counts(session, journey, filters)
@@ -140,11 +168,10 @@ def add_to_curve(session: Session, journey: Journey, filters: dict[str, Any], st
         if flagged:
             item["flags"] = [*item["flags"], "friction"]
     curve["friction"] = {
-        "source": source, "signals": list(FRICTION_SIGNALS), "min_n": MIN_N, "alpha": ALPHA,
+        "source": source,
+        "signals": list(FRICTION_SIGNALS),
+        "min_n": MIN_N,
+        "alpha": ALPHA,
         "test": "two-proportion z (one-sided), holm",
         "ignored_filters": [name for name in IGNORED_FILTERS if filters.get(name)],
     }
-
-
-
-

@@ -30,12 +30,27 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics.core import (ALPHA, EXTRA_FILTERS, day_aligned, in_segment, large_enough, rate, share_difference,
-                                      time_window)
+from collector.analytics.core import (
+    ALPHA,
+    EXTRA_FILTERS,
+    day_aligned,
+    in_segment,
+    large_enough,
+    rate,
+    share_difference,
+    time_window,
+)
 from collector.analytics.funnel_rollups import read_rollups
 from collector.analytics.stats import holm_adjusted
-from collector.analytics.visits import (COMPLETION, JourneyCounts, StepCounts, Totals, raw_visits, session_timeout,
-                                        step_positions)
+from collector.analytics.visits import (
+    COMPLETION,
+    JourneyCounts,
+    StepCounts,
+    Totals,
+    raw_visits,
+    session_timeout,
+    step_positions,
+)
 from collector.common.time import as_utc
 from collector.models import Event, Journey
 
@@ -58,8 +73,9 @@ def _read_raw(session: Session, journey: Journey, filters: dict[str, Any], by_va
     return totals.nonzero()
 
 
-def aggregate(session: Session, journey: Journey, filters: dict[str, Any], *, by_variant: bool = False,
-              source: str | None = None) -> tuple[str, Totals]:
+def aggregate(
+    session: Session, journey: Journey, filters: dict[str, Any], *, by_variant: bool = False, source: str | None = None
+) -> tuple[str, Totals]:
     """Funnel totals keyed by (variant or None, …) and where they came from;
     ``source="raw"`` forces a recomputation from the events."""
     # The funnel ignores the extra filters, so a day-aligned window is all the rollups need.
@@ -101,8 +117,9 @@ def step_funnel(counts: StepCounts, sessions: int, histogram: dict[int, int]) ->
         "emotion_abandonment": {
             "negative": rate(counts.negative_abandoned, counts.negative),
             "positive": rate(counts.positive_abandoned, counts.positive),
-            "difference": share_difference(counts.negative_abandoned, counts.negative, counts.positive_abandoned,
-                                           counts.positive),
+            "difference": share_difference(
+                counts.negative_abandoned, counts.negative, counts.positive_abandoned, counts.positive
+            ),
         },
     }
 
@@ -134,8 +151,13 @@ def _select(totals: Totals, wanted: Callable[[str | None], bool]) -> Selection:
     return Selection(steps, journey, histograms)
 
 
-def journey_funnel(session: Session, journey: Journey, filters: dict[str, Any], variants: list[str] | None = None,
-                   source: str | None = None) -> dict[str, Any]:
+def journey_funnel(
+    session: Session,
+    journey: Journey,
+    filters: dict[str, Any],
+    variants: list[str] | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
     """Funnel of a journey for a window and segment: ``overall`` plus ``steps`` (by step id),
     and with two ``variants`` the differences B − A of abandonment, continuation and completion."""
     comparing = bool(variants) and len(variants) == 2
@@ -148,15 +170,24 @@ def journey_funnel(session: Session, journey: Journey, filters: dict[str, Any], 
         "source": source,
         "session_timeout_minutes": int(session_timeout(session, journey.site_id).total_seconds() // 60),
         "ignored_filters": [name for name in IGNORED_FILTERS if filters.get(name)],
-        "overall": {"sessions": sessions, "completion": rate(overall.journey.completed, sessions),
-                    "time_to_completion": _times(overall.histograms.get(COMPLETION, {}))},
-        "steps": {step.id: step_funnel(overall.steps.get(step.id, empty), sessions, overall.histograms.get(step.id, {}))
-                  for step in steps},
+        "overall": {
+            "sessions": sessions,
+            "completion": rate(overall.journey.completed, sessions),
+            "time_to_completion": _times(overall.histograms.get(COMPLETION, {})),
+        },
+        "steps": {
+            step.id: step_funnel(overall.steps.get(step.id, empty), sessions, overall.histograms.get(step.id, {}))
+            for step in steps
+        },
     }
     if comparing:
         a, b = (_select(totals, lambda variant, name=name: variant == name) for name in variants)
-        result["compare"] = {"completion": share_difference(b.journey.completed, b.journey.sessions, a.journey.completed,
-                                                            a.journey.sessions), "steps": {}}
+        result["compare"] = {
+            "completion": share_difference(
+                b.journey.completed, b.journey.sessions, a.journey.completed, a.journey.sessions
+            ),
+            "steps": {},
+        }
         for step in steps:
             at_a, at_b = a.steps.get(step.id, empty), b.steps.get(step.id, empty)
             result["compare"]["steps"][step.id] = {

@@ -22,9 +22,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics.core import SEGMENT, rollup_conditions
-from collector.analytics.visits import (ANSWER_COLUMNS, EVENT_COLUMNS, FUNNEL_TYPES, JOURNEY_COUNTERS, READ_CHUNK,
-                                        STEP_COUNTERS, AnswerRow, EventRow, JourneyCounts, StepCounts, Totals, answer_row,
-                                        event_row, rollup_prefix, session_timeout, step_positions, visits_of)
+from collector.analytics.visits import (
+    ANSWER_COLUMNS,
+    EVENT_COLUMNS,
+    FUNNEL_TYPES,
+    JOURNEY_COUNTERS,
+    READ_CHUNK,
+    STEP_COUNTERS,
+    AnswerRow,
+    EventRow,
+    JourneyCounts,
+    StepCounts,
+    Totals,
+    answer_row,
+    event_row,
+    rollup_prefix,
+    session_timeout,
+    step_positions,
+    visits_of,
+)
 from collector.common.database import dialect_name, upsert_adding
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response
 
@@ -46,19 +62,26 @@ def _lock_key(journey_id: int, session_id: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def update_sessions(session: Session, site_id: int, rows: Iterable[dict[str, Any]], new_ids: Collection[int],
-                    answers: bool = False) -> None:
+def update_sessions(
+    session: Session, site_id: int, rows: Iterable[dict[str, Any]], new_ids: Collection[int], answers: bool = False
+) -> None:
     """Bring the funnel rollups up to date after inserting ``rows`` (events, or answers
     with ``answers=True``) whose ids are ``new_ids``; in the caller's transaction."""
-    touched = sorted({(row["journey_id"], row["session_id"]) for row in rows
-                      if row.get("session_id") and (answers or row.get("type") in FUNNEL_TYPES)})
+    touched = sorted(
+        {
+            (row["journey_id"], row["session_id"])
+            for row in rows
+            if row.get("session_id") and (answers or row.get("type") in FUNNEL_TYPES)
+        }
+    )
     if not touched or not new_ids:
         return
     if dialect_name(session) == "postgresql":
         # Concurrent ingests of one session must see each other's rows in turn (see docstring).
         keys = sorted({_lock_key(*key) for key in touched})
-        session.execute(sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-                        {"keys": keys})
+        session.execute(
+            sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys}
+        )
     timeout = None
     new_events, new_answers = (set(), set(new_ids)) if answers else (set(new_ids), set())
     delta = Totals()
@@ -91,24 +114,40 @@ def write_totals(session: Session, site_id: int, totals: Totals, adding: bool) -
     """Store totals keyed (journey_id, day, device, locale, variant, …): added to the
     rows there (ingest) or inserted into emptied ones (rebuild)."""
     plans = (
-        (FunnelRollup.__table__, totals.steps, ("journey_id", "day", *SEGMENT, "step_id"), STEP_COUNTERS,
-         ("journey_id", "day", "step_id", *SEGMENT)),
-        (FunnelJourneyRollup.__table__, totals.journeys, ("journey_id", "day", *SEGMENT), JOURNEY_COUNTERS,
-         ("journey_id", "day", *SEGMENT)),
-        (FunnelDuration.__table__, {k: [v] for k, v in totals.durations.items()},
-         ("journey_id", "day", *SEGMENT, "step_id", "seconds"), ("count",),
-         ("journey_id", "day", "step_id", *SEGMENT, "seconds")),
+        (
+            FunnelRollup.__table__,
+            totals.steps,
+            ("journey_id", "day", *SEGMENT, "step_id"),
+            STEP_COUNTERS,
+            ("journey_id", "day", "step_id", *SEGMENT),
+        ),
+        (
+            FunnelJourneyRollup.__table__,
+            totals.journeys,
+            ("journey_id", "day", *SEGMENT),
+            JOURNEY_COUNTERS,
+            ("journey_id", "day", *SEGMENT),
+        ),
+        (
+            FunnelDuration.__table__,
+            {k: [v] for k, v in totals.durations.items()},
+            ("journey_id", "day", *SEGMENT, "step_id", "seconds"),
+            ("count",),
+            ("journey_id", "day", "step_id", *SEGMENT, "seconds"),
+        ),
     )
     for table, groups, names, counters, conflict in plans:
-        rows = [{"site_id": site_id, **dict(zip(names, key)), **dict(zip(counters, values))}
-                for key, values in sorted(groups.items())]
+        rows = [
+            {"site_id": site_id, **dict(zip(names, key)), **dict(zip(counters, values))}
+            for key, values in sorted(groups.items())
+        ]
         if adding:
             # Sorted like the unique key, so concurrent writers lock rows in one order.
             rows.sort(key=lambda row: tuple(row[name] for name in conflict))
             upsert_adding(session, table, rows, conflict, counters)
         else:
             for start in range(0, len(rows), READ_CHUNK):
-                session.execute(sa.insert(table), rows[start:start + READ_CHUNK])
+                session.execute(sa.insert(table), rows[start : start + READ_CHUNK])
 
 
 def read_rollups(session: Session, journey: Journey, filters: dict[str, Any], by_variant: bool) -> Totals:
@@ -125,19 +164,26 @@ def read_rollups(session: Session, journey: Journey, filters: dict[str, Any], by
     sums = [sa.func.sum(getattr(FunnelRollup, name)).label(name) for name in STEP_COUNTERS]
     query = sa.select(*groups, *sums).where(*rollup_conditions(FunnelRollup, journey.id, filters)).group_by(*groups)
     for row in session.execute(query):
-        totals.steps[(*prefix(row), row.step_id)] = StepCounts(**{name: int(row._mapping[name] or 0) for name in STEP_COUNTERS})
+        totals.steps[(*prefix(row), row.step_id)] = StepCounts(
+            **{name: int(row._mapping[name] or 0) for name in STEP_COUNTERS}
+        )
     groups = variant_group(FunnelJourneyRollup)
-    query = sa.select(*groups, sa.func.sum(FunnelJourneyRollup.sessions).label("sessions"),
-                      sa.func.sum(FunnelJourneyRollup.completed).label("completed")).where(
-        *rollup_conditions(FunnelJourneyRollup, journey.id, filters))
+    query = sa.select(
+        *groups,
+        sa.func.sum(FunnelJourneyRollup.sessions).label("sessions"),
+        sa.func.sum(FunnelJourneyRollup.completed).label("completed"),
+    ).where(*rollup_conditions(FunnelJourneyRollup, journey.id, filters))
     if groups:
         query = query.group_by(*groups)
     for row in session.execute(query):
         if row.sessions is not None:
             totals.journeys[prefix(row)] = JourneyCounts(int(row.sessions), int(row.completed))
     groups = [*variant_group(FunnelDuration), FunnelDuration.step_id, FunnelDuration.seconds]
-    query = sa.select(*groups, sa.func.sum(FunnelDuration.count).label("durations")).where(
-        *rollup_conditions(FunnelDuration, journey.id, filters)).group_by(*groups)
+    query = (
+        sa.select(*groups, sa.func.sum(FunnelDuration.count).label("durations"))
+        .where(*rollup_conditions(FunnelDuration, journey.id, filters))
+        .group_by(*groups)
+    )
     for row in session.execute(query):
         totals.durations[(*prefix(row), row.step_id, row.seconds)] = int(row.durations)
     return totals.nonzero()

@@ -35,8 +35,17 @@ from sqlalchemy.orm import Session
 from collector.analytics.core import SEGMENT, day_of, day_ranges
 from collector.analytics.funnel_rollups import write_totals
 from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, response_sums
-from collector.analytics.visits import (JOURNEY_COUNTERS, STEP_COUNTERS, JourneyCounts, StepCounts, Totals, raw_visits,
-                                        rollup_prefix, session_timeout, step_positions)
+from collector.analytics.visits import (
+    JOURNEY_COUNTERS,
+    STEP_COUNTERS,
+    JourneyCounts,
+    StepCounts,
+    Totals,
+    raw_visits,
+    rollup_prefix,
+    session_timeout,
+    step_positions,
+)
 from collector.common.database import as_date
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, StepRollup
 
@@ -83,8 +92,9 @@ def _step_rollup_scope(site_id: int | None, journey_id: int | None, days: Collec
     return conditions
 
 
-def rebuild_rollups(session: Session, site_id: int | None = None, journey_id: int | None = None,
-                    days: Collection[date] | None = None) -> int:
+def rebuild_rollups(
+    session: Session, site_id: int | None = None, journey_id: int | None = None, days: Collection[date] | None = None
+) -> int:
     """Recompute both rollup families of a site, a journey and/or some UTC days
     (all when None) from the raw rows, the step rollups in bulk SQL; returns the
     step rollup rows written.
@@ -108,14 +118,19 @@ def rebuild_rollups(session: Session, site_id: int | None = None, journey_id: in
     selected = list(impressions.selected_columns)
     events = impressions.with_only_columns(*selected[:-1], *zeros, selected[-1])
     statement = insert(StepRollup).from_select([*columns, *COUNTERS], events)
-    statement = statement.on_conflict_do_update(index_elements=list(KEY), set_={"impressions": statement.excluded.impressions})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(KEY), set_={"impressions": statement.excluded.impressions}
+    )
     session.execute(statement)
     rebuild_funnel(session, site_id=site_id, journey_id=journey_id, days=days)
-    return session.scalar(sa.select(sa.func.count()).select_from(StepRollup).where(*_step_rollup_scope(site_id, journey_id, days)))
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(StepRollup).where(*_step_rollup_scope(site_id, journey_id, days))
+    )
 
 
-def rollup_days(session: Session, site_id: int, visitor_id: str | None = None,
-                *conditions: sa.ColumnElement[bool]) -> dict[int, set[date]]:
+def rollup_days(
+    session: Session, site_id: int, visitor_id: str | None = None, *conditions: sa.ColumnElement[bool]
+) -> dict[int, set[date]]:
     """Per journey, the UTC days holding a site's answers and events of ``visitor_id``
     (when given) and answers matching extra ``conditions`` on Response: what
     ``rebuild_days`` must recompute after those rows change or go."""
@@ -151,7 +166,9 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
             for name in names:
                 entry[name] = row[name]
     stored = {
-        (row.journey_id, as_date(row.day), row.step_id, row.device, row.locale, row.variant): {name: getattr(row, name) for name in COUNTERS}
+        (row.journey_id, as_date(row.day), row.step_id, row.device, row.locale, row.variant): {
+            name: getattr(row, name) for name in COUNTERS
+        }
         for row in session.scalars(sa.select(StepRollup).where(*_step_rollup_scope(site_id, journey_id, None)))
     }
     differences = []
@@ -188,8 +205,9 @@ def _journeys(session: Session, site_id: int | None, journey_id: int | None) -> 
     return list(session.execute(query).all())
 
 
-def rebuild_funnel(session: Session, site_id: int | None = None, journey_id: int | None = None,
-                   days: Collection[date] | None = None) -> int:
+def rebuild_funnel(
+    session: Session, site_id: int | None = None, journey_id: int | None = None, days: Collection[date] | None = None
+) -> int:
     """Recompute the funnel rollups of a site, a journey and/or the sessions that
     started on some UTC days (all when None) from the raw rows; returns the rows
     written. Runs in the caller's transaction.
@@ -204,8 +222,14 @@ def rebuild_funnel(session: Session, site_id: int | None = None, journey_id: int
         timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
         wanted = None if days is None else set(days)
         if wanted is not None:
-            for visit in raw_visits(session, journey.id, timeout, positions, day_ranges(Event.created_at, wanted),
-                                    day_ranges(Response.created_at, wanted)):
+            for visit in raw_visits(
+                session,
+                journey.id,
+                timeout,
+                positions,
+                day_ranges(Event.created_at, wanted),
+                day_ranges(Response.created_at, wanted),
+            ):
                 wanted.add(visit.start.date())
         totals = Totals()
         touching = None if wanted is None else day_ranges(Event.created_at, wanted)
@@ -240,12 +264,17 @@ def compare_funnel(session: Session, site_id: int | None = None, journey_id: int
             expected.add(rollup_prefix(visit), visit)
         expected = expected.nonzero()
         stored = _stored_funnel(session, journey.id)
-        for name, want, have in (("steps", expected.steps, stored.steps), ("journey", expected.journeys, stored.journeys),
-                                 ("durations", expected.durations, stored.durations)):
+        for name, want, have in (
+            ("steps", expected.steps, stored.steps),
+            ("journey", expected.journeys, stored.journeys),
+            ("durations", expected.durations, stored.durations),
+        ):
             for key in sorted(want.keys() | have.keys(), key=str):
                 if want.get(key) != have.get(key):
-                    differences.append(f"funnel {name} journey={journey.id} key={key}: stored {_shown(have.get(key))}, "
-                                       f"raw says {_shown(want.get(key))}")
+                    differences.append(
+                        f"funnel {name} journey={journey.id} key={key}: stored {_shown(have.get(key))}, "
+                        f"raw says {_shown(want.get(key))}"
+                    )
     return differences
 
 
@@ -262,10 +291,14 @@ def _stored_funnel(session: Session, journey_id: int) -> Totals:
     query = sa.select(*columns(FunnelRollup, "step_id", *STEP_COUNTERS)).where(FunnelRollup.journey_id == journey_id)
     for row in session.execute(query):
         totals.steps[(*key(row), row.step_id)] = StepCounts(**{name: row._mapping[name] for name in STEP_COUNTERS})
-    query = sa.select(*columns(FunnelJourneyRollup, *JOURNEY_COUNTERS)).where(FunnelJourneyRollup.journey_id == journey_id)
+    query = sa.select(*columns(FunnelJourneyRollup, *JOURNEY_COUNTERS)).where(
+        FunnelJourneyRollup.journey_id == journey_id
+    )
     for row in session.execute(query):
         totals.journeys[key(row)] = JourneyCounts(row.sessions, row.completed)
-    query = sa.select(*columns(FunnelDuration, "step_id", "seconds", "count")).where(FunnelDuration.journey_id == journey_id)
+    query = sa.select(*columns(FunnelDuration, "step_id", "seconds", "count")).where(
+        FunnelDuration.journey_id == journey_id
+    )
     for row in session.execute(query):
         totals.durations[(*key(row), row.step_id, row.seconds)] = row._mapping["count"]  # Row.count is tuple's method
     return totals.nonzero()

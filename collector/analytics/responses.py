@@ -45,7 +45,9 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError
         return last_id
     except (ValueError, UnicodeDecodeError):
-        raise Invalid("The cursor is not valid.", details={"cursor": ["Use next_cursor from a previous page."]})
+        raise Invalid(
+            "The cursor is not valid.", details={"cursor": ["Use next_cursor from a previous page."]}
+        ) from None
 
 
 def list_responses(session: Session, site: Site, values: dict[str, Any]) -> tuple[Sequence[Response], str | None]:
@@ -65,8 +67,11 @@ def list_responses(session: Session, site: Site, values: dict[str, Any]) -> tupl
     if values.get("step"):
         query = query.where(Step.key == values["step"])
     if values.get("theme"):
-        query = query.where(sa.select(ResponseTheme.response_id).where(
-            ResponseTheme.response_id == Response.id, ResponseTheme.theme_key == values["theme"]).exists())
+        query = query.where(
+            sa.select(ResponseTheme.response_id)
+            .where(ResponseTheme.response_id == Response.id, ResponseTheme.theme_key == values["theme"])
+            .exists()
+        )
     if values.get("cursor"):
         query = query.where(Response.id < decode_cursor(values["cursor"]))
     rows = session.scalars(query).all()

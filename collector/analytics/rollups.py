@@ -23,8 +23,20 @@ from collector.models import Response, StepRollup
 
 KEY = ("journey_id", "day", "step_id", *SEGMENT)
 RESPONSE_COUNTERS = (
-    "n", "emotion_sum", "emotion_sq", "csat_n", "csat_satisfied", "ces_n", "ces_sum", "ces_sq",
-    "nps_n", "nps_promoters", "nps_detractors", "exit_intent", "comments", "negative_comments",
+    "n",
+    "emotion_sum",
+    "emotion_sq",
+    "csat_n",
+    "csat_satisfied",
+    "ces_n",
+    "ces_sum",
+    "ces_sq",
+    "nps_n",
+    "nps_promoters",
+    "nps_detractors",
+    "exit_intent",
+    "comments",
+    "negative_comments",
 )
 COUNTERS = (*RESPONSE_COUNTERS, "impressions")
 
@@ -88,7 +100,14 @@ def _response_counters(row: dict[str, Any]) -> dict[str, float]:
 
 def _key(row: dict[str, Any]) -> tuple:
     day = as_utc(row["created_at"]).date()
-    return (row["journey_id"], day, row["step_id"], row.get("device") or "", row.get("locale") or "", row.get("variant") or "")
+    return (
+        row["journey_id"],
+        day,
+        row["step_id"],
+        row.get("device") or "",
+        row.get("locale") or "",
+        row.get("variant") or "",
+    )
 
 
 def _upsert(session: Session, totals: dict[tuple, dict[str, Any]], counters: Sequence[str]) -> None:

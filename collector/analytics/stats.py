@@ -147,8 +147,14 @@ def welch(a: Moments, b: Moments) -> TestResult | None:
     se2 = va + vb
     if se2 <= 0.0:
         # Both samples constant: the difference is certain (or zero).
-        return TestResult(diff, diff, diff, 0.0 if diff == 0 else math.copysign(math.inf, diff),
-                          1.0 if diff == 0 else 0.0, float(a.n + b.n - 2))
+        return TestResult(
+            diff,
+            diff,
+            diff,
+            0.0 if diff == 0 else math.copysign(math.inf, diff),
+            1.0 if diff == 0 else 0.0,
+            float(a.n + b.n - 2),
+        )
     df = se2 * se2 / (va * va / (a.n - 1) + vb * vb / (b.n - 1))
     se = math.sqrt(se2)
     t = diff / se

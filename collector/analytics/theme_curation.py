@@ -38,14 +38,18 @@ def _known(model: ThemeModel | None, curation: Curation, key: str) -> str:
         return theme.key
     if any(split.key == key for split in curation.splits):
         return key
-    raise NotFound(f"No theme '{key}' at this step.", details={"theme": ["Use a key from GET /v1/journeys/{key}/themes."]})
+    raise NotFound(
+        f"No theme '{key}' at this step.", details={"theme": ["Use a key from GET /v1/journeys/{key}/themes."]}
+    )
 
 
 def _save(session: Session, step: Step, curation: Curation) -> dict[str, Any]:
     """Store the curation and rebuild the step now if it is small; the caller commits."""
     row = session.scalar(sa.select(ThemeCuration).where(ThemeCuration.step_id == step.id))
     if row is None:
-        session.add(ThemeCuration(journey_id=step.journey_id, step_id=step.id, curation=curation.to_dict(), updated_at=utcnow()))
+        session.add(
+            ThemeCuration(journey_id=step.journey_id, step_id=step.id, curation=curation.to_dict(), updated_at=utcnow())
+        )
     else:
         row.curation, row.updated_at = curation.to_dict(), utcnow()
     count, _ = theme_store.comment_stats(session, step.id)
@@ -55,8 +59,9 @@ def _save(session: Session, step: Step, curation: Curation) -> dict[str, Any]:
             theme_store.rebuild_step(session, step, curation)
         except ValueError as error:
             session.rollback()
-            raise Conflict("A theme with that key exists already; choose another key.",
-                           details={"key": [str(error)]}) from error
+            raise Conflict(
+                "A theme with that key exists already; choose another key.", details={"key": [str(error)]}
+            ) from error
     session.commit()
     return {"step": step.key, "curation": curation.to_dict(), "rebuilt": rebuilt}
 
@@ -85,7 +90,9 @@ def merge_themes(session: Session, step: Step, keys: list[str], into: str) -> di
     into = _known(model, curation, into)
     sources = [_known(model, curation, key) for key in keys]
     if not [key for key in sources if key != into]:
-        raise Invalid("Name at least one theme other than the one merged into.", details={"keys": ["Nothing to merge."]})
+        raise Invalid(
+            "Name at least one theme other than the one merged into.", details={"keys": ["Nothing to merge."]}
+        )
     return _save(session, step, curation.merge(sources, into=into))
 
 

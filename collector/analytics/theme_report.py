@@ -50,26 +50,36 @@ def _models(session: Session, step_ids: Iterable[int]) -> dict[int, Any]:
 
 
 def _totals(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[int, int]:
-    query = (sa.select(Response.step_id, sa.func.count())
-             .where(Response.journey_id == journey.id, Response.comment.is_not(None), *response_filters(filters))
-             .group_by(Response.step_id))
+    query = (
+        sa.select(Response.step_id, sa.func.count())
+        .where(Response.journey_id == journey.id, Response.comment.is_not(None), *response_filters(filters))
+        .group_by(Response.step_id)
+    )
     return dict(session.execute(query).all())
 
 
 def _groups(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[tuple[int, str], dict[str, Any]]:
     """Per (step id, theme key): counts by sentiment, primaries, emotion sums."""
     query = (
-        sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.sentiment_label, sa.func.count().label("n"),
-                  sa.func.sum(sa.case((ResponseTheme.rank == 0, 1), else_=0)).label("primary"),
-                  sa.func.sum(Response.emotion).label("sum"), sa.func.sum(Response.emotion * Response.emotion).label("sq"))
+        sa.select(
+            ResponseTheme.step_id,
+            ResponseTheme.theme_key,
+            Response.sentiment_label,
+            sa.func.count().label("n"),
+            sa.func.sum(sa.case((ResponseTheme.rank == 0, 1), else_=0)).label("primary"),
+            sa.func.sum(Response.emotion).label("sum"),
+            sa.func.sum(Response.emotion * Response.emotion).label("sq"),
+        )
         .join(Response, Response.id == ResponseTheme.response_id)
         .where(ResponseTheme.journey_id == journey.id, *response_filters(filters))
         .group_by(ResponseTheme.step_id, ResponseTheme.theme_key, Response.sentiment_label)
     )
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     for row in session.execute(query):
-        group = groups.setdefault((row.step_id, row.theme_key), {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0,
-                                                                  "sentiment": dict.fromkeys(SENTIMENTS, 0)})
+        group = groups.setdefault(
+            (row.step_id, row.theme_key),
+            {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)},
+        )
         group["n"] += row.n
         group["primary"] += int(row.primary or 0)
         group["sum"] += float(row.sum or 0.0)
@@ -79,7 +89,9 @@ def _groups(session: Session, journey: Journey, filters: dict[str, Any]) -> dict
     return groups
 
 
-def _examples(session: Session, wanted: list[tuple[int, str, str]], filters: dict[str, Any]) -> dict[tuple[int, str], list[str]]:
+def _examples(
+    session: Session, wanted: list[tuple[int, str, str]], filters: dict[str, Any]
+) -> dict[tuple[int, str], list[str]]:
     """Up to three comments per (step id, key, label), ranked as ``summarise`` ranks them."""
     found: dict[tuple[int, str], list[str]] = {}
     if not wanted:
@@ -89,17 +101,24 @@ def _examples(session: Session, wanted: list[tuple[int, str, str]], filters: dic
     for step_id, key, label in wanted:
         pattern = "%" + label.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         has_label = sa.case((sa.func.lower(Response.comment).like(pattern, escape="\\"), 0), else_=1)
-        parts.append(sa.select(
-            sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.comment)
-            .join(Response, Response.id == ResponseTheme.response_id)
-            .where(ResponseTheme.step_id == step_id, ResponseTheme.theme_key == key, *conditions)
-            .order_by(has_label, sa.func.abs(sa.func.length(Response.comment) - 60), Response.comment)
-            .limit(CANDIDATES).subquery()))
+        parts.append(
+            sa.select(
+                sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.comment)
+                .join(Response, Response.id == ResponseTheme.response_id)
+                .where(ResponseTheme.step_id == step_id, ResponseTheme.theme_key == key, *conditions)
+                .order_by(has_label, sa.func.abs(sa.func.length(Response.comment) - 60), Response.comment)
+                .limit(CANDIDATES)
+                .subquery()
+            )
+        )
     for row in session.execute(sa.union_all(*parts)):
         found.setdefault((row.step_id, row.theme_key), []).append(row.comment)
     labels = {(step_id, key): label.lower() for step_id, key, label in wanted}
     for group, texts in found.items():
-        ranked = sorted(texts, key=lambda text: (labels[group] not in text.strip().lower(), abs(len(text.strip()) - 60), text.strip()))
+        ranked = sorted(
+            texts,
+            key=lambda text: (labels[group] not in text.strip().lower(), abs(len(text.strip()) - 60), text.strip()),
+        )
         found[group] = list(dict.fromkeys(text.strip() for text in ranked if text.strip()))[:EXAMPLES]
     return found
 
@@ -124,7 +143,9 @@ def _fold(model: ThemeModel, step_id: int, groups: dict[tuple[int, str], dict[st
         target = _resolve(model, key) if group_step == step_id else None
         if target is None:
             continue
-        into = folded.setdefault(target, {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)})
+        into = folded.setdefault(
+            target, {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
+        )
         for name in ("n", "primary", "sum", "sq"):
             into[name] += group[name]
         for name in SENTIMENTS:
@@ -132,8 +153,13 @@ def _fold(model: ThemeModel, step_id: int, groups: dict[tuple[int, str], dict[st
     return folded
 
 
-def journey_themes(session: Session, journey: Journey, filters: dict[str, Any], steps: list[Step] | None = None,
-                   include_hidden: bool = False) -> dict[str, Any]:
+def journey_themes(
+    session: Session,
+    journey: Journey,
+    filters: dict[str, Any],
+    steps: list[Step] | None = None,
+    include_hidden: bool = False,
+) -> dict[str, Any]:
     """The themes API's body: per step in step order, its comments and themes (see the module docstring)."""
     steps = list(journey.steps) if steps is None else steps
     models = _models(session, [step.id for step in steps])
@@ -159,18 +185,29 @@ def journey_themes(session: Session, journey: Journey, filters: dict[str, Any], 
                 if group is not None:
                     wanted.append((step.id, theme.key, theme.label))
             themes.sort(key=lambda t: (not t["pinned"], -t["count"], t["key"]))
-        result_steps.append({"step": step.key, "name": step.name, "comments": total, "themes": themes,
-                             "model": {"version": entry.version, "comments": model.comments} if model is not None else None})
+        result_steps.append(
+            {
+                "step": step.key,
+                "name": step.name,
+                "comments": total,
+                "themes": themes,
+                "model": {"version": entry.version, "comments": model.comments} if model is not None else None,
+            }
+        )
     examples = _examples(session, wanted, filters)
     for step, item in zip(steps, result_steps):
         for theme in item["themes"]:
             theme["examples"] = examples.get((step.id, theme["key"]), [])
-    return {"journey": journey.key, "window": {"from": filters.get("from"), "to": filters.get("to")},
-            "steps": result_steps}
+    return {
+        "journey": journey.key,
+        "window": {"from": filters.get("from"), "to": filters.get("to")},
+        "steps": result_steps,
+    }
 
 
-def _theme_row(theme, group: dict[str, Any] | None, total: int, before: dict[str, Any] | None,
-               before_total: int | None) -> dict[str, Any]:
+def _theme_row(
+    theme, group: dict[str, Any] | None, total: int, before: dict[str, Any] | None, before_total: int | None
+) -> dict[str, Any]:
     group = group or {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
     moments = Moments(group["n"], group["sum"], group["sq"])
     low, high = mean_ci(moments)
@@ -178,14 +215,25 @@ def _theme_row(theme, group: dict[str, Any] | None, total: int, before: dict[str
     change = None
     if before_total:
         change = share - (before["n"] if before else 0) / before_total
-    return {"key": theme.key, "label": theme.label, "count": group["n"], "primary": group["primary"],
-            "share": _round(share), "sentiment": dict(group["sentiment"]),
-            "emotion": {"mean": _round(moments.mean), "ci_low": _round(low), "ci_high": _round(high), "n": moments.n},
-            "phrases": list(theme.phrases), "examples": [], "share_change": _round(change),
-            "pinned": theme.pinned, "hidden": theme.hidden}
+    return {
+        "key": theme.key,
+        "label": theme.label,
+        "count": group["n"],
+        "primary": group["primary"],
+        "share": _round(share),
+        "sentiment": dict(group["sentiment"]),
+        "emotion": {"mean": _round(moments.mean), "ci_low": _round(low), "ci_high": _round(high), "n": moments.n},
+        "phrases": list(theme.phrases),
+        "examples": [],
+        "share_change": _round(change),
+        "pinned": theme.pinned,
+        "hidden": theme.hidden,
+    }
 
 
-def top_themes(session: Session, journey: Journey, filters: dict[str, Any], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
+def top_themes(
+    session: Session, journey: Journey, filters: dict[str, Any], limit: int = 3
+) -> dict[int, list[dict[str, Any]]]:
     """Per step id, its largest shown themes (key, label, share, count) for the curve."""
     steps = list(journey.steps)
     models = _models(session, [step.id for step in steps])
@@ -200,8 +248,10 @@ def top_themes(session: Session, journey: Journey, filters: dict[str, Any], limi
         now, total = _fold(model, step.id, groups), int(totals.get(step.id, 0))
         shown = [(theme, now[theme.key]["n"]) for theme in model.themes if theme.key in now and not theme.hidden]
         shown.sort(key=lambda item: (not item[0].pinned, -item[1], item[0].key))
-        found[step.id] = [{"key": theme.key, "label": theme.label, "count": n, "share": _round(n / total if total else 0.0)}
-                          for theme, n in shown[:limit]]
+        found[step.id] = [
+            {"key": theme.key, "label": theme.label, "count": n, "share": _round(n / total if total else 0.0)}
+            for theme, n in shown[:limit]
+        ]
     return found
 
 

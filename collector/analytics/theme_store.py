@@ -80,21 +80,35 @@ class ModelCache:
         stale = [s for s in step_ids if s not in self._entries or now - self._entries[s].checked >= max_age]
         first_seen: list[int] = []
         if stale:
-            versions = dict(bind.execute(
-                sa.select(ThemeModelRow.step_id, ThemeModelRow.version).where(ThemeModelRow.step_id.in_(stale))
-            ).all())
+            versions = dict(
+                bind.execute(
+                    sa.select(ThemeModelRow.step_id, ThemeModelRow.version).where(ThemeModelRow.step_id.in_(stale))
+                ).all()
+            )
             changed = [s for s in stale if s not in self._entries or self._entries[s].version != versions.get(s)]
-            loaded = {row.step_id: row for row in bind.execute(
-                sa.select(ThemeModelRow.step_id, ThemeModelRow.version, ThemeModelRow.model,
-                          ThemeModelRow.built_through_response_id).where(ThemeModelRow.step_id.in_(changed))
-            )} if changed else {}
+            loaded = (
+                {
+                    row.step_id: row
+                    for row in bind.execute(
+                        sa.select(
+                            ThemeModelRow.step_id,
+                            ThemeModelRow.version,
+                            ThemeModelRow.model,
+                            ThemeModelRow.built_through_response_id,
+                        ).where(ThemeModelRow.step_id.in_(changed))
+                    )
+                }
+                if changed
+                else {}
+            )
             with self._lock:
                 for step_id in stale:
                     old = self._entries.get(step_id)
                     if step_id in loaded:
                         row = loaded[step_id]
-                        self._entries[step_id] = _Loaded(now, row.version, model_or_none(row.model),
-                                                         row.built_through_response_id)
+                        self._entries[step_id] = _Loaded(
+                            now, row.version, model_or_none(row.model), row.built_through_response_id
+                        )
                         if old is not None and old.version is None:
                             first_seen.append(step_id)
                     elif step_id in changed:
@@ -121,11 +135,15 @@ def model_or_none(data: dict[str, Any] | None) -> ThemeModel | None:
         return None
 
 
-def theme_rows(model: ThemeModel, response_id: int, journey_id: int, step_id: int, keys: Sequence[str]) -> list[dict[str, Any]]:
+def theme_rows(
+    model: ThemeModel, response_id: int, journey_id: int, step_id: int, keys: Sequence[str]
+) -> list[dict[str, Any]]:
     """The rows of one answer's keys, under the keys the model shows (merged keys followed, once each)."""
     resolved = dict.fromkeys(theme.key if (theme := model.theme(key)) is not None else key for key in keys)
-    return [{"response_id": response_id, "theme_key": key, "journey_id": journey_id, "step_id": step_id, "rank": rank}
-            for rank, key in enumerate(resolved)]
+    return [
+        {"response_id": response_id, "theme_key": key, "journey_id": journey_id, "step_id": step_id, "rank": rank}
+        for rank, key in enumerate(resolved)
+    ]
 
 
 def assign_at_ingest(conn: Bind, rows: Sequence[Mapping[str, Any]], ids: Mapping[str, int]) -> int:
@@ -134,8 +152,9 @@ def assign_at_ingest(conn: Bind, rows: Sequence[Mapping[str, Any]], ids: Mapping
     commented = [row for row in rows if row.get("comment")]
     if not commented:
         return 0
-    entries, first_seen = model_cache().get(conn, (row["step_id"] for row in commented),
-                                            current_app.config["THEMES_MODEL_CHECK_SECONDS"])
+    entries, first_seen = model_cache().get(
+        conn, (row["step_id"] for row in commented), current_app.config["THEMES_MODEL_CHECK_SECONDS"]
+    )
     out: list[dict[str, Any]] = []
     for row in commented:
         entry = entries[row["step_id"]]
@@ -154,8 +173,8 @@ def _catch_up(conn: Bind, step_id: int, entry: _Loaded) -> None:
     """Theme the step's comments stored after its first rebuild that have no themes yet."""
     themed = sa.select(ResponseTheme.response_id).where(ResponseTheme.response_id == Response.id).exists()
     query = sa.select(Response.id, Response.journey_id, Response.comment, Response.language, Response.locale).where(
-        Response.step_id == step_id, Response.comment.is_not(None), ~themed,
-        Response.id > (entry.built_through or 0))
+        Response.step_id == step_id, Response.comment.is_not(None), ~themed, Response.id > (entry.built_through or 0)
+    )
     out = []
     for row in conn.execute(query):
         keys = entry.assigner(row.comment, row.language or row.locale)
@@ -181,7 +200,9 @@ def source_hash(curation: Curation) -> str:
 def comment_stats(session: Session, step_id: int) -> tuple[int, int | None]:
     """How many comments the step has and the id of the last."""
     count, last = session.execute(
-        sa.select(sa.func.count(), sa.func.max(Response.id)).where(Response.step_id == step_id, Response.comment.is_not(None))
+        sa.select(sa.func.count(), sa.func.max(Response.id)).where(
+            Response.step_id == step_id, Response.comment.is_not(None)
+        )
     ).one()
     return int(count), last
 
@@ -193,13 +214,19 @@ def is_current(session: Session, step_id: int, curation: Curation | None = None)
         return False
     count, last = comment_stats(session, step_id)
     curation = curation if curation is not None else load_curation(session, step_id)
-    return (stored.comments, stored.built_through_response_id, stored.source_hash) == (count, last, source_hash(curation))
+    return (stored.comments, stored.built_through_response_id, stored.source_hash) == (
+        count,
+        last,
+        source_hash(curation),
+    )
 
 
 def _comments(session: Session, step_id: int, after: int = 0) -> list[Comment]:
-    query = (sa.select(Response.id, Response.comment, Response.language, Response.locale)
-             .where(Response.step_id == step_id, Response.comment.is_not(None), Response.id > after)
-             .order_by(Response.id))
+    query = (
+        sa.select(Response.id, Response.comment, Response.language, Response.locale)
+        .where(Response.step_id == step_id, Response.comment.is_not(None), Response.id > after)
+        .order_by(Response.id)
+    )
     return [Comment(row.id, row.comment, row.language or row.locale) for row in session.execute(query)]
 
 
@@ -234,10 +261,14 @@ def rebuild_step(session: Session, step: Step, curation: Curation | None = None)
     for comment in late:
         rows += theme_rows(model, comment.id, step.journey_id, step.id, assigner(comment.text, comment.language))
     for start in range(0, len(rows), 5000):
-        session.execute(sa.insert(THEMES_TABLE), rows[start:start + 5000])
-    values = {"model": model.to_dict(assignments=False), "comments": len(comments) + len(late),
-              "built_through_response_id": (late[-1].id if late else last) or None,
-              "source_hash": source_hash(curation), "built_at": utcnow()}
+        session.execute(sa.insert(THEMES_TABLE), rows[start : start + 5000])
+    values = {
+        "model": model.to_dict(assignments=False),
+        "comments": len(comments) + len(late),
+        "built_through_response_id": (late[-1].id if late else last) or None,
+        "source_hash": source_hash(curation),
+        "built_at": utcnow(),
+    }
     if stored is None:
         stored = ThemeModelRow(journey_id=step.journey_id, step_id=step.id, version=1, **values)
         session.add(stored)
@@ -250,12 +281,21 @@ def rebuild_step(session: Session, step: Step, curation: Curation | None = None)
     return Rebuilt(step.id, values["comments"], len(model.themes), stored.version)
 
 
-def steps_to_rebuild(session: Session, site_id: int | None = None, journey_key: str | None = None,
-                     step_key: str | None = None, force: bool = False) -> list[tuple[Step, int]]:
+def steps_to_rebuild(
+    session: Session,
+    site_id: int | None = None,
+    journey_key: str | None = None,
+    step_key: str | None = None,
+    force: bool = False,
+) -> list[tuple[Step, int]]:
     """The steps with comments (or a model) that need a rebuild, with their comment counts."""
     from collector.models import Journey
 
-    query = sa.select(Step).join(Journey, Journey.id == Step.journey_id).order_by(Journey.site_id, Journey.id, Step.position, Step.id)
+    query = (
+        sa.select(Step)
+        .join(Journey, Journey.id == Step.journey_id)
+        .order_by(Journey.site_id, Journey.id, Step.position, Step.id)
+    )
     if site_id is not None:
         query = query.where(Journey.site_id == site_id)
     if journey_key:
@@ -271,7 +311,9 @@ def steps_to_rebuild(session: Session, site_id: int | None = None, journey_key: 
     return found
 
 
-def rebuild(session: Session, steps: Sequence[tuple[Step, int]], progress: Callable[[int], None] = lambda n: None) -> list[Rebuilt]:
+def rebuild(
+    session: Session, steps: Sequence[tuple[Step, int]], progress: Callable[[int], None] = lambda n: None
+) -> list[Rebuilt]:
     """Rebuild each step in a transaction of its own (a stop loses at most the step at hand)."""
     done = []
     for step, count in steps:

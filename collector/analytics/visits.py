@@ -106,8 +106,20 @@ class StepCounts:
 
     def __iter__(self) -> Iterator[int]:
         """The counts in ``STEP_COUNTERS`` order, the rollup columns'."""
-        return iter((self.reached, self.continued, self.abandoned, self.retried, self.views, self.errors,
-                     self.negative, self.negative_abandoned, self.positive, self.positive_abandoned))
+        return iter(
+            (
+                self.reached,
+                self.continued,
+                self.abandoned,
+                self.retried,
+                self.views,
+                self.errors,
+                self.negative,
+                self.negative_abandoned,
+                self.positive,
+                self.positive_abandoned,
+            )
+        )
 
     def add(self, other: StepCounts, sign: int = 1) -> None:
         """Add (``sign=-1``: take away) another visit's or sum's counts."""
@@ -162,8 +174,9 @@ class Visit:
         return counts
 
 
-def visits_of(events: Iterable[EventRow], answers: Iterable[AnswerRow], timeout: timedelta,
-              positions: dict[int, int]) -> list[Visit]:
+def visits_of(
+    events: Iterable[EventRow], answers: Iterable[AnswerRow], timeout: timedelta, positions: dict[int, int]
+) -> list[Visit]:
     """Split one browser session's journey events into sessions and measure each.
 
     ``events`` and ``answers`` in any order, their times in one convention
@@ -199,7 +212,7 @@ def _measure(run: list[EventRow], positions: dict[int, int]) -> Visit:
     for step_id, order in visit.first_view.items():
         counts = visit.steps[step_id]
         position = positions.get(step_id, -1)
-        later = any(positions.get(event.step_id, -1) > position for event in views[order + 1:])
+        later = any(positions.get(event.step_id, -1) > position for event in views[order + 1 :])
         counts.continued = int(visit.completed or later)
         counts.abandoned = int(not visit.completed and step_id == last_view_step)
         counts.retried = int(counts.views > 1)
@@ -211,10 +224,13 @@ def _measure(run: list[EventRow], positions: dict[int, int]) -> Visit:
     entries = [event for event in run if event.type in ("step_view", "journey_complete")]
     for current, following in zip(entries, entries[1:]):
         if current.type == "step_view":
-            visit.durations.append(StepTime(current.step_id,
-                                            bucket_seconds((following.created_at - current.created_at).total_seconds())))
+            visit.durations.append(
+                StepTime(current.step_id, bucket_seconds((following.created_at - current.created_at).total_seconds()))
+            )
     if completions:
-        visit.durations.append(StepTime(COMPLETION, bucket_seconds((completions[0].created_at - first.created_at).total_seconds())))
+        visit.durations.append(
+            StepTime(COMPLETION, bucket_seconds((completions[0].created_at - first.created_at).total_seconds()))
+        )
     return visit
 
 
@@ -267,8 +283,11 @@ class Totals:
 
     def nonzero(self) -> Totals:
         """The same sums without all-zero entries (left where a session moved away)."""
-        return Totals({k: v for k, v in self.steps.items() if any(v)}, {k: v for k, v in self.journeys.items() if any(v)},
-                      {k: v for k, v in self.durations.items() if v})
+        return Totals(
+            {k: v for k, v in self.steps.items() if any(v)},
+            {k: v for k, v in self.journeys.items() if any(v)},
+            {k: v for k, v in self.durations.items() if v},
+        )
 
 
 def rollup_prefix(visit: Visit) -> tuple:
@@ -298,7 +317,16 @@ def step_positions(session: Session, journey_id: int) -> dict[int, int]:
 
 # What the session reads select, here and at ingest (funnel_rollups): the session id, then the
 # fields of EventRow / AnswerRow.
-EVENT_COLUMNS = (Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant)
+EVENT_COLUMNS = (
+    Event.session_id,
+    Event.id,
+    Event.created_at,
+    Event.type,
+    Event.step_id,
+    Event.device,
+    Event.locale,
+    Event.variant,
+)
 ANSWER_COLUMNS = (Response.session_id, Response.id, Response.created_at, Response.step_id, Response.emotion)
 
 
@@ -314,9 +342,14 @@ def answer_row(row: Sequence[Any]) -> AnswerRow:
     return AnswerRow(answer_id, as_utc(created_at), step_id, emotion)
 
 
-def raw_visits(session: Session, journey_id: int, timeout: timedelta, positions: dict[int, int],
-               touching: sa.ColumnElement[bool] | None = None, answers_touching: sa.ColumnElement[bool] | None = None
-               ) -> Iterator[Visit]:
+def raw_visits(
+    session: Session,
+    journey_id: int,
+    timeout: timedelta,
+    positions: dict[int, int],
+    touching: sa.ColumnElement[bool] | None = None,
+    answers_touching: sa.ColumnElement[bool] | None = None,
+) -> Iterator[Visit]:
     """Every session of a journey (or of the browser sessions with an event matching
     ``touching`` or an answer matching ``answers_touching``), from the raw rows: one
     ordered scan of the events, answers looked up by session."""

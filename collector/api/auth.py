@@ -36,20 +36,27 @@ def require_scope(scope: str) -> Callable:
 
     def decorator(view: Callable) -> Callable:
         # Checked when called, that is after the key is known.
-        limited = limiter.shared_limit(_per_key, scope="api-key", key_func=_key_identity,
-                                       error_message=_limit_message)(view)
+        limited = limiter.shared_limit(_per_key, scope="api-key", key_func=_key_identity, error_message=_limit_message)(
+            view
+        )
 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                abort(401, "Send a secret key as 'Authorization: Bearer sk_…'.",
-                      headers={"WWW-Authenticate": 'Bearer realm="stepsense"'})
+                abort(
+                    401,
+                    "Send a secret key as 'Authorization: Bearer sk_…'.",
+                    headers={"WWW-Authenticate": 'Bearer realm="stepsense"'},
+                )
             key = find_api_key(db.session, token.strip())
             if key is None:
-                abort(401, "The API key is unknown or revoked.",
-                      headers={"WWW-Authenticate": 'Bearer realm="stepsense", error="invalid_token"'})
+                abort(
+                    401,
+                    "The API key is unknown or revoked.",
+                    headers={"WWW-Authenticate": 'Bearer realm="stepsense", error="invalid_token"'},
+                )
             if not has_scope(key, scope):
                 abort(403, f"This key lacks the '{scope}' scope.")
             g.api_key = key

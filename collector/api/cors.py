@@ -53,8 +53,6 @@ def add_cors_headers(response: Response) -> Response:
         return response
     # Errors are readable by any origin some site allows, so the widget can
     # tell a rejected answer (drop it) from a network failure (retry it).
-    if g.get("cors_origin") == origin or (
-        response.status_code >= 400 and _allowed_by_some_site(origin)
-    ):
+    if g.get("cors_origin") == origin or (response.status_code >= 400 and _allowed_by_some_site(origin)):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

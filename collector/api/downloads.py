@@ -19,11 +19,16 @@ def export_response(journey: Journey, args: dict) -> Response:
         # Small: built now, so a failure still gets a proper error response.
         chunks = iter(list(export_format.write(read_session(db.session), journey, args)))
     name = exports.filename(journey.key, export_format)
-    return Response(stream_with_context(chunks), mimetype=None, content_type=export_format.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        stream_with_context(chunks),
+        mimetype=None,
+        content_type=export_format.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _streamed(export_format, journey_id: int, args: dict):

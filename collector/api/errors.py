@@ -87,7 +87,11 @@ class Api(flask_smorest.Api):
         data = getattr(error, "data", None) or {}
         message = data.get("message") or error.description or error.name
         details = data.get("errors", data.get("messages"))
-        if error.code == 422 and isinstance(details, dict) and set(details) <= {"json", "query", "view_args", "headers", "form"}:
+        if (
+            error.code == 422
+            and isinstance(details, dict)
+            and set(details) <= {"json", "query", "view_args", "headers", "form"}
+        ):
             # webargs nests messages under the request location; one location
             # per request here, so the nesting only adds noise for clients.
             details = next(iter(details.values())) if len(details) == 1 else details

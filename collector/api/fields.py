@@ -1,7 +1,7 @@
 """Field types shared by the API's schemas, so every endpoint validates alike."""
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -15,8 +15,8 @@ MAX_ATTRIBUTES = 20
 MAX_ATTRIBUTE_LENGTH = 200
 # Filters outside these bounds are refused (422): astimezone() overflowed on
 # 0001-01-01T00:00:00+05:00, and day arithmetic near 9999-12-31 did too.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 TIME_RANGE = "between 1970-01-01 and 3000-01-01 UTC"
 
 
@@ -76,7 +76,9 @@ def validate_attributes(value: dict) -> None:
 
 def Attributes(**kwargs) -> fields.Dict:
     return fields.Dict(
-        keys=fields.String(validate=FullMatch(ATTRIBUTE_NAME_PATTERN, error="Use 1-40 letters, digits, '_', '-' or '.'.")),
+        keys=fields.String(
+            validate=FullMatch(ATTRIBUTE_NAME_PATTERN, error="Use 1-40 letters, digits, '_', '-' or '.'.")
+        ),
         values=fields.Raw(allow_none=True),
         validate=validate_attributes,
         **{"metadata": {"example": {"plan": "pro", "cart_value": 42.5}}, **kwargs},
@@ -92,12 +94,12 @@ class UTCDateTime(fields.AwareDateTime):
     default_error_messages = {"out_of_range": f"Use a time {TIME_RANGE}."}
 
     def __init__(self, **kwargs):
-        super().__init__(default_timezone=timezone.utc, **kwargs)
+        super().__init__(default_timezone=UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
-            in_range = EARLIEST <= moment.astimezone(timezone.utc) <= LATEST
+            in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
         except OverflowError:  # before year 1 or after 9999 once in UTC
             in_range = False
         if not in_range:
@@ -106,7 +108,7 @@ class UTCDateTime(fields.AwareDateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 

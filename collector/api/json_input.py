@@ -78,9 +78,13 @@ def read_body() -> bytes:
     """
     data = request.get_data(cache=True)
     limit = request.max_content_length
-    if limit is not None and request.content_length is None and len(data) >= limit:
-        if request.environ["wsgi.input"].read(1):
-            abort(413, "The request body is too large.")
+    if (
+        limit is not None
+        and request.content_length is None
+        and len(data) >= limit
+        and request.environ["wsgi.input"].read(1)
+    ):
+        abort(413, "The request body is too large.")
     return data
 
 

@@ -25,13 +25,27 @@ def main() -> None:
     """Entry point of the ``stepsense`` console script."""
     from collector import create_app
 
-    FlaskGroup(create_app=create_app, help="Stepsense collector: serve, migrate, manage sites and keys.").main(prog_name="stepsense")
+    FlaskGroup(create_app=create_app, help="Stepsense collector: serve, migrate, manage sites and keys.").main(
+        prog_name="stepsense"
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
 
-    for command in (sites_group, keys_group, serve, demo, sentiment_command, rescore_command, rollups_group,
-                    alerts_group, export_command, retention_group, doctor, themes_group,
-                    ingest_group):
+    for command in (
+        sites_group,
+        keys_group,
+        serve,
+        demo,
+        sentiment_command,
+        rescore_command,
+        rollups_group,
+        alerts_group,
+        export_command,
+        retention_group,
+        doctor,
+        themes_group,
+        ingest_group,
+    ):
         app.cli.add_command(command)

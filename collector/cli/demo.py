@@ -10,7 +10,9 @@ from flask.cli import with_appcontext
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--responses", "count", default=3000, show_default=True, type=int, help="Synthetic answers to seed on first run.")
+@click.option(
+    "--responses", "count", default=3000, show_default=True, type=int, help="Synthetic answers to seed on first run."
+)
 @click.option("--no-serve", is_flag=True, help="Seed only.")
 @click.option("--no-browser", is_flag=True, help="Don't open the demo shop in a browser.")
 @with_appcontext

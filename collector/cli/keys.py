@@ -19,9 +19,9 @@ def keys_group() -> None:
 @with_appcontext
 def keys_create(site_id: int, scopes: str, name: str) -> None:
     """Create an API key; prints its secret once."""
-    from collector.tenancy.keys import create_api_key
     from collector.extensions import db
     from collector.models import Site
+    from collector.tenancy.keys import create_api_key
 
     site = db.session.get(Site, site_id)
     if site is None:

@@ -4,8 +4,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from collector.models import Site
 from collector.ingest.store import TRAP_MEMORY_DAYS
+from collector.models import Site
 from collector.privacy.retention import expired_count, forget_trapped, purge_site
 
 
@@ -22,7 +22,9 @@ def run_command(batch_size: int) -> None:
     from collector.extensions import db
 
     forgotten = forget_trapped(db.session)
-    click.echo(f"Forgot {forgotten} honeypot client_id{'' if forgotten == 1 else 's'} older than {TRAP_MEMORY_DAYS} days.")
+    click.echo(
+        f"Forgot {forgotten} honeypot client_id{'' if forgotten == 1 else 's'} older than {TRAP_MEMORY_DAYS} days."
+    )
     sites = list(db.session.scalars(sa.select(Site).where(Site.retention_days.is_not(None)).order_by(Site.id)))
     if not sites:
         click.echo("No site has a retention period.")
@@ -31,5 +33,7 @@ def run_command(batch_size: int) -> None:
         total = expired_count(db.session, site)
         with click.progressbar(length=total, label=f"Site {site.id} ({site.name}), {site.retention_days} days") as bar:
             result = purge_site(db.session, site, batch_size=batch_size, progress=bar.update)
-        click.echo(f"Site {site.id}: deleted {result.responses} answers and {result.events} events "
-                   f"older than {result.cutoff:%Y-%m-%d %H:%M} UTC; rollups rebuilt.")
+        click.echo(
+            f"Site {site.id}: deleted {result.responses} answers and {result.events} events "
+            f"older than {result.cutoff:%Y-%m-%d %H:%M} UTC; rollups rebuilt."
+        )

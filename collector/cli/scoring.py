@@ -21,9 +21,9 @@ def sentiment_command(source) -> None:
 @with_appcontext
 def rescore_command(batch_size: int) -> None:
     """Re-score answers scored by an older scorer version (resumable; ingest keeps running)."""
-    from collector.privacy import rescore
     from collector.analytics.emotion import SCORING_VERSION
     from collector.extensions import db
+    from collector.privacy import rescore
 
     total = rescore.count_stale(db.session)
     if not total:

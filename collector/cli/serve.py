@@ -10,14 +10,30 @@ import click
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=int, help="Processes; about one per core.")
-@click.option("--worker-class", default="gthread", show_default=True,
-              type=click.Choice(["gthread", "sync"]), help="gthread keeps browser connections alive and overlaps database round trips.")
-@click.option("--threads", default=2, show_default=True, type=int,
-              help="Threads per worker (gthread). More mostly adds writers waiting for SQLite's write lock.")
-@click.option("--keep-alive", default=5, show_default=True, type=int, help="Seconds an idle keep-alive connection stays open.")
-@click.option("--reuse-port/--no-reuse-port", default=True, show_default=True,
-              help="A listening socket per worker (SO_REUSEPORT), so the kernel spreads connections over the workers; "
-                   "with one shared socket, one worker often takes every keep-alive connection (bench/INGEST.md).")
+@click.option(
+    "--worker-class",
+    default="gthread",
+    show_default=True,
+    type=click.Choice(["gthread", "sync"]),
+    help="gthread keeps browser connections alive and overlaps database round trips.",
+)
+@click.option(
+    "--threads",
+    default=2,
+    show_default=True,
+    type=int,
+    help="Threads per worker (gthread). More mostly adds writers waiting for SQLite's write lock.",
+)
+@click.option(
+    "--keep-alive", default=5, show_default=True, type=int, help="Seconds an idle keep-alive connection stays open."
+)
+@click.option(
+    "--reuse-port/--no-reuse-port",
+    default=True,
+    show_default=True,
+    help="A listening socket per worker (SO_REUSEPORT), so the kernel spreads connections over the workers; "
+    "with one shared socket, one worker often takes every keep-alive connection (bench/INGEST.md).",
+)
 def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: int, reuse_port: bool) -> None:
     """Run the app under gunicorn (replaces this process); the defaults are bench/ingest.py's.
 
@@ -28,9 +44,23 @@ def serve(bind: str, workers: int, worker_class: str, threads: int, keep_alive: 
     if _env_true("METRICS_ENABLED"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     args = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", bind, "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-        "--keep-alive", str(keep_alive), *(["--reuse-port"] if reuse_port else []), "--config", "python:collector.monitoring.gunicorn", "collector:create_app()",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        str(keep_alive),
+        *(["--reuse-port"] if reuse_port else []),
+        "--config",
+        "python:collector.monitoring.gunicorn",
+        "collector:create_app()",
     ]
     os.execvp(args[0], args)
 

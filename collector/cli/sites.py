@@ -15,7 +15,13 @@ def sites_group() -> None:
 
 @sites_group.command("create")
 @click.option("--name", required=True, help="Shown in the dashboard.")
-@click.option("--origin", "origins", multiple=True, required=True, help="An origin allowed to embed the widget, e.g. https://shop.example.com; repeat for more.")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="An origin allowed to embed the widget, e.g. https://shop.example.com; repeat for more.",
+)
 @with_appcontext
 def sites_create(name: str, origins: tuple[str, ...]) -> None:
     """Create a site; prints its public key and an admin secret key (shown only once)."""
@@ -27,7 +33,9 @@ def sites_create(name: str, origins: tuple[str, ...]) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--origin") from None
     db.session.commit()
-    echo_json({"id": site.id, "name": site.name, "public_key": site.public_key, "origins": site.origins, "secret_key": secret})
+    echo_json(
+        {"id": site.id, "name": site.name, "public_key": site.public_key, "origins": site.origins, "secret_key": secret}
+    )
 
 
 @sites_group.command("list")
@@ -40,4 +48,6 @@ def sites_list() -> None:
     from collector.models import Site
 
     for site in db.session.scalars(sa.select(Site).order_by(Site.id)):
-        click.echo(json.dumps({"id": site.id, "name": site.name, "public_key": site.public_key, "origins": site.origins}))
+        click.echo(
+            json.dumps({"id": site.id, "name": site.name, "public_key": site.public_key, "origins": site.origins})
+        )

@@ -31,5 +31,6 @@ def rebuild_command(site_id, journey_key, step_key, force) -> None:
     total = sum(max(count, 1) for _, count in steps)
     with click.progressbar(length=total, label=f"Rebuilding themes of {len(steps)} step(s)") as bar:
         done = theme_store.rebuild(db.session, steps, progress=bar.update)
-    click.echo(f"Rebuilt {len(done)} step(s): {sum(r.comments for r in done)} comments, "
-               f"{sum(r.themes for r in done)} themes.")
+    click.echo(
+        f"Rebuilt {len(done)} step(s): {sum(r.comments for r in done)} comments, {sum(r.themes for r in done)} themes."
+    )

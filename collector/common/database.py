@@ -67,8 +67,13 @@ def insert_ignoring_conflicts(
     return list(session.execute(statement, list(rows)).all())
 
 
-def _insert_json(session: Bind, table: sa.Table, rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str],
-                 returning: Sequence[sa.ColumnElement]) -> list[sa.Row]:
+def _insert_json(
+    session: Bind,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    returning: Sequence[sa.ColumnElement],
+) -> list[sa.Row]:
     """PostgreSQL, several rows: ``INSERT … SELECT … FROM jsonb_array_elements(:rows)``,
     the rows sent as one JSON document (each row an array of its values).
 
@@ -81,9 +86,14 @@ def _insert_json(session: Bind, table: sa.Table, rows: Sequence[dict[str, Any]],
     this (bench/INGEST.md, round 4).
     """
     columns = tuple(rows[0])
-    statement, encoders = _json_insert(table, columns, tuple(conflict_columns), tuple(column.name for column in returning))
-    document = json.dumps([[encode(row[name]) if encode else row[name] for name, encode in zip(columns, encoders)]
-                           for row in rows], default=_json_value, separators=(",", ":"))
+    statement, encoders = _json_insert(
+        table, columns, tuple(conflict_columns), tuple(column.name for column in returning)
+    )
+    document = json.dumps(
+        [[encode(row[name]) if encode else row[name] for name, encode in zip(columns, encoders)] for row in rows],
+        default=_json_value,
+        separators=(",", ":"),
+    )
     return list(session.execute(statement, {"rows": document}).all())
 
 
@@ -106,20 +116,26 @@ def _json_value(value: Any) -> Any:
 
 
 @functools.cache
-def _json_insert(table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, ...],
-                 returning: tuple[str, ...]) -> tuple[sa.TextClause, tuple]:
+def _json_insert(
+    table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, ...], returning: tuple[str, ...]
+) -> tuple[sa.TextClause, tuple]:
     """The statement, and per column the encoder of JSON columns' values: their text as
     SQLAlchemy would send it (None as JSON null, keys in the caller's order), carried
     as a JSON string so that jsonb's own key order never touches them."""
     dialect = postgresql.dialect()
     # Rows as JSON arrays (not objects): smaller, and the column order is the statement's;
     # jsonb, so that each row is parsed once, not once per column.
-    values = ", ".join(f"CAST(r ->> {i} AS {table.c[name].type.compile(dialect=dialect)})" for i, name in enumerate(columns))
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-           f"SELECT {values} FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r "
-           f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING {', '.join(returning)}")
-    encoders = tuple(_json_text(table.c[name].type) if isinstance(table.c[name].type, sa.JSON) else None
-                     for name in columns)
+    values = ", ".join(
+        f"CAST(r ->> {i} AS {table.c[name].type.compile(dialect=dialect)})" for i, name in enumerate(columns)
+    )
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"SELECT {values} FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r "
+        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING {', '.join(returning)}"
+    )
+    encoders = tuple(
+        _json_text(table.c[name].type) if isinstance(table.c[name].type, sa.JSON) else None for name in columns
+    )
     return sa.text(sql), encoders
 
 
@@ -145,7 +161,9 @@ def upsert_adding(
 
 
 @functools.cache
-def _adding_upsert(dialect: str, table: sa.Table, conflict_columns: tuple[str, ...], counter_columns: tuple[str, ...]) -> sa.Insert:
+def _adding_upsert(
+    dialect: str, table: sa.Table, conflict_columns: tuple[str, ...], counter_columns: tuple[str, ...]
+) -> sa.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
     return statement.on_conflict_do_update(

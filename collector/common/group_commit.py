@@ -30,7 +30,7 @@ class Job:
         self.finished = False
         self._result: Any = None
         self._error: BaseException | None = None
-        self._lead: list["Job"] | None = None  # a group handed to this job's thread to write
+        self._lead: list[Job] | None = None  # a group handed to this job's thread to write
         self._woken = Event()
 
     def finish(self, result: Any = None) -> None:
@@ -83,7 +83,7 @@ class GroupCommit:
     def _write_and_hand_over(self, key: Hashable, group: list[Job]) -> None:
         try:
             self._write(key, group)
-        except BaseException as error:  # noqa: BLE001 -- handed to every request of the group
+        except BaseException as error:
             for member in group:
                 if not member.finished:
                     member.fail(error)

@@ -50,8 +50,12 @@ class Replicas:
     def __init__(self, urls: list[str], max_lag: float, engine_options: dict | None = None) -> None:
         self.max_lag = max_lag
         self._replicas = [
-            _Replica(url, sa.create_engine(url, **{"pool_pre_ping": False, "connect_args": {"connect_timeout": 2},
-                                                   **(engine_options or {})}))
+            _Replica(
+                url,
+                sa.create_engine(
+                    url, **{"pool_pre_ping": False, "connect_args": {"connect_timeout": 2}, **(engine_options or {})}
+                ),
+            )
             for url in urls
         ]
         self._turn = itertools.count()
@@ -80,7 +84,9 @@ class Replicas:
                     replica.lag = float(conn.scalar(LAG_SQL) or 0)
                 replica.usable = replica.lag <= self.max_lag
                 if not replica.usable:
-                    log.warning("read replica skipped: %.1f s behind (REPLICA_MAX_LAG_SECONDS %s)", replica.lag, self.max_lag)
+                    log.warning(
+                        "read replica skipped: %.1f s behind (REPLICA_MAX_LAG_SECONDS %s)", replica.lag, self.max_lag
+                    )
             except sa.exc.DBAPIError as error:
                 replica.engine.dispose()
                 replica.usable, replica.lag = False, None
@@ -90,8 +96,14 @@ class Replicas:
 
     def status(self) -> list[dict]:
         """Each replica's last check, for /healthz and the doctor (host and port only)."""
-        return [{"replica": sa.make_url(r.url).render_as_string(hide_password=True).split("@")[-1],
-                 "usable": r.usable, "lag_seconds": r.lag} for r in self._replicas]
+        return [
+            {
+                "replica": sa.make_url(r.url).render_as_string(hide_password=True).split("@")[-1],
+                "usable": r.usable,
+                "lag_seconds": r.lag,
+            }
+            for r in self._replicas
+        ]
 
     def dispose(self) -> None:
         for replica in self._replicas:
@@ -101,9 +113,13 @@ class Replicas:
 def init_app(app: Flask) -> None:
     """Make the app's replicas from DATABASE_READ_URL, and close read sessions after each request."""
     urls = [url.strip() for url in (app.config.get("DATABASE_READ_URL") or "").split(",") if url.strip()]
-    urls = ["postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith(("postgres://", "postgresql://")) else url
-            for url in urls]
-    app.extensions["stepsense.replicas"] = Replicas(urls, float(app.config.get("REPLICA_MAX_LAG_SECONDS") or 5)) if urls else None
+    urls = [
+        "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith(("postgres://", "postgresql://")) else url
+        for url in urls
+    ]
+    app.extensions["stepsense.replicas"] = (
+        Replicas(urls, float(app.config.get("REPLICA_MAX_LAG_SECONDS") or 5)) if urls else None
+    )
     app.teardown_appcontext(_close_read_session)
 
 

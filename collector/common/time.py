@@ -5,26 +5,26 @@ datetimes; every comparison and day boundary goes through ``as_utc`` so the
 two databases give the same answers.
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 
 def utcnow() -> datetime:
     """Now, aware, in UTC (tests freeze it by patching this one function)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` as an aware UTC datetime; a naive one is taken to be UTC already."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def day_start(day: date) -> datetime:
     """Midnight UTC at the start of ``day``."""
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def day_end(day: date) -> datetime:
@@ -56,4 +56,4 @@ def wall_time(day: date, hour: int, tz: ZoneInfo) -> datetime:
     the change, i.e. it is the moment of the change; an hour that happens
     twice (fall back) is its first occurrence.
     """
-    return datetime.combine(day, time(hour), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)

@@ -14,51 +14,94 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics import friction, maintenance, rollups, theme_store
-from collector.tenancy.keys import create_api_key
 from collector.analytics.emotion import score_response
-from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step
 from collector.common.time import utcnow
+from collector.models import ApiKey, Event, Journey, Prompt, Response, Site, Step
+from collector.tenancy.keys import create_api_key
 
 DEMO_PUBLIC_KEY = "pk_demo"
 DEMO_KEY_NAME = "demo"
 STEPS = [("cart", "Cart"), ("shipping", "Shipping"), ("payment", "Payment"), ("confirmation", "Confirmation")]
 
 PROMPTS = {
-    "cart": [dict(kind="csat", trigger="inline", text={"en": "How happy are you with your cart so far?", "de": "Wie zufrieden sind Sie mit Ihrem Warenkorb?"})],
-    "shipping": [dict(kind="ces", trigger="after_ms", delay_ms=4000, text={"en": "How easy was it to choose shipping?"})],
+    "cart": [
+        dict(
+            kind="csat",
+            trigger="inline",
+            text={
+                "en": "How happy are you with your cart so far?",
+                "de": "Wie zufrieden sind Sie mit Ihrem Warenkorb?",
+            },
+        )
+    ],
+    "shipping": [
+        dict(kind="ces", trigger="after_ms", delay_ms=4000, text={"en": "How easy was it to choose shipping?"})
+    ],
     "payment": [
-        dict(kind="ces", trigger="inline", text={"en": "How easy was paying?", "de": "Wie einfach war das Bezahlen?"},
-             follow_up={"max_score": 3, "text": {"en": "What made it hard?"}}),
+        dict(
+            kind="ces",
+            trigger="inline",
+            text={"en": "How easy was paying?", "de": "Wie einfach war das Bezahlen?"},
+            follow_up={"max_score": 3, "text": {"en": "What made it hard?"}},
+        ),
         dict(kind="comment", trigger="exit_intent", text={"en": "Leaving already? What stopped you from paying?"}),
         # Right after a rage, dead or error click (try "Apply coupon" in the demo shop).
-        dict(kind="thumbs", trigger="frustration", text={"en": "Something not working?", "de": "Funktioniert etwas nicht?"}),
+        dict(
+            kind="thumbs",
+            trigger="frustration",
+            text={"en": "Something not working?", "de": "Funktioniert etwas nicht?"},
+        ),
     ],
-    "confirmation": [dict(kind="nps", trigger="inline", text={"en": "How likely are you to recommend us to a friend?"})],
+    "confirmation": [
+        dict(kind="nps", trigger="inline", text={"en": "How likely are you to recommend us to a friend?"})
+    ],
 }
 
 # What visitors say at each step, by mood.
 COMMENTS = {
     "cart": {
-        "positive": ["Easy to change quantities", "Loved how smooth this was", "Great, found everything right away", "Easy peasy"],
-        "negative": ["Coupon code didn't work", "Why is the delete button so tiny", "Prices changed when I opened the cart?!"],
+        "positive": [
+            "Easy to change quantities",
+            "Loved how smooth this was",
+            "Great, found everything right away",
+            "Easy peasy",
+        ],
+        "negative": [
+            "Coupon code didn't work",
+            "Why is the delete button so tiny",
+            "Prices changed when I opened the cart?!",
+        ],
         "neutral": ["Ordering for my mum", "Just checking the total"],
     },
     "shipping": {
         "positive": ["Shipping options were clear, thanks!", "Fast delivery choice, nice", "Really seamless so far"],
-        "negative": ["Shipping costs were a nasty surprise", "No weekend delivery option", "too many address fields, annoying"],
+        "negative": [
+            "Shipping costs were a nasty surprise",
+            "No weekend delivery option",
+            "too many address fields, annoying",
+        ],
         "neutral": ["Checked the delivery date", "Sending it to my office"],
     },
     "payment": {
         "positive": ["Super quick and painless 😀", "Apple Pay made it painless", "Paying was fast, no hassle"],
         "negative": [
-            "My card was declined twice for no reason", "The payment page took forever to load", "Couldn't find PayPal",
-            "Got stuck on the 3-D Secure screen, it just spun forever", "Why do I need an account to pay?!",
-            "Total hassle, gave up", "Charged twice?? not happy", "Page crashed after I entered my card",
+            "My card was declined twice for no reason",
+            "The payment page took forever to load",
+            "Couldn't find PayPal",
+            "Got stuck on the 3-D Secure screen, it just spun forever",
+            "Why do I need an account to pay?!",
+            "Total hassle, gave up",
+            "Charged twice?? not happy",
+            "Page crashed after I entered my card",
         ],
         "neutral": ["I paid with PayPal", "Using the company card"],
     },
     "confirmation": {
-        "positive": ["Best shop experience in ages!!", "Perfect, no hassle at all", "Friendly and clear, will come back"],
+        "positive": [
+            "Best shop experience in ages!!",
+            "Perfect, no hassle at all",
+            "Friendly and clear, will come back",
+        ],
         "negative": ["No confirmation email yet", "Order number is hard to find"],
         "neutral": ["Will check the email later"],
     },
@@ -75,8 +118,12 @@ LOCAL_COMMENTS = {
         },
         "payment": {
             "positive": ["Bezahlen ging schnell und unkompliziert", "Mit PayPal super einfach"],
-            "negative": ["Meine Karte wurde zweimal abgelehnt", "Die Zahlungsseite hat ewig geladen",
-                         "Hing bei 3-D Secure fest, nichts ging mehr", "Kein PayPal? Schade"],
+            "negative": [
+                "Meine Karte wurde zweimal abgelehnt",
+                "Die Zahlungsseite hat ewig geladen",
+                "Hing bei 3-D Secure fest, nichts ging mehr",
+                "Kein PayPal? Schade",
+            ],
             "neutral": ["Ich habe per Rechnung bezahlt"],
         },
     },
@@ -88,8 +135,12 @@ LOCAL_COMMENTS = {
         },
         "payment": {
             "positive": ["Paiement rapide et sans souci", "Très simple avec Apple Pay"],
-            "negative": ["Ma carte a été refusée deux fois", "La page de paiement ne chargeait pas",
-                         "Bloqué sur l'écran 3-D Secure", "Pas de PayPal, dommage"],
+            "negative": [
+                "Ma carte a été refusée deux fois",
+                "La page de paiement ne chargeait pas",
+                "Bloqué sur l'écran 3-D Secure",
+                "Pas de PayPal, dommage",
+            ],
             "neutral": ["J'ai payé avec la carte de l'entreprise"],
         },
     },
@@ -108,7 +159,12 @@ def ensure_demo_site(session: Session, origins: list[str]) -> tuple[Site, bool]:
         session.commit()
         return site, False
     # Up to five prompts a session, so a visitor walking the shop is asked at every step.
-    site = Site(name="Demo shop", public_key=DEMO_PUBLIC_KEY, origins=sorted(set(origins)), settings={"respect_dnt": False, "per_session": 5})
+    site = Site(
+        name="Demo shop",
+        public_key=DEMO_PUBLIC_KEY,
+        origins=sorted(set(origins)),
+        settings={"respect_dnt": False, "per_session": 5},
+    )
     journey = Journey(key="checkout", name="Checkout")
     journey.steps = [Step(key=key, name=name, position=i) for i, (key, name) in enumerate(STEPS)]
     site.journeys.append(journey)
@@ -121,7 +177,9 @@ def ensure_demo_site(session: Session, origins: list[str]) -> tuple[Site, bool]:
 
 def fresh_demo_key(session: Session, site: Site) -> str:
     """Revoke the previous demo key and issue a new admin one, to print."""
-    for key in session.scalars(sa.select(ApiKey).where(ApiKey.site_id == site.id, ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None))):
+    for key in session.scalars(
+        sa.select(ApiKey).where(ApiKey.site_id == site.id, ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None))
+    ):
         key.revoked_at = utcnow()
     _, secret = create_api_key(session, site, ["admin"], DEMO_KEY_NAME)
     session.commit()
@@ -132,13 +190,23 @@ def fresh_demo_key(session: Session, site: Site) -> str:
 # card, no PayPal, 3-D Secure hanging) rather than one theme per canned sentence.
 REWORDED = {
     "My card was declined twice for no reason": [
-        "My card was declined twice for no reason", "card declined again, the bank says all is fine",
-        "Why was my card declined?", "credit card declined even though it works everywhere else"],
+        "My card was declined twice for no reason",
+        "card declined again, the bank says all is fine",
+        "Why was my card declined?",
+        "credit card declined even though it works everywhere else",
+    ],
     "Couldn't find PayPal": [
-        "Couldn't find PayPal", "No PayPal option?", "Please add PayPal", "where is PayPal? I only use PayPal"],
+        "Couldn't find PayPal",
+        "No PayPal option?",
+        "Please add PayPal",
+        "where is PayPal? I only use PayPal",
+    ],
     "Got stuck on the 3-D Secure screen, it just spun forever": [
-        "Got stuck on the 3-D Secure screen, it just spun forever", "3-D Secure check never finished",
-        "stuck at the 3-D Secure verification", "the 3-D Secure page hung, had to start again"],
+        "Got stuck on the 3-D Secure screen, it just spun forever",
+        "3-D Secure check never finished",
+        "stuck at the 3-D Secure verification",
+        "the 3-D Secure page hung, had to start again",
+    ],
 }
 
 
@@ -159,7 +227,9 @@ def _device_shift(position: float, step: str, device: str | None) -> float:
     return min(1.0, max(0.0, position + DEVICE_SHIFT.get((step, device or ""), 0.0)))
 
 
-def _answer(rng: random.Random, step: str, kind: str, locale: str = "en", device: str | None = None) -> tuple[int | None, str | None]:
+def _answer(
+    rng: random.Random, step: str, kind: str, locale: str = "en", device: str | None = None
+) -> tuple[int | None, str | None]:
     """A score drawn around the step's mean, and sometimes a comment that fits it,
     in the visitor's language where the demo has comments in it."""
     mean, comment_share = PROFILE[step]
@@ -187,8 +257,15 @@ def _new_id(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, seed: int = 7,
-                   progress: Callable[[int], None] = lambda n: None) -> None:
+def seed_responses(
+    session: Session,
+    site: Site,
+    count: int,
+    *,
+    days: int = 30,
+    seed: int = 7,
+    progress: Callable[[int], None] = lambda n: None,
+) -> None:
     """Insert ``count`` synthetic answers over the last ``days``, from visitors who
     walk the checkout (step views, completions, prompt impressions, answers) and
     leave most often at payment, where some say why as they go."""
@@ -202,11 +279,19 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
         while len(responses) < 500 and stored + len(responses) < count:
             visitor = uuid.UUID(int=rng.getrandbits(128)).hex[:16]
             moment = now - timedelta(seconds=rng.uniform(600, days * 86400))
-            segment = dict(site_id=site.id, journey_id=journey.id, visitor_id=visitor, session_id=visitor[:12],
-                           device=rng.choice(["desktop", "desktop", "mobile", "tablet"]),
-                           locale=rng.choice(["en", "en", "de", "fr"]), variant=rng.choice(["A", "B"]))
+            segment = dict(
+                site_id=site.id,
+                journey_id=journey.id,
+                visitor_id=visitor,
+                session_id=visitor[:12],
+                device=rng.choice(["desktop", "desktop", "mobile", "tablet"]),
+                locale=rng.choice(["en", "en", "de", "fr"]),
+                variant=rng.choice(["A", "B"]),
+            )
             for step_key, _ in STEPS:
-                context = dict(segment, step_id=steps[step_key].id, url_path=f"/demo/shop/{step_key}", created_at=moment)
+                context = dict(
+                    segment, step_id=steps[step_key].id, url_path=f"/demo/shop/{step_key}", created_at=moment
+                )
                 events.append(dict(context, client_id=_new_id(rng), type="step_view"))
                 leaving = rng.random() > CONTINUE.get(step_key, 1.0)
                 exit_intent = leaving and rng.random() < EXIT_ANSWER_RATE.get(step_key, 0.0)
@@ -219,20 +304,37 @@ def seed_responses(session: Session, site: Site, count: int, *, days: int = 30, 
                     score, comment = _answer(rng, step_key, kind, segment["locale"], segment["device"])
                     comment = _reworded(comment, visitor)
                     scored = score_response(kind, score, comment, segment["locale"])
-                    responses.append(dict(
-                        context, client_id=_new_id(rng), kind=kind, score=score, comment=comment,
-                        polarity=scored.polarity, subjectivity=scored.subjectivity,
-                        sentiment_label=scored.sentiment_label, language=scored.language, emotion=scored.emotion,
-                        scorer_version=scored.scorer_version,
-                        trigger="exit_intent" if exit_intent else PROMPTS[step_key][0]["trigger"],
-                    ))
+                    responses.append(
+                        dict(
+                            context,
+                            client_id=_new_id(rng),
+                            kind=kind,
+                            score=score,
+                            comment=comment,
+                            polarity=scored.polarity,
+                            subjectivity=scored.subjectivity,
+                            sentiment_label=scored.sentiment_label,
+                            language=scored.language,
+                            emotion=scored.emotion,
+                            scorer_version=scored.scorer_version,
+                            trigger="exit_intent" if exit_intent else PROMPTS[step_key][0]["trigger"],
+                        )
+                    )
                 if leaving:
                     break
                 moment += timedelta(seconds=rng.uniform(20, 240))
             else:
                 last = steps[STEPS[-1][0]]
-                events.append(dict(segment, step_id=last.id, url_path=f"/demo/shop/{last.key}", created_at=moment,
-                                   client_id=_new_id(rng), type="journey_complete"))
+                events.append(
+                    dict(
+                        segment,
+                        step_id=last.id,
+                        url_path=f"/demo/shop/{last.key}",
+                        created_at=moment,
+                        client_id=_new_id(rng),
+                        type="journey_complete",
+                    )
+                )
         session.execute(sa.insert(Response), responses)
         session.execute(sa.insert(Event), events)
         rollups.add_responses(session, responses)
@@ -277,27 +379,44 @@ FRICTION_RATES = {
     "shipping": {"dead_click": 0.03, "form_error": 0.02},
     "cart": {"dead_click": 0.02},
 }
-FRICTION_PROPS = {"dead_click": {"target": "button#apply-coupon[Apply coupon]"},
-                  "rage_click": {"target": "button#apply-coupon[Apply coupon]", "count": 3},
-                  "form_error": {"field": "card", "reason": "invalid"},
-                  "error_click": {"target": "button#apply-coupon[Apply coupon]", "message": "Coupon service unavailable"},
-                  "js_error": {"message": "Coupon service unavailable", "file": "/demo/shop/payment", "line": 1}}
+FRICTION_PROPS = {
+    "dead_click": {"target": "button#apply-coupon[Apply coupon]"},
+    "rage_click": {"target": "button#apply-coupon[Apply coupon]", "count": 3},
+    "form_error": {"field": "card", "reason": "invalid"},
+    "error_click": {"target": "button#apply-coupon[Apply coupon]", "message": "Coupon service unavailable"},
+    "js_error": {"message": "Coupon service unavailable", "file": "/demo/shop/payment", "line": 1},
+}
 
 
 def seed_friction(session: Session, site: Site, *, seed: int = 7) -> None:
     """Friction signals for the seeded sessions' step views (FRICTION_RATES), a few seconds
     after each view; the friction rollups are then rebuilt from them."""
     rng = random.Random(seed + 1)
-    steps = {step.id: step.key for step in session.scalars(sa.select(Step).join(Journey).where(Journey.site_id == site.id))}
+    steps = {
+        step.id: step.key for step in session.scalars(sa.select(Step).join(Journey).where(Journey.site_id == site.id))
+    }
     views = session.execute(sa.select(Event).where(Event.site_id == site.id, Event.type == "step_view")).scalars().all()
     rows = []
     for view in views:
         for signal, rate in FRICTION_RATES.get(steps.get(view.step_id), {}).items():
             if rng.random() < rate:
-                rows.append(dict(site_id=site.id, journey_id=view.journey_id, step_id=view.step_id, client_id=_new_id(rng),
-                                 type=signal, visitor_id=view.visitor_id, session_id=view.session_id, url_path=view.url_path,
-                                 device=view.device, locale=view.locale, variant=view.variant, props=FRICTION_PROPS[signal],
-                                 created_at=view.created_at + timedelta(seconds=rng.uniform(2, 15))))
+                rows.append(
+                    dict(
+                        site_id=site.id,
+                        journey_id=view.journey_id,
+                        step_id=view.step_id,
+                        client_id=_new_id(rng),
+                        type=signal,
+                        visitor_id=view.visitor_id,
+                        session_id=view.session_id,
+                        url_path=view.url_path,
+                        device=view.device,
+                        locale=view.locale,
+                        variant=view.variant,
+                        props=FRICTION_PROPS[signal],
+                        created_at=view.created_at + timedelta(seconds=rng.uniform(2, 15)),
+                    )
+                )
     if rows:
         session.execute(sa.insert(Event), rows)
     friction.rebuild_friction(session, site_id=site.id)

@@ -4,7 +4,7 @@ batches, and the text guards (spreadsheet formulas, bidi controls, XML)."""
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from collector.analytics.curves import journey_curve
 from collector.analytics.emotion import SCORING_VERSION
-from collector.models import Journey, Response, Step
 from collector.analytics.responses import response_filters
 from collector.common.time import as_utc
+from collector.models import Journey, Response, Step
 
 Progress = Callable[[int], None] | None
 BATCH = 5000
@@ -34,13 +34,33 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Not allowed in XML 1.0 (SVG, XLSX, draw.io's mxGraph model).
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-RESPONSE_HEADER = ("id", "created_at", "journey", "step", "step_name", "kind", "score", "comment", "sentiment_label",
-                   "polarity", "emotion", "scorer_version", "trigger", "device", "locale", "variant", "url_path",
-                   "visitor_id", "session_id", "attributes")
+RESPONSE_HEADER = (
+    "id",
+    "created_at",
+    "journey",
+    "step",
+    "step_name",
+    "kind",
+    "score",
+    "comment",
+    "sentiment_label",
+    "polarity",
+    "emotion",
+    "scorer_version",
+    "trigger",
+    "device",
+    "locale",
+    "variant",
+    "url_path",
+    "visitor_id",
+    "session_id",
+    "attributes",
+)
 # The free-text columns of RESPONSE_HEADER: the ones the formula guard applies to
 # (the others are keys, numbers, times and fixed words).
-GUARDED = frozenset({"step_name", "comment", "device", "locale", "variant", "url_path", "visitor_id", "session_id",
-                     "attributes"})
+GUARDED = frozenset(
+    {"step_name", "comment", "device", "locale", "variant", "url_path", "visitor_id", "session_id", "attributes"}
+)
 GUARDED_INDEXES = frozenset(RESPONSE_HEADER.index(name) for name in GUARDED)
 
 
@@ -51,8 +71,18 @@ def has_line_break(text: str) -> bool:
     that is about 4x faster than a regex character class, and the SQLite CSV
     export runs it on every line (bench/EXPORT.md).
     """
-    return ("\n" in text or "\r" in text or "\u2028" in text or "\u2029" in text or "\x85" in text or "\x0b" in text
-            or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text)
+    return (
+        "\n" in text
+        or "\r" in text
+        or "\u2028" in text
+        or "\u2029" in text
+        or "\x85" in text
+        or "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+    )
 
 
 def guard(text: str | None) -> str | None:
@@ -100,7 +130,7 @@ def csv_lines(rows: Iterable[Sequence[Any]], line_end: str = "\n") -> list[str]:
         if has_line_break(record):  # rare
             again = _Records()
             csv.writer(again, lineterminator=LINE_BREAKS).writerow(rows[index])
-            record = again[0][:-len(LINE_BREAKS)]
+            record = again[0][: -len(LINE_BREAKS)]
         records[index] = record + line_end
     return records
 
@@ -121,7 +151,9 @@ def one_line(text: Any) -> str:
 def curve(session: Session, journey: Journey, filters: dict[str, Any], interval: str | None = None) -> dict[str, Any]:
     """The curve as ``GET /v1/journeys/{key}/curve`` sends it for these filters:
     the same service's numbers, with dates and times as ISO 8601 text."""
-    values = {name: value for name, value in filters.items() if name not in ("format", "interval", "compare", "variants")}
+    values = {
+        name: value for name, value in filters.items() if name not in ("format", "interval", "compare", "variants")
+    }
     if interval:
         values["interval"] = interval
     return json_ready(journey_curve(session, journey, values))
@@ -141,11 +173,13 @@ def json_ready(value: Any) -> Any:
 def metadata(session: Session, journey: Journey, filters: dict[str, Any], export_format: str) -> dict[str, Any]:
     """Who/what/when of an export: format, filters, scorer versions, generation time."""
     versions = session.scalars(
-        sa.select(Response.scorer_version).where(Response.journey_id == journey.id, *response_filters(filters)).distinct()
+        sa.select(Response.scorer_version)
+        .where(Response.journey_id == journey.id, *response_filters(filters))
+        .distinct()
     ).all()
     return {
         "format": export_format,
-        "generated_at": datetime.now(timezone.utc).isoformat(),
+        "generated_at": datetime.now(UTC).isoformat(),
         "scorer_version": SCORING_VERSION,
         "scorer_versions_in_data": sorted(versions),
         "filters": filter_values(filters),
@@ -164,8 +198,14 @@ def filter_values(filters: dict[str, Any]) -> dict[str, Any]:
 
 def count_responses(session: Session, journey: Journey, filters: dict[str, Any]) -> int:
     """How many answers a row export will write."""
-    return session.scalar(sa.select(sa.func.count()).select_from(Response)
-                          .where(Response.journey_id == journey.id, *response_filters(filters))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.journey_id == journey.id, *response_filters(filters))
+        )
+        or 0
+    )
 
 
 def _guard_sql(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
@@ -191,34 +231,58 @@ def response_query(session: Session, journey: Journey, filters: dict[str, Any], 
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        created = sa.func.to_char(sa.func.timezone("UTC", Response.created_at),
-                                  'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"', type_=sa.Text)
+        created = sa.func.to_char(
+            sa.func.timezone("UTC", Response.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"', type_=sa.Text
+        )
     else:  # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
         created = sa.func.replace(sa.type_coerce(Response.created_at, sa.Text), " ", "T", type_=sa.Text) + "+00:00"
     # JSON's None is stored as the JSON text 'null' by the ORM, as SQL NULL by bulk loads.
     attributes = sa.func.nullif(sa.cast(Response.attributes, sa.Text), "null", type_=sa.Text)
-    columns = (Response.id, created, sa.literal(journey.key, sa.Text), Step.key, Step.name, Response.kind,
-               Response.score, Response.comment, Response.sentiment_label, Response.polarity, Response.emotion,
-               Response.scorer_version, Response.trigger, Response.device, Response.locale, Response.variant,
-               Response.url_path, Response.visitor_id, Response.session_id, attributes)
+    columns = (
+        Response.id,
+        created,
+        sa.literal(journey.key, sa.Text),
+        Step.key,
+        Step.name,
+        Response.kind,
+        Response.score,
+        Response.comment,
+        Response.sentiment_label,
+        Response.polarity,
+        Response.emotion,
+        Response.scorer_version,
+        Response.trigger,
+        Response.device,
+        Response.locale,
+        Response.variant,
+        Response.url_path,
+        Response.visitor_id,
+        Response.session_id,
+        attributes,
+    )
     if guarded:
-        columns = tuple(_guard_sql(column, dialect) if name in GUARDED else column
-                        for column, name in zip(columns, RESPONSE_HEADER))
-    return (sa.select(*(column.label(name) for column, name in zip(columns, RESPONSE_HEADER)))
-            .join(Step, Step.id == Response.step_id)
-            .where(Response.journey_id == journey.id, *response_filters(filters))
-            .order_by(Response.id))
+        columns = tuple(
+            _guard_sql(column, dialect) if name in GUARDED else column for column, name in zip(columns, RESPONSE_HEADER)
+        )
+    return (
+        sa.select(*(column.label(name) for column, name in zip(columns, RESPONSE_HEADER)))
+        .join(Step, Step.id == Response.step_id)
+        .where(Response.journey_id == journey.id, *response_filters(filters))
+        .order_by(Response.id)
+    )
 
 
-def response_batches(session: Session, journey: Journey, filters: dict[str, Any], guarded: bool = False,
-                     batch: int = BATCH) -> Iterator[Sequence[tuple]]:
+def response_batches(
+    session: Session, journey: Journey, filters: dict[str, Any], guarded: bool = False, batch: int = BATCH
+) -> Iterator[Sequence[tuple]]:
     """The rows of ``response_query``, ``batch`` at a time.
 
     ``yield_per`` makes SQLAlchemy stream: a server-side cursor on PostgreSQL,
     ``fetchmany`` on SQLite, so memory holds one batch whatever the total.
     """
-    result = session.connection().execute(response_query(session, journey, filters, guarded),
-                                          execution_options={"yield_per": batch})
+    result = session.connection().execute(
+        response_query(session, journey, filters, guarded), execution_options={"yield_per": batch}
+    )
     yield from result.partitions()
 
 
@@ -239,8 +303,17 @@ def emotion_stroke(mean: float | None) -> str:
     return "#b85450" if mean < -0.1 else "#82b366" if mean > 0.1 else "#d6b656"
 
 
-FUNNEL_HEADER = ("Sessions", "Continued", "Abandonment", "Retry rate", "Error rate", "Time on step median (s)",
-                 "Time on step p90 (s)", "Abandonment, negative answers", "Abandonment, positive answers")
+FUNNEL_HEADER = (
+    "Sessions",
+    "Continued",
+    "Abandonment",
+    "Retry rate",
+    "Error rate",
+    "Time on step median (s)",
+    "Time on step p90 (s)",
+    "Abandonment, negative answers",
+    "Abandonment, positive answers",
+)
 
 
 def funnel_cells(step: dict[str, Any]) -> list[Any]:
@@ -249,6 +322,14 @@ def funnel_cells(step: dict[str, Any]) -> list[Any]:
     if not funnel:
         return [None] * len(FUNNEL_HEADER)
     groups = funnel["emotion_abandonment"]
-    return [funnel["sessions"], funnel["continued"]["rate"], funnel["abandonment"]["rate"], funnel["retry"]["rate"],
-            funnel["errors"]["rate"], funnel["time_on_step"]["median"], funnel["time_on_step"]["p90"],
-            groups["negative"]["rate"], groups["positive"]["rate"]]
+    return [
+        funnel["sessions"],
+        funnel["continued"]["rate"],
+        funnel["abandonment"]["rate"],
+        funnel["retry"]["rate"],
+        funnel["errors"]["rate"],
+        funnel["time_on_step"]["median"],
+        funnel["time_on_step"]["p90"],
+        groups["negative"]["rate"],
+        groups["positive"]["rate"],
+    ]

@@ -152,15 +152,25 @@ def _sqlite_rows(session: Session, journey: Journey, filters: dict[str, Any], pr
     """
     query = response_query(session, journey, filters, guarded=True)
     columns = list(query.selected_columns)
-    lines_query = query.with_only_columns(_joined(columns[:POLARITY]), columns[POLARITY], columns[EMOTION],
-                                          _joined(columns[EMOTION + 1:-1]), columns[-1])
+    lines_query = query.with_only_columns(
+        _joined(columns[:POLARITY]),
+        columns[POLARITY],
+        columns[EMOTION],
+        _joined(columns[EMOTION + 1 : -1]),
+        columns[-1],
+    )
     result = session.connection().execute(lines_query)
     try:
         while batch := result.cursor.fetchmany(BATCH):
-            lines = [f"{head},{'' if polarity is None else polarity},{'' if emotion is None else emotion},{tail},"
-                     for head, polarity, emotion, tail, _ in batch]
-            redo = {i for i, line in enumerate(lines)
-                    if line.count(",") != PLAIN_COMMAS or '"' in line or has_line_break(line)}
+            lines = [
+                f"{head},{'' if polarity is None else polarity},{'' if emotion is None else emotion},{tail},"
+                for head, polarity, emotion, tail, _ in batch
+            ]
+            redo = {
+                i
+                for i, line in enumerate(lines)
+                if line.count(",") != PLAIN_COMMAS or '"' in line or has_line_break(line)
+            }
             for i, (*_, attributes) in enumerate(batch):
                 if not attributes or i in redo:
                     continue

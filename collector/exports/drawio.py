@@ -25,8 +25,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from collector.exports.base import (
+    Progress,
+    csv_lines,
+    curve,
+    emotion_fill,
+    emotion_stroke,
+    funnel_cells,
+    guard,
+    one_line,
+)
 from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
-from collector.exports.base import Progress, csv_lines, curve, emotion_fill, emotion_stroke, funnel_cells, guard, one_line
 from collector.exports.themes import top_keys, top_text
 from collector.models import Journey
 
@@ -48,10 +57,37 @@ HEADER = """## Stepsense emotional journey: one shape per step, y by emotion mea
 # left: x
 # top: y
 """
-COLUMNS = ("id", "step", "name", "caption", "position", "x", "y", "fill", "stroke", "next", "responses", "emotion",
-           "emotion_ci_low", "emotion_ci_high", "csat", "ces", "nps", "exit_share", "negative_share", "flags",
-           "sessions", "continue_rate", "abandonment", "retry_rate", "error_rate", "time_on_step_median_s",
-           "time_on_step_p90_s", "abandonment_negative", "abandonment_positive")
+COLUMNS = (
+    "id",
+    "step",
+    "name",
+    "caption",
+    "position",
+    "x",
+    "y",
+    "fill",
+    "stroke",
+    "next",
+    "responses",
+    "emotion",
+    "emotion_ci_low",
+    "emotion_ci_high",
+    "csat",
+    "ces",
+    "nps",
+    "exit_share",
+    "negative_share",
+    "flags",
+    "sessions",
+    "continue_rate",
+    "abandonment",
+    "retry_rate",
+    "error_rate",
+    "time_on_step_median_s",
+    "time_on_step_p90_s",
+    "abandonment_negative",
+    "abandonment_positive",
+)
 FUNNEL_COLUMNS = COLUMNS[-9:]
 COLUMNS = (*COLUMNS, "top_themes", "top_theme_keys", *FRICTION_COLUMNS)
 
@@ -74,38 +110,42 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
         abandonment = (step.get("funnel") or {}).get("abandonment", {}).get("rate")
         if abandonment is not None:
             summary += f" · {abandonment:.0%} drop"
-        out.append({
-            "id": f"s{index}",
-            "step": one_line(step["step"]),
-            "name": name,
-            "caption": f"<b>{html.escape(name)}</b><br>{html.escape(summary)}",
-            "position": step["position"],
-            "x": index * X_STEP,
-            "y": round((1 - (mean if mean is not None else 0.0)) * Y_SCALE),
-            "fill": emotion_fill(mean),
-            "stroke": emotion_stroke(mean),
-            "next": f"s{index + 1}" if index + 1 < len(steps) else "",
-            "responses": step["responses"],
-            "emotion": _text(mean),
-            "emotion_ci_low": _text(step["emotion"]["ci_low"]),
-            "emotion_ci_high": _text(step["emotion"]["ci_high"]),
-            "csat": _text(step["csat"]["score"]),
-            "ces": _text(step["ces"]["mean"]),
-            "nps": _text(step["nps"]["score"]),
-            "exit_share": _text(step["exit_intent"]["share"]),
-            "negative_share": _text(step["comments"]["negative_share"]),
-            "flags": " ".join(flags),
-            **{column: _text(value) for column, value in zip(FUNNEL_COLUMNS, funnel_cells(step))},
-            "top_themes": top_text(step), "top_theme_keys": top_keys(step),
-            **{column: _text(value) for column, value in zip(FRICTION_COLUMNS, friction_cells(step))},
-        })
+        out.append(
+            {
+                "id": f"s{index}",
+                "step": one_line(step["step"]),
+                "name": name,
+                "caption": f"<b>{html.escape(name)}</b><br>{html.escape(summary)}",
+                "position": step["position"],
+                "x": index * X_STEP,
+                "y": round((1 - (mean if mean is not None else 0.0)) * Y_SCALE),
+                "fill": emotion_fill(mean),
+                "stroke": emotion_stroke(mean),
+                "next": f"s{index + 1}" if index + 1 < len(steps) else "",
+                "responses": step["responses"],
+                "emotion": _text(mean),
+                "emotion_ci_low": _text(step["emotion"]["ci_low"]),
+                "emotion_ci_high": _text(step["emotion"]["ci_high"]),
+                "csat": _text(step["csat"]["score"]),
+                "ces": _text(step["ces"]["mean"]),
+                "nps": _text(step["nps"]["score"]),
+                "exit_share": _text(step["exit_intent"]["share"]),
+                "negative_share": _text(step["comments"]["negative_share"]),
+                "flags": " ".join(flags),
+                **{column: _text(value) for column, value in zip(FUNNEL_COLUMNS, funnel_cells(step))},
+                "top_themes": top_text(step),
+                "top_theme_keys": top_keys(step),
+                **{column: _text(value) for column, value in zip(FRICTION_COLUMNS, friction_cells(step))},
+            }
+        )
     return out
 
 
 def render(data: dict[str, Any]) -> str:
     """The draw.io CSV text for a serialised curve."""
-    table = [COLUMNS] + [[guard(value) if isinstance(value, str) else value for value in map(row.get, COLUMNS)]
-                         for row in rows(data)]
+    table = [COLUMNS] + [
+        [guard(value) if isinstance(value, str) else value for value in map(row.get, COLUMNS)] for row in rows(data)
+    ]
     return HEADER + "".join(csv_lines(table))
 
 

@@ -6,10 +6,20 @@ from typing import Any
 
 from collector.common.vocabulary import FRICTION_SIGNALS
 
-FRICTION_COLUMNS = ("friction_sessions", "friction_index", *(f"{name}_share" for name in FRICTION_SIGNALS),
-                    "abandonment_with_friction", "abandonment_without_friction")
-FRICTION_HEADER = ("Friction sessions", "Friction index", *(f"{name.replace('_', ' ').capitalize()} share" for name in FRICTION_SIGNALS),
-                   "Abandonment with friction", "Abandonment without friction")
+FRICTION_COLUMNS = (
+    "friction_sessions",
+    "friction_index",
+    *(f"{name}_share" for name in FRICTION_SIGNALS),
+    "abandonment_with_friction",
+    "abandonment_without_friction",
+)
+FRICTION_HEADER = (
+    "Friction sessions",
+    "Friction index",
+    *(f"{name.replace('_', ' ').capitalize()} share" for name in FRICTION_SIGNALS),
+    "Abandonment with friction",
+    "Abandonment without friction",
+)
 
 
 def friction_cells(step: dict[str, Any]) -> list[Any]:
@@ -18,5 +28,10 @@ def friction_cells(step: dict[str, Any]) -> list[Any]:
     if not block:
         return [None] * len(FRICTION_COLUMNS)
     split = block["abandonment"].get("any") or {}
-    return [block["sessions"], block["index"]["share"], *(block["signals"][name]["share"] for name in FRICTION_SIGNALS),
-            (split.get("with") or {}).get("rate"), (split.get("without") or {}).get("rate")]
+    return [
+        block["sessions"],
+        block["index"]["share"],
+        *(block["signals"][name]["share"] for name in FRICTION_SIGNALS),
+        (split.get("with") or {}).get("rate"),
+        (split.get("without") or {}).get("rate"),
+    ]

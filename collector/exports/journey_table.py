@@ -24,9 +24,24 @@ from collector.exports.friction_cells import FRICTION_HEADER, friction_cells
 from collector.exports.themes import top_text
 from collector.models import Journey
 
-TABLE_HEADER = ("Step", "Step key", "Position", "Responses", "Emotion (-2..+2)", "Emotion mean (-1..1)",
-                "CSAT (share 4-5)", "CES (mean 1-7)", "NPS", "Exit share", "Flags", "Top quotes (negative)",
-                "Top quotes (positive)", "Top themes", *FUNNEL_HEADER, *FRICTION_HEADER)
+TABLE_HEADER = (
+    "Step",
+    "Step key",
+    "Position",
+    "Responses",
+    "Emotion (-2..+2)",
+    "Emotion mean (-1..1)",
+    "CSAT (share 4-5)",
+    "CES (mean 1-7)",
+    "NPS",
+    "Exit share",
+    "Flags",
+    "Top quotes (negative)",
+    "Top quotes (positive)",
+    "Top themes",
+    *FUNNEL_HEADER,
+    *FRICTION_HEADER,
+)
 METRICS_HEADER = ("metric", "step", "date", "value", "n")
 # metric name -> (curve field, value key)
 SERIES = (("emotion", "emotion", "mean"), ("csat", "csat", "score"), ("ces", "ces", "mean"), ("nps", "nps", "score"))
@@ -45,13 +60,26 @@ def table_rows(data: dict[str, Any]) -> list[list[Any]]:
     """One row per step, in ``TABLE_HEADER`` order, text unguarded."""
     rows = []
     for step in data["steps"]:
-        rows.append([
-            one_line(step["name"]), step["step"], step["position"], step["responses"],
-            lane_emotion(step["emotion"]["mean"]), step["emotion"]["mean"], step["csat"]["score"], step["ces"]["mean"],
-            step["nps"]["score"], step["exit_intent"]["share"], ", ".join(step.get("flags") or []),
-            _quotes(step["comments"]["most_negative"]), _quotes(step["comments"]["most_positive"]), top_text(step, "\n"),
-            *funnel_cells(step), *friction_cells(step),
-        ])
+        rows.append(
+            [
+                one_line(step["name"]),
+                step["step"],
+                step["position"],
+                step["responses"],
+                lane_emotion(step["emotion"]["mean"]),
+                step["emotion"]["mean"],
+                step["csat"]["score"],
+                step["ces"]["mean"],
+                step["nps"]["score"],
+                step["exit_intent"]["share"],
+                ", ".join(step.get("flags") or []),
+                _quotes(step["comments"]["most_negative"]),
+                _quotes(step["comments"]["most_positive"]),
+                top_text(step, "\n"),
+                *funnel_cells(step),
+                *friction_cells(step),
+            ]
+        )
     return rows
 
 
@@ -74,18 +102,27 @@ def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
     return (BOM + "".join(csv_lines(table, "\r\n"))).encode("utf-8")
 
 
-def write_table(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
+def write_table(
+    session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None
+) -> Iterator[bytes]:
     yield _csv(TABLE_HEADER, table_rows(curve(session, journey, filters)))
 
 
-def write_metrics(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
+def write_metrics(
+    session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None
+) -> Iterator[bytes]:
     yield _csv(METRICS_HEADER, metric_rows(curve(session, journey, filters, interval="day")))
 
 
-def write_table_xlsx(session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None) -> Iterator[bytes]:
+def write_table_xlsx(
+    session: Session, journey: Journey, filters: dict[str, Any], progress: Progress = None
+) -> Iterator[bytes]:
     data = curve(session, journey, filters, interval="day")
     workbook = xlsx.Workbook(write_only=True)
-    for title, header, rows in (("Journey", TABLE_HEADER, table_rows(data)), ("Metrics", METRICS_HEADER, metric_rows(data))):
+    for title, header, rows in (
+        ("Journey", TABLE_HEADER, table_rows(data)),
+        ("Metrics", METRICS_HEADER, metric_rows(data)),
+    ):
         sheet = workbook.create_sheet(title)
         sheet.append(list(header))
         for row in rows:

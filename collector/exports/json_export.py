@@ -20,8 +20,11 @@ _UNSAFE = re.compile("[<>&\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 def document(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[str, Any]:
     """The curve with its export metadata and every step's themes (``GET …/themes``'s steps)."""
-    return {**curve(session, journey, filters), "themes": journey_themes(session, journey, filters),
-            "export": metadata(session, journey, filters, "json")}
+    return {
+        **curve(session, journey, filters),
+        "themes": journey_themes(session, journey, filters),
+        "export": metadata(session, journey, filters, "json"),
+    }
 
 
 def dumps(value: Any) -> str:

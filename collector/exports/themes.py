@@ -10,8 +10,22 @@ from collector.analytics import theme_report
 from collector.exports.base import json_ready, one_line
 from collector.models import Journey
 
-THEMES_HEADER = ("Step", "Step key", "Theme", "Theme key", "Comments", "Share of the step's comments", "Primary",
-                 "Negative", "Neutral", "Positive", "Emotion mean", "Share change", "Phrases", "Examples")
+THEMES_HEADER = (
+    "Step",
+    "Step key",
+    "Theme",
+    "Theme key",
+    "Comments",
+    "Share of the step's comments",
+    "Primary",
+    "Negative",
+    "Neutral",
+    "Positive",
+    "Emotion mean",
+    "Share change",
+    "Phrases",
+    "Examples",
+)
 
 
 def top_text(step: dict[str, Any], separator: str = "; ") -> str:
@@ -34,9 +48,22 @@ def sheet_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
     rows = []
     for step in steps:
         for theme in step["themes"]:
-            rows.append([one_line(step["name"]), step["step"], one_line(theme["label"]), theme["key"], theme["count"],
-                         theme["share"], theme["primary"], theme["sentiment"]["negative"], theme["sentiment"]["neutral"],
-                         theme["sentiment"]["positive"], theme["emotion"]["mean"], theme["share_change"],
-                         ", ".join(one_line(p) for p in theme["phrases"]),
-                         "\n".join(f"“{one_line(text)}”" for text in theme["examples"])])
+            rows.append(
+                [
+                    one_line(step["name"]),
+                    step["step"],
+                    one_line(theme["label"]),
+                    theme["key"],
+                    theme["count"],
+                    theme["share"],
+                    theme["primary"],
+                    theme["sentiment"]["negative"],
+                    theme["sentiment"]["neutral"],
+                    theme["sentiment"]["positive"],
+                    theme["emotion"]["mean"],
+                    theme["share_change"],
+                    ", ".join(one_line(p) for p in theme["phrases"]),
+                    "\n".join(f"“{one_line(text)}”" for text in theme["examples"]),
+                ]
+            )
     return rows

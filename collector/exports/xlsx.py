@@ -20,12 +20,12 @@ from openpyxl.chart import LineChart, Reference
 from sqlalchemy.orm import Session
 
 from collector.exports.base import (
-    funnel_cells,
     FORMULA_START,
     RESPONSE_HEADER,
     XML_ILLEGAL,
     Progress,
     curve,
+    funnel_cells,
     response_batches,
 )
 from collector.exports.friction_cells import FRICTION_COLUMNS, friction_cells
@@ -33,11 +33,42 @@ from collector.exports.themes import THEMES_HEADER, journey_themes, sheet_rows
 from collector.models import Journey
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
-CURVE_HEADER = ("step", "name", "position", "responses", "impressions", "response_rate", "emotion_mean",
-                "emotion_ci_low", "emotion_ci_high", "csat", "csat_ci_low", "csat_ci_high", "csat_n", "ces_mean",
-                "ces_ci_low", "ces_ci_high", "ces_n", "nps", "nps_n", "exit_intent", "exit_share", "comments",
-                "negative_share", "flags", "funnel_sessions", "continue_rate", "abandonment_rate", "retry_rate",
-                "error_rate", "time_on_step_median_s", "time_on_step_p90_s", "abandonment_negative", "abandonment_positive", *FRICTION_COLUMNS)
+CURVE_HEADER = (
+    "step",
+    "name",
+    "position",
+    "responses",
+    "impressions",
+    "response_rate",
+    "emotion_mean",
+    "emotion_ci_low",
+    "emotion_ci_high",
+    "csat",
+    "csat_ci_low",
+    "csat_ci_high",
+    "csat_n",
+    "ces_mean",
+    "ces_ci_low",
+    "ces_ci_high",
+    "ces_n",
+    "nps",
+    "nps_n",
+    "exit_intent",
+    "exit_share",
+    "comments",
+    "negative_share",
+    "flags",
+    "funnel_sessions",
+    "continue_rate",
+    "abandonment_rate",
+    "retry_rate",
+    "error_rate",
+    "time_on_step_median_s",
+    "time_on_step_p90_s",
+    "abandonment_negative",
+    "abandonment_positive",
+    *FRICTION_COLUMNS,
+)
 COMMENT_HEADER = ("id", "created_at", "step", "kind", "score", "sentiment_label", "polarity", "emotion", "comment")
 _COMMENT_FIELDS = tuple(RESPONSE_HEADER.index(name) for name in COMMENT_HEADER)
 _COMMENT_TEXT = RESPONSE_HEADER.index("comment")
@@ -73,12 +104,36 @@ def curve_rows(data: dict[str, Any]) -> list[list[Any]]:
     rows = []
     for step in data["steps"]:
         emotion, csat, ces, nps = step["emotion"], step["csat"], step["ces"], step["nps"]
-        rows.append([step["step"], step["name"], step["position"], step["responses"], step["impressions"],
-                     step["response_rate"], emotion["mean"], emotion["ci_low"], emotion["ci_high"], csat["score"],
-                     csat["ci_low"], csat["ci_high"], csat["n"], ces["mean"], ces["ci_low"], ces["ci_high"], ces["n"],
-                     nps["score"], nps["n"], step["exit_intent"]["count"], step["exit_intent"]["share"],
-                     step["comments"]["count"], step["comments"]["negative_share"], " ".join(step.get("flags") or []),
-                     *funnel_cells(step), *friction_cells(step)])
+        rows.append(
+            [
+                step["step"],
+                step["name"],
+                step["position"],
+                step["responses"],
+                step["impressions"],
+                step["response_rate"],
+                emotion["mean"],
+                emotion["ci_low"],
+                emotion["ci_high"],
+                csat["score"],
+                csat["ci_low"],
+                csat["ci_high"],
+                csat["n"],
+                ces["mean"],
+                ces["ci_low"],
+                ces["ci_high"],
+                ces["n"],
+                nps["score"],
+                nps["n"],
+                step["exit_intent"]["count"],
+                step["exit_intent"]["share"],
+                step["comments"]["count"],
+                step["comments"]["negative_share"],
+                " ".join(step.get("flags") or []),
+                *funnel_cells(step),
+                *friction_cells(step),
+            ]
+        )
     return rows
 
 
@@ -90,7 +145,9 @@ def _chart(sheet, steps: int) -> LineChart:
     chart.y_axis.scaling.min = -1
     chart.y_axis.scaling.max = 1
     first = CURVE_HEADER.index("emotion_mean") + 1
-    chart.add_data(Reference(sheet, min_col=first, max_col=first + 2, min_row=1, max_row=steps + 1), titles_from_data=True)
+    chart.add_data(
+        Reference(sheet, min_col=first, max_col=first + 2, min_row=1, max_row=steps + 1), titles_from_data=True
+    )
     chart.set_categories(Reference(sheet, min_col=2, min_row=2, max_row=steps + 1))
     chart.height, chart.width = 9, 18
     return chart

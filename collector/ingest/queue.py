@@ -71,8 +71,13 @@ class QueueSettings:
         urls = tuple(url.strip() for url in (config.get("INGEST_QUEUE_URL") or "").split(",") if url.strip())
         if not urls:
             return None
-        return cls(urls, config.get("INGEST_QUEUE_STREAM") or "stepsense", int(config.get("INGEST_QUEUE_REPLICAS") or 1),
-                   float(config.get("INGEST_QUEUE_TIMEOUT") or 2), int(config.get("INGEST_QUEUE_DUPLICATE_WINDOW") or 600))
+        return cls(
+            urls,
+            config.get("INGEST_QUEUE_STREAM") or "stepsense",
+            int(config.get("INGEST_QUEUE_REPLICAS") or 1),
+            float(config.get("INGEST_QUEUE_TIMEOUT") or 2),
+            int(config.get("INGEST_QUEUE_DUPLICATE_WINDOW") or 600),
+        )
 
     @property
     def subjects(self) -> str:
@@ -105,8 +110,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def encode(kind: str, site_id: int, pair: tuple[str, str], row: dict[str, Any] | None = None,
-           trapped_client_id: str | None = None) -> bytes:
+def encode(
+    kind: str,
+    site_id: int,
+    pair: tuple[str, str],
+    row: dict[str, Any] | None = None,
+    trapped_client_id: str | None = None,
+) -> bytes:
     """One item as a message: a prepared row (redacted and scored), or a trapped client id."""
     body: dict[str, Any] = {"v": VERSION, "kind": kind, "site": site_id, "journey": pair[0], "step": pair[1]}
     if row is not None:
@@ -116,14 +126,23 @@ def encode(kind: str, site_id: int, pair: tuple[str, str], row: dict[str, Any] |
     return json.dumps(body, default=_default, separators=(",", ":")).encode()
 
 
-def messages(settings: QueueSettings, kind: str, site_id: int, records: Sequence[tuple[tuple[str, str], dict[str, Any]]],
-             trapped: Sequence[tuple[tuple[str, str], str]] = ()) -> list[tuple[str, str, bytes]]:
+def messages(
+    settings: QueueSettings,
+    kind: str,
+    site_id: int,
+    records: Sequence[tuple[tuple[str, str], dict[str, Any]]],
+    trapped: Sequence[tuple[tuple[str, str], str]] = (),
+) -> list[tuple[str, str, bytes]]:
     """(subject, message id, payload) of each prepared record and each trapped client id."""
     to = subject(settings, kind, site_id)
-    found = [(to, message_id(kind, site_id, row["client_id"]), encode(kind, site_id, pair, row=_portable(row)))
-             for pair, row in records]
-    found += [(to, message_id(kind, site_id, client_id), encode(kind, site_id, pair, trapped_client_id=client_id))
-              for pair, client_id in trapped]
+    found = [
+        (to, message_id(kind, site_id, row["client_id"]), encode(kind, site_id, pair, row=_portable(row)))
+        for pair, row in records
+    ]
+    found += [
+        (to, message_id(kind, site_id, client_id), encode(kind, site_id, pair, trapped_client_id=client_id))
+        for pair, client_id in trapped
+    ]
     return found
 
 
@@ -182,13 +201,20 @@ async def ensure_streams(js: Any, settings: QueueSettings) -> None:
     """Create the log and the dead-letter stream, or bring them to the configured replicas."""
     wanted = [
         api.StreamConfig(
-            name=settings.stream, subjects=[settings.subjects], retention=api.RetentionPolicy.WORK_QUEUE,
-            storage=api.StorageType.FILE, num_replicas=settings.replicas,
+            name=settings.stream,
+            subjects=[settings.subjects],
+            retention=api.RetentionPolicy.WORK_QUEUE,
+            storage=api.StorageType.FILE,
+            num_replicas=settings.replicas,
             duplicate_window=float(settings.duplicate_window),
         ),
         api.StreamConfig(
-            name=settings.dead_stream, subjects=[settings.dead_subject], retention=api.RetentionPolicy.LIMITS,
-            storage=api.StorageType.FILE, num_replicas=settings.replicas, max_age=float(DEAD_LETTER_MAX_AGE),
+            name=settings.dead_stream,
+            subjects=[settings.dead_subject],
+            retention=api.RetentionPolicy.LIMITS,
+            storage=api.StorageType.FILE,
+            num_replicas=settings.replicas,
+            max_age=float(DEAD_LETTER_MAX_AGE),
             duplicate_window=float(settings.duplicate_window),
         ),
     ]
@@ -200,8 +226,11 @@ async def ensure_streams(js: Any, settings: QueueSettings) -> None:
                 await js.add_stream(config)
             continue
         current = info.config
-        if (current.num_replicas or 1) != config.num_replicas or current.subjects != config.subjects or \
-                int(current.duplicate_window or 0) != int(config.duplicate_window):
+        if (
+            (current.num_replicas or 1) != config.num_replicas
+            or current.subjects != config.subjects
+            or int(current.duplicate_window or 0) != int(config.duplicate_window)
+        ):
             await js.update_stream(config)
 
 
@@ -209,8 +238,13 @@ def consumer_config(settings: QueueSettings, ack_wait: float = 30.0) -> api.Cons
     """The workers' shared durable pull consumer: every message until acknowledged,
     redelivered after ``ack_wait`` if its worker died, never given up on."""
     return api.ConsumerConfig(
-        durable_name=CONSUMER, ack_policy=api.AckPolicy.EXPLICIT, ack_wait=ack_wait, max_deliver=-1,
-        max_ack_pending=20_000, filter_subject=settings.subjects, deliver_policy=api.DeliverPolicy.ALL,
+        durable_name=CONSUMER,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        ack_wait=ack_wait,
+        max_deliver=-1,
+        max_ack_pending=20_000,
+        filter_subject=settings.subjects,
+        deliver_policy=api.DeliverPolicy.ALL,
     )
 
 
@@ -256,7 +290,13 @@ class Publisher:
     def _runner(self) -> _LoopThread:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():  # no thread of the parent runs after a fork
-                self._pid, self._loop, self._nc, self._js, self._connecting = os.getpid(), _LoopThread(), None, None, None
+                self._pid, self._loop, self._nc, self._js, self._connecting = (
+                    os.getpid(),
+                    _LoopThread(),
+                    None,
+                    None,
+                    None,
+                )
                 self._outbox, self._flush_scheduled, self._replies, self._inbox = collections.deque(), False, {}, None
             return self._loop
 
@@ -268,7 +308,9 @@ class Publisher:
             return runner.run(self._with_connection(coroutine_function, *args), timeout + self.settings.timeout + 1)
         except (OSError, TimeoutError, nats.errors.Error) as error:
             log.warning("ingest log unavailable: %s", error.__class__.__name__)
-            raise Unavailable("The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2) from error
+            raise Unavailable(
+                "The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2
+            ) from error
 
     async def _with_connection(self, coroutine_function, *args: Any) -> Any:
         js = await self._connected()
@@ -322,7 +364,9 @@ class Publisher:
                 new += not future.result(max(0.0, deadline - time.monotonic()))
         except (OSError, TimeoutError, nats.errors.Error, nats.js.errors.Error) as error:
             log.warning("ingest log unavailable: %s", error.__class__.__name__)
-            raise Unavailable("The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2) from error
+            raise Unavailable(
+                "The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2
+            ) from error
         finally:
             for future in futures:
                 future.cancel()  # not sent yet: the loop skips it; sent: its late reply is ignored
@@ -351,8 +395,9 @@ class Publisher:
                         continue
                     future.token = f"{next(self._tokens):x}"
                     self._replies[future.token] = future
-                    await self._nc.publish(to, payload, reply=f"{self._inbox}.{future.token}",
-                                           headers={"Nats-Msg-Id": msg_id})
+                    await self._nc.publish(
+                        to, payload, reply=f"{self._inbox}.{future.token}", headers={"Nats-Msg-Id": msg_id}
+                    )
         except BaseException as error:
             for future in futures:
                 if not future.done():
@@ -396,8 +441,15 @@ async def connect(settings: QueueSettings, name: str = "stepsense") -> Any:
         return None
 
     return await nats.connect(
-        servers=list(settings.urls), name=name, connect_timeout=settings.timeout, allow_reconnect=True,
-        max_reconnect_attempts=-1, reconnect_time_wait=0.5, error_cb=quiet, ping_interval=10, max_outstanding_pings=3,
+        servers=list(settings.urls),
+        name=name,
+        connect_timeout=settings.timeout,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        error_cb=quiet,
+        ping_interval=10,
+        max_outstanding_pings=3,
     )
 
 

@@ -29,7 +29,11 @@ async def status(js: Any, settings: QueueSettings) -> QueueStatus:
     info = await js.stream_info(settings.stream)
     try:
         consumer = await js.consumer_info(settings.stream, CONSUMER)
-        pending, ack_pending, redelivered = consumer.num_pending or 0, consumer.num_ack_pending or 0, consumer.num_redelivered or 0
+        pending, ack_pending, redelivered = (
+            consumer.num_pending or 0,
+            consumer.num_ack_pending or 0,
+            consumer.num_redelivered or 0,
+        )
     except nats.js.errors.NotFoundError:
         pending, ack_pending, redelivered = info.state.messages, 0, 0
     lag = 0.0
@@ -44,8 +48,9 @@ async def status(js: Any, settings: QueueSettings) -> QueueStatus:
     except nats.js.errors.NotFoundError:
         dead = 0
     leader = info.cluster.leader if info.cluster else None
-    return QueueStatus(info.state.messages, pending, ack_pending, redelivered, lag, dead,
-                       info.config.num_replicas or 1, leader)
+    return QueueStatus(
+        info.state.messages, pending, ack_pending, redelivered, lag, dead, info.config.num_replicas or 1, leader
+    )
 
 
 async def dead_letters(js: Any, settings: QueueSettings, limit: int = 20) -> list[dict[str, Any]]:
@@ -61,9 +66,14 @@ async def dead_letters(js: Any, settings: QueueSettings, limit: int = 20) -> lis
         except nats.js.errors.NotFoundError:
             continue
         headers = msg.headers or {}
-        found.append({
-            "seq": seq, "time": msg.time.isoformat() if msg.time else None, "reason": headers.get(REASON_HEADER),
-            "message_id": headers.get("Stepsense-Message-Id"), "subject": headers.get("Stepsense-Subject"),
-            "data": (msg.data or b"")[:500].decode("utf-8", "replace"),
-        })
+        found.append(
+            {
+                "seq": seq,
+                "time": msg.time.isoformat() if msg.time else None,
+                "reason": headers.get(REASON_HEADER),
+                "message_id": headers.get("Stepsense-Message-Id"),
+                "subject": headers.get("Stepsense-Subject"),
+                "data": (msg.data or b"")[:500].decode("utf-8", "replace"),
+            }
+        )
     return found

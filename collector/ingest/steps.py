@@ -19,14 +19,15 @@ from flask import current_app
 from sqlalchemy.engine import Connection
 
 from collector.common.database import Bind, dialect_name, insert_ignoring_conflicts
-from collector.models import Journey, Site, Step
 from collector.common.time import utcnow
+from collector.models import Journey, Site, Step
 from collector.tenancy.sites import SiteSnapshot
-
 
 # Built once: every answer runs this query, and building it costs more than running it.
 _STEPS_OF_JOURNEYS = (
-    sa.select(Journey.key.label("journey"), Step.key.label("step"), Journey.id.label("journey_id"), Step.id.label("step_id"))
+    sa.select(
+        Journey.key.label("journey"), Step.key.label("step"), Journey.id.label("journey_id"), Step.id.label("step_id")
+    )
     .join(Step, Step.journey_id == Journey.id)
     .where(Journey.site_id == sa.bindparam("site_id"), Journey.key.in_(sa.bindparam("journey_keys", expanding=True)))
 )
@@ -89,7 +90,9 @@ class _StepCache:
 step_cache = _StepCache()
 
 
-def resolve_steps(conn: Connection, site: SiteSnapshot, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+def resolve_steps(
+    conn: Connection, site: SiteSnapshot, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int]]:
     """Map the known (journey key, step key) pairs to (journey id, step id); unknown ones are left out."""
     wanted = list(dict.fromkeys(pairs))  # unique, in order of first sight
     cached = step_cache.enabled(conn)
@@ -120,8 +123,11 @@ class RegistrationLimits:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "RegistrationLimits":
-        return cls(config["AUTO_REGISTER_MAX_JOURNEYS"], config["AUTO_REGISTER_MAX_STEPS"],
-                   config["AUTO_REGISTER_JOURNEYS_PER_HOUR"])
+        return cls(
+            config["AUTO_REGISTER_MAX_JOURNEYS"],
+            config["AUTO_REGISTER_MAX_STEPS"],
+            config["AUTO_REGISTER_JOURNEYS_PER_HOUR"],
+        )
 
 
 class Refusal(NamedTuple):
@@ -131,8 +137,13 @@ class Refusal(NamedTuple):
     steps: list[tuple[str, str]]
 
 
-def register_steps(conn: Connection, site_id: int, pairs: Sequence[tuple[str, str]], limits: RegistrationLimits,
-                   only_checked: Sequence[tuple[str, str]] = ()) -> tuple[dict[tuple[str, str], tuple[int, int]], Refusal | None]:
+def register_steps(
+    conn: Connection,
+    site_id: int,
+    pairs: Sequence[tuple[str, str]],
+    limits: RegistrationLimits,
+    only_checked: Sequence[tuple[str, str]] = (),
+) -> tuple[dict[tuple[str, str], tuple[int, int]], Refusal | None]:
     """Create the journeys and steps of ``pairs`` that don't exist: all of them, or none
     if that would pass one of ``limits``. Returns the ids of the pairs, or why they
     were refused. ``only_checked`` pairs count against the limits in this call but
@@ -156,53 +167,95 @@ def register_steps(conn: Connection, site_id: int, pairs: Sequence[tuple[str, st
     return {pair: found[pair] for pair in pairs}, None
 
 
-def _refusal(conn: Connection, site_id: int, missing: list[tuple[str, str]], limits: RegistrationLimits) -> Refusal | None:
+def _refusal(
+    conn: Connection, site_id: int, missing: list[tuple[str, str]], limits: RegistrationLimits
+) -> Refusal | None:
     """Why creating ``missing`` would pass a limit, or None if it would not."""
-    journey_ids = dict(conn.execute(
-        sa.select(Journey.key, Journey.id).where(Journey.site_id == site_id, Journey.key.in_({j for j, _ in missing}))
-    ).all())
+    journey_ids = dict(
+        conn.execute(
+            sa.select(Journey.key, Journey.id).where(
+                Journey.site_id == site_id, Journey.key.in_({j for j, _ in missing})
+            )
+        ).all()
+    )
     new_journeys = {journey for journey, _ in missing if journey not in journey_ids}
     if new_journeys:
         an_hour_ago = utcnow() - timedelta(hours=1)
         made, made_lately = conn.execute(
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((Journey.created_at >= an_hour_ago, 1), else_=0)), 0))
-            .where(Journey.site_id == site_id, Journey.auto_registered.is_(True))
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((Journey.created_at >= an_hour_ago, 1), else_=0)), 0),
+            ).where(Journey.site_id == site_id, Journey.auto_registered.is_(True))
         ).one()
         refused = [pair for pair in missing if pair[0] in new_journeys]
         if made + len(new_journeys) > limits.journeys:
-            return Refusal(f"Unknown journey, and this site already has the {limits.journeys} journeys it may "
-                           "register automatically; create journeys through the API. Nothing was stored.", refused)
+            return Refusal(
+                f"Unknown journey, and this site already has the {limits.journeys} journeys it may "
+                "register automatically; create journeys through the API. Nothing was stored.",
+                refused,
+            )
         if made_lately + len(new_journeys) > limits.journeys_per_hour:
-            return Refusal(f"Unknown journey, and this site has registered the {limits.journeys_per_hour} new journeys "
-                           "an hour it may register automatically; try again later. Nothing was stored.", refused)
-    steps_made = dict(conn.execute(
-        sa.select(Step.journey_id, sa.func.count())
-        .where(Step.journey_id.in_(list(journey_ids.values())), Step.auto_registered.is_(True))
-        .group_by(Step.journey_id)
-    ).all()) if journey_ids else {}
+            return Refusal(
+                f"Unknown journey, and this site has registered the {limits.journeys_per_hour} new journeys "
+                "an hour it may register automatically; try again later. Nothing was stored.",
+                refused,
+            )
+    steps_made = (
+        dict(
+            conn.execute(
+                sa.select(Step.journey_id, sa.func.count())
+                .where(Step.journey_id.in_(list(journey_ids.values())), Step.auto_registered.is_(True))
+                .group_by(Step.journey_id)
+            ).all()
+        )
+        if journey_ids
+        else {}
+    )
     for journey_key, new_steps in Counter(journey for journey, _ in missing).items():
         if steps_made.get(journey_ids.get(journey_key), 0) + new_steps > limits.steps:
-            return Refusal(f"Unknown step, and journey '{journey_key}' already has the {limits.steps} steps it may "
-                           "register automatically; add steps through the API. Nothing was stored.",
-                           [pair for pair in missing if pair[0] == journey_key])
+            return Refusal(
+                f"Unknown step, and journey '{journey_key}' already has the {limits.steps} steps it may "
+                "register automatically; add steps through the API. Nothing was stored.",
+                [pair for pair in missing if pair[0] == journey_key],
+            )
     return None
 
 
 def _register_step(session: Connection, site_id: int, journey_key: str, step_key: str) -> tuple[int, int]:
     """Create a journey/step pair idempotently, safe against concurrent workers."""
     insert_ignoring_conflicts(
-        session, Journey.__table__,
-        [{"site_id": site_id, "key": journey_key, "name": journey_key, "created_at": utcnow(), "auto_registered": True}],
-        ["site_id", "key"], [Journey.id],
+        session,
+        Journey.__table__,
+        [
+            {
+                "site_id": site_id,
+                "key": journey_key,
+                "name": journey_key,
+                "created_at": utcnow(),
+                "auto_registered": True,
+            }
+        ],
+        ["site_id", "key"],
+        [Journey.id],
     )
     journey_id = session.scalar(sa.select(Journey.id).where(Journey.site_id == site_id, Journey.key == journey_key))
     next_position = session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Step.position) + 1, 0)).where(Step.journey_id == journey_id)
     )
     insert_ignoring_conflicts(
-        session, Step.__table__,
-        [{"journey_id": journey_id, "key": step_key, "name": step_key, "position": next_position, "auto_registered": True}],
-        ["journey_id", "key"], [Step.id],
+        session,
+        Step.__table__,
+        [
+            {
+                "journey_id": journey_id,
+                "key": step_key,
+                "name": step_key,
+                "position": next_position,
+                "auto_registered": True,
+            }
+        ],
+        ["journey_id", "key"],
+        [Step.id],
     )
     step_id = session.scalar(sa.select(Step.id).where(Step.journey_id == journey_id, Step.key == step_key))
     return journey_id, step_id

@@ -19,17 +19,16 @@ from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
 from collector.analytics import friction, funnel_rollups, rollups, theme_store
-from collector.common.database import insert_ignoring_conflicts
-from collector.common.group_commit import GroupCommit, Job
 from collector.analytics.emotion import score_response
+from collector.common.database import insert_ignoring_conflicts
 from collector.common.errors import Invalid
+from collector.common.group_commit import GroupCommit, Job
 from collector.common.metrics import ROLLUP_WRITE
-from collector.models import Event, Response, TrappedClientId
 from collector.common.time import utcnow
 from collector.ingest.redact import redact
 from collector.ingest.steps import RegistrationLimits, register_steps, resolve_steps, step_cache
+from collector.models import Event, Response, TrappedClientId
 from collector.tenancy.sites import SiteSnapshot
-
 
 # Days the client_id of a record that filled the honeypot is remembered: the widget
 # resends an undelivered record for at most 7 days (MAX_AGE_MS of the ingest schemas).
@@ -97,9 +96,14 @@ class Batch(Job):
     record would be.
     """
 
-    def __init__(self, site: SiteSnapshot, table: sa.Table, received: int,
-                 records: list[tuple[tuple[str, str], dict[str, Any]]],
-                 trapped: Sequence[tuple[tuple[str, str], str]] = ()) -> None:
+    def __init__(
+        self,
+        site: SiteSnapshot,
+        table: sa.Table,
+        received: int,
+        records: list[tuple[tuple[str, str], dict[str, Any]]],
+        trapped: Sequence[tuple[tuple[str, str], str]] = (),
+    ) -> None:
         super().__init__()
         self.site, self.table, self.records = site, table, records  # ((journey key, step key), row)
         self.received, self.trapped = received, list(trapped)
@@ -129,20 +133,25 @@ def prepare_responses(site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> Ba
             continue
         comment = redact(item["comment"].strip()) if (item.get("comment") or "").strip() else None
         scored = score_response(item["kind"], item.get("score"), comment, item.get("locale"))
-        records.append(((item["journey"], item["step"]), {
-            **_context_row(site, item, now),
-            "kind": item["kind"],
-            "score": item.get("score"),
-            "comment": comment,
-            "polarity": scored.polarity,
-            "subjectivity": scored.subjectivity,
-            "sentiment_label": scored.sentiment_label,
-            "language": scored.language,
-            "emotion": scored.emotion,
-            "scorer_version": scored.scorer_version,
-            "trigger": item.get("trigger") or "inline",
-            "attributes": item.get("attributes") or None,
-        }))
+        records.append(
+            (
+                (item["journey"], item["step"]),
+                {
+                    **_context_row(site, item, now),
+                    "kind": item["kind"],
+                    "score": item.get("score"),
+                    "comment": comment,
+                    "polarity": scored.polarity,
+                    "subjectivity": scored.subjectivity,
+                    "sentiment_label": scored.sentiment_label,
+                    "language": scored.language,
+                    "emotion": scored.emotion,
+                    "scorer_version": scored.scorer_version,
+                    "trigger": item.get("trigger") or "inline",
+                    "attributes": item.get("attributes") or None,
+                },
+            )
+        )
     return Batch(site, Response.__table__, len(items), records, trapped)
 
 
@@ -151,14 +160,18 @@ def prepare_events(site: SiteSnapshot, items: Sequence[dict[str, Any]]) -> Batch
     now = utcnow()
     unique = _unique_by_client_id(items)
     records = [
-        ((item["journey"], item["step"]), {
-            **_context_row(site, item, now),
-            "type": item["type"],
-            "kind": item.get("kind"),
-            "name": item.get("name"),
-            "props": item.get("props") or None,
-        })
-        for item in unique if not item.get("hp")
+        (
+            (item["journey"], item["step"]),
+            {
+                **_context_row(site, item, now),
+                "type": item["type"],
+                "kind": item.get("kind"),
+                "name": item.get("name"),
+                "props": item.get("props") or None,
+            },
+        )
+        for item in unique
+        if not item.get("hp")
     ]
     trapped = [((item["journey"], item["step"]), str(item["client_id"])) for item in unique if item.get("hp")]
     return Batch(site, Event.__table__, len(items), records, trapped)
@@ -216,7 +229,7 @@ def _write_alone(engine: Engine, key: tuple[int, str], batches: list[Batch]) -> 
     for batch in batches:
         try:
             _write_group(engine, key, [batch])
-        except Exception as error:  # noqa: BLE001 -- becomes this batch's request's error
+        except Exception as error:
             batch.fail(error)
 
 
@@ -253,7 +266,8 @@ def _insert(conn: Connection, batches: list[Batch]) -> list[IngestResult]:
         stored[owner[client_id]] = stored.get(owner[client_id], 0) + 1
     return [
         IngestResult(received=batch.received, stored=0, unknown_steps=unknown[batch][0], refusal=unknown[batch][1])
-        if batch in unknown else IngestResult(received=batch.received, stored=stored.get(batch, 0))
+        if batch in unknown
+        else IngestResult(received=batch.received, stored=stored.get(batch, 0))
         for batch in batches
     ]
 
@@ -275,8 +289,9 @@ def write_batches(conn: Connection, batches: Sequence[Batch]) -> list[IngestResu
     return [results[batch] for batch in batches]
 
 
-def _steps_of_batches(conn: Connection, site: SiteSnapshot, batches: list[Batch]) -> tuple[
-        dict[tuple[str, str], tuple[int, int]], dict[Batch, tuple[list[tuple[str, str]], str]]]:
+def _steps_of_batches(
+    conn: Connection, site: SiteSnapshot, batches: list[Batch]
+) -> tuple[dict[tuple[str, str], tuple[int, int]], dict[Batch, tuple[list[tuple[str, str]], str]]]:
     """The ids of the batches' steps, registering unknown ones if the site does; and
     the batches refused, with their unknown steps and why.
 
@@ -286,6 +301,7 @@ def _steps_of_batches(conn: Connection, site: SiteSnapshot, batches: list[Batch]
     were to be created, so a bot gets the 422 a real client would, but they never
     are.
     """
+
     def pairs(batch: Batch) -> Iterable[tuple[str, str]]:
         return (pair for pair, _ in (*batch.records, *batch.trapped))
 
@@ -300,8 +316,13 @@ def _steps_of_batches(conn: Connection, site: SiteSnapshot, batches: list[Batch]
             continue
         real = {pair for pair, _ in batch.records}
         limits = RegistrationLimits.from_config(current_app.config)
-        registered, refusal = register_steps(conn, site.id, [pair for pair in missing if pair in real], limits,
-                                             only_checked=[pair for pair in missing if pair not in real])
+        registered, refusal = register_steps(
+            conn,
+            site.id,
+            [pair for pair in missing if pair in real],
+            limits,
+            only_checked=[pair for pair in missing if pair not in real],
+        )
         if refusal:
             unknown[batch] = (refusal.steps, refusal.message)
         else:
@@ -323,11 +344,18 @@ def _remember_trapped(conn: Connection, site_id: int, table: sa.Table, client_id
         return set()
     now = utcnow()
     inserted = insert_ignoring_conflicts(
-        conn, TrappedClientId.__table__,
-        [{"site_id": site_id, "record": table.name, "client_id": client_id, "created_at": now} for client_id in client_ids],
-        ["site_id", "record", "client_id"], [TrappedClientId.client_id],
+        conn,
+        TrappedClientId.__table__,
+        [
+            {"site_id": site_id, "record": table.name, "client_id": client_id, "created_at": now}
+            for client_id in client_ids
+        ],
+        ["site_id", "record", "client_id"],
+        [TrappedClientId.client_id],
     )
     fresh = {row.client_id for row in inserted}
     if fresh:
-        fresh -= set(conn.scalars(sa.select(table.c.client_id).where(table.c.site_id == site_id, table.c.client_id.in_(fresh))))
+        fresh -= set(
+            conn.scalars(sa.select(table.c.client_id).where(table.c.site_id == site_id, table.c.client_id.in_(fresh)))
+        )
     return fresh

@@ -94,7 +94,9 @@ def write_items(app: Flask, items: Sequence[queue.Item | None]) -> Outcome:
                 raise DatabaseDown(str(error)) from error
             if sum(item is not None for item in items) <= 1:
                 index = next(i for i, item in enumerate(items) if item is not None)
-                return Outcome(dead=[(index, f"refused by the database: {error.__class__.__name__}: {_one_line(error)}")])
+                return Outcome(
+                    dead=[(index, f"refused by the database: {error.__class__.__name__}: {_one_line(error)}")]
+                )
             log.warning("batch refused (%s); writing its items one by one", error.__class__.__name__)
             outcome = Outcome()
             for index, item in enumerate(items):
@@ -129,8 +131,10 @@ def _write(engine: sa.Engine, items: Sequence[queue.Item | None], fresh_steps: b
                 seen.add((item.site_id, item.kind, item.client_id))
                 groups.setdefault((item.site_id, item.kind), []).append(index)
             keys = list(groups)
-            results = store.write_batches(conn, [_batch(sites[site_id], kind, [items[i] for i in groups[(site_id, kind)]])
-                                                 for site_id, kind in keys])
+            results = store.write_batches(
+                conn,
+                [_batch(sites[site_id], kind, [items[i] for i in groups[(site_id, kind)]]) for site_id, kind in keys],
+            )
             for key, result in zip(keys, results):
                 indexes = groups[key]
                 if not result.unknown_steps:
@@ -172,7 +176,9 @@ def _sites(conn: sa.Connection, site_ids: set[int]) -> dict[int, SiteSnapshot]:
     rows = conn.execute(
         sa.select(Site.id, Site.public_key, Site.origins, Site.auto_register).where(Site.id.in_(sorted(site_ids)))
     )
-    return {row.id: SiteSnapshot(row.id, row.public_key, frozenset(row.origins or ()), row.auto_register) for row in rows}
+    return {
+        row.id: SiteSnapshot(row.id, row.public_key, frozenset(row.origins or ()), row.auto_register) for row in rows
+    }
 
 
 def _one_line(error: BaseException) -> str:
@@ -182,8 +188,15 @@ def _one_line(error: BaseException) -> str:
 class Worker:
     """One consumer of the log. ``run`` blocks until ``stop`` is set (or ``max_batches``)."""
 
-    def __init__(self, app: Flask, settings: queue.QueueSettings, batch: int = 500, ack_wait: float = 30.0,
-                 fetch_timeout: float = 1.0, concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        settings: queue.QueueSettings,
+        batch: int = 500,
+        ack_wait: float = 30.0,
+        fetch_timeout: float = 1.0,
+        concurrency: int = 1,
+    ) -> None:
         self.app, self.settings, self.batch = app, settings, batch
         self.ack_wait, self.fetch_timeout = ack_wait, fetch_timeout
         # Batches in their own transactions at once (PostgreSQL: one prepared while the
@@ -195,8 +208,12 @@ class Worker:
         self._backoff = 0.0
         self._resume_at = 0.0  # after a database failure, no new batch is started before this
 
-    def run(self, max_batches: int | None = None, idle_exit: float | None = None,
-            on_batch: Callable[[Stats], None] | None = None) -> Stats:
+    def run(
+        self,
+        max_batches: int | None = None,
+        idle_exit: float | None = None,
+        on_batch: Callable[[Stats], None] | None = None,
+    ) -> Stats:
         """Drain the log; with ``idle_exit``, return after that many seconds without a message."""
         asyncio.run(self._main(max_batches, idle_exit, on_batch))
         return self.stats
@@ -263,7 +280,9 @@ class Worker:
             js = nc.jetstream(timeout=self.settings.timeout)
             await queue.ensure_streams(js, self.settings)
             sub = await js.pull_subscribe(
-                self.settings.subjects, durable=queue.CONSUMER, stream=self.settings.stream,
+                self.settings.subjects,
+                durable=queue.CONSUMER,
+                stream=self.settings.stream,
                 config=queue.consumer_config(self.settings, self.ack_wait),
             )
         except BaseException:
@@ -297,8 +316,9 @@ class Worker:
             if await self._dead_letter(js, msgs[index], reason):
                 dead_indexes.add(index)
         # After the commit: acknowledge every message stored, found a duplicate or dead-lettered.
-        await asyncio.gather(*(msg.ack() for index, msg in enumerate(msgs) if index not in dead_indexes),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(msg.ack() for index, msg in enumerate(msgs) if index not in dead_indexes), return_exceptions=True
+        )
         self.stats.batches += 1
         self.stats.stored += outcome.stored
         self.stats.duplicates += outcome.duplicates
@@ -310,10 +330,17 @@ class Worker:
         headers = msg.headers or {}
         original = headers.get("Nats-Msg-Id") or f"seq:{msg.metadata.sequence.stream}"
         try:
-            await js.publish(self.settings.dead_subject, msg.data, timeout=self.settings.timeout, headers={
-                queue.REASON_HEADER: _one_line(reason), "Stepsense-Message-Id": original,
-                "Stepsense-Subject": msg.subject, "Nats-Msg-Id": f"dead:{original}",
-            })
+            await js.publish(
+                self.settings.dead_subject,
+                msg.data,
+                timeout=self.settings.timeout,
+                headers={
+                    queue.REASON_HEADER: _one_line(reason),
+                    "Stepsense-Message-Id": original,
+                    "Stepsense-Subject": msg.subject,
+                    "Nats-Msg-Id": f"dead:{original}",
+                },
+            )
             await msg.term()
         except (OSError, nats.errors.Error) as error:
             log.warning("could not dead-letter a message (%s); it stays in the log", error.__class__.__name__)

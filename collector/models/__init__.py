@@ -7,13 +7,21 @@ classes before a relationship names one, and callers import from
 ``collector.models``.
 """
 
+from collector.common.time import utcnow
 from collector.models.alerts import AlertDelivery, AlertRule
 from collector.models.answers import Event, Response, TrappedClientId
-from collector.models.rollups import FrictionRollup, FrictionSession, FunnelDuration, FunnelJourneyRollup, FunnelRollup, RollupKey, StepRollup
+from collector.models.base import BigId
+from collector.models.rollups import (
+    FrictionRollup,
+    FrictionSession,
+    FunnelDuration,
+    FunnelJourneyRollup,
+    FunnelRollup,
+    RollupKey,
+    StepRollup,
+)
 from collector.models.tenancy import ApiKey, Journey, Prompt, Site, Step
 from collector.models.themes import ResponseTheme, ThemeCuration, ThemeModelRow
-from collector.models.base import BigId
-from collector.common.time import utcnow
 
 __all__ = [
     "AlertDelivery",

@@ -59,7 +59,9 @@ class FunnelRollup(RollupKey, db.Model):
 
     __tablename__ = "funnel_rollups"
     __table_args__ = (
-        sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", name="uq_funnel_rollups_key"),
+        sa.UniqueConstraint(
+            "journey_id", "day", "step_id", "device", "locale", "variant", name="uq_funnel_rollups_key"
+        ),
     )
 
     step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
@@ -94,8 +96,9 @@ class FunnelDuration(RollupKey, db.Model):
 
     __tablename__ = "funnel_durations"
     __table_args__ = (
-        sa.UniqueConstraint("journey_id", "day", "step_id", "device", "locale", "variant", "seconds",
-                            name="uq_funnel_durations_key"),
+        sa.UniqueConstraint(
+            "journey_id", "day", "step_id", "device", "locale", "variant", "seconds", name="uq_funnel_durations_key"
+        ),
     )
 
     # 0: time to completion of the journey; no foreign key, so 0 can exist.
@@ -130,8 +133,9 @@ class FrictionRollup(RollupKey, db.Model):
 
     __tablename__ = "friction_rollups"
     __table_args__ = (
-        sa.UniqueConstraint("journey_id", "day", "step_id", "signal", "device", "locale", "variant",
-                            name="uq_friction_rollups_key"),
+        sa.UniqueConstraint(
+            "journey_id", "day", "step_id", "signal", "device", "locale", "variant", name="uq_friction_rollups_key"
+        ),
         sa.Index("ix_friction_rollups_site_day", "site_id", "day"),
     )
 

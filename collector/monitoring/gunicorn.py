@@ -4,5 +4,5 @@ leaves its metric files behind, marked dead so live gauges ignore them."""
 from prometheus_client import multiprocess
 
 
-def child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def child_exit(server, worker) -> None:
     multiprocess.mark_process_dead(worker.pid)

@@ -17,7 +17,7 @@ import logging
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
 
@@ -48,7 +48,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -91,9 +91,18 @@ def _finish(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.get("request_id") or ""
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 2) if started is not None else None
-    request_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-        "method": request.method, "path": request.path, "status": response.status_code, "duration_ms": duration_ms,
-    })
+    request_log.info(
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status_code,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+        },
+    )
     return response
 
 

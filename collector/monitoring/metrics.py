@@ -39,8 +39,11 @@ def scrape():
     if token:
         scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
-            return error_payload(401, "Send the metrics token as 'Authorization: Bearer …'."), 401, {
-                "WWW-Authenticate": 'Bearer realm="metrics"'}
+            return (
+                error_payload(401, "Send the metrics token as 'Authorization: Bearer …'."),
+                401,
+                {"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
     return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -17,9 +17,7 @@ def erase_visitor(session: Session, site: Site, visitor_id: str) -> dict[str, in
     responses = session.execute(
         sa.delete(Response).where(Response.site_id == site.id, Response.visitor_id == visitor_id)
     ).rowcount
-    events = session.execute(
-        sa.delete(Event).where(Event.site_id == site.id, Event.visitor_id == visitor_id)
-    ).rowcount
+    events = session.execute(sa.delete(Event).where(Event.site_id == site.id, Event.visitor_id == visitor_id)).rowcount
     maintenance.rebuild_days(session, touched)
     friction.reconcile(session, site.id, sessions)
     session.commit()

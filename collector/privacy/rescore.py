@@ -7,13 +7,14 @@ up where it stopped: finished batches already carry the new version.
 """
 
 from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics import maintenance
 from collector.analytics.core import day_of
-from collector.common.database import as_date
 from collector.analytics.emotion import SCORING_VERSION, score_response
+from collector.common.database import as_date
 from collector.models import Response
 
 
@@ -31,8 +32,15 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
     dialect = session.get_bind().dialect.name
     while True:
         batch = session.execute(
-            sa.select(Response.id, Response.kind, Response.score, Response.comment, Response.locale, Response.journey_id,
-                      day_of(Response.created_at, dialect).label("day"))
+            sa.select(
+                Response.id,
+                Response.kind,
+                Response.score,
+                Response.comment,
+                Response.locale,
+                Response.journey_id,
+                day_of(Response.created_at, dialect).label("day"),
+            )
             .where(stale_filter(), Response.id > last_id)
             .order_by(Response.id)
             .limit(batch_size)
@@ -42,15 +50,17 @@ def rescore(session: Session, batch_size: int = 1000, progress: Callable[[int], 
         updates, days = [], {}
         for row in batch:
             scored = score_response(row.kind, row.score, row.comment, row.locale)
-            updates.append({
-                "id": row.id,
-                "polarity": scored.polarity,
-                "subjectivity": scored.subjectivity,
-                "sentiment_label": scored.sentiment_label,
-                "language": scored.language,
-                "emotion": scored.emotion,
-                "scorer_version": scored.scorer_version,
-            })
+            updates.append(
+                {
+                    "id": row.id,
+                    "polarity": scored.polarity,
+                    "subjectivity": scored.subjectivity,
+                    "sentiment_label": scored.sentiment_label,
+                    "language": scored.language,
+                    "emotion": scored.emotion,
+                    "scorer_version": scored.scorer_version,
+                }
+            )
             days.setdefault(row.journey_id, set()).add(as_date(row.day))
         session.execute(sa.update(Response), updates)
         maintenance.rebuild_days(session, days)

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics import friction, maintenance
+from collector.common.time import utcnow
 from collector.ingest.store import TRAP_MEMORY_DAYS
 from collector.models import Event, Response, Site, StepRollup, TrappedClientId
-from collector.common.time import utcnow
 
 
 @dataclass
@@ -31,13 +31,16 @@ class Purged:
     events: int = 0
 
 
-def _delete_older(session: Session, model, site_id: int, cutoff: datetime, batch_size: int,
-                  progress: Callable[[int], None]) -> int:
+def _delete_older(
+    session: Session, model, site_id: int, cutoff: datetime, batch_size: int, progress: Callable[[int], None]
+) -> int:
     deleted = 0
     while True:
-        ids = list(session.scalars(
-            sa.select(model.id).where(model.site_id == site_id, model.created_at < cutoff).limit(batch_size)
-        ))
+        ids = list(
+            session.scalars(
+                sa.select(model.id).where(model.site_id == site_id, model.created_at < cutoff).limit(batch_size)
+            )
+        )
         if not ids:
             return deleted
         session.execute(sa.delete(model).where(model.id.in_(ids)))
@@ -46,8 +49,13 @@ def _delete_older(session: Session, model, site_id: int, cutoff: datetime, batch
         progress(len(ids))
 
 
-def purge_site(session: Session, site: Site, now: datetime | None = None, batch_size: int = 1000,
-               progress: Callable[[int], None] = lambda n: None) -> Purged:
+def purge_site(
+    session: Session,
+    site: Site,
+    now: datetime | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] = lambda n: None,
+) -> Purged:
     """Delete the site's answers and events older than its retention; rollups stay exact."""
     cutoff = (now or utcnow()) - timedelta(days=site.retention_days)
     result = Purged(site.id, cutoff)
@@ -66,7 +74,9 @@ def expired_count(session: Session, site: Site, now: datetime | None = None) -> 
     """How many answers and events of the site are past its retention."""
     cutoff = (now or utcnow()) - timedelta(days=site.retention_days)
     return sum(
-        session.scalar(sa.select(sa.func.count()).select_from(model).where(model.site_id == site.id, model.created_at < cutoff))
+        session.scalar(
+            sa.select(sa.func.count()).select_from(model).where(model.site_id == site.id, model.created_at < cutoff)
+        )
         for model in (Response, Event)
     )
 

@@ -43,8 +43,10 @@ def announce(public_key: str) -> None:
     try:
         _client(url).publish(CHANNEL, public_key)
     except Exception as error:
-        log.warning("could not announce a site change (%s); other workers see it within SITE_CACHE_SECONDS",
-                    error.__class__.__name__)
+        log.warning(
+            "could not announce a site change (%s); other workers see it within SITE_CACHE_SECONDS",
+            error.__class__.__name__,
+        )
 
 
 class Listener:

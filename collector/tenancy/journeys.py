@@ -71,8 +71,10 @@ def reorder_steps(journey: Journey, order: list[str]) -> None:
     """Positions follow ``order``, which must name every step exactly once."""
     current = {step.key: step for step in journey.steps}
     if sorted(order) != sorted(current):
-        raise Invalid("step_order must list every step of the journey exactly once.",
-              details={"step_order": [f"Expected the steps {sorted(current)}."]})
+        raise Invalid(
+            "step_order must list every step of the journey exactly once.",
+            details={"step_order": [f"Expected the steps {sorted(current)}."]},
+        )
     for position, key in enumerate(order):
         current[key].position = position
 
@@ -149,7 +151,10 @@ def delete_prompt(session: Session, prompt: Prompt) -> None:
 def _reject_duplicate_keys(keys: list[str]) -> None:
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
-        raise Invalid("Step keys must be unique within a journey.", details={"steps": [f"Duplicate key '{k}'." for k in duplicates]})
+        raise Invalid(
+            "Step keys must be unique within a journey.",
+            details={"steps": [f"Duplicate key '{k}'." for k in duplicates]},
+        )
 
 
 def _refresh_funnel(session: Session, journey: Journey) -> None:

@@ -69,4 +69,3 @@ def has_scope(key: ApiKey, scope: str) -> bool:
     if scope == "read" and "write" in granted:
         return True
     return scope in granted
-

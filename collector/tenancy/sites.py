@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from collector.analytics import maintenance
 from collector.analytics.visits import DEFAULT_TIMEOUT_MINUTES
+from collector.common.errors import Conflict, NotFound
+from collector.common.time import utcnow
+from collector.models import ApiKey, Journey, Prompt, Site, Step
 from collector.tenancy import invalidation
 from collector.tenancy.keys import create_api_key, end_sessions, new_public_key
-from collector.common.errors import Conflict, NotFound
-from collector.models import ApiKey, Journey, Prompt, Site, Step
-from collector.common.time import utcnow
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "sampling": 1.0,  # share of visitors who may be asked at all
@@ -73,7 +73,9 @@ def merged_settings(site: Site) -> dict[str, Any]:
     return settings
 
 
-def create_site(session: Session, name: str, origins: list[str], scopes: tuple[str, ...] = ("admin",)) -> tuple[Site, str]:
+def create_site(
+    session: Session, name: str, origins: list[str], scopes: tuple[str, ...] = ("admin",)
+) -> tuple[Site, str]:
     """Create a site with an admin key; returns the site and the key's secret."""
     site = Site(
         name=name,
@@ -106,14 +108,18 @@ class _SiteCache:
             return hit[1]
         try:
             row = session.execute(
-                sa.select(Site.id, Site.public_key, Site.origins, Site.auto_register).where(Site.public_key == public_key)
+                sa.select(Site.id, Site.public_key, Site.origins, Site.auto_register).where(
+                    Site.public_key == public_key
+                )
             ).first()
         except sa.exc.DBAPIError:
             if not (stale_ok and hit):
                 raise
             session.rollback()
             return hit[1]
-        snapshot = SiteSnapshot(row.id, row.public_key, frozenset(row.origins or ()), row.auto_register) if row else None
+        snapshot = (
+            SiteSnapshot(row.id, row.public_key, frozenset(row.origins or ()), row.auto_register) if row else None
+        )
         with self._lock:
             if len(self._sites) > 10_000:  # bound memory against key-guessing floods
                 self._sites.clear()
@@ -204,7 +210,9 @@ def update_site(session: Session, site: Site, values: dict[str, Any]) -> Site:
         if "theme" in new:
             new["theme"] = {**(stored.get("theme") or {}), **new["theme"]}
         site.settings = {**stored, **new}
-        if new.get("session_timeout_minutes", stored.get("session_timeout_minutes")) != stored.get("session_timeout_minutes"):
+        if new.get("session_timeout_minutes", stored.get("session_timeout_minutes")) != stored.get(
+            "session_timeout_minutes"
+        ):
             session.flush()  # sessions are cut differently now
             maintenance.rebuild_funnel(session, site_id=site.id)
     session.commit()

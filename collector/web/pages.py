@@ -2,7 +2,6 @@
 
 from flask import Blueprint, Flask, Response, render_template, request
 
-
 bp = Blueprint("web", __name__)
 
 SECURITY_HEADERS = {

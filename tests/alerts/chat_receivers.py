@@ -45,7 +45,10 @@ def _slack_text(obj: Any, where: str, limit: int, kinds: tuple[str, ...] = ("pla
     _check(isinstance(obj, dict) and obj.get("type") in kinds, f"{where}: a text object of type {kinds}")
     _check(set(obj) <= SLACK_TEXT_KEYS[obj["type"]], f"{where}: unknown keys {set(obj) - SLACK_TEXT_KEYS[obj['type']]}")
     text = obj.get("text")
-    _check(isinstance(text, str) and 0 < len(text) <= limit, f"{where}: text of 1-{limit} characters (has {len(text or '')})")
+    _check(
+        isinstance(text, str) and 0 < len(text) <= limit,
+        f"{where}: text of 1-{limit} characters (has {len(text or '')})",
+    )
     if obj["type"] == "mrkdwn":
         unquoted = re.sub(r"(?m)^> ", "", text)  # a ">" opening a line is mrkdwn's quote marker
         _check("<" not in unquoted and ">" not in unquoted, f"{where}: unescaped < or > in mrkdwn")
@@ -82,18 +85,37 @@ def validate_slack(body: Any) -> None:
             elements = block.get("elements")
             _check(isinstance(elements, list) and 0 < len(elements) <= 25, f"{where}: 1-25 actions")
             for number, item in enumerate(elements):
-                _check(item.get("type") == "button" and set(item) <= {"type", "text", "url", "action_id", "value", "style"},
-                       f"{where}.elements[{number}]: a button")
+                _check(
+                    item.get("type") == "button"
+                    and set(item) <= {"type", "text", "url", "action_id", "value", "style"},
+                    f"{where}.elements[{number}]: a button",
+                )
                 _slack_text(item.get("text"), f"{where}.elements[{number}].text", 75, ("plain_text",))
                 url = item.get("url")
-                _check(isinstance(url, str) and 0 < len(url) <= 3000 and re.match(r"^https?://", url) is not None,
-                       f"{where}.elements[{number}]: an http(s) url of at most 3000 characters")
+                _check(
+                    isinstance(url, str) and 0 < len(url) <= 3000 and re.match(r"^https?://", url) is not None,
+                    f"{where}.elements[{number}]: an http(s) url of at most 3000 characters",
+                )
         elif kind != "divider":
             raise Invalid(f"{where}: unknown block type {kind!r}")
 
 
-TEXT_BLOCK = {"type", "text", "wrap", "size", "weight", "isSubtle", "spacing", "color", "separator", "maxLines",
-              "horizontalAlignment", "id", "fontType", "isVisible"}
+TEXT_BLOCK = {
+    "type",
+    "text",
+    "wrap",
+    "size",
+    "weight",
+    "isSubtle",
+    "spacing",
+    "color",
+    "separator",
+    "maxLines",
+    "horizontalAlignment",
+    "id",
+    "fontType",
+    "isVisible",
+}
 ENUMS = {
     "size": {"Small", "Default", "Medium", "Large", "ExtraLarge"},
     "weight": {"Lighter", "Default", "Bolder"},
@@ -117,8 +139,12 @@ def _teams_element(element: Any, where: str) -> None:
         facts = element.get("facts")
         _check(isinstance(facts, list) and facts, f"{where}: facts")
         for fact in facts:
-            _check(isinstance(fact, dict) and set(fact) == {"title", "value"}
-                   and all(isinstance(fact[k], str) for k in fact), f"{where}: a fact has a title and a value")
+            _check(
+                isinstance(fact, dict)
+                and set(fact) == {"title", "value"}
+                and all(isinstance(fact[k], str) for k in fact),
+                f"{where}: a fact has a title and a value",
+            )
     else:
         raise Invalid(f"{where}: element type {kind!r} not used here")
 
@@ -141,10 +167,14 @@ def validate_teams(body: Any) -> None:
         for index, element in enumerate(card["body"]):
             _teams_element(element, f"body[{index}]")
         for index, action in enumerate(card.get("actions", [])):
-            _check(action.get("type") == "Action.OpenUrl" and set(action) <= {"type", "title", "url", "id"},
-                   f"actions[{index}]: Action.OpenUrl")
-            _check(isinstance(action.get("url"), str) and re.match(r"^https?://", action["url"]) is not None,
-                   f"actions[{index}]: an http(s) url")
+            _check(
+                action.get("type") == "Action.OpenUrl" and set(action) <= {"type", "title", "url", "id"},
+                f"actions[{index}]: Action.OpenUrl",
+            )
+            _check(
+                isinstance(action.get("url"), str) and re.match(r"^https?://", action["url"]) is not None,
+                f"actions[{index}]: an http(s) url",
+            )
 
 
 class ChatReceiver:
@@ -195,9 +225,13 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
-        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                              "message": message_from_bytes(envelope.original_content or envelope.content,
-                                                            policy=policy.default)})
+        self.messages.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "message": message_from_bytes(envelope.original_content or envelope.content, policy=policy.default),
+            }
+        )
         return "250 Message accepted for delivery"
 
 
@@ -218,10 +252,42 @@ def make_certificates(folder, host: str):
         subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
 
     curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Stepsense test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    openssl(
+        "req",
+        "-x509",
+        *curve,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Stepsense test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    )
     openssl("req", *curve, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", f"/CN={host}")
-    (folder / "leaf.ext").write_text(f"subjectAltName=DNS:{host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")
+    (folder / "leaf.ext").write_text(
+        f"subjectAltName=DNS:{host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    )
     return folder

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -41,19 +41,31 @@ def journey(api):
     return "checkout"
 
 
-def seed(app, site_id: int, step: str, start: datetime, emotions: list[float], *, hours: float = 1,
-         trigger: str = "inline") -> None:
+def seed(
+    app, site_id: int, step: str, start: datetime, emotions: list[float], *, hours: float = 1, trigger: str = "inline"
+) -> None:
     """Insert answers at ``step`` of the checkout journey, spread evenly over [start, start + hours)."""
     with app.app_context():
         journey = db.session.scalar(sa.select(Journey).where(Journey.site_id == site_id, Journey.key == "checkout"))
         step_id = next(s.id for s in journey.steps if s.key == step)
         spacing = timedelta(hours=hours) / len(emotions)
-        db.session.add_all([
-            Response(site_id=site_id, journey_id=journey.id, step_id=step_id, client_id=str(uuid.uuid4()),
-                     kind="csat", score=3, emotion=emotion, scorer_version="test", trigger=trigger,
-                     created_at=start + spacing * index)
-            for index, emotion in enumerate(emotions)
-        ])
+        db.session.add_all(
+            [
+                Response(
+                    site_id=site_id,
+                    journey_id=journey.id,
+                    step_id=step_id,
+                    client_id=str(uuid.uuid4()),
+                    kind="csat",
+                    score=3,
+                    emotion=emotion,
+                    scorer_version="test",
+                    trigger=trigger,
+                    created_at=start + spacing * index,
+                )
+                for index, emotion in enumerate(emotions)
+            ]
+        )
         db.session.commit()
 
 
@@ -74,14 +86,35 @@ def test_a_drop_fires_exactly_once_and_the_receiver_verifies_the_signature(app, 
     assert request["headers"]["X-Stepsense-Delivery"] == str(delivery.id)
     assert abs(int(request["headers"]["X-Stepsense-Timestamp"]) - time.time()) < 60  # when sent, not the run's clock
     payload = request["json"]
-    assert set(payload) >= {"rule", "journey", "step", "kind", "window", "value", "baseline", "p_value", "n",
-                            "fired_at", "dashboard_url"}
+    assert set(payload) >= {
+        "rule",
+        "journey",
+        "step",
+        "kind",
+        "window",
+        "value",
+        "baseline",
+        "p_value",
+        "n",
+        "fired_at",
+        "dashboard_url",
+    }
     assert payload["rule"]["name"] == "Payment mood"
-    assert (payload["journey"], payload["step"], payload["kind"], payload["n"]) == ("checkout", "payment", "emotion_drop", 40)
+    assert (payload["journey"], payload["step"], payload["kind"], payload["n"]) == (
+        "checkout",
+        "payment",
+        "emotion_drop",
+        40,
+    )
     assert payload["value"] == pytest.approx(-0.4) and payload["baseline"] == pytest.approx(0.5)
     assert payload["p_value"] < 0.05
-    assert payload["window"] == {"hours": 1, "from": "2026-11-20T11:00:00Z", "to": "2026-11-20T12:00:00Z",
-                                 "baseline_from": "2026-11-20T10:00:00Z", "baseline_to": "2026-11-20T11:00:00Z"}
+    assert payload["window"] == {
+        "hours": 1,
+        "from": "2026-11-20T11:00:00Z",
+        "to": "2026-11-20T12:00:00Z",
+        "baseline_from": "2026-11-20T10:00:00Z",
+        "baseline_to": "2026-11-20T11:00:00Z",
+    }
     assert payload["fired_at"] == "2026-11-20T12:00:00Z"
     assert payload["dashboard_url"] == "https://cx.example.com/dashboard/?journey=checkout"
     (rule,) = rows(sa.select(AlertRule))
@@ -222,11 +255,17 @@ def test_unreachable_receiver_is_a_failed_attempt(app, api, site, journey, recei
 
 # --- API ---------------------------------------------------------------------
 
+
 def test_rule_crud_and_secret_shown_once(api, journey, receiver):
     created = make_rule(api, receiver, name="Drop at payment")
     assert created["secret"].startswith("whsec_")
     assert (created["journey"], created["step"], created["kind"], created["alpha"], created["active"]) == (
-        "checkout", "payment", "emotion_drop", 0.05, True)
+        "checkout",
+        "payment",
+        "emotion_drop",
+        0.05,
+        True,
+    )
     rule_id = created["id"]
     listed = api.get("/v1/alerts/rules").json["items"]
     assert [r["id"] for r in listed] == [rule_id] and "secret" not in listed[0]
@@ -248,18 +287,22 @@ def test_own_secret_is_kept(api, journey, receiver):
     assert created["secret"] == "s" * 32
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"webhook_url": "ftp://example.com/hook"}, "webhook_url"),
-    ({"webhook_url": "file:///etc/passwd"}, "webhook_url"),
-    ({"webhook_url": "javascript:alert(1)"}, "webhook_url"),
-    ({"kind": "abandonment_above"}, "kind"),
-    ({"window_hours": 0}, "window_hours"),
-    ({"kind": "exit_share_above", "threshold": 1.5}, "threshold"),
-    ({"kind": "exit_share_above"}, "threshold"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"webhook_url": "ftp://example.com/hook"}, "webhook_url"),
+        ({"webhook_url": "file:///etc/passwd"}, "webhook_url"),
+        ({"webhook_url": "javascript:alert(1)"}, "webhook_url"),
+        ({"kind": "abandonment_above"}, "kind"),
+        ({"window_hours": 0}, "window_hours"),
+        ({"kind": "exit_share_above", "threshold": 1.5}, "threshold"),
+        ({"kind": "exit_share_above"}, "threshold"),
+    ],
+)
 def test_bad_rules_are_rejected(api, journey, receiver, body, field):
-    response = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop",
-                                                  "webhook_url": receiver.url, **body})
+    response = api.post(
+        "/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop", "webhook_url": receiver.url, **body}
+    )
     assert response.status_code == 422, response.json
     assert response.json["error"]["code"] == "validation_error"
     assert field in response.json["error"]["details"]
@@ -267,8 +310,10 @@ def test_bad_rules_are_rejected(api, journey, receiver, body, field):
 
 def test_unknown_journey_or_step_is_404(api, journey, receiver):
     for body in ({"journey": "nope"}, {"step": "nope"}):
-        response = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop",
-                                                      "webhook_url": receiver.url, **body})
+        response = api.post(
+            "/v1/alerts/rules",
+            json={"journey": "checkout", "kind": "emotion_drop", "webhook_url": receiver.url, **body},
+        )
         assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
 
 
@@ -280,8 +325,12 @@ def test_read_scope_lists_but_cannot_change(app, client, site, api, journey, rec
     reader = ApiClient(client, secret)
     assert reader.get("/v1/alerts/rules").status_code == 200
     assert reader.get("/v1/alerts/deliveries").status_code == 200
-    for response in (reader.post("/v1/alerts/rules", json={}), reader.patch(f"/v1/alerts/rules/{rule_id}", json={}),
-                     reader.delete(f"/v1/alerts/rules/{rule_id}"), reader.post(f"/v1/alerts/rules/{rule_id}/test")):
+    for response in (
+        reader.post("/v1/alerts/rules", json={}),
+        reader.patch(f"/v1/alerts/rules/{rule_id}", json={}),
+        reader.delete(f"/v1/alerts/rules/{rule_id}"),
+        reader.post(f"/v1/alerts/rules/{rule_id}/test"),
+    ):
         assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
     assert reader.get("/v1/alerts/rules", key="").status_code == 401
 
@@ -293,8 +342,12 @@ def test_other_sites_rules_and_deliveries_are_invisible(app, client, make_site, 
     assert other.get("/v1/alerts/rules").json["items"] == []
     assert other.get("/v1/alerts/deliveries").json["items"] == []
     assert other.get("/v1/alerts/deliveries", rule_id=rule_id).json["items"] == []
-    for response in (other.get(f"/v1/alerts/rules/{rule_id}"), other.patch(f"/v1/alerts/rules/{rule_id}", json={"name": "x"}),
-                     other.delete(f"/v1/alerts/rules/{rule_id}"), other.post(f"/v1/alerts/rules/{rule_id}/test")):
+    for response in (
+        other.get(f"/v1/alerts/rules/{rule_id}"),
+        other.patch(f"/v1/alerts/rules/{rule_id}", json={"name": "x"}),
+        other.delete(f"/v1/alerts/rules/{rule_id}"),
+        other.post(f"/v1/alerts/rules/{rule_id}/test"),
+    ):
         assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
     assert api.get(f"/v1/alerts/rules/{rule_id}").json["name"] == "emotion_drop"
     assert len(receiver.requests) == 1
@@ -307,7 +360,9 @@ def test_test_delivery_is_signed_and_listed(api, journey, receiver):
     assert (response.json["status"], response.json["attempts"], response.json["response_code"]) == ("delivered", 1, 200)
     (request,) = receiver.requests
     assert request["verified"] and request["json"]["test"] is True
-    assert request["json"]["journey"] == "checkout" and request["json"]["dashboard_url"].endswith("/dashboard/?journey=checkout")
+    assert request["json"]["journey"] == "checkout" and request["json"]["dashboard_url"].endswith(
+        "/dashboard/?journey=checkout"
+    )
 
     receiver.statuses = [500]
     failed = api.post(f"/v1/alerts/rules/{rule_id}/test").json
@@ -320,6 +375,7 @@ def test_test_delivery_is_signed_and_listed(api, journey, receiver):
 
 
 # --- CLI and scheduler -------------------------------------------------------
+
 
 def test_cli_alerts_run(app, runner, api, site, journey, receiver):
     make_rule(api, receiver)
@@ -337,7 +393,7 @@ def test_cli_alerts_run(app, runner, api, site, journey, receiver):
 def test_in_process_scheduler_delivers(database_url, site, api, app, journey, receiver):
     """ALERTS_SCHEDULER_SECONDS > 0 runs evaluation and delivery in a background thread."""
     make_rule(api, receiver)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seed(app, site.id, "payment", now - timedelta(hours=2), GOOD * 8, hours=0.9)
     seed(app, site.id, "payment", now - timedelta(hours=1), BAD * 8, hours=0.9)
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
@@ -360,6 +416,7 @@ def test_scheduler_is_off_by_default(app):
 
 # --- Dashboard ---------------------------------------------------------------
 
+
 def test_dashboard_lists_rules_and_deliveries_escaped(app, client, site, api, journey, receiver):
     rule = make_rule(api, receiver, name="<script>alert(1)</script>")
     seed(app, site.id, "payment", T0 - timedelta(hours=2), GOOD * 8)
@@ -380,7 +437,9 @@ def test_dashboard_test_button_needs_csrf_and_write_scope(app, client, site, api
     sign_in(client, site.secret)
     assert client.post(f"/dashboard/alerts/{rule_id}/test", data={}).status_code == 400
     assert receiver.requests == []
-    response = client.post(f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(client)}, follow_redirects=True)
+    response = client.post(
+        f"/dashboard/alerts/{rule_id}/test", data={"csrf_token": csrf(client)}, follow_redirects=True
+    )
     assert response.status_code == 200 and "Test delivered" in response.get_data(as_text=True)
     assert [r["verified"] for r in receiver.requests] == [True]
 
@@ -430,6 +489,7 @@ def test_the_signature_covers_the_timestamp():
 
 # --- Hostile receivers, rebinding resolvers and the SSRF guard ------------------
 
+
 class Trickler:
     """A receiver that reads the whole request, then sends its status line and
     headers one byte every ``pause`` seconds: the full answer would take
@@ -473,7 +533,9 @@ class Trickler:
                     return
                 data += chunk
             head, _, body = data.partition(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            length = next(
+                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            )
             while len(body) < length:
                 chunk = conn.recv(65536)
                 if not chunk:
@@ -622,14 +684,46 @@ def test_a_rebinding_resolver_cannot_steer_the_webhook_to_loopback(app, api, jou
         internal.close()
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "0.1.2.3",
-    "224.0.0.251", "239.255.255.250", "240.0.0.1", "255.255.255.255", "198.18.0.1", "192.0.0.8", "192.0.2.1",
-    "::1", "::", "fe80::1", "fec0::1", "fd12:3456::1", "ff02::1", "2001:db8::1", "100::1", "::127.0.0.1",
-    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:8.8.8.8",
-    "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b::a00:1", "64:ff9b:1::808:808",
-    "2002:7f00:1::1", "2002:a9fe:a9fe::1", "2002:808:808::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "0.1.2.3",
+        "224.0.0.251",
+        "239.255.255.250",
+        "240.0.0.1",
+        "255.255.255.255",
+        "198.18.0.1",
+        "192.0.0.8",
+        "192.0.2.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fec0::1",
+        "fd12:3456::1",
+        "ff02::1",
+        "2001:db8::1",
+        "100::1",
+        "::127.0.0.1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::ffff:8.8.8.8",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::a00:1",
+        "64:ff9b:1::808:808",
+        "2002:7f00:1::1",
+        "2002:a9fe:a9fe::1",
+        "2002:808:808::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    ],
+)
 def test_special_addresses_are_not_public(address):
     """Loopback, private, shared (CGNAT), this-network, link-local, multicast and
     reserved addresses, and IPv6 forms that lead to IPv4 (mapped, NAT64, 6to4,
@@ -637,8 +731,9 @@ def test_special_addresses_are_not_public(address):
     assert not webhooks.is_public_address(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4001::200e",
-                                     "64:ff9b::808:808"])
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4001::200e", "64:ff9b::808:808"]
+)
 def test_public_addresses_pass(address):
     """Ordinary public IPv4 and IPv6 hosts, and NAT64 of a public IPv4, may receive webhooks."""
     assert webhooks.is_public_address(ipaddress.ip_address(address))
@@ -691,13 +786,44 @@ def tls(tmp_path):
         subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
 
     curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Stepsense test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    openssl(
+        "req",
+        "-x509",
+        *curve,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Stepsense test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    )
     openssl("req", *curve, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=hooks.pinned.test")
-    (tmp_path / "leaf.ext").write_text("subjectAltName=DNS:hooks.pinned.test\nbasicConstraints=CA:FALSE\n"
-                                       "extendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")
+    (tmp_path / "leaf.ext").write_text(
+        "subjectAltName=DNS:hooks.pinned.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    )
     return tmp_path
 
 
@@ -750,8 +876,9 @@ def test_tests_are_limited_per_site(app, client, site, make_site, api, journey, 
 
     other = ApiClient(app.test_client(), make_site(name="Other").secret)
     assert other.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]}).status_code == 201
-    other_rule = other.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop",
-                                                      "webhook_url": receiver.url}).json["id"]
+    other_rule = other.post(
+        "/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop", "webhook_url": receiver.url}
+    ).json["id"]
     assert other.post(f"/v1/alerts/rules/{other_rule}/test").status_code == 200
 
     documented = client.get("/openapi.json").json["paths"]["/v1/alerts/rules/{rule_id}/test"]["post"]
@@ -766,9 +893,14 @@ def test_a_test_cut_short_by_a_dead_process_is_marked_interrupted_not_resent(app
     now = utcnow()
     with app.app_context():
         rule = db.session.get(AlertRule, rule_id)
-        stranded = AlertDelivery(rule=rule, fired_at=now - timedelta(seconds=90), status="pending", attempts=1,
-                                 payload=alerts.build_payload(rule, None, now, None, test=True),
-                                 next_attempt_at=now - timedelta(seconds=30))
+        stranded = AlertDelivery(
+            rule=rule,
+            fired_at=now - timedelta(seconds=90),
+            status="pending",
+            attempts=1,
+            payload=alerts.build_payload(rule, None, now, None, test=True),
+            next_attempt_at=now - timedelta(seconds=30),
+        )
         db.session.add(stranded)
         db.session.commit()
         stranded_id = stranded.id
@@ -785,10 +917,19 @@ def test_a_malformed_allowed_network_stops_the_app_from_starting(database_url):
     failed delivery every few minutes."""
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     with pytest.raises(ValueError, match="ALERTS_ALLOWED_PRIVATE_NETWORKS"):
-        create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url, "ALERTS_ALLOWED_PRIVATE_NETWORKS": "10.0.5.7/33"})
-    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "ALERTS_ALLOWED_PRIVATE_NETWORKS": " 10.0.5.7/32, fd00::/8 "})
+        create_app(
+            {**config, "SQLALCHEMY_DATABASE_URI": database_url, "ALERTS_ALLOWED_PRIVATE_NETWORKS": "10.0.5.7/33"}
+        )
+    app = create_app(
+        {
+            **config,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "ALERTS_ALLOWED_PRIVATE_NETWORKS": " 10.0.5.7/32, fd00::/8 ",
+        }
+    )
     with app.app_context():
-        assert alerts.address_policy().allowed_networks == (ipaddress.ip_network("10.0.5.7/32"),
-                                                           ipaddress.ip_network("fd00::/8"))
+        assert alerts.address_policy().allowed_networks == (
+            ipaddress.ip_network("10.0.5.7/32"),
+            ipaddress.ip_network("fd00::/8"),
+        )
         db.engine.dispose()

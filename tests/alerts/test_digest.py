@@ -6,7 +6,7 @@ target (Slack and Teams receivers that check the documented shape, a real SMTP s
 
 import math
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Event, Journey, Response
 from tests.alerts.chat_receivers import ChatReceiver, Mailbox, free_port, validate_slack, validate_teams
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = zone("Europe/Berlin")
 # The digest of 2026-11-19 09:00 to 2026-11-20 09:00 Berlin time (CET, UTC+1).
 START, END = datetime(2026, 11, 19, 8, tzinfo=UTC), datetime(2026, 11, 20, 8, tzinfo=UTC)
@@ -34,8 +34,14 @@ Z975 = 1.959963984540054
 
 @pytest.fixture
 def journey(api):
-    response = api.post("/v1/journeys", json={"key": "checkout", "name": "Checkout",
-                                              "steps": [{"key": "cart", "name": "Cart"}, {"key": "payment", "name": "Payment"}]})
+    response = api.post(
+        "/v1/journeys",
+        json={
+            "key": "checkout",
+            "name": "Checkout",
+            "steps": [{"key": "cart", "name": "Cart"}, {"key": "payment", "name": "Payment"}],
+        },
+    )
     assert response.status_code == 201, response.json
     return "checkout"
 
@@ -51,11 +57,23 @@ def seed_answers(app, site_id: int, step: str, start: datetime, emotions: list[f
         step_id = next(s.id for s in journey.steps if s.key == step)
         for index, emotion in enumerate(emotions):
             commented = index < comments
-            db.session.add(Response(
-                site_id=site_id, journey_id=journey.id, step_id=step_id, client_id=str(uuid.uuid4()), kind="csat", score=3,
-                emotion=emotion, scorer_version="test", trigger="inline", created_at=start + timedelta(minutes=40 * index),
-                comment=f"{step} complaint {index}" if commented else None,
-                polarity=-0.9 + 0.1 * index if commented else None, sentiment_label="negative" if commented else None))
+            db.session.add(
+                Response(
+                    site_id=site_id,
+                    journey_id=journey.id,
+                    step_id=step_id,
+                    client_id=str(uuid.uuid4()),
+                    kind="csat",
+                    score=3,
+                    emotion=emotion,
+                    scorer_version="test",
+                    trigger="inline",
+                    created_at=start + timedelta(minutes=40 * index),
+                    comment=f"{step} complaint {index}" if commented else None,
+                    polarity=-0.9 + 0.1 * index if commented else None,
+                    sentiment_label="negative" if commented else None,
+                )
+            )
         db.session.commit()
 
 
@@ -65,13 +83,25 @@ def seed_sessions(app, site_id: int, start: datetime, cart_only: int, abandoned:
         journey = _journey(site_id)
         cart, payment = (step.id for step in journey.steps)
         moment = start
-        for number, path in enumerate(["cart"] * cart_only + ["payment"] * abandoned + ["done"] * completed):
+        for _number, path in enumerate(["cart"] * cart_only + ["payment"] * abandoned + ["done"] * completed):
             session_id = f"s{uuid.uuid4().hex[:12]}"
-            visits = [(cart, "step_view")] + ([(payment, "step_view")] if path != "cart" else []) + (
-                [(payment, "journey_complete")] if path == "done" else [])
+            visits = (
+                [(cart, "step_view")]
+                + ([(payment, "step_view")] if path != "cart" else [])
+                + ([(payment, "journey_complete")] if path == "done" else [])
+            )
             for offset, (step_id, kind) in enumerate(visits):
-                db.session.add(Event(site_id=site_id, journey_id=journey.id, step_id=step_id, client_id=str(uuid.uuid4()),
-                                     type=kind, session_id=session_id, created_at=moment + timedelta(minutes=offset)))
+                db.session.add(
+                    Event(
+                        site_id=site_id,
+                        journey_id=journey.id,
+                        step_id=step_id,
+                        client_id=str(uuid.uuid4()),
+                        type=kind,
+                        session_id=session_id,
+                        created_at=moment + timedelta(minutes=offset),
+                    )
+                )
             moment += timedelta(minutes=10)
         db.session.commit()
 
@@ -86,8 +116,16 @@ def seed_both_periods(app, site_id: int) -> None:
 
 
 def make_digest(app, api, created: datetime = datetime(2026, 11, 1, tzinfo=UTC), **fields) -> int:
-    body = {"journey": "checkout", "step": None, "kind": "digest", "name": "Checkout daily", "local_hour": 9,
-            "timezone": "Europe/Berlin", "webhook_url": "https://hooks.example.com/digest", **fields}
+    body = {
+        "journey": "checkout",
+        "step": None,
+        "kind": "digest",
+        "name": "Checkout daily",
+        "local_hour": 9,
+        "timezone": "Europe/Berlin",
+        "webhook_url": "https://hooks.example.com/digest",
+        **fields,
+    }
     response = api.post("/v1/alerts/rules", json=body)
     assert response.status_code == 201, response.json
     with app.app_context():  # made at ``created``, so earlier periods count as after its creation
@@ -98,8 +136,10 @@ def make_digest(app, api, created: datetime = datetime(2026, 11, 1, tzinfo=UTC),
 
 def evaluate(app, now: datetime) -> list[dict]:
     with app.app_context():
-        return [dict(d.payload, _channel=d.channel, _period=d.period_start)
-                for d in alerts.evaluate_rules(db.session, now, "https://cx.example.com")]
+        return [
+            dict(d.payload, _channel=d.channel, _period=d.period_start)
+            for d in alerts.evaluate_rules(db.session, now, "https://cx.example.com")
+        ]
 
 
 def mean_ci(values: list[float]) -> tuple[float, float, float]:
@@ -110,7 +150,10 @@ def mean_ci(values: list[float]) -> tuple[float, float, float]:
 
 def wilson(k: int, n: int) -> tuple[float, float]:
     p, z2 = k / n, Z975 * Z975
-    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), Z975 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    centre, half = (
+        (p + z2 / (2 * n)) / (1 + z2 / n),
+        Z975 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n),
+    )
     return centre - half, centre + half
 
 
@@ -122,11 +165,21 @@ def test_a_digest_s_numbers_match_a_hand_computation(app, api, site, journey):
     seed_both_periods(app, site.id)
     (payload,) = evaluate(app, END + timedelta(minutes=5))
 
-    assert payload["window"] == {"hours": 24, "from": "2026-11-19T08:00:00Z", "to": "2026-11-20T08:00:00Z",
-                                 "baseline_from": "2026-11-18T08:00:00Z", "baseline_to": "2026-11-19T08:00:00Z",
-                                 "local_from": "2026-11-19T09:00:00+01:00", "local_to": "2026-11-20T09:00:00+01:00"}
+    assert payload["window"] == {
+        "hours": 24,
+        "from": "2026-11-19T08:00:00Z",
+        "to": "2026-11-20T08:00:00Z",
+        "baseline_from": "2026-11-18T08:00:00Z",
+        "baseline_to": "2026-11-19T08:00:00Z",
+        "local_from": "2026-11-19T09:00:00+01:00",
+        "local_to": "2026-11-20T09:00:00+01:00",
+    }
     assert (payload["kind"], payload["schedule"], payload["timezone"], payload["journey_name"]) == (
-        "digest", "daily", "Europe/Berlin", "Checkout")
+        "digest",
+        "daily",
+        "Europe/Berlin",
+        "Checkout",
+    )
     sections = {section["key"]: section for section in payload["sections"]}
     # Friction is measured now (step views, no signal sent): its section shows no move; no themes yet.
     assert list(sections) == ["emotion", "abandonment", "pain_points", "friction"]
@@ -136,14 +189,23 @@ def test_a_digest_s_numbers_match_a_hand_computation(app, api, site, journey):
     for row, now, before in ((cart, CART, CART), (payment, PAYMENT_NOW, PAYMENT_BEFORE)):
         for side, values in (("now", now), ("before", before)):
             mean, low, high = mean_ci(values)
-            assert row[side] == {"mean": pytest.approx(mean, abs=1e-4), "ci_low": pytest.approx(low, abs=1e-4),
-                                 "ci_high": pytest.approx(high, abs=1e-4), "n": 30}
+            assert row[side] == {
+                "mean": pytest.approx(mean, abs=1e-4),
+                "ci_low": pytest.approx(low, abs=1e-4),
+                "ci_high": pytest.approx(high, abs=1e-4),
+                "n": 30,
+            }
     assert payment["now"]["ci_low"] == pytest.approx(-0.5775, abs=1e-4)  # scipy: -0.57752
     # Welch (scipy.stats.ttest_ind(equal_var=False)): t = -13.991, df = 58, p = 3.049e-20, CI -0.8573 .. -0.6427;
     # Holm over the two steps doubles the smaller p (cart's is 1: no change).
-    assert payment["change"] == {"diff": -0.75, "ci_low": pytest.approx(-0.8573, abs=1e-4),
-                                 "ci_high": pytest.approx(-0.6427, abs=1e-4), "p_value": pytest.approx(3.049e-20, rel=1e-3),
-                                 "p_adjusted": pytest.approx(6.099e-20, rel=1e-3), "significant": True}
+    assert payment["change"] == {
+        "diff": -0.75,
+        "ci_low": pytest.approx(-0.8573, abs=1e-4),
+        "ci_high": pytest.approx(-0.6427, abs=1e-4),
+        "p_value": pytest.approx(3.049e-20, rel=1e-3),
+        "p_adjusted": pytest.approx(6.099e-20, rel=1e-3),
+        "significant": True,
+    }
     assert (cart["change"]["diff"], cart["change"]["p_adjusted"], cart["change"]["significant"]) == (0.0, 1.0, False)
     # Moved most: payment; cart, which didn't move, is not listed.
     assert sections["emotion"]["moved"] == [{"step": "payment", "name": "Payment", "diff": -0.75, "significant": True}]
@@ -153,21 +215,32 @@ def test_a_digest_s_numbers_match_a_hand_computation(app, api, site, journey):
     for row, (k, n), (k0, n0) in ((cart, (5, 25), (5, 25)), (payment, (8, 20), (2, 20))):
         for side, (count, reached) in (("now", (k, n)), ("before", (k0, n0))):
             low, high = wilson(count, reached)
-            assert row[side] == {"rate": pytest.approx(count / reached, abs=1e-4), "ci_low": pytest.approx(low, abs=1e-4),
-                                 "ci_high": pytest.approx(high, abs=1e-4), "count": count, "n": reached}
+            assert row[side] == {
+                "rate": pytest.approx(count / reached, abs=1e-4),
+                "ci_low": pytest.approx(low, abs=1e-4),
+                "ci_high": pytest.approx(high, abs=1e-4),
+                "count": count,
+                "n": reached,
+            }
     # Two-proportion z: pooled p = 10/40, z = 0.3 / sqrt(.25 * .75 * (2/20)) = 2.1909, p = 0.02846 (scipy.stats.norm);
     # significant alone, not after Holm over the two steps (0.05692).
     half = Z975 * math.sqrt(0.4 * 0.6 / 20 + 0.1 * 0.9 / 20)
-    assert payment["change"] == {"diff": 0.3, "ci_low": pytest.approx(0.3 - half, abs=1e-4),
-                                 "ci_high": pytest.approx(0.3 + half, abs=1e-4), "p_value": pytest.approx(0.02846, rel=1e-3),
-                                 "p_adjusted": pytest.approx(0.05692, rel=1e-3), "significant": False}
+    assert payment["change"] == {
+        "diff": 0.3,
+        "ci_low": pytest.approx(0.3 - half, abs=1e-4),
+        "ci_high": pytest.approx(0.3 + half, abs=1e-4),
+        "p_value": pytest.approx(0.02846, rel=1e-3),
+        "p_adjusted": pytest.approx(0.05692, rel=1e-3),
+        "significant": False,
+    }
 
     (flagged,) = sections["pain_points"]["steps"]
     assert (flagged["step"], flagged["flags"]) == ("payment", ["pain_point", "drop"])
     assert flagged["emotion"]["mean"] == -0.5
     with app.app_context():
-        most_negative = db.session.scalars(sa.select(Response.id).where(Response.comment.is_not(None))
-                                           .order_by(Response.polarity).limit(3)).all()
+        most_negative = db.session.scalars(
+            sa.select(Response.id).where(Response.comment.is_not(None)).order_by(Response.polarity).limit(3)
+        ).all()
     assert payload["comments"] == [{"id": comment_id, "step": "payment"} for comment_id in most_negative]
 
 
@@ -176,18 +249,32 @@ def test_friction_and_theme_sections_appear_only_when_the_curve_carries_them():
     empty = Moments(0, 0.0, 0.0)
 
     def inputs(curve_step: dict, before_step: dict) -> DigestInputs:
-        return DigestInputs(steps=[("payment", "Payment")], emotion={"payment": empty}, emotion_before={"payment": empty},
-                            abandonment={"payment": (0, 0)}, abandonment_before={"payment": (0, 0)},
-                            curve={"steps": [{"step": "payment", "name": "Payment", "flags": [], **curve_step}]},
-                            curve_before={"steps": [{"step": "payment", **before_step}]})
+        return DigestInputs(
+            steps=[("payment", "Payment")],
+            emotion={"payment": empty},
+            emotion_before={"payment": empty},
+            abandonment={"payment": (0, 0)},
+            abandonment_before={"payment": (0, 0)},
+            curve={"steps": [{"step": "payment", "name": "Payment", "flags": [], **curve_step}]},
+            curve_before={"steps": [{"step": "payment", **before_step}]},
+        )
 
     assert digest_content(inputs({}, {})) == {"sections": [], "comments": []}
-    friction = {"sessions": 50, "index": {"sessions": 21, "share": 0.42},
-                "signals": {"rage_click": {"sessions": 8, "share": 0.16, "ci_low": 0.08, "ci_high": 0.29}}}
-    themes = [{"key": "declined", "label": "Card declined", "count": 6, "share": 0.3, "share_change": 0.2},
-              {"key": "slow", "label": "Slow", "count": 2, "share": 0.1, "share_change": -0.05}]
-    content = digest_content(inputs({"friction": friction, "themes": themes, "comments": {"count": 20}},
-                                    {"friction": {"sessions": 50, "index": {"sessions": 6, "share": 0.12}}}))
+    friction = {
+        "sessions": 50,
+        "index": {"sessions": 21, "share": 0.42},
+        "signals": {"rage_click": {"sessions": 8, "share": 0.16, "ci_low": 0.08, "ci_high": 0.29}},
+    }
+    themes = [
+        {"key": "declined", "label": "Card declined", "count": 6, "share": 0.3, "share_change": 0.2},
+        {"key": "slow", "label": "Slow", "count": 2, "share": 0.1, "share_change": -0.05},
+    ]
+    content = digest_content(
+        inputs(
+            {"friction": friction, "themes": themes, "comments": {"count": 20}},
+            {"friction": {"sessions": 50, "index": {"sessions": 6, "share": 0.12}}},
+        )
+    )
     sections = {section["key"]: section for section in content["sections"]}
     assert list(sections) == ["friction", "themes"]
     # 21 of 50 sessions against 6 of 50: a two-proportion z-test, p < 0.001
@@ -221,12 +308,17 @@ def test_a_digest_is_sent_once_per_period_at_the_local_hour_across_dst(app, api,
     make_digest(app, api, created=datetime(2026, 3, 27, 12, tzinfo=UTC))
     assert evaluate(app, datetime(2026, 3, 28, 7, 59, tzinfo=UTC)) == []  # 08:59 CET
     (first,) = evaluate(app, datetime(2026, 3, 28, 8, 0, tzinfo=UTC))  # 09:00 CET
-    assert first["window"]["hours"] == 24 and first["_period"].replace(tzinfo=UTC) == datetime(2026, 3, 27, 8, tzinfo=UTC)
+    assert first["window"]["hours"] == 24 and first["_period"].replace(tzinfo=UTC) == datetime(
+        2026, 3, 27, 8, tzinfo=UTC
+    )
     assert evaluate(app, datetime(2026, 3, 28, 9, 30, tzinfo=UTC)) == []  # once per period
     assert evaluate(app, datetime(2026, 3, 29, 6, 59, tzinfo=UTC)) == []  # 08:59 CEST
     (second,) = evaluate(app, datetime(2026, 3, 29, 7, 0, tzinfo=UTC))  # 09:00 CEST, 23 hours after the first
     assert (second["window"]["hours"], second["window"]["local_from"], second["window"]["local_to"]) == (
-        23, "2026-03-28T09:00:00+01:00", "2026-03-29T09:00:00+02:00")
+        23,
+        "2026-03-28T09:00:00+01:00",
+        "2026-03-29T09:00:00+02:00",
+    )
 
     assert len(evaluate(app, datetime(2026, 10, 24, 7, 0, tzinfo=UTC))) == 1  # 09:00 CEST (one digest after a gap)
     assert evaluate(app, datetime(2026, 10, 25, 7, 30, tzinfo=UTC)) == []  # 24 hours later it is 08:30 CET
@@ -293,9 +385,15 @@ def test_a_digest_reaches_slack_teams_and_email_in_each_format(app, api, site, j
         blocks = slack_request["json"]["blocks"]
         assert blocks[0]["text"]["text"] == "Daily digest: Checkout"
         words = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b)
-        assert "*Emotion: steps that moved most*\n• Payment: +0.25 → -0.50 (change -0.75, 95% CI -0.86 to -0.64), significant" in words
+        assert (
+            "*Emotion: steps that moved most*\n• Payment: +0.25 → -0.50 (change -0.75, 95% CI -0.86 to -0.64), significant"
+            in words
+        )
         assert "• Payment: 10% → 40% (change +30 pts, 95% CI +5 pts to +55 pts)" in words
-        assert "*Pain points*\n• Payment: pain point, drop from the previous step; emotion -0.50 (95% CI -0.58 to -0.42)" in words
+        assert (
+            "*Pain points*\n• Payment: pain point, drop from the previous step; emotion -0.50 (95% CI -0.58 to -0.42)"
+            in words
+        )
         assert "> payment complaint 0 (payment)" in words
 
         (teams_request,) = teams.requests

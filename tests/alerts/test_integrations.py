@@ -8,7 +8,7 @@ import shutil
 import socket
 import ssl
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from tests.alerts.chat_receivers import (
     validate_teams,
 )
 
-T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
 BAD = [-0.5, -0.3, -0.4, -0.2, -0.6]
 HOSTILE = "<!channel> **now** [click](https://evil.example) & <b>stuck</b>\n- at payment"
@@ -36,8 +36,9 @@ HOSTILE = "<!channel> **now** [click](https://evil.example) & <b>stuck</b>\n- at
 
 @pytest.fixture
 def journey(api):
-    response = api.post("/v1/journeys", json={"key": "checkout", "name": "Checkout",
-                                              "steps": [{"key": "cart"}, {"key": "payment"}]})
+    response = api.post(
+        "/v1/journeys", json={"key": "checkout", "name": "Checkout", "steps": [{"key": "cart"}, {"key": "payment"}]}
+    )
     assert response.status_code == 201, response.json
     return "checkout"
 
@@ -68,7 +69,9 @@ def mailbox(app):
     controller.stop()
 
 
-def seed(app, site_id: int, step: str, start: datetime, emotions: list[float], comments: list[str] | None = None) -> None:
+def seed(
+    app, site_id: int, step: str, start: datetime, emotions: list[float], comments: list[str] | None = None
+) -> None:
     """Answers at ``step`` spread over the hour from ``start``; ``comments`` go on the first ones, most negative."""
     with app.app_context():
         journey = db.session.scalar(sa.select(Journey).where(Journey.site_id == site_id, Journey.key == "checkout"))
@@ -76,11 +79,23 @@ def seed(app, site_id: int, step: str, start: datetime, emotions: list[float], c
         spacing = timedelta(hours=1) / len(emotions)
         for index, emotion in enumerate(emotions):
             comment = comments[index] if comments and index < len(comments) else None
-            db.session.add(Response(
-                site_id=site_id, journey_id=journey.id, step_id=step_id, client_id=str(uuid.uuid4()), kind="csat",
-                score=3, emotion=emotion, scorer_version="test", trigger="inline", created_at=start + spacing * index,
-                comment=comment, polarity=-0.9 + 0.1 * index if comment else None,
-                sentiment_label="negative" if comment else None))
+            db.session.add(
+                Response(
+                    site_id=site_id,
+                    journey_id=journey.id,
+                    step_id=step_id,
+                    client_id=str(uuid.uuid4()),
+                    kind="csat",
+                    score=3,
+                    emotion=emotion,
+                    scorer_version="test",
+                    trigger="inline",
+                    created_at=start + spacing * index,
+                    comment=comment,
+                    polarity=-0.9 + 0.1 * index if comment else None,
+                    sentiment_label="negative" if comment else None,
+                )
+            )
         db.session.commit()
 
 
@@ -116,7 +131,9 @@ def texts(body: dict) -> str:
 # --- Slack ---------------------------------------------------------------------------------------------
 
 
-def test_an_emotion_drop_reaches_slack_as_valid_block_kit_with_figures_link_and_escaped_comments(app, api, site, journey, slack):
+def test_an_emotion_drop_reaches_slack_as_valid_block_kit_with_figures_link_and_escaped_comments(
+    app, api, site, journey, slack
+):
     make_rule(api, name="Payment mood", target="slack", webhook_url=slack.url)
     fire_drop(app, site, comments=[HOSTILE, "Card declined twice", "took forever"])
     assert deliver(app) == [("slack", "delivered", None)]
@@ -125,13 +142,18 @@ def test_an_emotion_drop_reaches_slack_as_valid_block_kit_with_figures_link_and_
     assert request["problem"] is None
     assert "X-Stepsense-Signature" not in request["headers"]  # Slack verifies nothing; no secret leaves
     body = request["json"]
-    assert body["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Payment mood: emotion dropped",
-                                                             "emoji": True}}
+    assert body["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Payment mood: emotion dropped", "emoji": True},
+    }
     words = texts(body)
     assert "*Emotion*\n-0.40 (n 40)" in words and "*Previous period*\n+0.50 (n 40)" in words
     assert "checkout / payment: emotion -0.40 (was +0.50)" in words
     # The comments, most negative first, with Slack's three characters escaped: no @channel, no link.
-    assert "&lt;!channel&gt; **now** [click](https://evil.example) &amp; &lt;b&gt;stuck&lt;/b&gt; - at payment (payment)" in words
+    assert (
+        "&lt;!channel&gt; **now** [click](https://evil.example) &amp; &lt;b&gt;stuck&lt;/b&gt; - at payment (payment)"
+        in words
+    )
     assert words.index("&lt;!channel&gt;") < words.index("Card declined twice") < words.index("took forever")
     (button,) = body["blocks"][-1]["elements"]
     assert button["url"] == "https://cx.example.com/dashboard/?journey=checkout"
@@ -158,18 +180,36 @@ def test_a_comment_too_long_for_a_message_is_cut_to_the_limit(app, api, site, jo
 def test_the_validators_refuse_what_slack_and_teams_refuse():
     """The receivers are strict: these bodies fail where the services would answer 400."""
     header = {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}
-    for bad in ({"text": "t", "blocks": [header]},
-                {"text": "t", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "<!channel>"}}]},
-                {"text": "t", "blocks": [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}]},
-                {"blocks": [{"type": "divider"}]}):
+    for bad in (
+        {"text": "t", "blocks": [header]},
+        {"text": "t", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "<!channel>"}}]},
+        {"text": "t", "blocks": [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}]},
+        {"blocks": [{"type": "divider"}]},
+    ):
         with pytest.raises(Invalid):
             validate_slack(bad)
-    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
-            "body": [{"type": "TextBlock", "text": "x", "size": "Huge"}]}
-    for bad in ({"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]},
-                {"type": "message", "attachments": []},
-                {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive",
-                                                     "content": {**card, "body": [{"type": "TextBlock", "text": "x" * 30000}]}}]}):
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [{"type": "TextBlock", "text": "x", "size": "Huge"}],
+    }
+    for bad in (
+        {
+            "type": "message",
+            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+        },
+        {"type": "message", "attachments": []},
+        {
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": {**card, "body": [{"type": "TextBlock", "text": "x" * 30000}]},
+                }
+            ],
+        },
+    ):
         with pytest.raises(Invalid):
             validate_teams(bad)
 
@@ -191,10 +231,17 @@ def test_an_emotion_drop_reaches_teams_as_a_valid_adaptive_card_with_markdown_es
     assert {"title": "Emotion", "value": "\\-0.40 (n 40)"} in facts
     assert {"title": "Step", "value": "payment"} in facts
     comment = next(b["text"] for b in card["body"] if b.get("isSubtle") and b["text"].startswith("“"))
-    assert comment == ("“\\<!channel\\> \\*\\*now\\*\\* \\[click\\](https://evil.example) & \\<b\\>stuck\\</b\\> "
-                       "- at payment (payment)”")
-    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open dashboard",
-                                "url": "https://cx.example.com/dashboard/?journey=checkout"}]
+    assert comment == (
+        "“\\<!channel\\> \\*\\*now\\*\\* \\[click\\](https://evil.example) & \\<b\\>stuck\\</b\\> "
+        "- at payment (payment)”"
+    )
+    assert card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Open dashboard",
+            "url": "https://cx.example.com/dashboard/?journey=checkout",
+        }
+    ]
 
 
 def test_slack_and_teams_urls_go_through_the_ssrf_guard(app, api, journey, slack, teams):
@@ -204,7 +251,10 @@ def test_slack_and_teams_urls_go_through_the_ssrf_guard(app, api, journey, slack
         rule_id = make_rule(api, target=target, webhook_url=receiver.url)["id"]
         delivery = api.post(f"/v1/alerts/rules/{rule_id}/test").json
         assert (delivery["channel"], delivery["status"], delivery["last_error"]) == (
-            target, "failed", "refused: not a public address")
+            target,
+            "failed",
+            "refused: not a public address",
+        )
     assert slack.requests == [] and teams.requests == []
 
 
@@ -276,15 +326,28 @@ def test_email_over_starttls_with_login(app, api, site, journey, monkeypatch, tm
         return AuthResult(success=auth_data.login == b"cx" and auth_data.password == b"p@ss", handled=False)
 
     box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                            authenticator=authenticate, auth_require_tls=True)
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         monkeypatch.setenv("SSL_CERT_FILE", str(certs / "ca.pem"))
         # The certificate names mail.pinned.test: resolve it to the local server.
         real = socket.getaddrinfo
-        monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real("127.0.0.1" if host == "mail.pinned.test" else host, *a, **k))
-        app.config.update(SMTP_URL=f"smtp://cx:p%40ss@mail.pinned.test:{port}?starttls=true", SMTP_FROM="alerts@example.com")
+        monkeypatch.setattr(
+            socket,
+            "getaddrinfo",
+            lambda host, *a, **k: real("127.0.0.1" if host == "mail.pinned.test" else host, *a, **k),
+        )
+        app.config.update(
+            SMTP_URL=f"smtp://cx:p%40ss@mail.pinned.test:{port}?starttls=true", SMTP_FROM="alerts@example.com"
+        )
         rule_id = make_rule(api, target="email", email_to=["cx@example.com"])["id"]
         assert api.post(f"/v1/alerts/rules/{rule_id}/test").json["status"] == "delivered"
         assert logins == [(b"cx", b"p@ss")] and len(box.messages) == 1
@@ -300,7 +363,10 @@ def test_email_without_a_server_fails_with_a_clear_error(app, api, site, journey
     rule_id = make_rule(api, target="email", email_to=["cx@example.com"])["id"]
     app.config.update(SMTP_URL="")
     failed = api.post(f"/v1/alerts/rules/{rule_id}/test").json
-    assert (failed["status"], failed["last_error"]) == ("failed", "e-mail is not configured on this server (SMTP_URL, SMTP_FROM)")
+    assert (failed["status"], failed["last_error"]) == (
+        "failed",
+        "e-mail is not configured on this server (SMTP_URL, SMTP_FROM)",
+    )
     app.config.update(SMTP_URL="smtp://127.0.0.1:9?starttls=true")
     refused = api.post(f"/v1/alerts/rules/{rule_id}/test").json
     assert (refused["status"], refused["last_error"]) == ("failed", "SMTP connection refused")
@@ -332,32 +398,40 @@ def test_an_erased_answer_is_not_sent_with_a_later_attempt(app, api, site, journ
 # --- API and dashboard ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"target": "pager"}, "target"),
-    ({"target": "slack", "webhook_url": None}, "webhook_url"),
-    ({"target": "email", "email_to": ["not an address"]}, "email_to"),
-    ({"target": "email", "email_to": ["a@example.com\r\nBcc: x@example.com"]}, "email_to"),
-    ({"target": "email", "email_to": [f"cx{i}@example.com" for i in range(11)]}, "email_to"),
-    ({"kind": "digest", "timezone": "Mars/Olympus"}, "timezone"),
-    ({"kind": "digest", "timezone": "../../etc/passwd"}, "timezone"),
-    ({"kind": "digest", "local_hour": 24}, "local_hour"),
-    ({"kind": "digest", "schedule": "hourly"}, "schedule"),
-    ({"kind": "digest", "schedule": "weekly", "weekday": "someday"}, "weekday"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"target": "pager"}, "target"),
+        ({"target": "slack", "webhook_url": None}, "webhook_url"),
+        ({"target": "email", "email_to": ["not an address"]}, "email_to"),
+        ({"target": "email", "email_to": ["a@example.com\r\nBcc: x@example.com"]}, "email_to"),
+        ({"target": "email", "email_to": [f"cx{i}@example.com" for i in range(11)]}, "email_to"),
+        ({"kind": "digest", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"kind": "digest", "timezone": "../../etc/passwd"}, "timezone"),
+        ({"kind": "digest", "local_hour": 24}, "local_hour"),
+        ({"kind": "digest", "schedule": "hourly"}, "schedule"),
+        ({"kind": "digest", "schedule": "weekly", "weekday": "someday"}, "weekday"),
+    ],
+)
 def test_bad_targets_and_schedules_are_rejected_by_the_schema(api, journey, body, field):
-    response = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop",
-                                                  "webhook_url": "https://hooks.example.com/x", **body})
+    response = api.post(
+        "/v1/alerts/rules",
+        json={"journey": "checkout", "kind": "emotion_drop", "webhook_url": "https://hooks.example.com/x", **body},
+    )
     assert response.status_code == 422, response.json
     assert response.json["error"]["code"] == "validation_error" and field in response.json["error"]["details"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"target": "slack"}, "webhook_url"),
-    ({"target": "email"}, "email_to"),
-    ({"kind": "emotion_drop", "webhook_url": "https://h.example.com", "local_hour": 9}, "local_hour"),
-    ({"kind": "digest", "webhook_url": "https://h.example.com", "schedule": "weekly"}, "weekday"),
-    ({"kind": "digest", "webhook_url": "https://h.example.com", "weekday": "monday"}, "weekday"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"target": "slack"}, "webhook_url"),
+        ({"target": "email"}, "email_to"),
+        ({"kind": "emotion_drop", "webhook_url": "https://h.example.com", "local_hour": 9}, "local_hour"),
+        ({"kind": "digest", "webhook_url": "https://h.example.com", "schedule": "weekly"}, "weekday"),
+        ({"kind": "digest", "webhook_url": "https://h.example.com", "weekday": "monday"}, "weekday"),
+    ],
+)
 def test_fields_that_need_each_other_are_checked(api, journey, body, field):
     response = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop", **body})
     assert response.status_code == 422, response.json
@@ -365,12 +439,27 @@ def test_fields_that_need_each_other_are_checked(api, journey, body, field):
 
 
 def test_rules_keep_their_targets_and_the_openapi_document_lists_them(api, client, journey):
-    created = make_rule(api, kind="digest", step=None, target="teams", webhook_url="https://example.webhook.office.com/x",
-                        timezone="Europe/Berlin", email_to=["cx@example.com"])
-    assert (created["target"], created["schedule"], created["local_hour"], created["timezone"], created["weekday"],
-            created["email_to"]) == ("teams", "daily", 9, "Europe/Berlin", None, ["cx@example.com"])
-    patched = api.patch(f"/v1/alerts/rules/{created['id']}", json={"schedule": "weekly", "weekday": "friday",
-                                                                    "local_hour": 17, "target": "email"})
+    created = make_rule(
+        api,
+        kind="digest",
+        step=None,
+        target="teams",
+        webhook_url="https://example.webhook.office.com/x",
+        timezone="Europe/Berlin",
+        email_to=["cx@example.com"],
+    )
+    assert (
+        created["target"],
+        created["schedule"],
+        created["local_hour"],
+        created["timezone"],
+        created["weekday"],
+        created["email_to"],
+    ) == ("teams", "daily", 9, "Europe/Berlin", None, ["cx@example.com"])
+    patched = api.patch(
+        f"/v1/alerts/rules/{created['id']}",
+        json={"schedule": "weekly", "weekday": "friday", "local_hour": 17, "target": "email"},
+    )
     assert patched.status_code == 200, patched.json
     assert (patched.json["target"], patched.json["weekday"], patched.json["local_hour"]) == ("email", "friday", 17)
     assert make_rule(api, webhook_url="https://hooks.example.com/x")["target"] == "webhook"
@@ -394,8 +483,15 @@ def test_the_dashboard_shows_each_rules_target(app, client, site, api, journey):
 
     make_rule(api, name="To Slack", target="slack", webhook_url="https://hooks.slack.com/services/T/B/X")
     make_rule(api, name="By mail", target="email", email_to=["cx@example.com", "lead@example.com"])
-    make_rule(api, name="Digest", kind="digest", step=None, webhook_url="https://h.example.com/x", local_hour=8,
-              timezone="Europe/Berlin")
+    make_rule(
+        api,
+        name="Digest",
+        kind="digest",
+        step=None,
+        webhook_url="https://h.example.com/x",
+        local_hour=8,
+        timezone="Europe/Berlin",
+    )
     sign_in(client, site.secret)
     html = client.get("/dashboard/alerts").get_data(as_text=True)
     assert 'data-target="slack">Slack' in html and "<code>hooks.slack.com</code>" in html
@@ -410,11 +506,18 @@ def test_migration_0007_keeps_rules_and_deliveries(app, api, journey, rows):
     rule_id = make_rule(api, webhook_url="https://hooks.example.com/x")["id"]
     with app.app_context():
         rule = db.session.get(AlertRule, rule_id)
-        db.session.add(AlertDelivery(rule=rule, fired_at=T0, payload={"kind": "emotion_drop"}, status="delivered", attempts=1))
+        db.session.add(
+            AlertDelivery(rule=rule, fired_at=T0, payload={"kind": "emotion_drop"}, status="delivered", attempts=1)
+        )
         db.session.commit()
         db.session.remove()
         downgrade(revision="0006")
         upgrade()
     (rule,) = rows(sa.select(AlertRule))
     (delivery,) = rows(sa.select(AlertDelivery))
-    assert (rule.target, rule.kind, delivery.channel, delivery.status) == ("webhook", "emotion_drop", "webhook", "delivered")
+    assert (rule.target, rule.kind, delivery.channel, delivery.status) == (
+        "webhook",
+        "emotion_drop",
+        "webhook",
+        "delivered",
+    )

@@ -10,14 +10,25 @@ from collector.alerts.evaluate import measure
 from collector.analytics.stats import two_proportions
 from collector.extensions import db
 from collector.models import AlertRule, Response
-from tests.helpers import answer
 from tests.alerts.helpers import T0, deliver, evaluate, make_rule
-from tests.helpers import Receiver
+from tests.helpers import Receiver, answer
 
-CARD = ["My card was declined", "card declined twice", "the card got declined for no reason",
-        "Card declined even though I have money", "why is my card declined", "credit card declined again"]
-PROMO = ["promo code does not work", "the promo code is invalid", "promo code rejected",
-         "where do I enter the promo code", "promo code expired?", "my promo code was not accepted"]
+CARD = [
+    "My card was declined",
+    "card declined twice",
+    "the card got declined for no reason",
+    "Card declined even though I have money",
+    "why is my card declined",
+    "credit card declined again",
+]
+PROMO = [
+    "promo code does not work",
+    "the promo code is invalid",
+    "promo code rejected",
+    "where do I enter the promo code",
+    "promo code expired?",
+    "my promo code was not accepted",
+]
 
 
 @pytest.fixture
@@ -35,13 +46,18 @@ def _seed(app, send, site, runner, baseline: tuple[int, int], window: tuple[int,
     """(card, promo) comments at payment in the hour before the window and in the window (ending T0)."""
     periods = ((T0 - timedelta(hours=2), baseline), (T0 - timedelta(hours=1), window))
     for start, (card, promo) in periods:
-        items = [answer(site, step="payment", kind="comment", score=None, comment=text)
-                 for text in _comments(CARD, card) + _comments(PROMO, promo)]
+        items = [
+            answer(site, step="payment", kind="comment", score=None, comment=text)
+            for text in _comments(CARD, card) + _comments(PROMO, promo)
+        ]
         assert send({"responses": items}, site).status_code == 201
         with app.app_context():
             for index, item in enumerate(items):
-                db.session.execute(sa.update(Response).where(Response.client_id == item["client_id"])
-                                   .values(created_at=start + timedelta(minutes=index)))
+                db.session.execute(
+                    sa.update(Response)
+                    .where(Response.client_id == item["client_id"])
+                    .values(created_at=start + timedelta(minutes=index))
+                )
             db.session.commit()
     result = runner.invoke(args=["themes", "rebuild"])
     assert result.exit_code == 0, result.output
@@ -60,7 +76,12 @@ def test_a_rising_theme_fires_once_with_a_signed_webhook(app, api, site, send, r
     (request,) = receiver.requests
     assert request["verified"]
     payload = request["json"]
-    assert (payload["kind"], payload["step"], payload["n"], payload["baseline_n"]) == ("theme_rising", "payment", 20, 20)
+    assert (payload["kind"], payload["step"], payload["n"], payload["baseline_n"]) == (
+        "theme_rising",
+        "payment",
+        20,
+        20,
+    )
     assert payload["theme"] == {"key": "card-declined", "label": "card declined"}
     assert payload["shares"] == {"window": 0.8, "baseline": 0.1, "count": 16, "baseline_count": 2}
     raw = two_proportions(16, 20, 2, 20).p_value
@@ -86,7 +107,10 @@ def test_holm_keeps_a_borderline_rise_quiet(app, api, site, send, runner, receiv
         findings = {f.theme["key"]: f for f in measure(db.session, rule, T0)}
     raw = two_proportions(13, 20, 6, 20).p_value
     assert raw < 0.05
-    assert findings["card-declined"].p_value == pytest.approx(2 * raw, rel=1e-4) and not findings["card-declined"].triggered
+    assert (
+        findings["card-declined"].p_value == pytest.approx(2 * raw, rel=1e-4)
+        and not findings["card-declined"].triggered
+    )
     assert evaluate(app, T0) == []
 
 
@@ -102,5 +126,7 @@ def test_the_api_accepts_the_kind(api, send, site, receiver):
     assert send(answer(site, step="payment"), site).status_code == 201
     body = _rule(api, receiver)
     assert body["kind"] == "theme_rising"
-    bad = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "theme_falling", "webhook_url": receiver.url})
+    bad = api.post(
+        "/v1/alerts/rules", json={"journey": "checkout", "kind": "theme_falling", "webhook_url": receiver.url}
+    )
     assert bad.status_code == 422 and "kind" in bad.json["error"]["details"]

@@ -14,13 +14,15 @@ EMOTION = {1: -1.0, 2: -0.5, 3: 0.0, 4: 0.5, 5: 1.0}
 
 
 def make_journey(api, steps=("cart", "payment")):
-    response = api.post("/v1/journeys", json={"key": "checkout", "name": "Checkout", "steps": [{"key": s} for s in steps]})
+    response = api.post(
+        "/v1/journeys", json={"key": "checkout", "name": "Checkout", "steps": [{"key": s} for s in steps]}
+    )
     assert response.status_code == 201, response.get_json()
 
 
 def send_all(send, site, items, path="/v1/responses", field="responses"):
     for start in range(0, len(items), 50):
-        response = send({field: items[start:start + 50]}, site, path=path)
+        response = send({field: items[start : start + 50]}, site, path=path)
         assert response.status_code in (200, 201), response.get_json()
 
 
@@ -59,8 +61,16 @@ def test_two_devices_match_welch_and_holm_by_hand(app, api, send, site):
     """mobile − desktop per step: SciPy's Welch t, Holm over the two steps; payment is
     significant, cart is not; read from the rollups."""
     make_journey(api)
-    send_all(send, site, [item for step, groups in SEED.items() for device, scores in groups.items()
-                          for item in ratings(site, step, scores, device=device)])
+    send_all(
+        send,
+        site,
+        [
+            item
+            for step, groups in SEED.items()
+            for device, scores in groups.items()
+            for item in ratings(site, step, scores, device=device)
+        ],
+    )
     curve = journey_curve(app, {"compare": "device"})
     assert curve["compare"]["by"] == "device" and curve["compare"]["groups"] == ["desktop", "mobile"]
     assert curve["compare"]["source"] == "rollups" and curve["compare"]["against"] == "desktop"
@@ -69,7 +79,12 @@ def test_two_devices_match_welch_and_holm_by_hand(app, api, send, site):
     for step, groups in SEED.items():
         mobile, desktop = ([EMOTION[s] for s in groups[g]] for g in ("mobile", "desktop"))
         result = stats.ttest_ind(mobile, desktop, equal_var=False)
-        expected[step] = (sum(mobile) / len(mobile) - sum(desktop) / len(desktop), result.statistic, result.pvalue, result.df)
+        expected[step] = (
+            sum(mobile) / len(mobile) - sum(desktop) / len(desktop),
+            result.statistic,
+            result.pvalue,
+            result.df,
+        )
     adjusted = dict(zip(expected, holm([expected[step][2] for step in expected])))
 
     steps = by_step(curve)
@@ -77,7 +92,8 @@ def test_two_devices_match_welch_and_holm_by_hand(app, api, send, site):
         block = steps[step]["compare"]
         assert block["by"] == "device"
         assert block["groups"]["mobile"]["emotion"]["mean"] == pytest.approx(
-            sum(EMOTION[s] for s in SEED[step]["mobile"]) / 36, abs=1e-4)
+            sum(EMOTION[s] for s in SEED[step]["mobile"]) / 36, abs=1e-4
+        )
         [test] = block["tests"]
         assert (test["group"], test["against"], test["n"], test["n_against"]) == ("mobile", "desktop", 36, 36)
         assert test["diff"] == pytest.approx(diff, abs=1e-4)
@@ -98,8 +114,12 @@ PLANS = {  # three groups: each against the rest of the compared answers at the 
 
 def test_three_attribute_groups_each_against_the_rest_holm_across_steps_and_groups(app, api, send, site):
     make_journey(api)
-    items = [item for step, groups in PLANS.items() for plan, scores in groups.items()
-             for item in ratings(site, step, scores, attributes={"plan": plan})]
+    items = [
+        item
+        for step, groups in PLANS.items()
+        for plan, scores in groups.items()
+        for item in ratings(site, step, scores, attributes={"plan": plan})
+    ]
     items += ratings(site, "payment", [1] * 40)  # no plan: in no group, not in the rest
     send_all(send, site, items)
     curve = journey_curve(app, {"compare": "attr:plan"})
@@ -134,8 +154,14 @@ def test_three_attribute_groups_each_against_the_rest_holm_across_steps_and_grou
 def test_small_groups_are_listed_but_not_adjusted_or_counted(app, api, send, site):
     """A group under 30 answers has its test shown without p_adjusted; the family is the rest."""
     make_journey(api)
-    send_all(send, site, ratings(site, "payment", [1, 2] * 15, locale="de") + ratings(site, "payment", [4, 5] * 15, locale="en")
-             + ratings(site, "payment", [5, 4, 5] * 3, locale="fr") + ratings(site, "cart", [4] * 3, locale="de"))
+    send_all(
+        send,
+        site,
+        ratings(site, "payment", [1, 2] * 15, locale="de")
+        + ratings(site, "payment", [4, 5] * 15, locale="en")
+        + ratings(site, "payment", [5, 4, 5] * 3, locale="fr")
+        + ratings(site, "cart", [4] * 3, locale="de"),
+    )
     steps = by_step(journey_curve(app, {"compare": "locale"}))
     tests = {test["group"]: test for test in steps["payment"]["compare"]["tests"]}
     assert set(tests) == {"de", "en", "fr"}
@@ -153,8 +179,16 @@ def test_small_groups_are_listed_but_not_adjusted_or_counted(app, api, send, sit
 
 def test_rollups_and_raw_give_the_same_groups(app, api, send, site):
     make_journey(api)
-    send_all(send, site, [item for step, groups in SEED.items() for device, scores in groups.items()
-                          for item in ratings(site, step, scores, device=device, url_path="/shop")])
+    send_all(
+        send,
+        site,
+        [
+            item
+            for step, groups in SEED.items()
+            for device, scores in groups.items()
+            for item in ratings(site, step, scores, device=device, url_path="/shop")
+        ],
+    )
     from_rollups = journey_curve(app, {"compare": "device"})
     from_raw = journey_curve(app, {"compare": "device", "url_path": "/shop"})
     assert (from_rollups["compare"]["source"], from_raw["compare"]["source"]) == ("rollups", "raw")
@@ -166,8 +200,13 @@ def test_rollups_and_raw_give_the_same_groups(app, api, send, site):
 def test_visitor_type_groups_with_their_impressions(app, api, send, site):
     """New and returning visitors from raw answers and events: response rates per group."""
     make_journey(api)
-    send_all(send, site, ratings(site, "payment", [2] * 30, visitor_type="new")
-             + ratings(site, "payment", [5] * 30, visitor_type="returning") + ratings(site, "payment", [3] * 5))
+    send_all(
+        send,
+        site,
+        ratings(site, "payment", [2] * 30, visitor_type="new")
+        + ratings(site, "payment", [5] * 30, visitor_type="returning")
+        + ratings(site, "payment", [3] * 5),
+    )
     events = []
     for visitor_type, count in (("new", 60), ("returning", 40)):
         for _ in range(count):

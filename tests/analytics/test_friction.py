@@ -5,16 +5,15 @@ retention; ``rollups verify`` checks the friction family."""
 import csv
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from collector.analytics import friction
 from collector.extensions import db
-from tests.helpers import answer
-from tests.helpers import by_step, curve, make_journey
+from tests.helpers import answer, by_step, curve, make_journey
 
-T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
 RAW_DAY = {"from": "2026-11-19T23:59:59Z", "to": "2026-11-21T00:00:00Z"}
 
@@ -29,8 +28,16 @@ def clock(monkeypatch):
 
 
 def event(site, session_id, type_, step, **fields):
-    return {"site_key": site.public_key, "journey": "checkout", "step": step, "type": type_,
-            "client_id": str(uuid.uuid4()), "session_id": session_id, "visitor_id": f"v-{session_id}", **fields}
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": step,
+        "type": type_,
+        "client_id": str(uuid.uuid4()),
+        "session_id": session_id,
+        "visitor_id": f"v-{session_id}",
+        **fields,
+    }
 
 
 def post(send, site, clock, seconds, *events):
@@ -44,7 +51,13 @@ def walk(send, site, clock, session_id, steps, start=0, gap=20, device="desktop"
     for index, step in enumerate(steps):
         post(send, site, clock, start + index * gap, event(site, session_id, "step_view", step, device=device))
     if complete:
-        post(send, site, clock, start + len(steps) * gap, event(site, session_id, "journey_complete", steps[-1], device=device))
+        post(
+            send,
+            site,
+            clock,
+            start + len(steps) * gap,
+            event(site, session_id, "journey_complete", steps[-1], device=device),
+        )
 
 
 @pytest.fixture
@@ -58,11 +71,28 @@ def scripted(api, send, site, clock):
         raging = number < 16
         walk(send, site, clock, session_id, ["cart", "shipping", "payment"], start=number * 100, device=device)
         if raging:
-            post(send, site, clock, number * 100 + 45,
-                 event(site, session_id, "rage_click", "payment", device=device, props={"target": "button#apply-coupon", "count": 3}))
+            post(
+                send,
+                site,
+                clock,
+                number * 100 + 45,
+                event(
+                    site,
+                    session_id,
+                    "rage_click",
+                    "payment",
+                    device=device,
+                    props={"target": "button#apply-coupon", "count": 3},
+                ),
+            )
         elif number >= 36:
-            post(send, site, clock, number * 100 + 45,
-                 event(site, session_id, "form_error", "payment", device=device, props={"field": "card"}))
+            post(
+                send,
+                site,
+                clock,
+                number * 100 + 45,
+                event(site, session_id, "form_error", "payment", device=device, props={"field": "card"}),
+            )
         if not raging:
             walk(send, site, clock, session_id, ["confirmation"], start=number * 100 + 60, device=device, complete=True)
     # qb1: cart -> shipping -> back to cart after 5 s: quick_back at shipping.
@@ -135,8 +165,14 @@ def test_answers_relate_to_friction(api, send, site, clock, scripted):
     # Two rage-clickers answer badly at payment, two calm sessions answer well.
     clock.at = T0 + timedelta(seconds=50)
     for session_id, score in (("s0", 1), ("s1", 1), ("s20", 5), ("s21", 5)):
-        response = send({"responses": [answer(site, step="payment", score=score, session_id=session_id,
-                                              visitor_id=f"v-{session_id}")]}, site)
+        response = send(
+            {
+                "responses": [
+                    answer(site, step="payment", score=score, session_id=session_id, visitor_id=f"v-{session_id}")
+                ]
+            },
+            site,
+        )
         assert response.status_code == 201
     emotion = by_step(curve(api, **DAY))["payment"]["friction"]["emotion"]["rage_click"]
     assert (emotion["with"]["count"], emotion["with"]["n"]) == (2, 2)

@@ -3,8 +3,7 @@
 from collector.analytics import friction
 from collector.demo.seed import ensure_demo_site, seed_responses
 from collector.extensions import db
-from tests.helpers import by_step
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, by_step
 
 
 def test_seeded_demo_shows_friction_at_payment(app, client):

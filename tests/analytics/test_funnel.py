@@ -2,7 +2,7 @@
 from the rollups and from the raw events, through timeouts, late, duplicate and erased events."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,30 +12,40 @@ from collector.extensions import db
 from collector.models import Journey
 from tests.helpers import answer, by_step, curve, make_journey, sign_in
 
-T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
 MIN = 60
 
 # (session, visitor, seconds after T0, type, step), in the order they are sent.
 SCRIPT = [
     # s1: the whole journey, completed at 180 s.
-    ("s1", "v1", 0, "step_view", "cart"), ("s1", "v1", 60, "step_view", "shipping"),
-    ("s1", "v1", 120, "step_view", "payment"), ("s1", "v1", 180, "step_view", "confirmation"),
+    ("s1", "v1", 0, "step_view", "cart"),
+    ("s1", "v1", 60, "step_view", "shipping"),
+    ("s1", "v1", 120, "step_view", "payment"),
+    ("s1", "v1", 180, "step_view", "confirmation"),
     ("s1", "v1", 180, "journey_complete", "confirmation"),
     # s2: skips shipping, leaves at payment.
-    ("s2", "v2", 0, "step_view", "cart"), ("s2", "v2", 30, "step_view", "payment"),
+    ("s2", "v2", 0, "step_view", "cart"),
+    ("s2", "v2", 30, "step_view", "payment"),
     # s3: an error at payment, re-enters it, leaves.
-    ("s3", "v3", 0, "step_view", "cart"), ("s3", "v3", 10, "step_view", "shipping"),
-    ("s3", "v3", 20, "step_view", "payment"), ("s3", "v3", 40, "error", "payment"), ("s3", "v3", 50, "step_view", "payment"),
+    ("s3", "v3", 0, "step_view", "cart"),
+    ("s3", "v3", 10, "step_view", "shipping"),
+    ("s3", "v3", 20, "step_view", "payment"),
+    ("s3", "v3", 40, "error", "payment"),
+    ("s3", "v3", 50, "step_view", "payment"),
     # s4: 31 minutes of silence: two sessions (cart; cart → shipping).
-    ("s4", "v4", 0, "step_view", "cart"), ("s4", "v4", 31 * MIN, "step_view", "cart"),
+    ("s4", "v4", 0, "step_view", "cart"),
+    ("s4", "v4", 31 * MIN, "step_view", "cart"),
     ("s4", "v4", 31 * MIN + 20, "step_view", "shipping"),
     # s5: exactly 30 minutes of silence: still one session.
-    ("s5", "v5", 0, "step_view", "cart"), ("s5", "v5", 30 * MIN, "step_view", "shipping"),
+    ("s5", "v5", 0, "step_view", "cart"),
+    ("s5", "v5", 30 * MIN, "step_view", "shipping"),
     # s6: out of order: payment arrives before the earlier cart view.
-    ("s6", "v6", 120, "step_view", "payment"), ("s6", "v6", 0, "step_view", "cart"),
+    ("s6", "v6", 120, "step_view", "payment"),
+    ("s6", "v6", 0, "step_view", "cart"),
     # s7: 40 minutes apart (two sessions) until a late shipping view at 20 minutes joins them.
-    ("s7", "v7", 0, "step_view", "cart"), ("s7", "v7", 40 * MIN, "step_view", "payment"),
+    ("s7", "v7", 0, "step_view", "cart"),
+    ("s7", "v7", 40 * MIN, "step_view", "payment"),
     ("s7", "v7", 20 * MIN, "step_view", "shipping"),
 ]
 
@@ -52,8 +62,16 @@ def clock(monkeypatch):
 
 
 def event(site, session_id, visitor_id, type_, step, **fields):
-    return {"site_key": site.public_key, "journey": "checkout", "step": step, "type": type_,
-            "client_id": str(uuid.uuid4()), "session_id": session_id, "visitor_id": visitor_id, **fields}
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": step,
+        "type": type_,
+        "client_id": str(uuid.uuid4()),
+        "session_id": session_id,
+        "visitor_id": visitor_id,
+        **fields,
+    }
 
 
 def send_script(send, site, clock, script=SCRIPT):
@@ -74,7 +92,10 @@ def scripted(api, send, site, clock):
     # One negative answer where s2 left, one positive where s1 went on.
     clock.at = T0 + timedelta(seconds=40)
     for session_id, visitor_id, score in (("s2", "v2", 1), ("s1", "v1", 5)):
-        response = send({"responses": [answer(site, step="payment", score=score, session_id=session_id, visitor_id=visitor_id)]}, site)
+        response = send(
+            {"responses": [answer(site, step="payment", score=score, session_id=session_id, visitor_id=visitor_id)]},
+            site,
+        )
         assert response.status_code in (200, 201)
     return sent
 
@@ -93,26 +114,63 @@ def summary(body):
     steps = {}
     for key, item in by_step(body).items():
         f = item["funnel"]
-        steps[key] = {name: (f[name]["count"], f[name]["n"]) for name in ("continued", "abandonment", "retry", "errors")}
-        steps[key].update(sessions=f["sessions"], views=f["views"], time=(f["time_on_step"]["median"], f["time_on_step"]["p90"]))
+        steps[key] = {
+            name: (f[name]["count"], f[name]["n"]) for name in ("continued", "abandonment", "retry", "errors")
+        }
+        steps[key].update(
+            sessions=f["sessions"], views=f["views"], time=(f["time_on_step"]["median"], f["time_on_step"]["p90"])
+        )
     overall = body["funnel"]
-    return {"sessions": overall["sessions"], "completion": (overall["completion"]["count"], overall["completion"]["n"]),
-            "time_to_completion": (overall["time_to_completion"]["median"], overall["time_to_completion"]["p90"]),
-            "steps": steps}
+    return {
+        "sessions": overall["sessions"],
+        "completion": (overall["completion"]["count"], overall["completion"]["n"]),
+        "time_to_completion": (overall["time_to_completion"]["median"], overall["time_to_completion"]["p90"]),
+        "steps": steps,
+    }
 
 
 EXPECTED = {
-    "sessions": 8, "completion": (1, 8), "time_to_completion": (180, 180),
+    "sessions": 8,
+    "completion": (1, 8),
+    "time_to_completion": (180, 180),
     "steps": {
-        "cart": {"sessions": 8, "continued": (7, 8), "abandonment": (1, 8), "retry": (0, 8), "errors": (0, 8), "views": 8,
-                 # stays: 60, 30, 10, 20 (s4 second session), 1800 (s5), 120 (s6), 1200 (s7)
-                 "time": (60, 1800)},
-        "shipping": {"sessions": 5, "continued": (3, 5), "abandonment": (2, 5), "retry": (0, 5), "errors": (0, 5), "views": 5,
-                     "time": (60, 1200)},
-        "payment": {"sessions": 5, "continued": (1, 5), "abandonment": (4, 5), "retry": (1, 5), "errors": (1, 6), "views": 6,
-                    "time": (30, 60)},
-        "confirmation": {"sessions": 1, "continued": (1, 1), "abandonment": (0, 1), "retry": (0, 1), "errors": (0, 1),
-                         "views": 1, "time": (0, 0)},
+        "cart": {
+            "sessions": 8,
+            "continued": (7, 8),
+            "abandonment": (1, 8),
+            "retry": (0, 8),
+            "errors": (0, 8),
+            "views": 8,
+            # stays: 60, 30, 10, 20 (s4 second session), 1800 (s5), 120 (s6), 1200 (s7)
+            "time": (60, 1800),
+        },
+        "shipping": {
+            "sessions": 5,
+            "continued": (3, 5),
+            "abandonment": (2, 5),
+            "retry": (0, 5),
+            "errors": (0, 5),
+            "views": 5,
+            "time": (60, 1200),
+        },
+        "payment": {
+            "sessions": 5,
+            "continued": (1, 5),
+            "abandonment": (4, 5),
+            "retry": (1, 5),
+            "errors": (1, 6),
+            "views": 6,
+            "time": (30, 60),
+        },
+        "confirmation": {
+            "sessions": 1,
+            "continued": (1, 1),
+            "abandonment": (0, 1),
+            "retry": (0, 1),
+            "errors": (0, 1),
+            "views": 1,
+            "time": (0, 0),
+        },
     },
 }
 
@@ -125,8 +183,14 @@ def test_known_funnel_from_rollups(api, scripted):
     payment = by_step(body)["payment"]["funnel"]
     assert payment["abandonment"]["rate"] == 0.8
     assert 0 < payment["abandonment"]["ci_low"] < 0.8 < payment["abandonment"]["ci_high"] <= 1
-    assert payment["emotion_abandonment"]["negative"]["count"] == 1 and payment["emotion_abandonment"]["negative"]["n"] == 1
-    assert payment["emotion_abandonment"]["positive"]["count"] == 0 and payment["emotion_abandonment"]["positive"]["n"] == 1
+    assert (
+        payment["emotion_abandonment"]["negative"]["count"] == 1
+        and payment["emotion_abandonment"]["negative"]["n"] == 1
+    )
+    assert (
+        payment["emotion_abandonment"]["positive"]["count"] == 0
+        and payment["emotion_abandonment"]["positive"]["n"] == 1
+    )
     assert payment["emotion_abandonment"]["difference"]["diff"] == 1.0
 
 
@@ -150,7 +214,7 @@ def test_resent_events_change_nothing(api, send, site, clock, scripted, app):
     """Duplicates (the widget's resends, same client_id) are not counted twice."""
     clock.at = T0 + timedelta(hours=2)
     for start in range(0, len(scripted), 10):
-        assert send({"events": scripted[start:start + 10]}, site, path="/v1/events").status_code in (200, 201)
+        assert send({"events": scripted[start : start + 10]}, site, path="/v1/events").status_code in (200, 201)
     assert summary(curve(api, **DAY)) == EXPECTED
     assert differences(app) == []
 
@@ -234,7 +298,7 @@ def test_variant_comparison(api, send, site, clock):
             if completes:
                 items.append(event(site, session_id, session_id, "journey_complete", "cart", variant=variant))
     for start in range(0, len(items), 100):
-        assert send({"events": items[start:start + 100]}, site, path="/v1/events").status_code in (200, 201)
+        assert send({"events": items[start : start + 100]}, site, path="/v1/events").status_code in (200, 201)
     for variant in ("A", "B"):  # the curve picks variants by answers
         send({"responses": [answer(site, step="cart", variant=variant, session_id=None)]}, site)
     body = curve(api, compare="variant", **DAY)
@@ -246,7 +310,16 @@ def test_variant_comparison(api, send, site, clock):
 
 def test_quantiles_and_buckets():
     """Nearest-rank quantiles over bucketed seconds."""
-    assert [visits.bucket_seconds(s) for s in (0, 59.9, 119, 125, 1199, 1200, 1259, 4000)] == [0, 59, 119, 120, 1190, 1200, 1200, 3960]
+    assert [visits.bucket_seconds(s) for s in (0, 59.9, 119, 125, 1199, 1200, 1259, 4000)] == [
+        0,
+        59,
+        119,
+        120,
+        1190,
+        1200,
+        1200,
+        3960,
+    ]
     assert funnel.quantile({10: 1, 20: 1, 30: 1, 40: 1}, 0.5) == 20
     assert funnel.quantile({10: 1, 20: 1, 30: 1, 40: 1}, 0.9) == 40
     assert funnel.quantile({}, 0.5) is None
@@ -257,8 +330,10 @@ def test_visits_split_exactly_at_the_timeout():
     positions = {1: 0, 2: 1}
     base = T0.replace(tzinfo=None)  # SQLite returns naive UTC
     for gap, expected in ((30 * MIN, 1), (30 * MIN + 1, 2)):
-        events = [visits.EventRow(1, base, "step_view", 1, None, None, None),
-                  visits.EventRow(2, base + timedelta(seconds=gap), "step_view", 2, None, None, None)]
+        events = [
+            visits.EventRow(1, base, "step_view", 1, None, None, None),
+            visits.EventRow(2, base + timedelta(seconds=gap), "step_view", 2, None, None, None),
+        ]
         assert len(visits.visits_of(events, [], timedelta(minutes=30), positions)) == expected
 
 
@@ -266,7 +341,13 @@ def test_journey_without_events_has_an_empty_funnel(api, app):
     make_journey(api)
     body = curve(api)
     assert body["funnel"]["sessions"] == 0 and body["funnel"]["completion"]["rate"] is None
-    assert by_step(body)["cart"]["funnel"]["abandonment"] == {"count": 0, "n": 0, "rate": None, "ci_low": None, "ci_high": None}
+    assert by_step(body)["cart"]["funnel"]["abandonment"] == {
+        "count": 0,
+        "n": 0,
+        "rate": None,
+        "ci_low": None,
+        "ci_high": None,
+    }
     with app.app_context():
         assert db.session.query(Journey).count() == 1
 
@@ -299,9 +380,20 @@ def test_abandonment_alert_fires_when_abandonment_rises(app, api, send, site, cl
             items.append(event(site, session_id, session_id, "step_view", "payment"))
             if index >= lost:
                 items.append(event(site, session_id, session_id, "journey_complete", "payment"))
-            assert send({"events": items[-2:] if index >= lost else items[-1:]}, site, path="/v1/events").status_code in (200, 201)
-    response = api.post("/v1/alerts/rules", json={"journey": "checkout", "step": "payment", "kind": "abandonment_above_previous",
-                                                  "webhook_url": "https://hooks.example.com/x", "window_hours": 1, "min_n": 30})
+            assert send(
+                {"events": items[-2:] if index >= lost else items[-1:]}, site, path="/v1/events"
+            ).status_code in (200, 201)
+    response = api.post(
+        "/v1/alerts/rules",
+        json={
+            "journey": "checkout",
+            "step": "payment",
+            "kind": "abandonment_above_previous",
+            "webhook_url": "https://hooks.example.com/x",
+            "window_hours": 1,
+            "min_n": 30,
+        },
+    )
     assert response.status_code == 201, response.get_json()
     from collector import alerts
     from collector.models import AlertRule
@@ -351,10 +443,22 @@ def test_concurrent_ingest_of_one_session_stays_exact(app, api, site):
         client, rng = app.test_client(), random.Random(seed)
         for _ in range(12):
             session_id = f"c{rng.randint(1, 3)}"
-            body = {"events": [event(site, session_id, session_id, rng.choice(["step_view", "step_view", "error"]),
-                                     rng.choice(["cart", "shipping", "payment", "confirmation"]))]}
-            response = client.post("/v1/events", data=__import__("json").dumps(body),
-                                   headers={"Content-Type": "text/plain", "Origin": site.origin})
+            body = {
+                "events": [
+                    event(
+                        site,
+                        session_id,
+                        session_id,
+                        rng.choice(["step_view", "step_view", "error"]),
+                        rng.choice(["cart", "shipping", "payment", "confirmation"]),
+                    )
+                ]
+            }
+            response = client.post(
+                "/v1/events",
+                data=__import__("json").dumps(body),
+                headers={"Content-Type": "text/plain", "Origin": site.origin},
+            )
             if response.status_code not in (200, 201):
                 errors.append(response.status_code)
 

@@ -1,7 +1,7 @@
 """Rollups equal a raw recomputation after ingest, resends, erasure, deletion and rebuilds."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,14 +21,27 @@ def varied(site, count, seed=1, visitors=("v1", "v2", "v3")):
     items = []
     for _ in range(count):
         kind = rng.choice(["csat", "ces", "nps", "thumbs", "comment"])
-        score = {"csat": rng.randint(1, 5), "ces": rng.randint(1, 7), "nps": rng.randint(0, 10), "thumbs": rng.randint(0, 1)}.get(kind)
+        score = {
+            "csat": rng.randint(1, 5),
+            "ces": rng.randint(1, 7),
+            "nps": rng.randint(0, 10),
+            "thumbs": rng.randint(0, 1),
+        }.get(kind)
         comment = rng.choice(COMMENTS) if kind != "comment" else rng.choice(COMMENTS[:3])
-        items.append(answer(
-            site, step=rng.choice(["cart", "shipping", "payment", "confirmation"]), kind=kind, score=score, comment=comment,
-            trigger=rng.choice(["inline", "inline", "exit_intent"]), visitor_id=rng.choice(visitors),
-            device=rng.choice(["mobile", "desktop", None]), locale=rng.choice(["en", "de", None]),
-            variant=rng.choice(["A", "B", None]),
-        ))
+        items.append(
+            answer(
+                site,
+                step=rng.choice(["cart", "shipping", "payment", "confirmation"]),
+                kind=kind,
+                score=score,
+                comment=comment,
+                trigger=rng.choice(["inline", "inline", "exit_intent"]),
+                visitor_id=rng.choice(visitors),
+                device=rng.choice(["mobile", "desktop", None]),
+                locale=rng.choice(["en", "de", None]),
+                variant=rng.choice(["A", "B", None]),
+            )
+        )
     return items
 
 
@@ -40,7 +53,9 @@ def differences(app):
 def rollup_total(app, column="n", **where):
     with app.app_context():
         conditions = [getattr(StepRollup, name) == value for name, value in where.items()]
-        return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(getattr(StepRollup, column)), 0)).where(*conditions))
+        return db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(getattr(StepRollup, column)), 0)).where(*conditions)
+        )
 
 
 @pytest.fixture
@@ -48,7 +63,9 @@ def stored(api, send, site):
     make_journey(api)
     items = varied(site, 180)
     send_all(send, site, items)
-    events = impressions(site, "cart", 30, device="mobile", visitor_id="v1") + impressions(site, "shipping", 12, visitor_id="v2")
+    events = impressions(site, "cart", 30, device="mobile", visitor_id="v1") + impressions(
+        site, "shipping", 12, visitor_id="v2"
+    )
     send_all(send, site, events, path="/v1/events", field="events")
     return items, events
 
@@ -64,10 +81,16 @@ def test_rollups_equal_raw_after_ingest(app, stored):
 
 def test_missing_segments_are_stored_as_empty_strings(app, api, send, site):
     make_journey(api)
-    send_all(send, site, [answer(site, step="cart", device=None, locale=None, variant=None)] * 1
-             + [answer(site, step="cart", device=None, locale=None, variant=None)])
+    send_all(
+        send,
+        site,
+        [answer(site, step="cart", device=None, locale=None, variant=None)] * 1
+        + [answer(site, step="cart", device=None, locale=None, variant=None)],
+    )
     with app.app_context():
-        rows = db.session.execute(sa.select(StepRollup.device, StepRollup.locale, StepRollup.variant, StepRollup.n)).all()
+        rows = db.session.execute(
+            sa.select(StepRollup.device, StepRollup.locale, StepRollup.variant, StepRollup.n)
+        ).all()
     assert rows == [("", "", "", 2)]
 
 
@@ -86,7 +109,13 @@ def test_duplicate_resends_are_not_counted(app, api, send, site, stored):
 def test_impressions_without_answers_get_a_row(app, api, send, site):
     make_journey(api)
     send_all(send, site, impressions(site, "payment", 5, variant="B"), path="/v1/events", field="events")
-    send_all(send, site, [dict(item, type="dismiss") for item in impressions(site, "payment", 3)], path="/v1/events", field="events")
+    send_all(
+        send,
+        site,
+        [dict(item, type="dismiss") for item in impressions(site, "payment", 3)],
+        path="/v1/events",
+        field="events",
+    )
     assert rollup_total(app, "impressions") == 5 and rollup_total(app) == 0
     assert differences(app) == []
     steps = {item["step"]: item for item in curve(api)["steps"]}
@@ -126,8 +155,11 @@ def test_verify_reports_and_rebuild_repairs(app, runner, stored):
     result = runner.invoke(args=["rollups", "verify"])
     assert result.exit_code == 0 and "match" in result.output
     with app.app_context():
-        db.session.execute(sa.update(StepRollup).where(StepRollup.id == sa.select(sa.func.min(StepRollup.id)).scalar_subquery())
-                           .values(n=StepRollup.n + 1, emotion_sum=StepRollup.emotion_sum + 0.5))
+        db.session.execute(
+            sa.update(StepRollup)
+            .where(StepRollup.id == sa.select(sa.func.min(StepRollup.id)).scalar_subquery())
+            .values(n=StepRollup.n + 1, emotion_sum=StepRollup.emotion_sum + 0.5)
+        )
         db.session.commit()
     result = runner.invoke(args=["rollups", "verify"])
     assert result.exit_code == 1
@@ -139,15 +171,28 @@ def test_verify_reports_and_rebuild_repairs(app, runner, stored):
 
 def test_verify_finds_missing_and_extra_rows(app, runner, stored):
     with app.app_context():
-        db.session.execute(sa.delete(StepRollup).where(StepRollup.id == sa.select(sa.func.min(StepRollup.id)).scalar_subquery()))
+        db.session.execute(
+            sa.delete(StepRollup).where(StepRollup.id == sa.select(sa.func.min(StepRollup.id)).scalar_subquery())
+        )
         db.session.commit()
         assert any(line.startswith("missing rollup") for line in compare_rollups(db.session))
         rebuild_rollups(db.session)
         db.session.commit()
         first = db.session.scalars(sa.select(StepRollup).limit(1)).one()
-        db.session.add(StepRollup(site_id=first.site_id, journey_id=first.journey_id, step_id=first.step_id,
-                                  day=first.day - timedelta(days=3), device="", locale="", variant="", n=1,
-                                  emotion_sum=0.0, emotion_sq=0.0))
+        db.session.add(
+            StepRollup(
+                site_id=first.site_id,
+                journey_id=first.journey_id,
+                step_id=first.step_id,
+                day=first.day - timedelta(days=3),
+                device="",
+                locale="",
+                variant="",
+                n=1,
+                emotion_sum=0.0,
+                emotion_sq=0.0,
+            )
+        )
         db.session.commit()
         assert any(line.startswith("extra rollup") for line in compare_rollups(db.session))
 
@@ -156,12 +201,12 @@ def test_rebuild_of_some_days_leaves_other_days_alone(app, api, send, site):
     """rebuild_rollups(days=…) — the hook for re-scoring — recomputes only those days."""
     make_journey(api)
     send_all(send, site, varied(site, 60, seed=3))
-    old = datetime.now(timezone.utc) - timedelta(days=5)
+    old = datetime.now(UTC) - timedelta(days=5)
     with app.app_context():
         ids = db.session.scalars(sa.select(Response.id).order_by(Response.id).limit(20)).all()
         db.session.execute(sa.update(Response).where(Response.id.in_(ids)).values(created_at=old, emotion=-1.0))
         assert compare_rollups(db.session) != []
-        rebuild_rollups(db.session, journey_id=None, days=[old.date(), datetime.now(timezone.utc).date()])
+        rebuild_rollups(db.session, journey_id=None, days=[old.date(), datetime.now(UTC).date()])
         db.session.commit()
         assert compare_rollups(db.session) == []
         assert rebuild_rollups(db.session, days=[]) == 0
@@ -173,7 +218,13 @@ def test_rebuild_of_some_days_leaves_other_days_alone(app, api, send, site):
 
 def test_curve_from_rollups_equals_raw_on_varied_data(api, stored):
     """Every number of the curve is the same whichever source serves it."""
-    for params in ({}, {"device": "mobile"}, {"variant": "A", "locale": "de"}, {"interval": "day"}, {"compare": "variant"}):
+    for params in (
+        {},
+        {"device": "mobile"},
+        {"variant": "A", "locale": "de"},
+        {"interval": "day"},
+        {"compare": "variant"},
+    ):
         a, b = curve(api, **window(**params)), curve(api, **raw_window(**params))
         assert (a["source"], b["source"]) == ("rollups", "raw")
         assert_same_numbers(a, b)

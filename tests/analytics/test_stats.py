@@ -11,7 +11,17 @@ import math
 
 import pytest
 
-from collector.analytics.stats import Moments, betainc, holm, mean_ci, t_quantile_975, t_two_sided_p, two_proportions, welch, wilson
+from collector.analytics.stats import (
+    Moments,
+    betainc,
+    holm,
+    mean_ci,
+    t_quantile_975,
+    t_two_sided_p,
+    two_proportions,
+    welch,
+    wilson,
+)
 
 X = [0.5, -0.5, 1.0, 0.0, -1.0, 0.5, 1.0, 0.5]
 Y = [-0.5, -1.0, 0.0, -0.5, 0.5, -1.0]
@@ -21,21 +31,26 @@ def moments(values):
     return Moments(len(values), sum(values), sum(v * v for v in values))
 
 
-@pytest.mark.parametrize("t, df, expected", [
-    (2.0, 10, 0.07338803477074037),
-    (1.3, 2.5, 0.3004867892707083),
-    (4.5, 300, 9.731650362215434e-06),
-    (0.1, 1, 0.936548965138893),
-    (3.2, 57.3, 0.0022414326070281224),
-])
+@pytest.mark.parametrize(
+    "t, df, expected",
+    [
+        (2.0, 10, 0.07338803477074037),
+        (1.3, 2.5, 0.3004867892707083),
+        (4.5, 300, 9.731650362215434e-06),
+        (0.1, 1, 0.936548965138893),
+        (3.2, 57.3, 0.0022414326070281224),
+    ],
+)
 def test_t_two_sided_p_matches_scipy(t, df, expected):
     """P(|T| ≥ t) agrees with scipy.stats.t.sf to 1e-10 (relative)."""
     assert t_two_sided_p(t, df) == pytest.approx(expected, rel=1e-10)
     assert t_two_sided_p(-t, df) == pytest.approx(expected, rel=1e-10)
 
 
-@pytest.mark.parametrize("df, expected", [(1, 12.706204736174694), (4, 2.7764451051977934),
-                                          (29, 2.045229642132703), (1000, 1.9623390808264083)])
+@pytest.mark.parametrize(
+    "df, expected",
+    [(1, 12.706204736174694), (4, 2.7764451051977934), (29, 2.045229642132703), (1000, 1.9623390808264083)],
+)
 def test_t_quantile_matches_scipy(df, expected):
     assert t_quantile_975(float(df)) == pytest.approx(expected, rel=1e-9)
 
@@ -81,13 +96,16 @@ def test_welch_edge_cases():
     assert apart.p_value == 0.0 and apart.diff == 2 and math.isinf(apart.statistic)
 
 
-@pytest.mark.parametrize("successes, n, expected", [
-    (0, 10, (0.0, 0.27753279986288926)),
-    (10, 10, (0.7224672001371109, 1.0)),
-    (7, 20, (0.1811918241010821, 0.5671457233147637)),
-    (1, 1, (0.20654931437723745, 1.0)),
-    (45, 60, (0.6276792992295218, 0.8422347746994333)),
-])
+@pytest.mark.parametrize(
+    "successes, n, expected",
+    [
+        (0, 10, (0.0, 0.27753279986288926)),
+        (10, 10, (0.7224672001371109, 1.0)),
+        (7, 20, (0.1811918241010821, 0.5671457233147637)),
+        (1, 1, (0.20654931437723745, 1.0)),
+        (45, 60, (0.6276792992295218, 0.8422347746994333)),
+    ],
+)
 def test_wilson_matches_scipy(successes, n, expected):
     assert wilson(successes, n) == pytest.approx(expected, abs=1e-12)
 

@@ -23,18 +23,25 @@ def _eval_comments(step: str) -> list[str]:
 def _send_all(send, site, comments, step="payment"):
     items = [answer(site, step=step, comment=text) for text in comments]
     for start in range(0, len(items), 50):
-        assert send({"responses": items[start:start + 50]}, site).status_code == 201
+        assert send({"responses": items[start : start + 50]}, site).status_code == 201
 
 
 def _primaries(rows) -> dict[str, str]:
-    return {comment: key for comment, key in rows(
-        sa.select(Response.comment, ResponseTheme.theme_key).join(ResponseTheme, ResponseTheme.response_id == Response.id)
-        .where(ResponseTheme.rank == 0))}
+    return dict(
+        rows(
+            sa.select(Response.comment, ResponseTheme.theme_key)
+            .join(ResponseTheme, ResponseTheme.response_id == Response.id)
+            .where(ResponseTheme.rank == 0)
+        )
+    )
 
 
 def _all_keys(rows) -> list[tuple]:
-    return rows(sa.select(ResponseTheme.response_id, ResponseTheme.theme_key, ResponseTheme.rank)
-                .order_by(ResponseTheme.response_id, ResponseTheme.rank))
+    return rows(
+        sa.select(ResponseTheme.response_id, ResponseTheme.theme_key, ResponseTheme.rank).order_by(
+            ResponseTheme.response_id, ResponseTheme.rank
+        )
+    )
 
 
 def test_keys_are_stable_and_ten_percent_more_comments_keep_most_primaries(send, site, runner, rows):

@@ -5,8 +5,13 @@ import pytest
 from tests.helpers import ApiClient, app_for
 
 CX_ENDPOINTS = [
-    ("get", "/v1/journeys"), ("post", "/v1/journeys"), ("get", "/v1/responses"),
-    ("get", "/v1/journeys/checkout/curve"), ("delete", "/v1/visitors/v1"), ("get", "/v1/site"), ("get", "/v1/keys"),
+    ("get", "/v1/journeys"),
+    ("post", "/v1/journeys"),
+    ("get", "/v1/responses"),
+    ("get", "/v1/journeys/checkout/curve"),
+    ("delete", "/v1/visitors/v1"),
+    ("get", "/v1/site"),
+    ("get", "/v1/keys"),
 ]
 
 
@@ -87,8 +92,13 @@ def test_site_settings_update_and_embed_snippet(api, client, site):
     got = api.get("/v1/site").json
     assert got["public_key"] == site.public_key
     assert f'data-site="{site.public_key}"' in got["embed_snippet"]
-    patched = api.patch("/v1/site", json={"origins": ["https://Shop.Example.com/", "http://localhost:3000"],
-                                          "settings": {"sampling": 0.5, "theme": {"accent": "#ff0000"}}})
+    patched = api.patch(
+        "/v1/site",
+        json={
+            "origins": ["https://Shop.Example.com/", "http://localhost:3000"],
+            "settings": {"sampling": 0.5, "theme": {"accent": "#ff0000"}},
+        },
+    )
     assert patched.status_code == 200
     assert patched.json["origins"] == ["http://localhost:3000", "https://shop.example.com"]
     assert patched.json["settings"]["theme"] == {**got["settings"]["theme"], "accent": "#ff0000"}
@@ -107,8 +117,9 @@ def test_cx_api_is_rate_limited_per_key(database_url, site):
     from collector.extensions import db
     from collector.models import Journey
 
-    app = app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
-                  RATELIMIT_API_PER_KEY="3/minute")
+    app = app_for(
+        database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_API_PER_KEY="3/minute"
+    )
     client = app.test_client()
     admin = ApiClient(client, site.secret)
     reader_secret = admin.post("/v1/keys", json={"scopes": ["read"]}).json["secret_key"]

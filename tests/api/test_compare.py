@@ -16,7 +16,7 @@ def make_journey(api):
 
 def send_all(send, site, items, path="/v1/responses", field="responses"):
     for start in range(0, len(items), 50):
-        response = send({field: items[start:start + 50]}, site, path=path)
+        response = send({field: items[start : start + 50]}, site, path=path)
         assert response.status_code in (200, 201), response.get_json()
 
 
@@ -37,8 +37,12 @@ def variants_seed(site):
 
 def test_compare_by_device_over_http(api, send, site):
     make_journey(api)
-    send_all(send, site, [answer(site, step="payment", score=5, device="desktop") for _ in range(30)]
-             + [answer(site, step="payment", score=s, device="mobile") for s in [1, 2] * 15])
+    send_all(
+        send,
+        site,
+        [answer(site, step="payment", score=5, device="desktop") for _ in range(30)]
+        + [answer(site, step="payment", score=s, device="mobile") for s in [1, 2] * 15],
+    )
     body = curve(api, compare="device")
     assert body["compare"]["by"] == "device" and body["compare"]["groups"] == ["desktop", "mobile"]
     assert body["compare"]["correction"] == "holm"
@@ -74,20 +78,23 @@ def test_three_variants_each_against_the_rest(api, send, site):
     assert tests["B"]["n"] == 30 and tests["B"]["n_against"] == 60
 
 
-@pytest.mark.parametrize("params", [
-    {"compare": "browser"},
-    {"compare": "attr:"},
-    {"compare": "attr:bad name"},
-    {"compare": "device\n"},
-    {"groups": "a,b"},
-    {"compare": "device", "groups": "mobile"},
-    {"compare": "device", "groups": "mobile,mobile"},
-    {"compare": "device", "groups": ",".join(f"g{i}" for i in range(9))},
-    {"compare": "device", "device": "mobile"},
-    {"compare": "attr:plan", "attr": "plan:pro"},
-    {"compare": "variant", "variants": "A,B", "groups": "A,B"},
-    {"compare": "device", "variants": "A,B"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"compare": "browser"},
+        {"compare": "attr:"},
+        {"compare": "attr:bad name"},
+        {"compare": "device\n"},
+        {"groups": "a,b"},
+        {"compare": "device", "groups": "mobile"},
+        {"compare": "device", "groups": "mobile,mobile"},
+        {"compare": "device", "groups": ",".join(f"g{i}" for i in range(9))},
+        {"compare": "device", "device": "mobile"},
+        {"compare": "attr:plan", "attr": "plan:pro"},
+        {"compare": "variant", "variants": "A,B", "groups": "A,B"},
+        {"compare": "device", "variants": "A,B"},
+    ],
+)
 def test_bad_comparisons_are_422(api, params):
     make_journey(api)
     assert curve(api, status=422, **params)["error"]["code"] == "validation_error"
@@ -96,7 +103,10 @@ def test_bad_comparisons_are_422(api, params):
 def test_openapi_documents_compare_and_groups(client):
     spec = client.get("/openapi.json").json
     parameters = {p["name"]: p for p in spec["paths"]["/v1/journeys/{key}/curve"]["get"]["parameters"]}
-    assert parameters["compare"]["schema"]["pattern"] == r"^(variant|device|locale|visitor_type|attr:[A-Za-z0-9_.-]{1,40})$"
+    assert (
+        parameters["compare"]["schema"]["pattern"]
+        == r"^(variant|device|locale|visitor_type|attr:[A-Za-z0-9_.-]{1,40})$"
+    )
     for word in ("variant", "device", "locale", "visitor_type", "attr:NAME", "Holm"):
         assert word in parameters["compare"]["description"]
     assert "groups" in parameters and "variants" in parameters

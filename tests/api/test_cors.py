@@ -24,11 +24,19 @@ def test_one_sites_origin_cannot_post_for_another_site(send, make_site):
 
 
 def test_preflight_is_answered_only_for_known_origins(client, site):
-    allowed = client.options("/v1/responses", headers={"Origin": site.origin, "Access-Control-Request-Method": "POST",
-                                                       "Access-Control-Request-Headers": "content-type"})
+    allowed = client.options(
+        "/v1/responses",
+        headers={
+            "Origin": site.origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert allowed.headers["Access-Control-Allow-Origin"] == site.origin
     assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
-    refused = client.options("/v1/responses", headers={"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})
+    refused = client.options(
+        "/v1/responses", headers={"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"}
+    )
     assert "Access-Control-Allow-Origin" not in refused.headers
 
 

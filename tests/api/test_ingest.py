@@ -21,14 +21,30 @@ def stored(rows):
 
 
 def test_single_answer_is_stored_with_sentiment_and_emotion(send, site, stored):
-    body = answer(site, kind="ces", score=2, comment="The card was declined twice, such a hassle", trigger="inline",
-                  url_path="/checkout/pay?email=a@b.com#x", device="mobile", locale="de-CH", variant="B",
-                  attributes={"plan": "pro", "items": 3})
+    body = answer(
+        site,
+        kind="ces",
+        score=2,
+        comment="The card was declined twice, such a hassle",
+        trigger="inline",
+        url_path="/checkout/pay?email=a@b.com#x",
+        device="mobile",
+        locale="de-CH",
+        variant="B",
+        attributes={"plan": "pro", "items": 3},
+    )
     response = send(body, site)
     assert response.status_code == 201
     assert response.json == {"received": 1, "stored": 1, "duplicates": 0}
     (row,) = stored()
-    assert (row.kind, row.score, row.trigger, row.device, row.locale, row.variant) == ("ces", 2, "inline", "mobile", "de-CH", "B")
+    assert (row.kind, row.score, row.trigger, row.device, row.locale, row.variant) == (
+        "ces",
+        2,
+        "inline",
+        "mobile",
+        "de-CH",
+        "B",
+    )
     assert row.url_path == "/checkout/pay"  # query and fragment may hold personal data
     assert row.attributes == {"plan": "pro", "items": 3}
     assert row.sentiment_label == "negative" and row.polarity < 0
@@ -65,7 +81,15 @@ def test_same_client_id_on_two_sites_are_two_answers(send, make_site, stored):
 
 
 def test_comment_is_redacted_before_storage(send, site, stored):
-    send(answer(site, kind="comment", score=None, comment="Mail me at jo@example.com or call +49 30 1234567, card 4111 1111 1111 1111"), site)
+    send(
+        answer(
+            site,
+            kind="comment",
+            score=None,
+            comment="Mail me at jo@example.com or call +49 30 1234567, card 4111 1111 1111 1111",
+        ),
+        site,
+    )
     (row,) = stored()
     assert row.comment == "Mail me at [email] or call [phone], card [card]"
 
@@ -125,7 +149,9 @@ def test_batch_must_name_one_site(send, make_site, stored):
     assert stored() == []
 
 
-@pytest.mark.parametrize("raw, status", [("{not json", 400), ("", 400), ("[1, 2]", 422), ('"text"', 422), ("\xff", 400)])
+@pytest.mark.parametrize(
+    "raw, status", [("{not json", 400), ("", 400), ("[1, 2]", 422), ('"text"', 422), ("\xff", 400)]
+)
 def test_malformed_bodies_get_clear_errors(client, site, raw, status):
     response = client.post("/v1/responses", data=raw.encode("latin-1"), headers={"Content-Type": "text/plain"})
     assert response.status_code == status
@@ -171,25 +197,50 @@ def test_known_steps_are_accepted_when_site_does_not_auto_register(send, make_si
 
 
 def test_events_are_recorded_idempotently(send, site, rows):
-    event = {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
-             "kind": "ces", "client_id": str(uuid.uuid4()), "visitor_id": "v1", "session_id": "s1"}
+    event = {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "type": "impression",
+        "kind": "ces",
+        "client_id": str(uuid.uuid4()),
+        "visitor_id": "v1",
+        "session_id": "s1",
+    }
     assert send(event, site, path="/v1/events").status_code == 201
-    assert send({"events": [event, {**event, "client_id": str(uuid.uuid4()), "type": "exit_intent_shown"}]}, site, path="/v1/events").json == {
-        "received": 2, "stored": 1, "duplicates": 1}
+    assert send(
+        {"events": [event, {**event, "client_id": str(uuid.uuid4()), "type": "exit_intent_shown"}]},
+        site,
+        path="/v1/events",
+    ).json == {"received": 2, "stored": 1, "duplicates": 1}
     types = rows(sa.select(Event.type).order_by(Event.id))
     assert types == ["impression", "exit_intent_shown"]
 
 
 def test_invalid_event_is_rejected(send, site):
-    event = {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "hover", "client_id": str(uuid.uuid4())}
+    event = {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "type": "hover",
+        "client_id": str(uuid.uuid4()),
+    }
     response = send(event, site, path="/v1/events")
     assert response.status_code == 422
     assert "type" in response.json["error"]["details"]
 
 
 def _event(site, **fields):
-    return {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
-            "client_id": str(uuid.uuid4()), "visitor_id": "v1", "session_id": "s1", **fields}
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "type": "impression",
+        "client_id": str(uuid.uuid4()),
+        "visitor_id": "v1",
+        "session_id": "s1",
+        **fields,
+    }
 
 
 def test_auto_registration_stops_at_the_journey_and_step_caps(app, send, site, rows):
@@ -220,7 +271,10 @@ def test_auto_registration_stops_at_the_journey_and_step_caps(app, send, site, r
     assert send(_event(site, journey="b", step="s1"), site, path="/v1/events").status_code == 201
     assert rows(sa.select(Journey.key).order_by(Journey.key)) == ["a", "b"]
     assert rows(sa.select(Journey.key, Step.key).join(Step).order_by(Journey.key, Step.key)) == [
-        ("a", "s1"), ("a", "s2"), ("b", "s1")]
+        ("a", "s1"),
+        ("a", "s2"),
+        ("b", "s1"),
+    ]
     assert len(rows(sa.select(Response.id))) == 4
     assert len(rows(sa.select(Event.id))) == 1
 
@@ -266,7 +320,9 @@ def test_config_leaves_out_steps_the_widget_made_up_that_ask_nothing(send, site,
     assert [name for name, step in checkout.items() if step["last"]] == ["done"]
     assert config["journeys"]["signup"]["steps"]["form"] == {"position": 0, "last": True, "prompts": []}
 
-    assert api.post("/v1/journeys/bot1/steps/x/prompts", json={"kind": "thumbs", "text": {"en": "OK?"}}).status_code == 201
+    assert (
+        api.post("/v1/journeys/bot1/steps/x/prompts", json={"kind": "thumbs", "text": {"en": "OK?"}}).status_code == 201
+    )
     config = client.get(f"/v1/sites/{site.public_key}/config").json
     assert list(config["journeys"]["bot1"]["steps"]) == ["x"]
 
@@ -296,9 +352,13 @@ def test_concurrent_registrations_of_a_site_cannot_pass_a_limit_together(app, si
     thread.start()
     with engine.connect() as observer:
         # Wait until the second transaction is blocked on a lock, or has finished without one.
-        while thread.is_alive() and observer.execute(
-                sa.text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
-                {"pid": outcome.get("pid", 0)}).scalar() != "Lock":
+        while (
+            thread.is_alive()
+            and observer.execute(
+                sa.text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": outcome.get("pid", 0)}
+            ).scalar()
+            != "Lock"
+        ):
             observer.rollback()
     first.commit()
     first.close()

@@ -88,8 +88,9 @@ def test_cached_steps_of_a_deleted_journey_are_rejected_without_auto_register(se
 def test_a_dead_pooled_connection_is_one_503_then_the_next_request_reconnects(send, site, database_url):
     assert send(answer(site), site).status_code == 201  # leaves connections in the pool
     url = make_url(database_url)
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
-                         autocommit=True) as admin:
+    with psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, autocommit=True
+    ) as admin:
         killed = admin.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"

@@ -4,9 +4,16 @@ import pytest
 
 from tests.helpers import ApiClient, answer
 
-CHECKOUT = {"key": "checkout", "name": "Checkout", "steps": [
-    {"key": "cart", "name": "Cart"}, {"key": "shipping", "name": "Shipping"},
-    {"key": "payment", "name": "Payment"}, {"key": "confirmation", "name": "Confirmation"}]}
+CHECKOUT = {
+    "key": "checkout",
+    "name": "Checkout",
+    "steps": [
+        {"key": "cart", "name": "Cart"},
+        {"key": "shipping", "name": "Shipping"},
+        {"key": "payment", "name": "Payment"},
+        {"key": "confirmation", "name": "Confirmation"},
+    ],
+}
 
 
 def step_keys(api, key="checkout") -> list[str]:
@@ -17,7 +24,12 @@ def test_create_journey_with_ordered_steps(api):
     response = api.post("/v1/journeys", json=CHECKOUT)
     assert response.status_code == 201
     assert response.json["key"] == "checkout"
-    assert [(s["key"], s["position"]) for s in response.json["steps"]] == [("cart", 0), ("shipping", 1), ("payment", 2), ("confirmation", 3)]
+    assert [(s["key"], s["position"]) for s in response.json["steps"]] == [
+        ("cart", 0),
+        ("shipping", 1),
+        ("payment", 2),
+        ("confirmation", 3),
+    ]
     assert [j["key"] for j in api.get("/v1/journeys").json["items"]] == ["checkout"]
 
 
@@ -36,7 +48,9 @@ def test_duplicate_step_keys_are_422(api):
 
 def test_rename_and_reorder_steps(api):
     api.post("/v1/journeys", json=CHECKOUT)
-    response = api.patch("/v1/journeys/checkout", json={"name": "Kasse", "step_order": ["cart", "payment", "shipping", "confirmation"]})
+    response = api.patch(
+        "/v1/journeys/checkout", json={"name": "Kasse", "step_order": ["cart", "payment", "shipping", "confirmation"]}
+    )
     assert response.status_code == 200
     assert response.json["name"] == "Kasse"
     assert step_keys(api) == ["cart", "payment", "shipping", "confirmation"]
@@ -51,24 +65,39 @@ def test_reorder_must_name_every_step_once(api):
 
 def test_add_move_and_delete_steps(api):
     api.post("/v1/journeys", json=CHECKOUT)
-    assert api.post("/v1/journeys/checkout/steps", json={"key": "login", "name": "Log in", "position": 1}).status_code == 201
+    assert (
+        api.post("/v1/journeys/checkout/steps", json={"key": "login", "name": "Log in", "position": 1}).status_code
+        == 201
+    )
     assert step_keys(api) == ["cart", "login", "shipping", "payment", "confirmation"]
     assert api.post("/v1/journeys/checkout/steps", json={"key": "login"}).status_code == 409
     assert api.patch("/v1/journeys/checkout/steps/login", json={"position": 4}).json["position"] == 4
     assert step_keys(api) == ["cart", "shipping", "payment", "confirmation", "login"]
     assert api.delete("/v1/journeys/checkout/steps/shipping").status_code == 204
     journey = api.get("/v1/journeys/checkout").json
-    assert [(s["key"], s["position"]) for s in journey["steps"]] == [("cart", 0), ("payment", 1), ("confirmation", 2), ("login", 3)]
+    assert [(s["key"], s["position"]) for s in journey["steps"]] == [
+        ("cart", 0),
+        ("payment", 1),
+        ("confirmation", 2),
+        ("login", 3),
+    ]
 
 
 def test_prompts_crud_and_widget_config(api, client, site):
     api.post("/v1/journeys", json=CHECKOUT)
-    prompt = {"kind": "ces", "trigger": "inline", "text": {"en": "How easy was paying?", "de": "Wie einfach?"},
-              "follow_up": {"max_score": 3, "text": {"en": "What made it hard?"}}}
+    prompt = {
+        "kind": "ces",
+        "trigger": "inline",
+        "text": {"en": "How easy was paying?", "de": "Wie einfach?"},
+        "follow_up": {"max_score": 3, "text": {"en": "What made it hard?"}},
+    }
     created = api.post("/v1/journeys/checkout/steps/payment/prompts", json=prompt)
     assert created.status_code == 201
     prompt_id = created.json["id"]
-    exit_prompt = api.post("/v1/journeys/checkout/steps/payment/prompts", json={"kind": "comment", "trigger": "exit_intent", "text": {"en": "Why leave?"}})
+    exit_prompt = api.post(
+        "/v1/journeys/checkout/steps/payment/prompts",
+        json={"kind": "comment", "trigger": "exit_intent", "text": {"en": "Why leave?"}},
+    )
     assert exit_prompt.status_code == 201
     config = client.get(f"/v1/sites/{site.public_key}/config").json
     payment = config["journeys"]["checkout"]["steps"]["payment"]
@@ -77,20 +106,26 @@ def test_prompts_crud_and_widget_config(api, client, site):
     assert config["journeys"]["checkout"]["steps"]["confirmation"]["last"] is True
     assert config["journeys"]["checkout"]["steps"]["cart"]["prompts"] == []
 
-    assert api.patch(f"/v1/journeys/checkout/steps/payment/prompts/{prompt_id}", json={"active": False}).json["active"] is False
+    assert (
+        api.patch(f"/v1/journeys/checkout/steps/payment/prompts/{prompt_id}", json={"active": False}).json["active"]
+        is False
+    )
     config = client.get(f"/v1/sites/{site.public_key}/config").json
     assert [p["kind"] for p in config["journeys"]["checkout"]["steps"]["payment"]["prompts"]] == ["comment"]
     assert api.delete(f"/v1/journeys/checkout/steps/payment/prompts/{prompt_id}").status_code == 204
     assert len(api.get("/v1/journeys/checkout/steps/payment/prompts").json["items"]) == 1
 
 
-@pytest.mark.parametrize("prompt, field", [
-    ({"kind": "ces", "trigger": "after_ms"}, "delay_ms"),
-    ({"kind": "ces", "trigger": "scroll", "scroll_percent": 120}, "scroll_percent"),
-    ({"kind": "csat", "follow_up": {"max_score": 7, "text": {"en": "?"}}}, "follow_up"),
-    ({"kind": "stars"}, "kind"),
-    ({"kind": "csat", "text": {"not a locale": "x"}}, "text"),
-])
+@pytest.mark.parametrize(
+    "prompt, field",
+    [
+        ({"kind": "ces", "trigger": "after_ms"}, "delay_ms"),
+        ({"kind": "ces", "trigger": "scroll", "scroll_percent": 120}, "scroll_percent"),
+        ({"kind": "csat", "follow_up": {"max_score": 7, "text": {"en": "?"}}}, "follow_up"),
+        ({"kind": "stars"}, "kind"),
+        ({"kind": "csat", "text": {"not a locale": "x"}}, "text"),
+    ],
+)
 def test_invalid_prompts_are_422(api, prompt, field):
     api.post("/v1/journeys", json=CHECKOUT)
     response = api.post("/v1/journeys/checkout/steps/payment/prompts", json=prompt)
@@ -132,15 +167,20 @@ def test_other_sites_journeys_are_404(api, make_site, client):
 
 
 def test_non_json_body_is_415(api):
-    response = api.client.post("/v1/journeys", data="key=checkout", content_type="application/x-www-form-urlencoded",
-                               headers={"Authorization": f"Bearer {api.key}"})
+    response = api.client.post(
+        "/v1/journeys",
+        data="key=checkout",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {api.key}"},
+    )
     assert response.status_code == 415
     assert api.get("/v1/journeys").json["items"] == []
 
 
 def test_malformed_json_is_400(api):
-    response = api.client.post("/v1/journeys", data="{oops", content_type="application/json",
-                               headers={"Authorization": f"Bearer {api.key}"})
+    response = api.client.post(
+        "/v1/journeys", data="{oops", content_type="application/json", headers={"Authorization": f"Bearer {api.key}"}
+    )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "bad_request"
 

@@ -18,8 +18,14 @@ COMMENTS = [
 @pytest.fixture
 def stored(send, site):
     for index, (locale, comment, _, _) in enumerate(COMMENTS):
-        body = answer(site, kind="comment", score=None, comment=comment, locale=locale,
-                      client_id=f"7a4e0c1d-0000-4000-8000-{index:012d}")
+        body = answer(
+            site,
+            kind="comment",
+            score=None,
+            comment=comment,
+            locale=locale,
+            client_id=f"7a4e0c1d-0000-4000-8000-{index:012d}",
+        )
         assert send(body, site).status_code == 201
     return site
 
@@ -62,4 +68,3 @@ def test_curve_and_exports_filter_by_language(stored, api):
     rows = api.get("/v1/journeys/checkout/export", format="csv", language="fr").get_data(as_text=True).splitlines()
     assert len(rows) == 1 + 2  # the header and the two French comments
     assert all("refusé" in row or "Livraison" in row for row in rows[1:])
-

@@ -1,6 +1,6 @@
 """Reading answers back: filters, cursor pages, curve summary and visitor erasure."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +14,36 @@ def answers(send, site):
     """A small mixed set of answers on the checkout journey."""
     items = [
         answer(site, step="cart", kind="csat", score=5, device="desktop", variant="A", visitor_id="alice"),
-        answer(site, step="payment", kind="ces", score=2, comment="My card was declined, total hassle", device="mobile", variant="B", visitor_id="bob"),
-        answer(site, step="payment", kind="comment", score=None, comment="Leaving, no PayPal?!", trigger="exit_intent", variant="B", visitor_id="bob"),
-        answer(site, step="confirmation", kind="nps", score=10, comment="Great and quick!", device="desktop", variant="A", visitor_id="carol"),
+        answer(
+            site,
+            step="payment",
+            kind="ces",
+            score=2,
+            comment="My card was declined, total hassle",
+            device="mobile",
+            variant="B",
+            visitor_id="bob",
+        ),
+        answer(
+            site,
+            step="payment",
+            kind="comment",
+            score=None,
+            comment="Leaving, no PayPal?!",
+            trigger="exit_intent",
+            variant="B",
+            visitor_id="bob",
+        ),
+        answer(
+            site,
+            step="confirmation",
+            kind="nps",
+            score=10,
+            comment="Great and quick!",
+            device="desktop",
+            variant="A",
+            visitor_id="carol",
+        ),
     ]
     assert send({"responses": items}, site).status_code == 201
     return items
@@ -26,26 +53,45 @@ def test_items_carry_the_documented_fields(api, answers):
     items = api.get("/v1/responses").json["items"]
     assert len(items) == 4
     item = next(i for i in items if i["kind"] == "ces")
-    for field in ("id", "client_id", "journey", "step", "kind", "score", "comment", "sentiment", "emotion", "trigger",
-                  "visitor_id", "session_id", "variant", "device", "locale", "created_at"):
+    for field in (
+        "id",
+        "client_id",
+        "journey",
+        "step",
+        "kind",
+        "score",
+        "comment",
+        "sentiment",
+        "emotion",
+        "trigger",
+        "visitor_id",
+        "session_id",
+        "variant",
+        "device",
+        "locale",
+        "created_at",
+    ):
         assert field in item
     assert (item["journey"], item["step"], item["score"]) == ("checkout", "payment", 2)
     assert item["sentiment"]["label"] == "negative"
     assert item["created_at"].endswith("+00:00")
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"step": "payment"}, 2),
-    ({"kind": "nps"}, 1),
-    ({"variant": "B"}, 2),
-    ({"device": "desktop"}, 2),
-    ({"has_comment": "true"}, 3),
-    ({"has_comment": "false"}, 1),
-    ({"sentiment": "negative"}, 2),
-    ({"trigger": "exit_intent"}, 1),
-    ({"journey": "other"}, 0),
-    ({"visitor_id": "bob"}, 2),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"step": "payment"}, 2),
+        ({"kind": "nps"}, 1),
+        ({"variant": "B"}, 2),
+        ({"device": "desktop"}, 2),
+        ({"has_comment": "true"}, 3),
+        ({"has_comment": "false"}, 1),
+        ({"sentiment": "negative"}, 2),
+        ({"trigger": "exit_intent"}, 1),
+        ({"journey": "other"}, 0),
+        ({"visitor_id": "bob"}, 2),
+    ],
+)
 def test_filters(api, answers, params, expected):
     response = api.get("/v1/responses", **params)
     assert response.status_code == 200
@@ -53,11 +99,14 @@ def test_filters(api, answers, params, expected):
 
 
 def test_time_window(api, answers):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert len(api.get("/v1/responses", **{"from": (now - timedelta(hours=1)).isoformat()}).json["items"]) == 4
     assert api.get("/v1/responses", **{"from": (now + timedelta(hours=1)).isoformat()}).json["items"] == []
     assert api.get("/v1/responses", to=(now - timedelta(hours=1)).isoformat()).json["items"] == []
-    assert api.get("/v1/responses", **{"from": now.isoformat(), "to": (now - timedelta(days=1)).isoformat()}).status_code == 422
+    assert (
+        api.get("/v1/responses", **{"from": now.isoformat(), "to": (now - timedelta(days=1)).isoformat()}).status_code
+        == 422
+    )
 
 
 def test_cursor_pages_walk_every_answer_once(api, send, site):
@@ -75,8 +124,19 @@ def test_cursor_pages_walk_every_answer_once(api, send, site):
     assert seen == sorted(seen, reverse=True)
 
 
-@pytest.mark.parametrize("params", [{"cursor": "%%%"}, {"cursor": "eDE"}, {"limit": 0}, {"limit": 501}, {"kind": "x"},
-                                    {"from": "yesterday"}, {"has_comment": "maybe"}, {"journey": "' OR 1=1 --"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cursor": "%%%"},
+        {"cursor": "eDE"},
+        {"limit": 0},
+        {"limit": 501},
+        {"kind": "x"},
+        {"from": "yesterday"},
+        {"has_comment": "maybe"},
+        {"journey": "' OR 1=1 --"},
+    ],
+)
 def test_bad_filters_are_422(api, answers, params):
     response = api.get("/v1/responses", **params)
     assert response.status_code == 422
@@ -90,10 +150,27 @@ def test_answers_of_other_sites_are_invisible(api, answers, make_site, client):
 
 
 def test_curve_summarises_steps_in_order(api, answers, send, site):
-    send({"events": [{"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
-                      "client_id": c} for c in ("8b6f7e2c-1d1e-4a57-9a53-000000000001", "8b6f7e2c-1d1e-4a57-9a53-000000000002",
-                                                "8b6f7e2c-1d1e-4a57-9a53-000000000003", "8b6f7e2c-1d1e-4a57-9a53-000000000004")]},
-         site, path="/v1/events")
+    send(
+        {
+            "events": [
+                {
+                    "site_key": site.public_key,
+                    "journey": "checkout",
+                    "step": "payment",
+                    "type": "impression",
+                    "client_id": c,
+                }
+                for c in (
+                    "8b6f7e2c-1d1e-4a57-9a53-000000000001",
+                    "8b6f7e2c-1d1e-4a57-9a53-000000000002",
+                    "8b6f7e2c-1d1e-4a57-9a53-000000000003",
+                    "8b6f7e2c-1d1e-4a57-9a53-000000000004",
+                )
+            ]
+        },
+        site,
+        path="/v1/events",
+    )
     api.patch("/v1/journeys/checkout", json={"step_order": ["cart", "payment", "confirmation"]})
     curve = api.get("/v1/journeys/checkout/curve").json
     assert [s["step"] for s in curve["steps"]] == ["cart", "payment", "confirmation"]
@@ -107,8 +184,18 @@ def test_curve_summarises_steps_in_order(api, answers, send, site):
 
 
 def test_erasing_a_visitor_removes_answers_and_events(api, answers, send, site, rows):
-    send({"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "dismiss",
-          "client_id": "1b6f7e2c-1d1e-4a57-9a53-000000000001", "visitor_id": "bob"}, site, path="/v1/events")
+    send(
+        {
+            "site_key": site.public_key,
+            "journey": "checkout",
+            "step": "payment",
+            "type": "dismiss",
+            "client_id": "1b6f7e2c-1d1e-4a57-9a53-000000000001",
+            "visitor_id": "bob",
+        },
+        site,
+        path="/v1/events",
+    )
     response = api.delete("/v1/visitors/bob")
     assert response.status_code == 200
     assert response.json == {"visitor_id": "bob", "responses": 2, "events": 1}

@@ -13,12 +13,30 @@ from collector.models import Response, ResponseTheme, Site
 from collector.tenancy.keys import create_api_key
 from tests.helpers import answer
 
-CARD = ["My card was declined", "card declined twice", "the card got declined for no reason",
-        "Card declined even though I have money", "why is my card declined", "credit card declined again"]
-PROMO = ["promo code does not work", "the promo code is invalid", "promo code rejected",
-         "where do I enter the promo code", "promo code expired?", "my promo code was not accepted"]
-SHIPPING = ["shipping costs are too high", "shipping costs way too expensive", "high shipping costs",
-            "the shipping costs surprised me", "shipping costs not shown earlier", "why are shipping costs so high"]
+CARD = [
+    "My card was declined",
+    "card declined twice",
+    "the card got declined for no reason",
+    "Card declined even though I have money",
+    "why is my card declined",
+    "credit card declined again",
+]
+PROMO = [
+    "promo code does not work",
+    "the promo code is invalid",
+    "promo code rejected",
+    "where do I enter the promo code",
+    "promo code expired?",
+    "my promo code was not accepted",
+]
+SHIPPING = [
+    "shipping costs are too high",
+    "shipping costs way too expensive",
+    "high shipping costs",
+    "the shipping costs surprised me",
+    "shipping costs not shown earlier",
+    "why are shipping costs so high",
+]
 NONE = ["ok", "thanks", "fine"]
 EXPECTED = {"card-declined": CARD, "promo-code": PROMO, "shipping-costs": SHIPPING}
 
@@ -26,7 +44,7 @@ EXPECTED = {"card-declined": CARD, "promo-code": PROMO, "shipping-costs": SHIPPI
 def _send_all(send, site, comments, step="payment", visitor="v1", score=2):
     items = [answer(site, step=step, comment=text, score=score, visitor_id=visitor) for text in comments]
     for start in range(0, len(items), 50):
-        assert send({"responses": items[start:start + 50]}, site).status_code == 201
+        assert send({"responses": items[start : start + 50]}, site).status_code == 201
 
 
 def _rebuild(runner, *args):
@@ -75,16 +93,28 @@ def test_hand_written_set_is_themed_exactly_as_expected(api, themed):
     emotion = {item["comment"]: item["emotion"] for item in items}
     for key, texts in EXPECTED.items():
         theme = themes[key]
-        assert (theme["label"], theme["count"], theme["primary"], theme["share"]) == (key.replace("-", " "), 6, 6, round(6 / 21, 4))
+        assert (theme["label"], theme["count"], theme["primary"], theme["share"]) == (
+            key.replace("-", " "),
+            6,
+            6,
+            round(6 / 21, 4),
+        )
         assert theme["sentiment"]["negative"] + theme["sentiment"]["neutral"] + theme["sentiment"]["positive"] == 6
         values = [emotion[text] for text in texts]
         low, high = mean_ci(Moments(6, sum(values), sum(v * v for v in values)))
-        assert theme["emotion"] == {"mean": round(sum(values) / 6, 4), "ci_low": round(low, 4), "ci_high": round(high, 4), "n": 6}
+        assert theme["emotion"] == {
+            "mean": round(sum(values) / 6, 4),
+            "ci_low": round(low, 4),
+            "ci_high": round(high, 4),
+            "n": 6,
+        }
         assert len(theme["examples"]) == 3 and set(theme["examples"]) <= set(texts)
         assert all(key.replace("-", " ") in text.lower() for text in theme["examples"])
         assert theme["share_change"] is None and theme["phrases"][0] == key.replace("-", " ")
     assert {item["comment"]: item["themes"] for item in items} == {
-        **{text: [key] for key, texts in EXPECTED.items() for text in texts}, **{text: [] for text in NONE}}
+        **{text: [key] for key, texts in EXPECTED.items() for text in texts},
+        **{text: [] for text in NONE},
+    }
 
 
 def test_new_comments_are_themed_at_ingest_and_the_curve_shows_the_top_three(api, send, site, themed):
@@ -93,7 +123,12 @@ def test_new_comments_are_themed_at_ingest_and_the_curve_shows_the_top_three(api
     assert items[1]["themes"] == ["card-declined"] and items[0]["themes"] == []
     (step,) = api.get("/v1/journeys/checkout/curve").json["steps"]
     assert [t["key"] for t in step["themes"]] == ["card-declined", "promo-code", "shipping-costs"]
-    assert step["themes"][0] == {"key": "card-declined", "label": "card declined", "count": 7, "share": round(7 / 23, 4)}
+    assert step["themes"][0] == {
+        "key": "card-declined",
+        "label": "card declined",
+        "count": 7,
+        "share": round(7 / 23, 4),
+    }
 
 
 def test_the_theme_filter_lists_only_that_themes_answers(api, themed):
@@ -109,7 +144,9 @@ def test_segment_and_window_filters_apply_and_share_change_compares_windows(app,
     _rebuild(runner)
     now = utcnow()
     with app.app_context():  # the promo comments were written a week earlier
-        db.session.execute(sa.update(Response).where(Response.comment.in_(PROMO)).values(created_at=now - timedelta(days=7)))
+        db.session.execute(
+            sa.update(Response).where(Response.comment.in_(PROMO)).values(created_at=now - timedelta(days=7))
+        )
         db.session.commit()
     start = (now - timedelta(days=3)).isoformat()
     end = (now + timedelta(days=1)).isoformat()
@@ -174,7 +211,9 @@ def test_erasure_removes_a_visitors_comments_from_themes_and_examples(api, send,
 
 def test_retention_removes_old_comments_from_themes(app, api, send, site, themed, runner, rows):
     with app.app_context():
-        db.session.execute(sa.update(Response).where(Response.comment.in_(CARD)).values(created_at=utcnow() - timedelta(days=40)))
+        db.session.execute(
+            sa.update(Response).where(Response.comment.in_(CARD)).values(created_at=utcnow() - timedelta(days=40))
+        )
         db.session.get(Site, site.id).retention_days = 30
         db.session.commit()
     assert runner.invoke(args=["retention", "run"]).exit_code == 0

@@ -26,8 +26,15 @@ from collector.models import Response as Answer
 from collector.tenancy.sites import create_site, site_cache
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class LiveServer:
@@ -135,10 +142,13 @@ class Widget:
 
     def page(self, path: str, step: str, body: str = "", head: str = "", lang: str = "en") -> str:
         """A host page at ``path`` naming ``step`` on <body>, with ``body`` inside."""
-        return self.host.page(path, f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+        return self.host.page(
+            path,
+            f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <title>{step}</title>{head}{self.snippet()}</head>
 <body data-stepsense-journey="{self.journey}" data-stepsense-step="{step}" style="margin:0;font:16px sans-serif">
-<h1>Step {step}</h1>{body}</body></html>""")
+<h1>Step {step}</h1>{body}</body></html>""",
+        )
 
     def _rows(self, model, **where) -> list:
         with self.app.app_context():

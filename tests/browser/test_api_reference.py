@@ -23,7 +23,9 @@ def test_try_it_out_with_a_bearer_key(page, collector, api, make_site, watch):
     dialog.locator("button.btn-done").click()
     dialog.wait_for(state="detached")
 
-    operation = page.locator("#operations-journeys-get_v1_journeys, .opblock-get:has(a[data-path='/v1/journeys'])").first
+    operation = page.locator(
+        "#operations-journeys-get_v1_journeys, .opblock-get:has(a[data-path='/v1/journeys'])"
+    ).first
     operation.locator(".opblock-summary").first.click()
     operation.get_by_role("button", name="Try it out").click()
     operation.get_by_role("button", name="Execute").click()

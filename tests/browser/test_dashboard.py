@@ -41,8 +41,10 @@ def demo(app, collector, send):
 
 def kpi_responses(page) -> dict[str, str]:
     """The Responses column of the KPI table, by step key."""
-    return {row.get_attribute("data-step"): row.locator("td.responses").inner_text()
-            for row in page.locator("table.kpis tbody tr[data-step]").all()}
+    return {
+        row.get_attribute("data-step"): row.locator("td.responses").inner_text()
+        for row in page.locator("table.kpis tbody tr[data-step]").all()
+    }
 
 
 def parse(name: str, data: bytes) -> int:
@@ -94,15 +96,21 @@ def test_dashboard_on_demo_data(page, collector, demo):
     assert curve.locator("path.flag").first.is_visible()
     payment = page.locator('table.kpis tr[data-step="payment"]')
     assert payment.locator(".flag-label", has_text="pain point").is_visible()
-    flagged = [row.get_attribute("data-step") for row in page.locator("table.kpis tr[data-step]").all()
-               if row.locator(".flag-label", has_text="pain point").count()]
+    flagged = [
+        row.get_attribute("data-step")
+        for row in page.locator("table.kpis tr[data-step]").all()
+        if row.locator(".flag-label", has_text="pain point").count()
+    ]
     assert "payment" in flagged
 
     # The hostile comment is text; nothing ran.
     comments = page.locator("ul.comments")
     assert HOSTILE in comments.inner_text()
-    assert page.evaluate("""() => [...document.querySelectorAll('script')]
-        .filter(s => s.textContent.includes('alert(1)')).length""") == 0
+    assert (
+        page.evaluate("""() => [...document.querySelectorAll('script')]
+        .filter(s => s.textContent.includes('alert(1)')).length""")
+        == 0
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 

@@ -1,7 +1,6 @@
 """An XSS corpus sent as comments, step and journey names, variants and
 attributes renders as inert text in the dashboard, checked in Chromium."""
 
-
 import pytest
 
 from tests.helpers import answer
@@ -12,10 +11,10 @@ pytestmark = pytest.mark.browser
 XSS = [
     "<script>window.__xss=1</script>",
     "<img src=x onerror=window.__xss=1>",
-    "\"><svg onload=window.__xss=1>",
+    '"><svg onload=window.__xss=1>',
     "'><iframe src=javascript:window.__xss=1>",
     "</textarea></title></style><script>window.__xss=1</script>",
-    "<a href=\"javascript:window.__xss=1\">click</a>",
+    '<a href="javascript:window.__xss=1">click</a>',
     "{{7*7}}${7*7}<%= 7*7 %>",
     "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
     "\u2028\u2029</script><script>alert(1)</script>",
@@ -29,8 +28,18 @@ def hostile(app, collector, client, site, send):
     steps = [{"key": f"s{n}", "name": payload[:120]} for n, payload in enumerate(XSS)]
     created = client.post("/v1/journeys", json={"key": "checkout", "name": XSS[1], "steps": steps}, headers=headers)
     assert created.status_code == 201, created.json
-    items = [answer(site, step=f"s{n}", kind="comment", score=None, comment=payload, variant=payload[:64],
-                    attributes={"plan": payload[:200]}) for n, payload in enumerate(XSS)]
+    items = [
+        answer(
+            site,
+            step=f"s{n}",
+            kind="comment",
+            score=None,
+            comment=payload,
+            variant=payload[:64],
+            attributes={"plan": payload[:200]},
+        )
+        for n, payload in enumerate(XSS)
+    ]
     assert send({"responses": items}, site).status_code == 201
     return site
 

@@ -41,11 +41,19 @@ def test_walk_the_checkout(page, shop, collector):
 
     rows = wait_for(lambda: len(shop.responses()) == 4 and shop.responses(), message="four answers")
     assert [(shop.step_key(r.step_id), r.kind, r.score, r.trigger) for r in rows] == [
-        ("cart", "csat", 4, "inline"), ("shipping", "ces", 7, "after_ms"),
-        ("payment", "ces", 2, "inline"), ("confirmation", "nps", 9, "inline")]
+        ("cart", "csat", 4, "inline"),
+        ("shipping", "ces", 7, "after_ms"),
+        ("payment", "ces", 2, "inline"),
+        ("confirmation", "nps", 9, "inline"),
+    ]
     assert rows[2].comment == "My card was declined twice" and rows[2].url_path == "/demo/shop/payment"
     events = wait_for(lambda: len(shop.events(type="journey_complete")) == 1 and shop.events(), message="completion")
-    assert [shop.step_key(e.step_id) for e in events if e.type == "step_view"] == ["cart", "shipping", "payment", "confirmation"]
+    assert [shop.step_key(e.step_id) for e in events if e.type == "step_view"] == [
+        "cart",
+        "shipping",
+        "payment",
+        "confirmation",
+    ]
     assert len([e for e in events if e.type == "impression"]) == 4
 
 

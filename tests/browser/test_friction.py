@@ -51,11 +51,18 @@ def test_each_signal_fires_and_lands_at_its_step(page, shop):
     page.keyboard.type("abc")  # the page marks it aria-invalid
     wanted = {"rage_click", "dead_click", "error_click", "js_error", "form_error"}
     try:
-        rows = wait_for(lambda: (found := signals(shop)) and wanted <= {e.type for e in found}
-                        and [e.type for e in found].count("form_error") == 2 and found, timeout=8,
-                        message="every signal")
+        rows = wait_for(
+            lambda: (
+                (found := signals(shop))
+                and wanted <= {e.type for e in found}
+                and [e.type for e in found].count("form_error") == 2
+                and found
+            ),
+            timeout=8,
+            message="every signal",
+        )
     except AssertionError:
-        raise AssertionError([(e.type, e.props) for e in signals(shop)])
+        raise AssertionError([(e.type, e.props) for e in signals(shop)]) from None
     assert {shop.step_key(e.step_id) for e in rows} == {"pay"}
     by_type = {}
     for event in rows:
@@ -79,7 +86,10 @@ def test_calm_use_sends_no_signal(page, shop):
     page.mouse.wheel(0, 600)
     page.wait_for_timeout(2800)  # longer than the dead-click window
     page.click("#next")
-    wait_for(lambda: [e for e in shop.events(type="step_view") if shop.step_key(e.step_id) == "done"], message="the next page")
+    wait_for(
+        lambda: [e for e in shop.events(type="step_view") if shop.step_key(e.step_id) == "done"],
+        message="the next page",
+    )
     page.wait_for_timeout(500)
     assert signals(shop) == []
 
@@ -97,7 +107,9 @@ def test_frustration_prompt_asks_once_and_its_answer_lands(page, widget):
     dialog.wait_for()
     page.get_by_role("radio", name="2 out of 5").click()
     rows = wait_for(widget.responses, message="the answer")
-    assert [(r.score, r.trigger, (r.attributes or {}).get("signal")) for r in rows] == [(2, "frustration", "rage_click")]
+    assert [(r.score, r.trigger, (r.attributes or {}).get("signal")) for r in rows] == [
+        (2, "frustration", "rage_click")
+    ]
     dialog.wait_for(state="detached", timeout=4000)
     for _ in range(3):
         page.mouse.click(box["x"] + 10, box["y"] + 10)

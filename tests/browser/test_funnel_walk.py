@@ -54,8 +54,18 @@ def test_walks_show_up_in_the_funnel(app, browser, page, shop, collector):
     assert result["overall"]["sessions"] == 2
     assert (result["overall"]["completion"]["count"], result["overall"]["completion"]["n"]) == (1, 2)
     assert result["overall"]["time_to_completion"]["n"] == 1
-    assert {key: step["sessions"] for key, step in steps.items()} == {"cart": 2, "shipping": 2, "payment": 2, "confirmation": 1}
-    assert {key: step["abandonment"]["count"] for key, step in steps.items()} == {"cart": 0, "shipping": 0, "payment": 1, "confirmation": 0}
+    assert {key: step["sessions"] for key, step in steps.items()} == {
+        "cart": 2,
+        "shipping": 2,
+        "payment": 2,
+        "confirmation": 1,
+    }
+    assert {key: step["abandonment"]["count"] for key, step in steps.items()} == {
+        "cart": 0,
+        "shipping": 0,
+        "payment": 1,
+        "confirmation": 0,
+    }
     assert steps["payment"]["continued"]["count"] == 1 and steps["cart"]["continued"]["count"] == 2
     assert steps["confirmation"]["views"] == 1 and steps["payment"]["retry"]["count"] == 0
 
@@ -66,7 +76,9 @@ def test_sampled_out_sessions_send_no_funnel_events(page, widget):
     page.goto(widget.page("/cart", "cart"))
     page.wait_for_function("window.Stepsense && typeof Stepsense.complete == 'function'")
     page.wait_for_timeout(300)  # the config has arrived and the step was entered
-    page.evaluate("Stepsense.track('error'); Stepsense.track('retry'); Stepsense.complete(); Stepsense.track('coupon_failed')")
+    page.evaluate(
+        "Stepsense.track('error'); Stepsense.track('retry'); Stepsense.complete(); Stepsense.track('coupon_failed')"
+    )
     wait_for(lambda: widget.events(), message="the custom event")
     page.wait_for_timeout(300)
     assert [(e.type, e.name) for e in widget.events()] == [("custom", "coupon_failed")]

@@ -32,5 +32,7 @@ def test_first_visit_is_new_and_a_later_session_is_returning(page, widget):
     rows = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(widget.responses()), message="the third answer")
     third = [r for r in rows if widget.step_key(r.step_id) == "pay"]
     assert [(r.visitor_type, r.visitor_id) for r in third] == [("returning", rows[0].visitor_id)]
-    pay_events = wait_for(lambda: [e for e in widget.events() if widget.step_key(e.step_id) == "pay"], message="pay events")
+    pay_events = wait_for(
+        lambda: [e for e in widget.events() if widget.step_key(e.step_id) == "pay"], message="pay events"
+    )
     assert {e.visitor_type for e in pay_events} == {"returning"}

@@ -1,6 +1,6 @@
 """The built widget in a real Chromium, against a live collector and a real database."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -41,7 +41,9 @@ def test_rating_prompt_answer_lands(page, widget, kind, label, score, keys, key_
         expected = key_score
     page.get_by_text("Thanks for your feedback!").wait_for()
     rows = wait_for(widget.responses, message="the answer")
-    assert [(r.kind, r.score, r.trigger, widget.step_key(r.step_id)) for r in rows] == [(kind, expected, "inline", "pay")]
+    assert [(r.kind, r.score, r.trigger, widget.step_key(r.step_id)) for r in rows] == [
+        (kind, expected, "inline", "pay")
+    ]
     assert rows[0].device == "desktop" and rows[0].locale == "en" and rows[0].url_path == "/pay"
     impressions = wait_for(lambda: widget.events(type="impression"), message="impression")
     assert [e.kind for e in impressions] == [kind]
@@ -64,13 +66,19 @@ def test_comment_prompt_answer_lands(page, widget, how):
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")
     rows = wait_for(widget.responses, message="the comment")
-    assert [(r.kind, r.score, r.comment, r.trigger) for r in rows] == [("comment", None, "Checkout was painless", "inline")]
+    assert [(r.kind, r.score, r.comment, r.trigger) for r in rows] == [
+        ("comment", None, "Checkout was painless", "inline")
+    ]
 
 
 TRIGGERS = [
     ("after_ms", dict(delay_ms=300), lambda page: None),
     ("scroll", dict(scroll_percent=60), lambda page: page.mouse.wheel(0, 2500)),
-    ("event", dict(event_name="checkout:paid"), lambda page: page.evaluate("document.dispatchEvent(new CustomEvent('checkout:paid'))")),
+    (
+        "event",
+        dict(event_name="checkout:paid"),
+        lambda page: page.evaluate("document.dispatchEvent(new CustomEvent('checkout:paid'))"),
+    ),
 ]
 
 
@@ -111,7 +119,9 @@ def exit_through_top(page):
 
 def test_exit_intent_asks_why_and_records_trigger(page, widget):
     """Leaving through the top shows the exit question; its comment lands with trigger exit_intent."""
-    widget.setup({"pay": [dict(kind="comment", trigger="exit_intent", text={"en": "Leaving already? What stopped you?"})]})
+    widget.setup(
+        {"pay": [dict(kind="comment", trigger="exit_intent", text={"en": "Leaving already? What stopped you?"})]}
+    )
     page.goto(widget.page("/pay", "pay"))
     page.wait_for_function("window.Stepsense && window.Stepsense.v")
     exit_through_top(page)
@@ -120,8 +130,12 @@ def test_exit_intent_asks_why_and_records_trigger(page, widget):
     page.get_by_role("textbox", name="Leaving already? What stopped you?").fill("Shipping costs were a surprise")
     page.get_by_role("button", name="Submit").click()
     rows = wait_for(widget.responses, message="the exit comment")
-    assert [(r.kind, r.comment, r.trigger) for r in rows] == [("comment", "Shipping costs were a surprise", "exit_intent")]
-    types = wait_for(lambda: {e.type for e in widget.events()} >= {"impression", "exit_intent_shown"} and widget.events())
+    assert [(r.kind, r.comment, r.trigger) for r in rows] == [
+        ("comment", "Shipping costs were a surprise", "exit_intent")
+    ]
+    types = wait_for(
+        lambda: {e.type for e in widget.events()} >= {"impression", "exit_intent_shown"} and widget.events()
+    )
     shown = [(e.type, e.kind) for e in types if e.type not in ("step_view", "journey_complete")]
     assert sorted(shown) == [("exit_intent_shown", "comment"), ("impression", "comment")]
 
@@ -136,8 +150,12 @@ def test_exit_intent_ignores_pointer_moving_within_page(page, widget):
     assert page.locator("stepsense-widget").count() == 0
 
 
-FOLLOW_UP = dict(kind="ces", trigger="inline", text={"en": "How easy was paying?"},
-                 follow_up={"max_score": 3, "text": {"en": "What made it hard?"}})
+FOLLOW_UP = dict(
+    kind="ces",
+    trigger="inline",
+    text={"en": "How easy was paying?"},
+    follow_up={"max_score": 3, "text": {"en": "What made it hard?"}},
+)
 
 
 def test_follow_up_sends_score_and_comment_as_one_answer(page, widget):
@@ -278,8 +296,14 @@ def test_hostile_page_css_does_not_change_the_widget(page, widget):
     page.emulate_media(reduced_motion="reduce")  # no entry animation: compare final styles
     page.goto(widget.page("/calm", "calm", '<div data-stepsense-inline style="min-height:150px;width:500px"></div>'))
     calm = widget_look(page)
-    page.goto(widget.page("/wild", "wild", '<section data-stepsense-inline style="min-height:150px;width:500px"></section>',
-                          head=HOSTILE))
+    page.goto(
+        widget.page(
+            "/wild",
+            "wild",
+            '<section data-stepsense-inline style="min-height:150px;width:500px"></section>',
+            head=HOSTILE,
+        )
+    )
     wild = widget_look(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-hostile-css.png"))
@@ -302,10 +326,12 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     page.evaluate("localStorage.setItem('test:offline', '1')")
     page.goto(url)
     page.get_by_role("radio", name="2 out of 5").click()
-    answered_at = datetime.now(timezone.utc)
+    answered_at = datetime.now(UTC)
     page.get_by_text("Thanks for your feedback!").wait_for()
-    queued = wait_for(lambda: page.evaluate("JSON.parse(localStorage.getItem('stepsense:q') || '[]')"
-                                            ".filter(i => i[0] === 'r')"), message="queued answer")
+    queued = wait_for(
+        lambda: page.evaluate("JSON.parse(localStorage.getItem('stepsense:q') || '[]').filter(i => i[0] === 'r')"),
+        message="queued answer",
+    )
     assert len(queued) == 1 and widget.responses() == []
     page.reload()  # still offline: still queued, still nothing stored
     page.wait_for_timeout(2000)
@@ -316,15 +342,17 @@ def test_answer_while_collector_unreachable_is_delivered_once_later(page, widget
     context = page.context
     page.close()
     page = context.new_page()
-    delivered_from = datetime.now(timezone.utc)
+    delivered_from = datetime.now(UTC)
     page.goto(url)
     rows = wait_for(widget.responses, message="the retried answer")
     assert [(str(r.client_id), r.score) for r in rows] == [(queued[0][1]["client_id"], 2)]
-    stored_at = rows[0].created_at if rows[0].created_at.tzinfo else rows[0].created_at.replace(tzinfo=timezone.utc)
+    stored_at = rows[0].created_at if rows[0].created_at.tzinfo else rows[0].created_at.replace(tzinfo=UTC)
     assert stored_at < delivered_from - timedelta(seconds=1.5)
     assert abs(stored_at - answered_at) < timedelta(seconds=1)
-    wait_for(lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
-             message="an empty queue")
+    wait_for(
+        lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
+        message="an empty queue",
+    )
     page.reload()
     page.wait_for_timeout(300)
     assert len(widget.responses()) == 1
@@ -342,39 +370,63 @@ def test_storage_left_by_an_earlier_release_is_kept(page, widget):
     widget.setup({"cart": [CSAT]})
     blank = widget.host.page("/blank", "<!doctype html><title>before</title>")
     page.goto(blank)  # the host's origin, without the widget yet
-    answer = dict(site_key=widget.public_key, journey="j", step="cart", client_id=QUEUED, visitor_id=VISITOR,
-                  session_id=SESSION, url_path="/cart", device="desktop", locale="en", variant=None, kind="csat",
-                  score=2, comment=None, trigger="inline", attributes=None)
-    page.evaluate("""([answer, visitor, session]) => {
+    answer = dict(
+        site_key=widget.public_key,
+        journey="j",
+        step="cart",
+        client_id=QUEUED,
+        visitor_id=VISITOR,
+        session_id=SESSION,
+        url_path="/cart",
+        device="desktop",
+        locale="en",
+        variant=None,
+        kind="csat",
+        score=2,
+        comment=None,
+        trigger="inline",
+        attributes=None,
+    )
+    page.evaluate(
+        """([answer, visitor, session]) => {
         const now = Date.now();
         localStorage.setItem('stepsense:q', JSON.stringify([['r', answer, now - 600000]]));
         localStorage.setItem('stepsense:v', JSON.stringify({id: visitor, r: 0, a: {}, x: now + 864e5}));
         sessionStorage.setItem('stepsense:s', JSON.stringify({id: session, n: 0, e: 0}));
-    }""", [answer, VISITOR, SESSION])
+    }""",
+        [answer, VISITOR, SESSION],
+    )
     ui_requests = []
     page.on("request", lambda request: "widget-ui.js" in request.url and ui_requests.append(request.url))
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     page.goto(widget.page("/cart", "cart", INLINE))
     rows = wait_for(widget.responses, message="the queued answer")
     assert [(r.client_id, r.score, r.visitor_id) for r in rows] == [(QUEUED, 2, VISITOR)]
-    stored_at = rows[0].created_at if rows[0].created_at.tzinfo else rows[0].created_at.replace(tzinfo=timezone.utc)
+    stored_at = rows[0].created_at if rows[0].created_at.tzinfo else rows[0].created_at.replace(tzinfo=UTC)
     assert stored_at < started - timedelta(minutes=9)
     views = wait_for(lambda: widget.events(type="step_view"), message="the step view")
     assert [(e.visitor_id, e.session_id) for e in views] == [(VISITOR, SESSION)]
     # The step is entered (and its UI would be requested) before its step view is sent.
     assert ui_requests == [] and page.locator("stepsense-widget").count() == 0
-    wait_for(lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
-             message="an empty queue")
+    wait_for(
+        lambda: page.evaluate("!(JSON.parse(localStorage.getItem('stepsense:q') || '[]')).length"),
+        message="an empty queue",
+    )
 
 
 def test_spa_api_queue_and_history(page, widget):
     """Calls queued before load apply; pushState re-reads the step; variant and attributes travel along."""
     widget.setup({"list": [], "detail": [dict(CSAT, trigger="event", event_name="ask")]})
     snippet = widget.snippet()
-    stub = ("<script>window.Stepsense=window.Stepsense||function(){(Stepsense.q=Stepsense.q||[]).push(arguments)};"
-            "Stepsense('set',{variant:'B',attributes:{plan:'pro'}});Stepsense('step','list',{journey:'j'});</script>")
-    url = widget.host.page("/app", f"<!doctype html><html lang='en'><head>{stub}{snippet}</head><body><h1>SPA</h1>"
-                                   "<div id='view'></div></body></html>")
+    stub = (
+        "<script>window.Stepsense=window.Stepsense||function(){(Stepsense.q=Stepsense.q||[]).push(arguments)};"
+        "Stepsense('set',{variant:'B',attributes:{plan:'pro'}});Stepsense('step','list',{journey:'j'});</script>"
+    )
+    url = widget.host.page(
+        "/app",
+        f"<!doctype html><html lang='en'><head>{stub}{snippet}</head><body><h1>SPA</h1>"
+        "<div id='view'></div></body></html>",
+    )
     page.goto(url)
     wait_for(lambda: widget.events(type="step_view"), message="list step view")
     page.evaluate("""() => { document.getElementById('view').setAttribute('data-stepsense-step', 'detail');
@@ -384,10 +436,15 @@ def test_spa_api_queue_and_history(page, widget):
     page.get_by_role("radio", name="4 out of 5").click()
     rows = wait_for(widget.responses)
     assert [(widget.step_key(r.step_id), r.variant, r.attributes, r.url_path, r.trigger) for r in rows] == [
-        ("detail", "B", {"plan": "pro"}, "/app/detail", "event")]
+        ("detail", "B", {"plan": "pro"}, "/app/detail", "event")
+    ]
     page.evaluate("Stepsense.track('coupon_failed', {code: 'X1'}); Stepsense.track('error'); Stepsense.complete()")
     events = wait_for(lambda: len(widget.events()) >= 7 and widget.events(), message="custom events")
-    assert {(e.type, e.name) for e in events} >= {("custom", "coupon_failed"), ("error", "error"), ("journey_complete", None)}
+    assert {(e.type, e.name) for e in events} >= {
+        ("custom", "coupon_failed"),
+        ("error", "error"),
+        ("journey_complete", None),
+    }
     views = [widget.step_key(e.step_id) for e in events if e.type == "step_view"]
     assert views == ["list", "detail"] and all(e.variant == "B" for e in events)
 
@@ -395,9 +452,11 @@ def test_spa_api_queue_and_history(page, widget):
 def test_double_load_and_late_script(page, widget):
     """Two copies of the tag give one widget; a script added after DOMContentLoaded still works."""
     widget.setup({"cart": [CSAT]})
-    add_late = ("<script>addEventListener('load', () => setTimeout(() => { const s = document.createElement('script');"
-                f"s.src = '{widget.collector.url}/widget.js'; s.dataset.site = '{widget.public_key}';"
-                "document.head.append(s); }, 50));</script>")
+    add_late = (
+        "<script>addEventListener('load', () => setTimeout(() => { const s = document.createElement('script');"
+        f"s.src = '{widget.collector.url}/widget.js'; s.dataset.site = '{widget.public_key}';"
+        "document.head.append(s); }, 50));</script>"
+    )
     page.goto(widget.page("/cart", "cart", INLINE + add_late))
     page.get_by_role("radio", name="1 out of 5").wait_for()
     page.wait_for_timeout(400)
@@ -405,11 +464,14 @@ def test_double_load_and_late_script(page, widget):
     assert len(widget.events(type="step_view")) == 1
 
 
-@pytest.mark.parametrize("lang, label, thanks", [
-    ("de", "4 von 5", "Danke für Ihr Feedback!"),
-    ("fr", "4 sur 5", "Merci pour votre avis !"),
-    ("es-MX", "4 de 5", "¡Gracias por tu opinión!"),
-])
+@pytest.mark.parametrize(
+    "lang, label, thanks",
+    [
+        ("de", "4 von 5", "Danke für Ihr Feedback!"),
+        ("fr", "4 sur 5", "Merci pour votre avis !"),
+        ("es-MX", "4 de 5", "¡Gracias por tu opinión!"),
+    ],
+)
 def test_localized_from_html_lang(page, widget, lang, label, thanks):
     """Strings follow <html lang>; the prompt text picks the best locale from its map."""
     widget.setup({"cart": [dict(CSAT, text={"en": "How was it?", "de": "Wie war es?", "es": "¿Qué tal?"})]})
@@ -424,8 +486,12 @@ def test_localized_from_html_lang(page, widget, lang, label, thanks):
 def test_touch_exit_intent_fast_scroll_up(browser, widget, watch):
     """On a phone, a fast flick back up counts as exit intent; the device is recorded as mobile."""
     widget.setup({"pay": [dict(kind="comment", trigger="exit_intent", text={"en": "Why leave?"})]})
-    context = browser.new_context(viewport={"width": 390, "height": 740}, is_mobile=True, has_touch=True,
-                                  user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148",
+    )
     page = context.new_page()
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     try:
@@ -449,8 +515,10 @@ def test_touch_exit_intent_fast_scroll_up(browser, widget, watch):
 
 def test_theme_and_dark_mode(page, widget):
     """Accent, radius and position come from settings.theme; without a background, dark mode is followed."""
-    widget.setup({"a": [dict(CSAT, trigger="after_ms", delay_ms=0)]},
-                 theme={"accent": "#ff0000", "radius": 4, "position": "bottom-left"})
+    widget.setup(
+        {"a": [dict(CSAT, trigger="after_ms", delay_ms=0)]},
+        theme={"accent": "#ff0000", "radius": 4, "position": "bottom-left"},
+    )
     page.emulate_media(color_scheme="dark", reduced_motion="reduce")
     page.goto(widget.page("/a", "a"))
     page.get_by_role("dialog", name="Feedback").wait_for()

@@ -9,7 +9,18 @@ from tests.helpers import ApiClient
 
 
 def test_sites_create_prints_keys_once_and_stores_a_hash(runner, rows, client):
-    result = runner.invoke(args=["sites", "create", "--name", "Shop", "--origin", "https://shop.example.com", "--origin", "https://www.shop.example.com/"])
+    result = runner.invoke(
+        args=[
+            "sites",
+            "create",
+            "--name",
+            "Shop",
+            "--origin",
+            "https://shop.example.com",
+            "--origin",
+            "https://www.shop.example.com/",
+        ]
+    )
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
     assert created["public_key"].startswith("pk_") and created["secret_key"].startswith("sk_")
@@ -68,7 +79,9 @@ def test_sentiment_scores_each_line_as_json(runner):
 
 def test_sentiment_scores_each_line_in_its_language(runner):
     """A German and an Italian comment: one scored in German, one neutral with its language."""
-    result = runner.invoke(args=["sentiment"], input="Das Paket ist nie angekommen.\nIl pacco non è mai arrivato, servizio pessimo.\n")
+    result = runner.invoke(
+        args=["sentiment"], input="Das Paket ist nie angekommen.\nIl pacco non è mai arrivato, servizio pessimo.\n"
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [(line["language"], line["label"]) for line in lines] == [("de", "negative"), ("it", "neutral")]
@@ -79,7 +92,9 @@ def test_demo_seeds_german_and_french_comments_scored_in_their_language(runner, 
     """Visitors with a German or French locale comment in their language at shipping and payment."""
     assert runner.invoke(args=["demo", "--no-serve", "--no-browser", "--responses", "1500"]).exit_code == 0
     by_language = {}
-    for language, label in rows(sa.select(Response.language, Response.sentiment_label).where(Response.comment.is_not(None))):
+    for language, label in rows(
+        sa.select(Response.language, Response.sentiment_label).where(Response.comment.is_not(None))
+    ):
         by_language.setdefault(language, set()).add(label)
     assert {"en", "de", "fr"} <= set(by_language)
     assert {"negative", "positive"} <= by_language["de"] and {"negative", "positive"} <= by_language["fr"]

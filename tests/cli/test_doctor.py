@@ -57,13 +57,22 @@ def test_a_site_origin_no_browser_sends_is_a_problem(app, doctor, site):
         db.session.commit()
     result = doctor(app, "--workers", "1")
     assert result.exit_code == 1
-    assert "has origins that browsers never send: 'https://shop.example.com/checkout', 'shop.example.com'" in result.output
+    assert (
+        "has origins that browsers never send: 'https://shop.example.com/checkout', 'shop.example.com'" in result.output
+    )
 
 
 def test_alert_rules_without_public_url_are_a_problem(app, doctor, api):
     api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}, {"key": "payment"}]})
-    created = api.post("/v1/alerts/rules", json={"name": "Payment", "journey": "checkout", "kind": "emotion_drop",
-                                                  "webhook_url": "https://hooks.example.com/x"})
+    created = api.post(
+        "/v1/alerts/rules",
+        json={
+            "name": "Payment",
+            "journey": "checkout",
+            "kind": "emotion_drop",
+            "webhook_url": "https://hooks.example.com/x",
+        },
+    )
     assert created.status_code == 201, created.json
     result = doctor(app, "--workers", "1")
     assert result.exit_code == 1
@@ -75,9 +84,16 @@ def test_alert_rules_without_public_url_are_a_problem(app, doctor, api):
 def test_rules_that_email_without_an_smtp_server_are_a_problem(app, doctor, api):
     app.config["PUBLIC_URL"] = "https://cx.example.com"
     api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}]})
-    created = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "digest", "target": "slack",
-                                                  "webhook_url": "https://hooks.slack.com/services/T/B/X",
-                                                  "email_to": ["cx@example.com"]})
+    created = api.post(
+        "/v1/alerts/rules",
+        json={
+            "journey": "checkout",
+            "kind": "digest",
+            "target": "slack",
+            "webhook_url": "https://hooks.slack.com/services/T/B/X",
+            "email_to": ["cx@example.com"],
+        },
+    )
     assert created.status_code == 201, created.json
     result = doctor(app, "--workers", "1")
     assert result.exit_code == 1

@@ -2,9 +2,9 @@
 being written are written together in the next transaction, each still
 answered with its own outcome, and none before its commit."""
 
+import json
 import os
 import signal
-import json
 import threading
 import time
 
@@ -102,10 +102,16 @@ def inserts_held(app):
 def test_concurrent_answers_are_committed_together_each_with_its_own_reply(app, make_site, rows, inserts_held):
     sizes, holding, release = inserts_held
     site = make_site(auto_register=False)
-    assert app.test_client().post(
-        "/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]},
-        headers={"Authorization": f"Bearer {site.secret}"},
-    ).status_code == 201
+    assert (
+        app.test_client()
+        .post(
+            "/v1/journeys",
+            json={"key": "checkout", "steps": [{"key": "payment"}]},
+            headers={"Authorization": f"Bearer {site.secret}"},
+        )
+        .status_code
+        == 201
+    )
 
     first = answer(site)
     bodies = {
@@ -137,7 +143,11 @@ def test_concurrent_answers_are_committed_together_each_with_its_own_reply(app, 
 
     assert sizes == [1, 3]  # the second transaction held the three followers' new answers
     assert {name: reply.status_code for name, reply in replies.items()} == {
-        "first": 201, "second": 201, "resend of first": 200, "unknown step": 422, "third": 201,
+        "first": 201,
+        "second": 201,
+        "resend of first": 200,
+        "unknown step": 422,
+        "third": 201,
     }
     assert replies["resend of first"].json == {"received": 1, "stored": 0, "duplicates": 1}
     assert replies["unknown step"].json["error"]["details"] == {"step": ["checkout/gift-wrap"]}

@@ -25,6 +25,12 @@ def test_demo_seed_gives_payment_themes_and_a_mobile_shipping_difference(app):
         # the curve's steps carry the top themes at once
         curve = curves.journey_curve(db.session, journey, {})
         assert [step for step in curve["steps"] if step["step"] == "payment"][0]["themes"]
-        shipping = {device: [step for step in curves.journey_curve(db.session, journey, {"device": device})["steps"]
-                             if step["step"] == "shipping"][0]["emotion"]["mean"] for device in ("desktop", "mobile")}
+        shipping = {
+            device: [
+                step
+                for step in curves.journey_curve(db.session, journey, {"device": device})["steps"]
+                if step["step"] == "shipping"
+            ][0]["emotion"]["mean"]
+            for device in ("desktop", "mobile")
+        }
         assert shipping["mobile"] < shipping["desktop"] - 0.2, shipping

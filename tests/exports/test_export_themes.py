@@ -13,17 +13,30 @@ import pytest
 from collector.exports import svg
 from tests.helpers import answer
 
-CARD = ["My card was declined", "card declined twice", "the card got declined for no reason",
-        "Card declined even though I have money", "why is my card declined", "credit card declined again"]
-PROMO = ["=promo code does not work", "the promo code is invalid", "promo code rejected", "where do I enter the promo code"]
+CARD = [
+    "My card was declined",
+    "card declined twice",
+    "the card got declined for no reason",
+    "Card declined even though I have money",
+    "why is my card declined",
+    "credit card declined again",
+]
+PROMO = [
+    "=promo code does not work",
+    "the promo code is invalid",
+    "promo code rejected",
+    "where do I enter the promo code",
+]
 HAPPY = ["great cart", "easy cart", "lovely cart", "nice cart"]
 
 
 @pytest.fixture
 def themed(api, send, site, runner):
-    items = ([answer(site, step="payment", comment=text, score=1, device="mobile") for text in CARD]
-             + [answer(site, step="payment", comment=text, score=2, device="desktop") for text in PROMO]
-             + [answer(site, step="cart", comment=text, score=5) for text in HAPPY])
+    items = (
+        [answer(site, step="payment", comment=text, score=1, device="mobile") for text in CARD]
+        + [answer(site, step="payment", comment=text, score=2, device="desktop") for text in PROMO]
+        + [answer(site, step="cart", comment=text, score=5) for text in HAPPY]
+    )
     assert send({"responses": items}, site).status_code == 201
     result = runner.invoke(args=["themes", "rebuild"])
     assert result.exit_code == 0, result.output
@@ -52,7 +65,12 @@ def test_xlsx_has_a_themes_sheet_with_the_exports_filters(themed):
     header, *rows = list(book["Themes"].iter_rows(values_only=True))
     by_key = {(row[1], row[3]): dict(zip(header, row)) for row in rows}
     card = by_key[("payment", "card-declined")]
-    assert (card["Theme"], card["Comments"], card["Share of the step's comments"], card["Negative"]) == ("card declined", 6, 0.6, 6)
+    assert (card["Theme"], card["Comments"], card["Share of the step's comments"], card["Negative"]) == (
+        "card declined",
+        6,
+        0.6,
+        6,
+    )
     assert "card declined" in card["Examples"].lower()
     assert ("payment", "promo-code") in by_key and any(step == "cart" for step, _ in by_key)
     # the export's segment filter reaches the sheet: desktop saw only the promo code
@@ -99,6 +117,9 @@ def test_svg_annotates_the_pain_point_with_its_top_theme(themed):
     for step in curve["steps"]:
         step["flags"] = ["pain_point"] if step["step"] == "payment" else []
     root = ElementTree.fromstring(svg.render(curve))
-    notes = {group.get("data-step"): [t.text for t in group.iter(f"{ns}text") if t.get("class") == "top-theme"]
-             for group in root.iter(f"{ns}g") if group.get("data-step")}
+    notes = {
+        group.get("data-step"): [t.text for t in group.iter(f"{ns}text") if t.get("class") == "top-theme"]
+        for group in root.iter(f"{ns}g")
+        if group.get("data-step")
+    }
     assert notes["payment"] == ["“card declined” 60%"] and notes["cart"] == []

@@ -25,8 +25,16 @@ NAMES = {
     "confirmation": '@SUM(1) "Done", ok',
 }
 HOSTILE = [
-    '=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-1+1", "@SUM(A1:A9)", "\t=1+1", "\r=1+1",
-    "<script>alert(1)</script>", 'He said "no", then left', "line one\nline two", "\u202eevil\u202c reversed",
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "-1+1",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "<script>alert(1)</script>",
+    'He said "no", then left',
+    "line one\nline two",
+    "\u202eevil\u202c reversed",
 ]
 FORMULA_START = tuple("=+-@\t\r")
 BIDI = ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069")
@@ -38,26 +46,40 @@ def _answers(site):
     for i in range(40):
         items.append(answer(site, step="cart", kind="csat", score=4 + i % 2, device="desktop" if i % 2 else "mobile"))
         items.append(answer(site, step="shipping", kind="ces", score=5 + i % 3, device="mobile"))
-        items.append(answer(site, step="payment", kind="csat", score=1 + i % 2, device="desktop",
-                            variant="+cmd" if i % 2 else "A"))
+        items.append(
+            answer(
+                site, step="payment", kind="csat", score=1 + i % 2, device="desktop", variant="+cmd" if i % 2 else "A"
+            )
+        )
         items.append(answer(site, step="confirmation", kind="nps", score=6 + i % 5, device="desktop"))
     for i, text in enumerate(HOSTILE):
         # Strong words so the scorer labels them and they become representative quotes.
-        items.append(answer(site, step="payment", kind="comment", score=None, trigger="exit_intent",
-                            comment=f"{text} awful, terrible, stuck" if i % 2 else text + " terrible",
-                            url_path="/pay", attributes={"note": text[:40]}))
+        items.append(
+            answer(
+                site,
+                step="payment",
+                kind="comment",
+                score=None,
+                trigger="exit_intent",
+                comment=f"{text} awful, terrible, stuck" if i % 2 else text + " terrible",
+                url_path="/pay",
+                attributes={"note": text[:40]},
+            )
+        )
         items.append(answer(site, step="cart", kind="csat", score=5, comment=f"{text} great, perfect, painless"))
     return items
 
 
 @pytest.fixture
 def seeded(api, send, site):
-    response = api.post("/v1/journeys", json={"key": "checkout", "name": "Checkout <b>&",
-                                              "steps": [{"key": s, "name": NAMES[s]} for s in STEPS]})
+    response = api.post(
+        "/v1/journeys",
+        json={"key": "checkout", "name": "Checkout <b>&", "steps": [{"key": s, "name": NAMES[s]} for s in STEPS]},
+    )
     assert response.status_code == 201, response.get_json()
     items = _answers(site)
     for start in range(0, len(items), 50):
-        response = send({"responses": items[start:start + 50]}, site)
+        response = send({"responses": items[start : start + 50]}, site)
         assert response.status_code in (200, 201), response.get_json()
     return items
 
@@ -90,8 +112,12 @@ def test_seed_has_flags_and_hostile_quotes(api, seeded):
     payment = next(s for s in body["steps"] if s["step"] == "payment")
     assert "pain_point" in payment["flags"]
     assert payment["comments"]["most_negative"]
-    assert any(c["text"][:1] in FORMULA_START for s in body["steps"] for side in ("most_negative", "most_positive")
-               for c in s["comments"][side])
+    assert any(
+        c["text"][:1] in FORMULA_START
+        for s in body["steps"]
+        for side in ("most_negative", "most_positive")
+        for c in s["comments"][side]
+    )
 
 
 def test_csv_one_row_per_answer_guarded(api, seeded):
@@ -212,7 +238,7 @@ def test_drawio_csv_import_format(api, seeded):
     for line in ("# label: %caption%", "# layout: none", "# left: x", "# top: y", "# width: 140", "# height: 70"):
         assert line in text.split("\n")
     connect = next(line for line in text.split("\n") if line.startswith("# connect: "))
-    assert json.loads(connect[len("# connect: "):])["from"] == "next"
+    assert json.loads(connect[len("# connect: ") :])["from"] == "next"
     rows = drawio_table(text)
     body = get_curve(api)
     assert len(rows) == len(body["steps"])
@@ -228,7 +254,9 @@ def test_drawio_csv_import_format(api, seeded):
         assert row["next"] == (f"s{index + 1}" if index + 1 < len(rows) else "")
         assert "<script>" not in row["caption"] and not any(m in row["caption"] + row["name"] for m in BIDI)
     ordered = sorted(rows, key=lambda r: int(r["y"]))  # top of the page first
-    assert [r["step"] for r in ordered] == [s["step"] for s in sorted(body["steps"], key=lambda s: -s["emotion"]["mean"])]
+    assert [r["step"] for r in ordered] == [
+        s["step"] for s in sorted(body["steps"], key=lambda s: -s["emotion"]["mean"])
+    ]
     assert "&lt;script&gt;" in rows[1]["caption"]
 
 
@@ -253,7 +281,8 @@ def test_lucid_zip_document(api, seeded):
         assert set(shape["boundingBox"]) == {"x", "y", "w", "h"}
         assert not any(mark in shape["text"] for mark in BIDI)
     assert [(line["endpoint1"]["shapeId"], line["endpoint2"]["shapeId"]) for line in page["lines"]] == [
-        (shapes[i]["id"], shapes[i + 1]["id"]) for i in range(len(shapes) - 1)]
+        (shapes[i]["id"], shapes[i + 1]["id"]) for i in range(len(shapes) - 1)
+    ]
 
 
 def test_journey_table_csv_and_xlsx(api, seeded):
@@ -271,8 +300,12 @@ def test_journey_table_csv_and_xlsx(api, seeded):
         assert float(values["Emotion (-2..+2)"]) == lane == sheet_values["Emotion (-2..+2)"]
         assert -2 <= lane <= 2
         assert float(values["Emotion mean (-1..1)"]) == step["emotion"]["mean"]
-        for column, value in (("CSAT (share 4-5)", step["csat"]["score"]), ("CES (mean 1-7)", step["ces"]["mean"]),
-                              ("NPS", step["nps"]["score"]), ("Exit share", step["exit_intent"]["share"])):
+        for column, value in (
+            ("CSAT (share 4-5)", step["csat"]["score"]),
+            ("CES (mean 1-7)", step["ces"]["mean"]),
+            ("NPS", step["nps"]["score"]),
+            ("Exit share", step["exit_intent"]["share"]),
+        ):
             assert values[column] == ("" if value is None else str(value))
             assert sheet_values[column] == value
         assert values["Step key"] == step["step"]
@@ -290,17 +323,31 @@ def test_metrics_daily_series(api, seeded):
     assert rows[0] == ["metric", "step", "date", "value", "n"]
     expected = []
     body = get_curve(api, interval="day")
-    for metric, field, key in (("emotion", "emotion", "mean"), ("csat", "csat", "score"), ("ces", "ces", "mean"),
-                               ("nps", "nps", "score")):
+    for metric, field, key in (
+        ("emotion", "emotion", "mean"),
+        ("csat", "csat", "score"),
+        ("ces", "ces", "mean"),
+        ("nps", "nps", "score"),
+    ):
         for step in body["steps"]:
             for point in step["series"]:
                 if point[field][key] is not None:
-                    expected.append([metric, step["step"], point["start"], str(point[field][key]), str(point[field]["n"])])
+                    expected.append(
+                        [metric, step["step"], point["start"], str(point[field][key]), str(point[field]["n"])]
+                    )
     assert rows[1:] == expected and expected
 
 
-@pytest.mark.parametrize("params", [{"device": "mobile"}, {"url_path": "/pay"}, {"variant": "+cmd"},
-                                    {"attr": "note:-1+1"}, {"from": "2000-01-01T00:00:00Z", "to": "2000-01-02T00:00:00Z"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"device": "mobile"},
+        {"url_path": "/pay"},
+        {"variant": "+cmd"},
+        {"attr": "note:-1+1"},
+        {"from": "2000-01-01T00:00:00Z", "to": "2000-01-02T00:00:00Z"},
+    ],
+)
 def test_filters_match_the_curve(api, seeded, params):
     """The same filters give the same numbers and rows as the curve endpoint."""
     body = get_curve(api, **params)
@@ -313,7 +360,8 @@ def test_filters_match_the_curve(api, seeded, params):
     svg = ET.fromstring(export(api, "svg", **params).data)
     ns = "{http://www.w3.org/2000/svg}"
     assert [int(g.get("data-responses")) for g in svg.findall(f"{ns}g[@data-step]")] == [
-        s["responses"] for s in body["steps"]]
+        s["responses"] for s in body["steps"]
+    ]
 
 
 @pytest.mark.parametrize("export_format", FORMATS)
@@ -325,9 +373,16 @@ def test_other_sites_journey_is_404(client, make_site, seeded, export_format):
     assert response.get_json()["error"]["code"]
 
 
-@pytest.mark.parametrize("params", [{"format": "pdf"}, {}, {"format": "csv", "device": "toaster"},
-                                    {"format": "csv", "from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
-                                    {"format": "csv", "attr": "nocolon"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"format": "pdf"},
+        {},
+        {"format": "csv", "device": "toaster"},
+        {"format": "csv", "from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+        {"format": "csv", "attr": "nocolon"},
+    ],
+)
 def test_bad_parameters_are_422(api, seeded, params):
     response = api.get("/v1/journeys/checkout/export", **params)
     assert response.status_code == 422
@@ -341,8 +396,9 @@ def test_export_needs_a_read_key(client, seeded):
 def test_cli_export_matches_the_api(api, runner, seeded, site, tmp_path):
     """stepsense export writes the same file as the API (csv) and the same numbers (json)."""
     target = tmp_path / "out.csv"
-    result = runner.invoke(args=["export", "--journey", "checkout", "--format", "csv", "-o", str(target),
-                                 "--device", "mobile"])
+    result = runner.invoke(
+        args=["export", "--journey", "checkout", "--format", "csv", "-o", str(target), "--device", "mobile"]
+    )
     assert result.exit_code == 0, result.output
     assert target.read_bytes() == export(api, "csv", device="mobile").data
     result = runner.invoke(args=["export", "--journey", "checkout", "--format", "json", "--site", str(site.id)])
@@ -363,15 +419,17 @@ DRAWIO_CHECK = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.skipif(not (DRAWIO_WEBAPP and os.path.isdir(DRAWIO_WEBAPP) and os.path.exists(DRAWIO_CHECK)
-                         and shutil.which("chromium")),
-                    reason="set STEPSENSE_DRAWIO_WEBAPP to a folder laid out by shared/tools/drawio_webapp.sh")
+@pytest.mark.skipif(
+    not (DRAWIO_WEBAPP and os.path.isdir(DRAWIO_WEBAPP) and os.path.exists(DRAWIO_CHECK) and shutil.which("chromium")),
+    reason="set STEPSENSE_DRAWIO_WEBAPP to a folder laid out by shared/tools/drawio_webapp.sh",
+)
 def test_drawio_imports_in_real_drawio(api, seeded, tmp_path):
     """draw.io's own CSV importer builds one shape per step, in place, linked in order, labels as text."""
     path = tmp_path / "journey.drawio.csv"
     path.write_bytes(export(api, "drawio").data)
-    done = subprocess.run([sys.executable, DRAWIO_CHECK, DRAWIO_WEBAPP, str(path)], capture_output=True, text=True,
-                          timeout=180)
+    done = subprocess.run(
+        [sys.executable, DRAWIO_CHECK, DRAWIO_WEBAPP, str(path)], capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     built = json.loads(done.stdout)
     rows = drawio_table(path.read_text())

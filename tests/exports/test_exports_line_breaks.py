@@ -23,15 +23,35 @@ assert [chr(c) for c in range(0x10000) if len(f"a{chr(c)}b".splitlines()) == 2] 
 CSV_FORMATS = ["csv", "drawio", "journey-table", "metrics"]
 
 COMMENTS = [
-    "fine\r=2+3", "fine\n=2+3", "fine\r\n=2+3", "fine\u2028=2+3", "fine\u2029@SUM(1)", "fine\x0b+1", "fine\x0c-1",
-    "fine\x1c=1", "fine\x1d=1", "fine\x1e=1", "fine\x85=1", "a, b\r-1", 'say "hi"\r\n+1', "two\n\n=3", "tab\n\t=1",
-    "lf then cr\n\r=1", "=1\r=2", "-1\u2028@2", "plain line break\nno formula",
+    "fine\r=2+3",
+    "fine\n=2+3",
+    "fine\r\n=2+3",
+    "fine\u2028=2+3",
+    "fine\u2029@SUM(1)",
+    "fine\x0b+1",
+    "fine\x0c-1",
+    "fine\x1c=1",
+    "fine\x1d=1",
+    "fine\x1e=1",
+    "fine\x85=1",
+    "a, b\r-1",
+    'say "hi"\r\n+1',
+    "two\n\n=3",
+    "tab\n\t=1",
+    "lf then cr\n\r=1",
+    "=1\r=2",
+    "-1\u2028@2",
+    "plain line break\nno formula",
 ]
 VARIANTS = ["\r=2+3", "A\r=2+3", "\u2028=1", "B\n@x", "C\x85-1"]
 STEPS = {"cart": "Cart\r=2+3", "payment": "=SUM(1)\u2028-1", "done": "Done\n@x", "ship": "Shipping, fast"}
 # Answers without a break anywhere in their row: what the fast paths write.
-ORDINARY_ANSWERS = [{"comment": "good"}, {"comment": "ok, thanks", "variant": "A"},
-                    {"comment": 'He said "fine"', "attributes": {"plan": "pro", "cart": 42.5}}, {"comment": "=SUM(A1)"}]
+ORDINARY_ANSWERS = [
+    {"comment": "good"},
+    {"comment": "ok, thanks", "variant": "A"},
+    {"comment": 'He said "fine"', "attributes": {"plan": "pro", "cart": 42.5}},
+    {"comment": "=SUM(A1)"},
+]
 
 
 def guarded(text: str) -> str:
@@ -73,12 +93,28 @@ def assert_inert(rows: list[list[str]]) -> None:
 @pytest.fixture
 def hostile(api, send, site):
     """Answers whose comment, variant, step name, path and attributes hold line breaks followed by formulas."""
-    response = api.post("/v1/journeys", json={"key": "checkout", "name": "Checkout",
-                                              "steps": [{"key": key, "name": name} for key, name in STEPS.items()]})
+    response = api.post(
+        "/v1/journeys",
+        json={
+            "key": "checkout",
+            "name": "Checkout",
+            "steps": [{"key": key, "name": name} for key, name in STEPS.items()],
+        },
+    )
     assert response.status_code == 201, response.get_json()
-    items = [answer(site, step="cart", kind="csat", score=1, comment=comment, variant=VARIANTS[i % len(VARIANTS)],
-                    url_path=f"/pay\u2028=1/{i}", attributes={"note": comment, "n": i})
-             for i, comment in enumerate(COMMENTS)]
+    items = [
+        answer(
+            site,
+            step="cart",
+            kind="csat",
+            score=1,
+            comment=comment,
+            variant=VARIANTS[i % len(VARIANTS)],
+            url_path=f"/pay\u2028=1/{i}",
+            attributes={"note": comment, "n": i},
+        )
+        for i, comment in enumerate(COMMENTS)
+    ]
     items += [answer(site, step="ship", kind="csat", score=4, **fields) for fields in ORDINARY_ANSWERS]
     response = send({"responses": items}, site)
     assert response.status_code == 201, response.get_json()
@@ -96,7 +132,7 @@ def read_csv(data: bytes, line_end: str = "\n") -> list[list[str]]:
 
 def test_the_test_helpers_catch_the_reported_file():
     """The checks below fail on what the SQLite export wrote before: a lone CR left unquoted."""
-    reported = "id,comment,variant\n1,fine\r=2+3,\r=2+3\n".encode()
+    reported = b"id,comment,variant\n1,fine\r=2+3,\r=2+3\n"
     assert unquoted_breaks(reported.decode(), "\n")
     assert len(list(csv.reader(io.StringIO(reported.decode(), newline="")))) != 2
     with pytest.raises(AssertionError):
@@ -115,7 +151,7 @@ def test_the_code_knows_every_line_break():
     """The exports' list (and its hand-unrolled test) is every separator str.splitlines() knows."""
     assert sorted(LINE_BREAKS) == sorted(BREAKS)
     assert all(has_line_break(f"a{mark}b") for mark in BREAKS)
-    assert not has_line_break("plain, \"quoted\" \t text \u00a0 ünï 😀 \x1f \u2027")
+    assert not has_line_break('plain, "quoted" \t text \u00a0 ünï 😀 \x1f \u2027')
 
 
 def test_guard_examples():
@@ -129,7 +165,10 @@ def test_guard_examples():
 ORDINARY = [
     [1, "2026-01-01T00:00:00+00:00", "checkout", "cart", "Cart", "csat", 4, "fine", "positive", 0.1, -0.35, "v1"],
     ["a,b", 'He said "no"', "", None, 1e-05, float("inf"), -0.0, 10**20, True, "\x00nul", "ünïcode 😀", " lead"],
-    [""], [None], [], ["'=1", "x\ty", "\u202eevil"],
+    [""],
+    [None],
+    [],
+    ["'=1", "x\ty", "\u202eevil"],
 ]
 
 
@@ -150,7 +189,9 @@ def test_csv_lines_quotes_every_line_break(mark):
 
 
 def test_every_csv_format_is_covered():
-    assert sorted(name for name, fmt in REGISTRY.items() if fmt.media_type.startswith("text/csv")) == sorted(CSV_FORMATS)
+    assert sorted(name for name, fmt in REGISTRY.items() if fmt.media_type.startswith("text/csv")) == sorted(
+        CSV_FORMATS
+    )
 
 
 def test_csv_export_quotes_breaks_and_guards_after_them(api, hostile):

@@ -46,7 +46,8 @@ def test_every_positive_is_masked_and_no_negative_is_touched():
     touched = [f"{text!r} -> {redact(text)!r}" for text in negatives if redact(text) != text]
     assert (len(positives) - len(missed), len(negatives) - len(touched)) == (len(positives), len(negatives)), (
         f"missed {len(missed)}/{len(positives)} positives: {missed}; "
-        f"touched {len(touched)}/{len(negatives)} negatives: {touched}")
+        f"touched {len(touched)}/{len(negatives)} negatives: {touched}"
+    )
 
 
 def test_checksums():
@@ -56,7 +57,9 @@ def test_checksums():
 
 
 def test_comments_are_redacted_before_storage(send, site, api):
-    comment = "I'm jane@example.com, +49 30 1234567, card 4111 1111 1111 1111, IBAN DE89370400440532013000, from 10.0.0.7"
+    comment = (
+        "I'm jane@example.com, +49 30 1234567, card 4111 1111 1111 1111, IBAN DE89370400440532013000, from 10.0.0.7"
+    )
     assert send(answer(site, kind="comment", score=None, comment=comment), site).status_code == 201
     stored = api.get("/v1/responses").json["items"][0]["comment"]
     assert stored == "I'm [email], [phone], card [card], IBAN [iban], from [ip]"

@@ -31,11 +31,19 @@ def test_request_id_from_the_proxy_is_returned_and_logged(client, log_lines):
     response = client.get("/healthz", headers={"X-Request-ID": "edge-7f3a"})
     assert response.headers["X-Request-ID"] == "edge-7f3a"
     summary = [line for line in log_lines() if line["logger"] == "stepsense.request"]
-    assert summary == [{
-        "time": summary[0]["time"], "level": "INFO", "logger": "stepsense.request", "message": "GET /healthz 200",
-        "request_id": "edge-7f3a", "method": "GET", "path": "/healthz", "status": 200,
-        "duration_ms": summary[0]["duration_ms"],
-    }]
+    assert summary == [
+        {
+            "time": summary[0]["time"],
+            "level": "INFO",
+            "logger": "stepsense.request",
+            "message": "GET /healthz 200",
+            "request_id": "edge-7f3a",
+            "method": "GET",
+            "path": "/healthz",
+            "status": 200,
+            "duration_ms": summary[0]["duration_ms"],
+        }
+    ]
     assert summary[0]["duration_ms"] >= 0
 
 
@@ -60,7 +68,9 @@ def test_every_line_of_a_request_carries_its_id(app, client, log_lines):
         return "ok"
 
     client.get("/_log_twice", headers={"X-Request-ID": "req-42"})
-    lines = [line for line in log_lines() if line["message"] in ("first", "second") or line["logger"] == "stepsense.request"]
+    lines = [
+        line for line in log_lines() if line["message"] in ("first", "second") or line["logger"] == "stepsense.request"
+    ]
     assert len(lines) == 3
     assert {line["request_id"] for line in lines} == {"req-42"}
 
@@ -68,11 +78,19 @@ def test_every_line_of_a_request_carries_its_id(app, client, log_lines):
 def test_no_comment_secret_or_ip_in_any_line(app, client, site, log_lines):
     """Ingest, a refused request and a CX call with a secret key leave none of them in the logs."""
     comment = "My card 4111 1111 1111 1111 was charged twice, call me"
-    client.post("/v1/responses", json=answer(site, comment=comment, client_id="6f1c1b2e-0000-4000-8000-0000000000c1"),
-                environ_base={"REMOTE_ADDR": "203.0.113.77"})
-    client.post("/v1/responses", data="{not json", content_type="text/plain", environ_base={"REMOTE_ADDR": "203.0.113.77"})
-    client.get("/v1/responses?limit=1", headers={"Authorization": f"Bearer {site.secret}"},
-               environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    client.post(
+        "/v1/responses",
+        json=answer(site, comment=comment, client_id="6f1c1b2e-0000-4000-8000-0000000000c1"),
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
+    client.post(
+        "/v1/responses", data="{not json", content_type="text/plain", environ_base={"REMOTE_ADDR": "203.0.113.77"}
+    )
+    client.get(
+        "/v1/responses?limit=1",
+        headers={"Authorization": f"Bearer {site.secret}"},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
     text = "\n".join(json.dumps(line) for line in log_lines())
     assert "stepsense.request" in text
     for secret in ("203.0.113.77", "card", "4111", site.secret, "limit=1"):

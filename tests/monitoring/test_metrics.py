@@ -53,7 +53,12 @@ def test_requests_and_ingest_outcomes_are_counted(client, site):
     first = client.post("/v1/responses", json=body)
     assert first.status_code == 201, first.json
     assert client.post("/v1/responses", json=body).status_code == 200  # a resend: a duplicate
-    assert client.post("/v1/responses", json={**body, "score": 99, "client_id": "6f1c1b2e-0000-4000-8000-000000000002"}).status_code == 422
+    assert (
+        client.post(
+            "/v1/responses", json={**body, "score": 99, "client_id": "6f1c1b2e-0000-4000-8000-000000000002"}
+        ).status_code
+        == 422
+    )
     after = scrape(client)
 
     def grew(name, **labels):
@@ -71,11 +76,16 @@ def test_requests_and_ingest_outcomes_are_counted(client, site):
 def test_alert_deliveries_are_counted_by_outcome(client, api, receiver):
     """A delivered test and one to a receiver that answers 500 land in their own series."""
     api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]})
-    rule = api.post("/v1/alerts/rules", json={"name": "Payment", "journey": "checkout", "kind": "emotion_drop",
-                                               "webhook_url": receiver.url}).json
+    rule = api.post(
+        "/v1/alerts/rules",
+        json={"name": "Payment", "journey": "checkout", "kind": "emotion_drop", "webhook_url": receiver.url},
+    ).json
     receiver.secret = rule["secret"]  # the receiver answers 401 to a request it cannot verify
     before = scrape(client)
     assert api.post(f"/v1/alerts/rules/{rule['id']}/test").json["status"] == "delivered"
     after = scrape(client)
-    assert value(after, "stepsense_alert_deliveries_total", outcome="delivered") - value(
-        before, "stepsense_alert_deliveries_total", outcome="delivered") == 1
+    assert (
+        value(after, "stepsense_alert_deliveries_total", outcome="delivered")
+        - value(before, "stepsense_alert_deliveries_total", outcome="delivered")
+        == 1
+    )

@@ -11,10 +11,17 @@ from tests.helpers import ApiClient, answer
 
 def test_rescore_updates_old_answers_and_their_rollups(app, runner, send, site, client, rows):
     comments = ["Checkout was painless, loved it", "My card got declined twice, what a hassle", "I paid with PayPal"]
-    send({"responses": [answer(site, kind="comment", score=None, comment=c) for c in comments]
-          + [answer(site, kind="csat", score=5)]}, site)
+    send(
+        {
+            "responses": [answer(site, kind="comment", score=None, comment=c) for c in comments]
+            + [answer(site, kind="csat", score=5)]
+        },
+        site,
+    )
     with app.app_context():  # as if these rows had been scored by an older, naive scorer
-        db.session.execute(sa.update(Response).values(scorer_version="old", emotion=0.0, polarity=0.0, sentiment_label="neutral"))
+        db.session.execute(
+            sa.update(Response).values(scorer_version="old", emotion=0.0, polarity=0.0, sentiment_label="neutral")
+        )
         rebuild_rollups(db.session)
         db.session.commit()
     api = ApiClient(client, site.secret)
@@ -37,8 +44,10 @@ def test_rescore_updates_old_answers_and_their_rollups(app, runner, send, site, 
 
 def test_rescore_scores_old_german_and_french_comments_in_their_language(app, runner, send, site, rows):
     """Rows stored before language detection (English lexicon, no language) are brought up to date."""
-    comments = {"Die Zahlung wurde abgelehnt, sehr ärgerlich.": ("de", "negative"),
-                "Commande reçue rapidement, parfait !": ("fr", "positive")}
+    comments = {
+        "Die Zahlung wurde abgelehnt, sehr ärgerlich.": ("de", "negative"),
+        "Commande reçue rapidement, parfait !": ("fr", "positive"),
+    }
     send({"responses": [answer(site, kind="comment", score=None, comment=c, locale=None) for c in comments]}, site)
     with app.app_context():
         db.session.execute(sa.update(Response).values(scorer_version="old", language=None, sentiment_label="neutral"))

@@ -16,7 +16,9 @@ from tests.helpers import answer
 def _age(app, model, client_ids, days: float) -> None:
     """Move rows back in time, as if they had arrived ``days`` ago."""
     with app.app_context():
-        db.session.execute(sa.update(model).where(model.client_id.in_(client_ids)).values(created_at=utcnow() - timedelta(days=days)))
+        db.session.execute(
+            sa.update(model).where(model.client_id.in_(client_ids)).values(created_at=utcnow() - timedelta(days=days))
+        )
         db.session.commit()
 
 
@@ -46,6 +48,7 @@ def test_retention_run_deletes_only_what_is_past_each_sites_retention(app, make_
     _age(app, Response, forever[400], 400)
     with app.app_context():
         from collector.analytics.maintenance import rebuild_rollups
+
         rebuild_rollups(db.session)  # the aged rows' rollups, on their new days
         db.session.commit()
         assert compare_rollups(db.session) == []
@@ -57,9 +60,11 @@ def test_retention_run_deletes_only_what_is_past_each_sites_retention(app, make_
 
     kept = {age for age in ages if age < 30}
     assert sorted(rows(sa.select(Response.client_id).where(Response.site_id == site.id))) == sorted(
-        client_id for age in kept for client_id in answers[age])
+        client_id for age in kept for client_id in answers[age]
+    )
     assert sorted(rows(sa.select(Event.client_id).where(Event.site_id == site.id))) == sorted(
-        client_id for age in kept for client_id in events[age])
+        client_id for age in kept for client_id in events[age]
+    )
     assert rows(sa.select(Response.client_id).where(Response.site_id == keep_all.id)) == forever[400]
     with app.app_context():
         assert compare_rollups(db.session) == []

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 
-def request(port: int, method: str, path: str, body: Any = None, headers: dict | None = None,
-            timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+def request(
+    port: int, method: str, path: str, body: Any = None, headers: dict | None = None, timeout: float = 10.0
+) -> tuple[int, dict[str, str], bytes]:
     """One HTTP request on a fresh connection: (status, headers, body); raises OSError on network failure."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:

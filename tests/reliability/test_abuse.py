@@ -40,8 +40,9 @@ def _redis_keys(prefix: str) -> list[bytes]:
 
 
 def _limited_app(database_url, prefix, **limits):
-    return app_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL,
-                   RATELIMIT_KEY_PREFIX=prefix, **limits)
+    return app_for(
+        database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix, **limits
+    )
 
 
 def test_per_ip_limit_is_kept_in_redis_and_applies_per_client_ip(database_url, make_site, redis_prefix):
@@ -57,31 +58,42 @@ def test_per_ip_limit_is_kept_in_redis_and_applies_per_client_ip(database_url, m
     assert post("203.0.113.8") == 201  # another visitor is not punished
     assert _redis_keys(redis_prefix), "the limiter did not write to Redis"
     # Each public endpoint has its own per-IP budget: the config fetch too.
-    config = [client.get(f"/v1/sites/{site.public_key}/config", headers={"X-Forwarded-For": "203.0.113.7"})
-              for _ in range(4)]
+    config = [
+        client.get(f"/v1/sites/{site.public_key}/config", headers={"X-Forwarded-For": "203.0.113.7"}) for _ in range(4)
+    ]
     assert [response.status_code for response in config] == [200, 200, 200, 429]
     limited = config[-1]
     assert limited.json["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) > 0
 
 
-def test_a_spoofed_forwarded_for_does_not_escape_the_limit_without_a_trusted_proxy(database_url, make_site, redis_prefix):
+def test_a_spoofed_forwarded_for_does_not_escape_the_limit_without_a_trusted_proxy(
+    database_url, make_site, redis_prefix
+):
     """With TRUSTED_PROXIES=0 a client cannot pick a fresh IP per request via X-Forwarded-For."""
     site = make_site()
     client = _limited_app(database_url, redis_prefix, RATELIMIT_PUBLIC_PER_IP="2/minute").test_client()
-    statuses = [client.post("/v1/responses", json=answer(site), headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code
-                for n in range(4)]
+    statuses = [
+        client.post("/v1/responses", json=answer(site), headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code
+        for n in range(4)
+    ]
     assert statuses == [201, 201, 429, 429]
 
 
 def test_per_site_key_limit_is_kept_in_redis(database_url, make_site, redis_prefix):
     """A flood on one site key is cut off whatever the client IPs; other sites are unaffected."""
     busy, quiet = make_site("Busy"), make_site("Quiet")
-    client = _limited_app(database_url, redis_prefix, RATELIMIT_PUBLIC_PER_SITE="3/minute", TRUSTED_PROXIES=1).test_client()
-    statuses = [client.post("/v1/responses", json=answer(busy), headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code
-                for n in range(5)]
+    client = _limited_app(
+        database_url, redis_prefix, RATELIMIT_PUBLIC_PER_SITE="3/minute", TRUSTED_PROXIES=1
+    ).test_client()
+    statuses = [
+        client.post("/v1/responses", json=answer(busy), headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code
+        for n in range(5)
+    ]
     assert statuses == [201, 201, 201, 429, 429]
-    assert client.post("/v1/responses", json=answer(quiet), headers={"X-Forwarded-For": "192.0.2.99"}).status_code == 201
+    assert (
+        client.post("/v1/responses", json=answer(quiet), headers={"X-Forwarded-For": "192.0.2.99"}).status_code == 201
+    )
     # A batch counts once against the site named by its items.
     batch = {"responses": [answer(busy), answer(busy)]}
     assert client.post("/v1/responses", json=batch, headers={"X-Forwarded-For": "192.0.2.50"}).status_code == 429
@@ -91,8 +103,12 @@ def test_per_site_key_limit_is_kept_in_redis(database_url, make_site, redis_pref
 @pytest.mark.slow
 def test_limit_is_shared_by_all_gunicorn_workers_through_redis(site, gunicorn, redis_prefix):
     """Two worker processes, one budget: 6/minute allows exactly 6 of 12 requests."""
-    server = gunicorn(RATELIMIT_ENABLED="true", RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=redis_prefix,
-                      RATELIMIT_PUBLIC_PER_IP="6/minute")
+    server = gunicorn(
+        RATELIMIT_ENABLED="true",
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=redis_prefix,
+        RATELIMIT_PUBLIC_PER_IP="6/minute",
+    )
     replies = [request(server.port, "POST", "/v1/responses", answer(site)) for _ in range(12)]
     statuses = [status for status, _, _ in replies]
     assert statuses.count(201) == 6, statuses
@@ -115,10 +131,18 @@ def test_cx_endpoints_also_refuse_oversized_bodies(api):
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("path, key, cap, make", [
-    ("/v1/responses", "responses", MAX_BATCH, lambda site: answer(site)),
-    ("/v1/events", "events", MAX_EVENT_BATCH, lambda site: {**answer(site), "type": "impression"} | {"score": None}),
-])
+@pytest.mark.parametrize(
+    "path, key, cap, make",
+    [
+        ("/v1/responses", "responses", MAX_BATCH, lambda site: answer(site)),
+        (
+            "/v1/events",
+            "events",
+            MAX_EVENT_BATCH,
+            lambda site: {**answer(site), "type": "impression"} | {"score": None},
+        ),
+    ],
+)
 def test_batches_over_the_cap_are_422_and_store_nothing(send, site, rows, path, key, cap, make):
     """One item over the batch cap rejects the whole batch."""
     items = []
@@ -140,8 +164,16 @@ def test_comment_cap(send, site, rows):
     assert send(answer(site, kind="comment", score=None, comment="a" * MAX_COMMENT), site).status_code == 201
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example.net", "null", "https://shop.example.com.evil.net",
-                                    "http://shop.example.com", "https://SHOP.example.com:443"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example.net",
+        "null",
+        "https://shop.example.com.evil.net",
+        "http://shop.example.com",
+        "https://SHOP.example.com:443",
+    ],
+)
 def test_answers_from_other_origins_are_403_and_not_stored(send, site, rows, origin):
     """Only the exact origins of the site named by site_key may send its answers."""
     response = send(answer(site), origin=origin)
@@ -176,8 +208,14 @@ def _exchange(send, site, body, path="/v1/responses"):
 
 
 def _event(site, **fields):
-    return {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
-            "client_id": str(uuid.uuid4()), **fields}
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "type": "impression",
+        "client_id": str(uuid.uuid4()),
+        **fields,
+    }
 
 
 @pytest.mark.parametrize("path, make", [("/v1/responses", answer), ("/v1/events", _event)])
@@ -191,9 +229,13 @@ def test_a_caught_bot_is_answered_exactly_as_a_real_client(send, site, rows, api
     batch_key = path.rsplit("/", 1)[1]
     fresh_real, fresh_trap = make(site), make(site, hp="spam")
     assert _exchange(send, site, {batch_key: [real, trapped, fresh_real, fresh_trap]}, path) == (
-        201, {"received": 4, "stored": 2, "duplicates": 2})
+        201,
+        {"received": 4, "stored": 2, "duplicates": 2},
+    )
     assert _exchange(send, site, {batch_key: [fresh_trap, trapped]}, path) == (
-        200, {"received": 2, "stored": 0, "duplicates": 2})
+        200,
+        {"received": 2, "stored": 0, "duplicates": 2},
+    )
     # A filled honeypot reusing a stored record's client_id is a resend of it, as it would be without.
     assert _exchange(send, site, {**real, "hp": "x"}, path) == (200, {"received": 1, "stored": 0, "duplicates": 1})
 
@@ -201,4 +243,6 @@ def test_a_caught_bot_is_answered_exactly_as_a_real_client(send, site, rows, api
     assert sorted(rows(sa.select(model.client_id))) == sorted([real["client_id"], fresh_real["client_id"]])
     if model is Response:
         assert {item["client_id"] for item in api.get("/v1/responses").json["items"]} == {
-            real["client_id"], fresh_real["client_id"]}
+            real["client_id"],
+            fresh_real["client_id"],
+        }

@@ -28,8 +28,16 @@ class WidgetClient(threading.Thread):
         super().__init__(daemon=True)
         self.server, self.site, self.deadline = server, site, deadline
         self.pending = [
-            {"site_key": site.public_key, "journey": "checkout", "step": f"step-{index % 3}", "kind": "ces",
-             "score": 1 + (n % 7), "client_id": str(uuid.uuid4()), "visitor_id": f"v{index}", "comment": f"answer {n}"}
+            {
+                "site_key": site.public_key,
+                "journey": "checkout",
+                "step": f"step-{index % 3}",
+                "kind": "ces",
+                "score": 1 + (n % 7),
+                "client_id": str(uuid.uuid4()),
+                "visitor_id": f"v{index}",
+                "comment": f"answer {n}",
+            }
             for n in range(ANSWERS_PER_CLIENT)
         ]
         self.acknowledged: list[str] = []
@@ -98,8 +106,11 @@ def test_acknowledged_answers_survive_sigkill_of_workers_and_master(app, site, g
     with app.app_context():
         assert compare_rollups(db.session) == []
     statuses = sum((client.statuses for client in clients), Counter())
-    print(f"\ncrash run: {total} answers acknowledged after {sum(c.attempts for c in clients)} requests, "
-          f"{retries} retried ({dict(statuses)}); 1 worker and the master SIGKILLed", flush=True)
+    print(
+        f"\ncrash run: {total} answers acknowledged after {sum(c.attempts for c in clients)} requests, "
+        f"{retries} retried ({dict(statuses)}); 1 worker and the master SIGKILLed",
+        flush=True,
+    )
 
 
 def app_rows(app, statement) -> list:

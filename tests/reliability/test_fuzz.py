@@ -26,9 +26,21 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 # Infinity (its dictionaries drop non-finite numbers) or for deep nesting;
 # tests/reliability/test_hostile_input.py sends those.
 HOSTILE_STRINGS = [
-    "victim1\n", "checkout\n", "en\n", "#4f46e5\n", "\nv1", "a\x00b", "\x00",
-    "0001-01-01T00:00:00+05:00", "9999-12-31", "9999-12-31T23:59:59-05:00", "1969-12-31T23:59:59Z",
-    "[" * 64, "NaN", "-Infinity", "1e400",
+    "victim1\n",
+    "checkout\n",
+    "en\n",
+    "#4f46e5\n",
+    "\nv1",
+    "a\x00b",
+    "\x00",
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31",
+    "9999-12-31T23:59:59-05:00",
+    "1969-12-31T23:59:59Z",
+    "[" * 64,
+    "NaN",
+    "-Infinity",
+    "1e400",
 ]
 HOSTILE_NUMBERS = [1e308, -1e308, 5e-324, 2**63, -(2**63) - 1, 10**30]
 CONFIG = {
@@ -56,8 +68,14 @@ def _fuzz(app, operation, mode: GenerationMode, headers: dict) -> tuple[int, lis
     """Run one operation's examples; returns how many ran and the failures."""
     ran, failures = 0, []
 
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         nonlocal ran
@@ -91,6 +109,9 @@ def test_every_operation_answers_as_documented(app, site, authorized):
             ran, found = _fuzz(app, operation, mode, headers)
             total += ran
             failures += found
-    print(f"\nfuzzed {total} cases over {operations} operations ({'admin key' if authorized else 'no key'})", file=sys.stderr)
+    print(
+        f"\nfuzzed {total} cases over {operations} operations ({'admin key' if authorized else 'no key'})",
+        file=sys.stderr,
+    )
     assert operations >= 20
     assert not failures, "\n\n".join(failures[:10])

@@ -36,9 +36,18 @@ LIMIT = TestConfig.MAX_CONTENT_LENGTH
 
 def event(site: SiteInfo, **fields: Any) -> dict[str, Any]:
     """A valid custom widget event for ``site``."""
-    return {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "custom",
-            "name": "coupon_applied", "client_id": str(uuid.uuid4()), "visitor_id": "v1", "session_id": "s1",
-            "props": {"coupon": "SAVE10"}, **fields}
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "type": "custom",
+        "name": "coupon_applied",
+        "client_id": str(uuid.uuid4()),
+        "visitor_id": "v1",
+        "session_id": "s1",
+        "props": {"coupon": "SAVE10"},
+        **fields,
+    }
 
 
 @dataclass(frozen=True)
@@ -56,69 +65,195 @@ class Endpoint:
     public: bool = False
 
 
-VISIT_STRINGS = ("*", "site_key", "journey", "step", "client_id", "visitor_id", "session_id", "url_path", "device",
-                 "locale", "variant")
+VISIT_STRINGS = (
+    "*",
+    "site_key",
+    "journey",
+    "step",
+    "client_id",
+    "visitor_id",
+    "session_id",
+    "url_path",
+    "device",
+    "locale",
+    "variant",
+)
 VISIT_PATTERNS = {"journey": "checkout", "step": "payment", "visitor_id": "v1", "session_id": "s1", "locale": "de-CH"}
 
 ENDPOINTS = [
-    Endpoint("answer", "POST", "/v1/responses", lambda site: answer(site, comment="Fine", attributes={"plan": "pro"}),
-             "comment", (*VISIT_STRINGS, "comment", "kind", "trigger", "hp", "attributes.plan", "attributes.*"),
-             {**VISIT_PATTERNS, "attributes.*": "plan"}, ("attributes.plan",), public=True),
-    Endpoint("answer batch", "POST", "/v1/responses",
-             lambda site: {"responses": [answer(site), answer(site, comment="Fine", attributes={"plan": "pro"})]},
-             "responses.1.comment", ("responses.1.comment", "responses.1.attributes.*", "responses.0.site_key"),
-             {"responses.1.visitor_id": "v1", "responses.1.attributes.*": "plan"}, ("responses.1.attributes.plan",),
-             public=True),
-    Endpoint("event", "POST", "/v1/events", event, "name",
-             (*VISIT_STRINGS, "type", "name", "props.coupon", "props.*"), {**VISIT_PATTERNS, "props.*": "coupon"},
-             ("props.coupon",), public=True),
-    Endpoint("event batch", "POST", "/v1/events", lambda site: {"events": [event(site), event(site)]},
-             "events.1.name", ("events.1.name", "events.0.props.*"), {"events.1.session_id": "s1"},
-             ("events.1.props.coupon",), public=True),
-    Endpoint("new journey", "POST", "/v1/journeys",
-             lambda site: {"key": "returns", "name": "Returns", "steps": [{"key": "start", "name": "Start"}]},
-             "name", ("*", "key", "name", "steps.0.key", "steps.0.name"), {"key": "returns", "steps.0.key": "start"}),
-    Endpoint("journey change", "PATCH", "/v1/journeys/checkout",
-             lambda site: {"name": "Checkout", "step_order": ["cart", "payment"]}, "name",
-             ("name", "step_order.0"), {"step_order.1": "payment"}),
-    Endpoint("new step", "POST", "/v1/journeys/checkout/steps", lambda site: {"key": "review", "name": "Review"},
-             "name", ("key", "name"), {"key": "review"}, ("position",)),
-    Endpoint("step change", "PATCH", "/v1/journeys/checkout/steps/payment", lambda site: {"name": "Payment"}, "name",
-             ("name",), numbers=("position",)),
-    Endpoint("new prompt", "POST", "/v1/journeys/checkout/steps/payment/prompts",
-             lambda site: {"kind": "csat", "text": {"en": "How easy?"}, "follow_up": {"max_score": 2, "text": {"en": "Why?"}}},
-             "text.en", ("kind", "trigger", "text.en", "text.*", "follow_up.text.en"),
-             {"text.*": "de", "follow_up.text.*": "de-CH"}, ("follow_up.max_score",)),
-    Endpoint("prompt change", "PATCH", "/v1/journeys/checkout/steps/payment/prompts/{prompt}",
-             lambda site: {"text": {"en": "How easy?"}}, "text.en", ("text.en", "text.*"), {"text.*": "fr"},
-             ("delay_ms",)),
-    Endpoint("site change", "PATCH", "/v1/site",
-             lambda site: {"name": "Shop", "origins": [site.origin], "settings": {"theme": {"accent": "#4f46e5"}}},
-             "name", ("name", "origins.0", "settings.locale", "settings.theme.font"),
-             {"settings.locale": "de", "settings.theme.accent": "#4f46e5", "settings.theme.background": "#fff",
-              "settings.theme.text": "#111111", "settings.theme.font": "Inter, sans-serif"},
-             ("settings.sampling", "settings.events_sampling", "retention_days")),
-    Endpoint("new key", "POST", "/v1/keys", lambda site: {"name": "ci", "scopes": ["read"]}, "name",
-             ("name", "scopes.0")),
-    Endpoint("new alert rule", "POST", "/v1/alerts/rules",
-             lambda site: {"journey": "checkout", "kind": "exit_share_above", "threshold": 0.5,
-                           "webhook_url": "https://hooks.example.com/stepsense"},
-             "name", ("name", "journey", "kind", "webhook_url", "secret"), {"journey": "checkout", "step": "payment"},
-             ("threshold", "alpha", "window_hours")),
-    Endpoint("alert rule change", "PATCH", "/v1/alerts/rules/{rule}", lambda site: {"name": "Exits"}, "name",
-             ("name", "webhook_url"), {"step": "payment"}, ("threshold", "alpha")),
+    Endpoint(
+        "answer",
+        "POST",
+        "/v1/responses",
+        lambda site: answer(site, comment="Fine", attributes={"plan": "pro"}),
+        "comment",
+        (*VISIT_STRINGS, "comment", "kind", "trigger", "hp", "attributes.plan", "attributes.*"),
+        {**VISIT_PATTERNS, "attributes.*": "plan"},
+        ("attributes.plan",),
+        public=True,
+    ),
+    Endpoint(
+        "answer batch",
+        "POST",
+        "/v1/responses",
+        lambda site: {"responses": [answer(site), answer(site, comment="Fine", attributes={"plan": "pro"})]},
+        "responses.1.comment",
+        ("responses.1.comment", "responses.1.attributes.*", "responses.0.site_key"),
+        {"responses.1.visitor_id": "v1", "responses.1.attributes.*": "plan"},
+        ("responses.1.attributes.plan",),
+        public=True,
+    ),
+    Endpoint(
+        "event",
+        "POST",
+        "/v1/events",
+        event,
+        "name",
+        (*VISIT_STRINGS, "type", "name", "props.coupon", "props.*"),
+        {**VISIT_PATTERNS, "props.*": "coupon"},
+        ("props.coupon",),
+        public=True,
+    ),
+    Endpoint(
+        "event batch",
+        "POST",
+        "/v1/events",
+        lambda site: {"events": [event(site), event(site)]},
+        "events.1.name",
+        ("events.1.name", "events.0.props.*"),
+        {"events.1.session_id": "s1"},
+        ("events.1.props.coupon",),
+        public=True,
+    ),
+    Endpoint(
+        "new journey",
+        "POST",
+        "/v1/journeys",
+        lambda site: {"key": "returns", "name": "Returns", "steps": [{"key": "start", "name": "Start"}]},
+        "name",
+        ("*", "key", "name", "steps.0.key", "steps.0.name"),
+        {"key": "returns", "steps.0.key": "start"},
+    ),
+    Endpoint(
+        "journey change",
+        "PATCH",
+        "/v1/journeys/checkout",
+        lambda site: {"name": "Checkout", "step_order": ["cart", "payment"]},
+        "name",
+        ("name", "step_order.0"),
+        {"step_order.1": "payment"},
+    ),
+    Endpoint(
+        "new step",
+        "POST",
+        "/v1/journeys/checkout/steps",
+        lambda site: {"key": "review", "name": "Review"},
+        "name",
+        ("key", "name"),
+        {"key": "review"},
+        ("position",),
+    ),
+    Endpoint(
+        "step change",
+        "PATCH",
+        "/v1/journeys/checkout/steps/payment",
+        lambda site: {"name": "Payment"},
+        "name",
+        ("name",),
+        numbers=("position",),
+    ),
+    Endpoint(
+        "new prompt",
+        "POST",
+        "/v1/journeys/checkout/steps/payment/prompts",
+        lambda site: {
+            "kind": "csat",
+            "text": {"en": "How easy?"},
+            "follow_up": {"max_score": 2, "text": {"en": "Why?"}},
+        },
+        "text.en",
+        ("kind", "trigger", "text.en", "text.*", "follow_up.text.en"),
+        {"text.*": "de", "follow_up.text.*": "de-CH"},
+        ("follow_up.max_score",),
+    ),
+    Endpoint(
+        "prompt change",
+        "PATCH",
+        "/v1/journeys/checkout/steps/payment/prompts/{prompt}",
+        lambda site: {"text": {"en": "How easy?"}},
+        "text.en",
+        ("text.en", "text.*"),
+        {"text.*": "fr"},
+        ("delay_ms",),
+    ),
+    Endpoint(
+        "site change",
+        "PATCH",
+        "/v1/site",
+        lambda site: {"name": "Shop", "origins": [site.origin], "settings": {"theme": {"accent": "#4f46e5"}}},
+        "name",
+        ("name", "origins.0", "settings.locale", "settings.theme.font"),
+        {
+            "settings.locale": "de",
+            "settings.theme.accent": "#4f46e5",
+            "settings.theme.background": "#fff",
+            "settings.theme.text": "#111111",
+            "settings.theme.font": "Inter, sans-serif",
+        },
+        ("settings.sampling", "settings.events_sampling", "retention_days"),
+    ),
+    Endpoint(
+        "new key", "POST", "/v1/keys", lambda site: {"name": "ci", "scopes": ["read"]}, "name", ("name", "scopes.0")
+    ),
+    Endpoint(
+        "new alert rule",
+        "POST",
+        "/v1/alerts/rules",
+        lambda site: {
+            "journey": "checkout",
+            "kind": "exit_share_above",
+            "threshold": 0.5,
+            "webhook_url": "https://hooks.example.com/stepsense",
+        },
+        "name",
+        ("name", "journey", "kind", "webhook_url", "secret"),
+        {"journey": "checkout", "step": "payment"},
+        ("threshold", "alpha", "window_hours"),
+    ),
+    Endpoint(
+        "alert rule change",
+        "PATCH",
+        "/v1/alerts/rules/{rule}",
+        lambda site: {"name": "Exits"},
+        "name",
+        ("name", "webhook_url"),
+        {"step": "payment"},
+        ("threshold", "alpha"),
+    ),
 ]
 
 
 @pytest.fixture
 def stored(site, api, send) -> dict[str, int]:
     """Answers, an event, a prompt and an alert rule already stored; the ids the paths need."""
-    assert send({"responses": [answer(site, comment="Quick and painless", attributes={"plan": "pro"}),
-                               answer(site, step="cart", kind="nps", score=9)]}, site).status_code == 201
+    assert (
+        send(
+            {
+                "responses": [
+                    answer(site, comment="Quick and painless", attributes={"plan": "pro"}),
+                    answer(site, step="cart", kind="nps", score=9),
+                ]
+            },
+            site,
+        ).status_code
+        == 201
+    )
     assert send(event(site), site, path="/v1/events").status_code == 201
     prompt = api.post("/v1/journeys/checkout/steps/payment/prompts", json={"kind": "csat", "text": {"en": "How easy?"}})
-    rule = api.post("/v1/alerts/rules", json={"journey": "checkout", "kind": "emotion_drop",
-                                               "webhook_url": "https://hooks.example.com/x"})
+    rule = api.post(
+        "/v1/alerts/rules",
+        json={"journey": "checkout", "kind": "emotion_drop", "webhook_url": "https://hooks.example.com/x"},
+    )
     assert prompt.status_code == rule.status_code == 201
     return {"prompt": prompt.json["id"], "rule": rule.json["id"]}
 
@@ -162,16 +297,23 @@ def with_raw(body: dict, path: str, raw: str) -> str:
 def call(client, site: SiteInfo, stored: dict, endpoint: Endpoint, data: bytes, chunked: bool = False):
     """Send ``data`` as the endpoint's caller does: the widget's text/plain from the
     site's origin, or application/json with the admin key."""
-    headers = ({"Content-Type": "text/plain;charset=UTF-8", "Origin": site.origin} if endpoint.public
-               else {"Content-Type": "application/json", "Authorization": f"Bearer {site.secret}"})
+    headers = (
+        {"Content-Type": "text/plain;charset=UTF-8", "Origin": site.origin}
+        if endpoint.public
+        else {"Content-Type": "application/json", "Authorization": f"Bearer {site.secret}"}
+    )
     path = endpoint.path.format(**stored)
     if not chunked:
         return client.open(path, method=endpoint.method, data=data, headers=headers)
     # What gunicorn hands the app for Transfer-Encoding: chunked: no Content-Length,
     # and an input stream the server ends (test_chunked_bodies_through_gunicorn sends real chunks).
-    return client.open(path, method=endpoint.method, input_stream=io.BytesIO(data),
-                       headers={**headers, "Transfer-Encoding": "chunked"},
-                       environ_overrides={"wsgi.input_terminated": True})
+    return client.open(
+        path,
+        method=endpoint.method,
+        input_stream=io.BytesIO(data),
+        headers={**headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
 
 
 def problem(response, status: int, names: tuple[str, ...] = ()) -> str | None:
@@ -219,11 +361,17 @@ def test_deep_nesting_is_400_on_every_json_endpoint(client, site, stored, snapsh
     before, failures = snapshot(), []
     too_deep = "[" * MAX_DEPTH + "]" * MAX_DEPTH  # inside the body's object: MAX_DEPTH + 1 levels
     for endpoint in ENDPOINTS:
-        for label, text in [("objects", '{"a":' * 1000 + "1" + "}" * 1000), ("arrays", "[" * 1000 + "]" * 1000),
-                            ("one level over", with_raw(endpoint.body(site), "deep", too_deep))]:
+        for label, text in [
+            ("objects", '{"a":' * 1000 + "1" + "}" * 1000),
+            ("arrays", "[" * 1000 + "]" * 1000),
+            ("one level over", with_raw(endpoint.body(site), "deep", too_deep)),
+        ]:
             response = call(client, site, stored, endpoint, text.encode())
             check(failures, f"{endpoint.name}, {label}", response, 400)
-            if response.status_code == 400 and f"{MAX_DEPTH} levels" not in json.loads(response.data)["error"]["message"]:
+            if (
+                response.status_code == 400
+                and f"{MAX_DEPTH} levels" not in json.loads(response.data)["error"]["message"]
+            ):
                 failures.append(f"{endpoint.name}, {label}: the message does not say why: {response.data[:200]!r}")
         at_limit = with_raw(endpoint.body(site), "deep", "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1))
         response = call(client, site, stored, endpoint, at_limit.encode())
@@ -252,8 +400,11 @@ def test_brackets_in_strings_are_text_and_escapes_are_read_as_json_reads_them(en
     assert parse_json(("[" * MAX_DEPTH + "]" * MAX_DEPTH).encode(encoding))
 
 
-@pytest.mark.parametrize("raw", [r'"\ud800"', r'"\udfff"', r'"ok \udbff then"', r'"\ude00\ud83d"', r'"a\u0000b"', r'"\u0000"'],
-                         ids=["high", "low", "inside", "reversed-pair", "nul", "only-nul"])
+@pytest.mark.parametrize(
+    "raw",
+    [r'"\ud800"', r'"\udfff"', r'"ok \udbff then"', r'"\ude00\ud83d"', r'"a\u0000b"', r'"\u0000"'],
+    ids=["high", "low", "inside", "reversed-pair", "nul", "only-nul"],
+)
 def test_unpaired_surrogates_and_nul_escapes_are_400_naming_the_field(client, site, stored, snapshot, raw):
     """Each string and key of each JSON endpoint: 400 whose details name the field (a 500, or stored, before)."""
     before, failures = snapshot(), []
@@ -268,19 +419,29 @@ def test_unpaired_surrogates_and_nul_escapes_are_400_naming_the_field(client, si
 
 def test_a_valid_pair_of_surrogate_escapes_is_an_emoji_and_is_stored(send, site, rows):
     """Only unpaired surrogates are refused: the escapes of 😀 are one character."""
-    response = send(json.loads(with_raw(answer(site, kind="comment", score=None), "comment", r'"great \ud83d\ude00"')), site)
+    response = send(
+        json.loads(with_raw(answer(site, kind="comment", score=None), "comment", r'"great \ud83d\ude00"')), site
+    )
     assert response.status_code == 201
     assert rows(sa.select(Response.comment)) == ["great 😀"]
 
 
-FRAMINGS = {"utf-8": ("utf-8", False), "utf-8, chunked": ("utf-8", True), "utf-16 with BOM": ("utf-16", False),
-            "utf-16-be": ("utf-16-be", False), "utf-32": ("utf-32", False), "utf-16, chunked": ("utf-16", True)}
+FRAMINGS = {
+    "utf-8": ("utf-8", False),
+    "utf-8, chunked": ("utf-8", True),
+    "utf-16 with BOM": ("utf-16", False),
+    "utf-16-be": ("utf-16-be", False),
+    "utf-32": ("utf-32", False),
+    "utf-16, chunked": ("utf-16", True),
+}
 CHARACTERS = {"nul escape": ("\x00", True), "surrogate escape": ("\ud800", True), "raw surrogate": ("\udc00", False)}
 
 
 @pytest.mark.parametrize("character", CHARACTERS, ids=list(CHARACTERS))
 @pytest.mark.parametrize("framing", FRAMINGS, ids=list(FRAMINGS))
-def test_nul_and_surrogates_are_caught_whatever_the_framing_or_encoding(client, site, stored, snapshot, character, framing):
+def test_nul_and_surrogates_are_caught_whatever_the_framing_or_encoding(
+    client, site, stored, snapshot, character, framing
+):
     """The check runs on the decoded strings: a UTF-16 body or a chunked one (no
     Content-Length) was stored on SQLite and a 500 on PostgreSQL; a raw
     surrogate (ED B0 80 in UTF-8) decodes as one for json.loads."""
@@ -332,9 +493,14 @@ def test_trailing_newlines_fail_every_pattern_field(client, site, stored, snapsh
     assert snapshot() == before
 
 
-FILTERS = [("/v1/responses", "journey", "checkout"), ("/v1/responses", "step", "payment"),
-           ("/v1/responses", "visitor_id", "v1"), ("/v1/responses", "locale", "en"),
-           ("/v1/journeys/checkout/curve", "locale", "en"), ("/v1/journeys/checkout/export?format=csv", "locale", "en")]
+FILTERS = [
+    ("/v1/responses", "journey", "checkout"),
+    ("/v1/responses", "step", "payment"),
+    ("/v1/responses", "visitor_id", "v1"),
+    ("/v1/responses", "locale", "en"),
+    ("/v1/journeys/checkout/curve", "locale", "en"),
+    ("/v1/journeys/checkout/export?format=csv", "locale", "en"),
+]
 
 
 @pytest.mark.parametrize("path, name, valid", FILTERS)
@@ -348,7 +514,7 @@ def test_trailing_newlines_fail_pattern_filters(api, stored, path, name, valid):
 
 
 def test_a_visitor_id_with_a_newline_is_refused_and_one_stored_earlier_can_be_erased(app, api, send, site, rows):
-    """"victim1\\n" is now 422 at ingest; an answer stored under it before can still be erased by that ID."""
+    """ "victim1\\n" is now 422 at ingest; an answer stored under it before can still be erased by that ID."""
     response = send(answer(site, visitor_id="victim1\n"), site)
     assert problem(response, 422, ("visitor_id",)) is None
     assert send(answer(site, visitor_id="victim1"), site).status_code == 201
@@ -362,12 +528,24 @@ def test_a_visitor_id_with_a_newline_is_refused_and_one_stored_earlier_can_be_er
     assert api.delete("/v1/visitors/victim1%0A%0A").status_code == 422
 
 
-EXTREME_TIMES = [("from", "0001-01-01T00:00:00+05:00"), ("to", "9999-12-31"), ("to", "9999-12-31T23:00:00-05:00"),
-                 ("from", "0001-01-01"), ("from", "1969-12-31T23:59:59Z"), ("to", "3000-01-01T00:00:01Z")]
+EXTREME_TIMES = [
+    ("from", "0001-01-01T00:00:00+05:00"),
+    ("to", "9999-12-31"),
+    ("to", "9999-12-31T23:00:00-05:00"),
+    ("from", "0001-01-01"),
+    ("from", "1969-12-31T23:59:59Z"),
+    ("to", "3000-01-01T00:00:01Z"),
+]
 
 
-@pytest.mark.parametrize("path", ["/v1/responses", "/v1/journeys/checkout/curve?interval=week",
-                                  *(f"/v1/journeys/checkout/export?format={name}" for name in FORMATS)])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/responses",
+        "/v1/journeys/checkout/curve?interval=week",
+        *(f"/v1/journeys/checkout/export?format={name}" for name in FORMATS),
+    ],
+)
 def test_datetimes_out_of_range_are_422(api, stored, snapshot, path):
     """0001-01-01T00:00:00+05:00 overflowed in astimezone() and 9999-12-31 in day arithmetic (500s)."""
     before, failures = snapshot(), []
@@ -418,15 +596,28 @@ def test_bodies_over_the_limit_are_413_chunked_or_not(client, site, stored, snap
 
 def test_chunked_dashboard_forms_over_the_limit_are_413(client):
     """Forms too: werkzeug would parse the first MAX_CONTENT_LENGTH bytes of a chunked form as the whole."""
-    response = client.post("/dashboard/sign-in", input_stream=io.BytesIO(b"key=" + b"x" * (LIMIT + 100)),
-                           headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(
+        "/dashboard/sign-in",
+        input_stream=io.BytesIO(b"key=" + b"x" * (LIMIT + 100)),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("path", ["/v1/responses?variant=%ED%A0%80", "/v1/responses?variant=a%00b",
-                                  "/v1/journeys/%ED%A0%80/curve", "/v1/journeys/a%00b/curve", "/v1/visitors/%ED%A0%80",
-                                  "/v1/visitors/a%00b", "/v1/sites/%ED%A0%80/config", "/v1/sites/a%00b/config"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/responses?variant=%ED%A0%80",
+        "/v1/responses?variant=a%00b",
+        "/v1/journeys/%ED%A0%80/curve",
+        "/v1/journeys/a%00b/curve",
+        "/v1/visitors/%ED%A0%80",
+        "/v1/visitors/a%00b",
+        "/v1/sites/%ED%A0%80/config",
+        "/v1/sites/a%00b/config",
+    ],
+)
 def test_surrogate_and_nul_bytes_in_urls_are_no_server_error(api, stored, snapshot, path):
     """Percent-encoded surrogates are invalid UTF-8, read as U+FFFD; NUL is 400, as in JSON bodies."""
     before = snapshot()
@@ -441,10 +632,18 @@ def test_surrogate_and_nul_bytes_in_urls_are_no_server_error(api, stored, snapsh
 
 def _chunked_post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
     """POST ``body`` with Transfer-Encoding: chunked over a raw socket; (status, JSON body)."""
-    head = "".join(f"{name}: {value}\r\n" for name, value in {
-        "Host": "127.0.0.1", "Transfer-Encoding": "chunked", "Connection": "close", **headers}.items())
-    chunks = b"".join(f"{len(body[i:i + 4096]):x}\r\n".encode() + body[i:i + 4096] + b"\r\n"
-                      for i in range(0, len(body), 4096))
+    head = "".join(
+        f"{name}: {value}\r\n"
+        for name, value in {
+            "Host": "127.0.0.1",
+            "Transfer-Encoding": "chunked",
+            "Connection": "close",
+            **headers,
+        }.items()
+    )
+    chunks = b"".join(
+        f"{len(body[i : i + 4096]):x}\r\n".encode() + body[i : i + 4096] + b"\r\n" for i in range(0, len(body), 4096)
+    )
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + chunks + b"0\r\n\r\n")
         reply = b""
@@ -460,12 +659,16 @@ def test_chunked_bodies_through_gunicorn(site, gunicorn, rows):
     server = gunicorn(workers=1)
     widget = {"Content-Type": "text/plain;charset=UTF-8", "Origin": site.origin}
     cx = {"Content-Type": "application/json", "Authorization": f"Bearer {site.secret}"}
-    status, body = _chunked_post(server.port, "/v1/responses", json.dumps(answer(site, comment="a\x00b")).encode(), widget)
+    status, body = _chunked_post(
+        server.port, "/v1/responses", json.dumps(answer(site, comment="a\x00b")).encode(), widget
+    )
     assert (status, body["error"]["details"]) == (400, {"comment": ["Contains a NUL character."]})
     status, body = _chunked_post(server.port, "/v1/journeys", json.dumps({"key": "k", "name": "\x00"}).encode(), cx)
     assert (status, body["error"]["details"]) == (400, {"name": ["Contains a NUL character."]})
-    for path, headers, big in [("/v1/responses", widget, answer(site, comment="x" * LIMIT)),
-                               ("/v1/journeys", cx, {"key": "k", "name": "x" * LIMIT})]:
+    for path, headers, big in [
+        ("/v1/responses", widget, answer(site, comment="x" * LIMIT)),
+        ("/v1/journeys", cx, {"key": "k", "name": "x" * LIMIT}),
+    ]:
         status, body = _chunked_post(server.port, path, json.dumps(big).encode(), headers)
         assert (status, body["error"]["code"]) == (413, "payload_too_large")
     assert _chunked_post(server.port, "/v1/responses", json.dumps(answer(site)).encode(), widget)[0] == 201

@@ -16,8 +16,15 @@ NO_SERVER = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1"
 
 
 def _answer(site) -> dict:
-    return {"site_key": site.public_key, "journey": "checkout", "step": "payment", "kind": "csat", "score": 2,
-            "client_id": str(uuid.uuid4()), "visitor_id": "v1"}
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "kind": "csat",
+        "score": 2,
+        "client_id": str(uuid.uuid4()),
+        "visitor_id": "v1",
+    }
 
 
 def _event(site) -> dict:
@@ -56,7 +63,9 @@ def test_browser_requests_get_503_not_500_when_the_database_is_down():
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
 def test_database_outage_is_503_and_service_resumes_without_restart(app, site, database_url, db_proxy, gunicorn):
     """Cut the database: 503 + Retry-After everywhere, no 500; restore it: 201 again from the same processes."""
-    proxied = make_url(database_url).set(host="127.0.0.1", port=db_proxy.port).update_query_dict({"connect_timeout": "2"})
+    proxied = (
+        make_url(database_url).set(host="127.0.0.1", port=db_proxy.port).update_query_dict({"connect_timeout": "2"})
+    )
     server = gunicorn(proxied.render_as_string(hide_password=False))
     headers = {"Origin": site.origin}
     assert request(server.port, "POST", "/v1/responses", _answer(site), headers)[0] == 201
@@ -85,4 +94,7 @@ def test_database_outage_is_503_and_service_resumes_without_restart(app, site, d
     statuses = [request(server.port, "POST", "/v1/responses", _answer(site), headers)[0] for _ in range(10)]
     assert statuses == [201] * 10
     assert (server.pid, sorted(server.worker_pids())) == pids, "the server was restarted"
-    print(f"\noutage: {len(seen)} requests during the outage, all 503 with Retry-After; recovered without restart", flush=True)
+    print(
+        f"\noutage: {len(seen)} requests during the outage, all 503 with Retry-After; recovered without restart",
+        flush=True,
+    )

@@ -37,8 +37,14 @@ def test_no_column_holds_the_client_ip(database_url, make_site):
         client = app.test_client()
         client.environ_base.update(environ)
         headers = {"X-Forwarded-For": f"{CLIENT_IPS[0]}, 10.9.8.7", "Origin": site.origin, "X-Real-IP": CLIENT_IPS[2]}
-        item = answer(site, kind="comment", score=None, comment=f"my ip is {CLIENT_IPS[0]} and {CLIENT_IPS[2]}",
-                      url_path=f"/pay?ip={CLIENT_IPS[1]}", attributes={"plan": "pro"})
+        item = answer(
+            site,
+            kind="comment",
+            score=None,
+            comment=f"my ip is {CLIENT_IPS[0]} and {CLIENT_IPS[2]}",
+            url_path=f"/pay?ip={CLIENT_IPS[1]}",
+            attributes={"plan": "pro"},
+        )
         assert client.post("/v1/responses", json=item, headers=headers).status_code == 201
         event = {k: v for k, v in answer(site).items() if k not in ("kind", "score")} | {"type": "impression"}
         assert client.post("/v1/events", json=event, headers=headers).status_code == 201
@@ -47,7 +53,10 @@ def test_no_column_holds_the_client_ip(database_url, make_site):
         with client.session_transaction() as session:
             token = session.get("csrf", "")
         client.post("/dashboard/sign-in", data={"key": site.secret, "csrf_token": token}, headers=headers)
-        assert client.get("/v1/responses", headers={"Authorization": f"Bearer {site.secret}", **headers}).status_code == 200
+        assert (
+            client.get("/v1/responses", headers={"Authorization": f"Bearer {site.secret}", **headers}).status_code
+            == 200
+        )
     dump = _every_value(app)
     assert "[ip]" in dump  # the comment was stored, redacted
     for ip in CLIENT_IPS:
@@ -70,12 +79,18 @@ def test_erasure_removes_the_visitor_from_answers_events_rollups_and_every_expor
     from collector.models import Event, Response, StepRollup
 
     marker = f"zebra{uuid.uuid4().hex[:8]}"  # a word only the erased visitor wrote
-    theirs = [answer(site, step=step, kind="ces", score=1, comment=f"{marker} hated this step, awful", visitor_id="erase-me")
-              for step in ("cart", "payment")]
-    others = [answer(site, step=step, kind="ces", score=6, comment="fine and quick", visitor_id=f"other{n}")
-              for n, step in enumerate(("cart", "payment", "payment"))]
+    theirs = [
+        answer(site, step=step, kind="ces", score=1, comment=f"{marker} hated this step, awful", visitor_id="erase-me")
+        for step in ("cart", "payment")
+    ]
+    others = [
+        answer(site, step=step, kind="ces", score=6, comment="fine and quick", visitor_id=f"other{n}")
+        for n, step in enumerate(("cart", "payment", "payment"))
+    ]
     assert send({"responses": theirs + others}, site).status_code == 201
-    impression = {k: v for k, v in answer(site, visitor_id="erase-me").items() if k not in ("kind", "score")} | {"type": "impression"}
+    impression = {k: v for k, v in answer(site, visitor_id="erase-me").items() if k not in ("kind", "score")} | {
+        "type": "impression"
+    }
     assert send(impression, site, path="/v1/events").status_code == 201
     before = {fmt: _export_text(api, "checkout", fmt) for fmt in FORMATS}
     assert any(marker in text for text in before.values()), "no export carries comments: the check would prove nothing"

@@ -8,11 +8,46 @@ import pytest
 from tests.helpers import answer
 
 HOSTILE = [
-    "'", '"', "' OR '1'='1", "1; DROP TABLE responses; --", "%", "_", "\\", "%%%", "*",
-    "<script>alert(1)</script>", "../../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "/", "?", "#",
-    "\x00", "a\x00b", "\u202egnp.exe", "😀🇩🇪", "ß", "\ufeff", " ", "x" * 5000,
-    "2024-13-45", "-1", "1e309", "NaN", "null", "[]", "{}", "0x7fffffffffffffff", "99999999999999999999999",
-    "\r=2+3", "fine\r=2+3", "fine\n=2+3", "fine\r\n=2+3", "x\u2028=1", "x\u2029@SUM(1)", "x\x85-1", "x\x0b+1",
+    "'",
+    '"',
+    "' OR '1'='1",
+    "1; DROP TABLE responses; --",
+    "%",
+    "_",
+    "\\",
+    "%%%",
+    "*",
+    "<script>alert(1)</script>",
+    "../../../etc/passwd",
+    "..%2F..%2Fetc%2Fpasswd",
+    "/",
+    "?",
+    "#",
+    "\x00",
+    "a\x00b",
+    "\u202egnp.exe",
+    "😀🇩🇪",
+    "ß",
+    "\ufeff",
+    " ",
+    "x" * 5000,
+    "2024-13-45",
+    "-1",
+    "1e309",
+    "NaN",
+    "null",
+    "[]",
+    "{}",
+    "0x7fffffffffffffff",
+    "99999999999999999999999",
+    "\r=2+3",
+    "fine\r=2+3",
+    "fine\n=2+3",
+    "fine\r\n=2+3",
+    "x\u2028=1",
+    "x\u2029@SUM(1)",
+    "x\x85-1",
+    "x\x0b+1",
 ]
 
 
@@ -44,21 +79,30 @@ def test_hostile_strings_in_every_parameter_are_never_a_server_error(client, api
             for value in HOSTILE:
                 url, query = path, {}
                 for parameter in parameters:
-                    chosen = value if parameter is target else (_filled(parameter) if parameter.get("required") else None)
+                    chosen = (
+                        value if parameter is target else (_filled(parameter) if parameter.get("required") else None)
+                    )
                     if chosen is None:
                         continue
                     if parameter["in"] == "path":
-                        replacement = site.public_key if parameter["name"] == "public_key" and parameter is not target else chosen
+                        replacement = (
+                            site.public_key if parameter["name"] == "public_key" and parameter is not target else chosen
+                        )
                         url = url.replace("{" + parameter["name"] + "}", quote(replacement, safe=""))
                     elif parameter["in"] == "query":
                         query[parameter["name"]] = chosen
-                response = getattr(api, method)(url, **({} if method == "delete" else query)) if not query or method == "get" \
+                response = (
+                    getattr(api, method)(url, **({} if method == "delete" else query))
+                    if not query or method == "get"
                     else api.client.delete(url, query_string=query, headers={"Authorization": f"Bearer {site.secret}"})
+                )
                 tried += 1
                 response.get_data()  # exports stream: read them to the end
                 response.close()
                 if response.status_code >= 500:
-                    failures.append(f"{method.upper()} {url} {query!r:.200} -> {response.status_code} {response.data[:200]!r}")
+                    failures.append(
+                        f"{method.upper()} {url} {query!r:.200} -> {response.status_code} {response.data[:200]!r}"
+                    )
     print(f"\nhostile strings: {tried} requests", flush=True)
     assert tried > 500
     assert not failures, "\n".join(failures[:20])
@@ -84,7 +128,10 @@ def test_dashboard_paths_with_hostile_keys(client, site):
         token = session["csrf"]
     client.post("/dashboard/sign-in", data={"key": site.secret, "csrf_token": token})
     for value in HOSTILE:
-        for path in (f"/dashboard/journeys/{quote(value, safe='')}/steps", f"/dashboard/journeys/{quote(value, safe='')}/prompts"):
+        for path in (
+            f"/dashboard/journeys/{quote(value, safe='')}/steps",
+            f"/dashboard/journeys/{quote(value, safe='')}/prompts",
+        ):
             response = client.post(path, data={"csrf_token": token, "key": value, "name": value})
             assert response.status_code < 500, (path, response.data[:300])
 
@@ -102,15 +149,24 @@ def test_pages_get_a_strict_csp_and_cannot_be_framed(client, path):
     for name, value in EXPECTED.items():
         assert response.headers[name] == value
     csp = response.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "script-src" not in csp.replace("default-src", "")
+    assert (
+        "frame-ancestors 'none'" in csp
+        and "default-src 'self'" in csp
+        and "script-src" not in csp.replace("default-src", "")
+    )
     assert "'unsafe-inline'" not in csp.split("style-src")[0]  # no inline scripts anywhere
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "camera=()" in response.headers["Permissions-Policy"]
 
 
 def test_api_responses_are_inert_documents(api, client, site):
-    for response in (client.get("/openapi.json"), api.get("/v1/responses"), client.get("/v1/nothing"),
-                     client.get(f"/v1/sites/{site.public_key}/config"), client.get("/healthz")):
+    for response in (
+        client.get("/openapi.json"),
+        api.get("/v1/responses"),
+        client.get("/v1/nothing"),
+        client.get(f"/v1/sites/{site.public_key}/config"),
+        client.get("/healthz"),
+    ):
         for name, value in EXPECTED.items():
             assert response.headers[name] == value
         assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
@@ -118,7 +174,9 @@ def test_api_responses_are_inert_documents(api, client, site):
 
 def test_https_responses_ask_for_hsts(client):
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
-    assert client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"].startswith("max-age=")
+    assert (
+        client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"].startswith("max-age=")
+    )
 
 
 @pytest.mark.parametrize("path", ["/widget.js", "/widget-ui.js"])
@@ -131,10 +189,21 @@ def test_widget_is_served_as_javascript_with_nosniff(client, path):
     assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(1)>", "]]><script>alert(1)</script>",
-       "=HYPERLINK(\"http://evil.example\")", "javascript:alert(1)",
-       # CSV injection through a line break: a spreadsheet splitting the row (or the cell) there sees "=2+3".
-       "fine\r=2+3", "fine\n=2+3", "fine\r\n=2+3", "\r=2+3", "x\u2028@SUM(1)", "x\x85-1"]
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "]]><script>alert(1)</script>",
+    '=HYPERLINK("http://evil.example")',
+    "javascript:alert(1)",
+    # CSV injection through a line break: a spreadsheet splitting the row (or the cell) there sees "=2+3".
+    "fine\r=2+3",
+    "fine\n=2+3",
+    "fine\r\n=2+3",
+    "\r=2+3",
+    "x\u2028@SUM(1)",
+    "x\x85-1",
+]
 LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
@@ -158,8 +227,10 @@ def test_xss_corpus_is_inert_in_every_export(api, send, site):
 
     steps = [{"key": f"s{n}", "name": payload} for n, payload in enumerate(XSS)]
     assert api.post("/v1/journeys", json={"key": "checkout", "name": XSS[0], "steps": steps}).status_code == 201
-    items = [answer(site, step=f"s{n}", kind="ces", score=1, comment=f"{payload} awful", variant=payload[:64])
-             for n, payload in enumerate(XSS)]
+    items = [
+        answer(site, step=f"s{n}", kind="ces", score=1, comment=f"{payload} awful", variant=payload[:64])
+        for n, payload in enumerate(XSS)
+    ]
     assert send({"responses": items}, site).status_code == 201
     for export_format in FORMATS:
         response = api.get("/v1/journeys/checkout/export", format=export_format)
@@ -176,7 +247,9 @@ def test_xss_corpus_is_inert_in_every_export(api, send, site):
             if document.lstrip().startswith(b"<"):  # SVG, draw.io or OOXML: parse it as XML
                 root = ET.fromstring(document)
                 for element in root.iter():
-                    assert element.tag.rsplit("}", 1)[-1].lower() not in {"script", "foreignobject", "iframe"}, export_format
+                    assert element.tag.rsplit("}", 1)[-1].lower() not in {"script", "foreignobject", "iframe"}, (
+                        export_format
+                    )
                     assert not [name for name in element.attrib if name.lower().startswith("on")], export_format
             # CSV and JSON carry the text as typed: inert as a non-HTML attachment with nosniff.
         if response.mimetype == "text/csv":

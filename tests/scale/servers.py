@@ -50,8 +50,16 @@ def wait_for_port(port: int, timeout: float = 15.0, host: str = "127.0.0.1") -> 
 class NatsServer:
     """One nats-server with JetStream; ``stop``/``start`` keep its port and its store."""
 
-    def __init__(self, workdir: Path, port: int | None = None, name: str = "n1", cluster: str | None = None,
-                 cluster_port: int | None = None, routes: list[str] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        port: int | None = None,
+        name: str = "n1",
+        cluster: str | None = None,
+        cluster_port: int | None = None,
+        routes: list[str] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.workdir, self.name, self.host = workdir, name, host
         self.port = port or free_port()
         self.cluster, self.cluster_port, self.routes = cluster, cluster_port, routes or []
@@ -65,16 +73,35 @@ class NatsServer:
         return f"nats://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
-        command = [NATS_SERVER, "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store),
-                   "-n", self.name, "-l", str(self.log)]
+        command = [
+            NATS_SERVER,
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.store),
+            "-n",
+            self.name,
+            "-l",
+            str(self.log),
+        ]
         if self.cluster:
-            command += ["--cluster_name", self.cluster, "--cluster", f"nats://{self.host}:{self.cluster_port}",
-                        "--routes", ",".join(self.routes)]
+            command += [
+                "--cluster_name",
+                self.cluster,
+                "--cluster",
+                f"nats://{self.host}:{self.cluster_port}",
+                "--routes",
+                ",".join(self.routes),
+            ]
         return command
 
     def start(self) -> "NatsServer":
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         wait_for_port(self.port, host=self.host)
         return self
 
@@ -106,8 +133,9 @@ class PostgresCluster:
         return (PG_BIN / "initdb").exists() and shutil.which("runuser") is not None
 
     def _as_postgres(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True,
-                              check=check, timeout=120)
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True, check=check, timeout=120
+        )
 
     def _own(self) -> None:
         self.datadir.parent.chmod(0o777)
@@ -115,31 +143,51 @@ class PostgresCluster:
 
     def init(self) -> "PostgresCluster":
         self._own()
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-                          "--no-sync", "-E", "UTF8")
+        self._as_postgres(
+            str(PG_BIN / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"
+        )
         with open(self.datadir / "postgresql.conf", "a") as conf:
-            conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.datadir}'\n"
-                       "wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nfsync = on\n"
-                       "shared_buffers = 32MB\nmax_connections = 60\n")
+            conf.write(
+                f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.datadir}'\n"
+                "wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nfsync = on\n"
+                "shared_buffers = 32MB\nmax_connections = 60\n"
+            )
         with open(self.datadir / "pg_hba.conf", "a") as hba:
             hba.write("host replication all 127.0.0.1/32 trust\n")
         return self
 
     def replica_of(self, primary: "PostgresCluster") -> "PostgresCluster":
         self._own()
-        self._as_postgres(str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-                          "-D", str(self.datadir), "-R", "-X", "stream", "-c", "fast")
+        self._as_postgres(
+            str(PG_BIN / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.datadir),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        )
         with open(self.datadir / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {self.port}\nunix_socket_directories = '{self.datadir}'\n")
         return self
 
     def start(self) -> "PostgresCluster":
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile), "-w", "-t", "60", "start")
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile), "-w", "-t", "60", "start"
+        )
         return self
 
     def stop(self, mode: str = "fast") -> None:
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "-t", "60", "stop",
-                          check=False)
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "-t", "60", "stop", check=False
+        )
 
     def kill(self) -> None:
         """SIGKILL the postmaster (a crash, not a shutdown)."""
@@ -153,16 +201,40 @@ class PostgresCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        done = subprocess.run([str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                               "-d", database, "-Atc", sql], capture_output=True, text=True, check=True, timeout=60)
+        done = subprocess.run(
+            [
+                str(PG_BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-Atc",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
         return done.stdout.strip()
 
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def http(port: int, method: str, path: str, body: object = None, headers: dict | None = None,
-         host: str = "127.0.0.1", timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+def http(
+    port: int,
+    method: str,
+    path: str,
+    body: object = None,
+    headers: dict | None = None,
+    host: str = "127.0.0.1",
+    timeout: float = 10.0,
+) -> tuple[int, dict[str, str], bytes]:
     """One request on a fresh connection: (status, headers, body); OSError on a network failure."""
     import http.client
     import json
@@ -182,23 +254,53 @@ def http(port: int, method: str, path: str, body: object = None, headers: dict |
 class Gunicorn:
     """``gunicorn collector:create_app()`` in a subprocess on ``host:port`` with ``env``."""
 
-    def __init__(self, database_url: str, log_path: Path, workers: int = 2, host: str = "127.0.0.1",
-                 port: int | None = None, **env: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        workers: int = 2,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        **env: str,
+    ) -> None:
         import sys
 
         self.host, self.port, self.workers, self.log_path = host, port or free_port(), workers, log_path
-        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "scale-test", "RATELIMIT_ENABLED": "false",
-                    "PYTHONPATH": str(ROOT), **env}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "scale-test",
+            "RATELIMIT_ENABLED": "false",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
         self.env.pop("TEST_DATABASE_URL", None)
-        self.command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{self.port}", "--workers", str(workers),
-                        "--worker-class", "gthread", "--threads", "2", "--reuse-port", "--timeout", "30",
-                        "--graceful-timeout", "5", "collector:create_app()"]
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--reuse-port",
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "5",
+            "collector:create_app()",
+        ]
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> "Gunicorn":
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -26,8 +26,9 @@ def redis_url():
 def other_host(database_url, tmp_path, redis_url):
     if database_url == "sqlite://":
         pytest.skip("needs a database two processes share")
-    server = Gunicorn(database_url, tmp_path / "gunicorn.log", workers=2, SITE_CACHE_SECONDS="60",
-                      CACHE_INVALIDATION_URL=redis_url).start()
+    server = Gunicorn(
+        database_url, tmp_path / "gunicorn.log", workers=2, SITE_CACHE_SECONDS="60", CACHE_INVALIDATION_URL=redis_url
+    ).start()
     yield server
     server.stop()
 

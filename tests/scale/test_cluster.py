@@ -21,8 +21,15 @@ HAPROXY = "/usr/sbin/haproxy"
 def test_faults_under_load_lose_nothing_acknowledged_and_double_nothing():
     if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("runs with the PostgreSQL suite (TEST_DATABASE_URL): it starts PostgreSQL clusters of its own")
-    missing = [tool for tool, present in (("haproxy", os.path.exists(HAPROXY)), ("nats-server", os.path.exists(NATS_SERVER)),
-                                          ("PostgreSQL 15", PostgresCluster.available())) if not present]
+    missing = [
+        tool
+        for tool, present in (
+            ("haproxy", os.path.exists(HAPROXY)),
+            ("nats-server", os.path.exists(NATS_SERVER)),
+            ("PostgreSQL 15", PostgresCluster.available()),
+        )
+        if not present
+    ]
     if missing:
         (pytest.fail if IN_CI else pytest.skip)(f"missing: {', '.join(missing)} (.ci/run installs them)")
     from bench.cluster import run

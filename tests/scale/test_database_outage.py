@@ -8,14 +8,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from collector.analytics.maintenance import compare_funnel
-from collector.analytics.maintenance import compare_rollups
+from collector.analytics.maintenance import compare_funnel, compare_rollups
 from collector.extensions import db
 from collector.ingest import queue
 from collector.ingest.worker import Worker
 from collector.models import Response
 from collector.tenancy.sites import create_site, site_cache
-from tests.helpers import app_for, answer
+from tests.helpers import answer, app_for
 from tests.scale.servers import eventually
 
 
@@ -61,7 +60,9 @@ def test_with_postgresql_down_ingest_accepts_healthz_is_degraded_and_the_worker_
     assert client.post("/v1/responses", json=answer(info), headers=headers).status_code == 202  # the site is now cached
 
     pg_primary.stop("immediate")
-    accepted = [client.post("/v1/responses", json=answer(info, score=s), headers=headers).status_code for s in (1, 2, 3)]
+    accepted = [
+        client.post("/v1/responses", json=answer(info, score=s), headers=headers).status_code for s in (1, 2, 3)
+    ]
     assert accepted == [202, 202, 202]
     health = client.get("/healthz")
     assert health.status_code == 200
@@ -82,6 +83,9 @@ def test_with_postgresql_down_ingest_accepts_healthz_is_degraded_and_the_worker_
         thread.join(30)
     assert _stored(pg_app) == 4
     assert client.get("/healthz").get_json() == {
-        "status": "ok", "database": "ok", "queue": {"status": "ok", "lag": 0, "lag_seconds": 0.0, "dead_letters": 0}}
+        "status": "ok",
+        "database": "ok",
+        "queue": {"status": "ok", "lag": 0, "lag_seconds": 0.0, "dead_letters": 0},
+    }
     with pg_app.app_context():
         assert compare_rollups(db.session) == [] and compare_funnel(db.session) == []

@@ -5,8 +5,7 @@ import json
 
 import sqlalchemy as sa
 
-from collector.analytics.maintenance import compare_funnel
-from collector.analytics.maintenance import compare_rollups
+from collector.analytics.maintenance import compare_funnel, compare_rollups
 from collector.extensions import db
 from collector.ingest import queue
 from collector.ingest.worker import Worker
@@ -38,8 +37,14 @@ def test_a_queued_answer_is_accepted_with_202_and_stored_by_a_worker(send, site,
 def test_a_batch_and_its_events_are_stored_with_their_rollups(send, site, rows, drain, app):
     body = {"responses": [answer(site, score=score) for score in (1, 2, 5)]}
     assert send(body, site).get_json() == {"received": 3, "queued": 3, "duplicates": 0}
-    event = {"site_key": site.public_key, "journey": "checkout", "step": "payment", "type": "impression",
-             "client_id": "0b7f0f38-4d7c-4a2b-9f39-1d2b0f3e0a11", "session_id": "s1"}
+    event = {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": "payment",
+        "type": "impression",
+        "client_id": "0b7f0f38-4d7c-4a2b-9f39-1d2b0f3e0a11",
+        "session_id": "s1",
+    }
     assert send({"events": [event]}, site, path="/v1/events").status_code == 202
     drain()
     assert sorted(rows(sa.select(Response.score))) == [1, 2, 5]
@@ -63,7 +68,8 @@ def test_a_resent_answer_is_a_duplicate_in_the_log_and_stored_once(send, site, r
 
 
 def test_a_worker_dying_between_commit_and_ack_gets_a_redelivery_that_stores_nothing_twice(
-        send, site, rows, app, settings, drain):
+    send, site, rows, app, settings, drain
+):
     for _ in range(5):
         send(answer(site), site)
 
@@ -90,12 +96,28 @@ def test_poison_messages_go_to_the_dead_letters_with_their_reason(send, site, ma
     strict = make_site("Strict", auto_register=False)
     publisher = queue.publisher(settings)
     publisher.publish([(queue.subject(settings, "answer", site.id), "junk-1", b"not json")])
-    unknown_step = queue.encode("answer", strict.id, ("checkout", "nowhere"), row={
-        "client_id": "9d2b5f3e-6c1a-4f7e-8b1d-3a2c4e5f6a7b", "created_at": "2026-12-01T10:00:00+00:00",
-        "kind": "csat", "score": 4})
+    unknown_step = queue.encode(
+        "answer",
+        strict.id,
+        ("checkout", "nowhere"),
+        row={
+            "client_id": "9d2b5f3e-6c1a-4f7e-8b1d-3a2c4e5f6a7b",
+            "created_at": "2026-12-01T10:00:00+00:00",
+            "kind": "csat",
+            "score": 4,
+        },
+    )
     publisher.publish([(queue.subject(settings, "answer", strict.id), "step-1", unknown_step)])
-    unknown_site = queue.encode("answer", 999_999, ("checkout", "payment"), row={
-        "client_id": "1d2b5f3e-6c1a-4f7e-8b1d-3a2c4e5f6a7b", "created_at": "2026-12-01T10:00:00+00:00", "kind": "csat"})
+    unknown_site = queue.encode(
+        "answer",
+        999_999,
+        ("checkout", "payment"),
+        row={
+            "client_id": "1d2b5f3e-6c1a-4f7e-8b1d-3a2c4e5f6a7b",
+            "created_at": "2026-12-01T10:00:00+00:00",
+            "kind": "csat",
+        },
+    )
     publisher.publish([(queue.subject(settings, "answer", 999_999), "site-1", unknown_site)])
     send(answer(site), site)
 
@@ -122,8 +144,7 @@ def test_an_unknown_step_is_refused_with_422_before_queueing_when_the_site_does_
     assert status().messages == 0
 
 
-def test_with_the_broker_down_ingest_answers_503_with_retry_after_and_accepts_nothing(
-        send, site, broker, rows, drain):
+def test_with_the_broker_down_ingest_answers_503_with_retry_after_and_accepts_nothing(send, site, broker, rows, drain):
     broker.stop()
     reply = send(answer(site), site)
     assert reply.status_code == 503

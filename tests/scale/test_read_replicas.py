@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 
 from collector.extensions import db
 from collector.tenancy.sites import create_site, site_cache
-from tests.helpers import ApiClient, app_for, answer
+from tests.helpers import ApiClient, answer, app_for
 from tests.scale.servers import eventually
 
 

@@ -22,19 +22,40 @@ def test_several_rows_are_stored_exactly_as_one_row_is(app, site, rows, send):
         journey = create_journey(db.session, db.session.get(Site, site.id), {"key": "j", "steps": [{"key": "s"}]})
         db.session.commit()
         step_id = journey.steps[0].id
-        row = {"site_id": site.id, "journey_id": journey.id, "step_id": step_id, "kind": "csat", "score": 4,
-               "comment": "Ünïcode ✓ \"quoted\"", "polarity": 0.123456789012345, "subjectivity": 1e-9,
-               "sentiment_label": "positive", "language": "de", "emotion": -0.3333333333333333,
-               "scorer_version": "v", "trigger": "inline", "visitor_id": "v", "session_id": None,
-               "url_path": "/a", "device": None, "locale": "de-DE", "variant": None,
-               "attributes": {"zeta": 1, "alpha": [1, 2], "mid": None},
-               "created_at": datetime(2026, 12, 1, 10, 11, 12, 123456, tzinfo=UTC)}
+        row = {
+            "site_id": site.id,
+            "journey_id": journey.id,
+            "step_id": step_id,
+            "kind": "csat",
+            "score": 4,
+            "comment": 'Ünïcode ✓ "quoted"',
+            "polarity": 0.123456789012345,
+            "subjectivity": 1e-9,
+            "sentiment_label": "positive",
+            "language": "de",
+            "emotion": -0.3333333333333333,
+            "scorer_version": "v",
+            "trigger": "inline",
+            "visitor_id": "v",
+            "session_id": None,
+            "url_path": "/a",
+            "device": None,
+            "locale": "de-DE",
+            "variant": None,
+            "attributes": {"zeta": 1, "alpha": [1, 2], "mid": None},
+            "created_at": datetime(2026, 12, 1, 10, 11, 12, 123456, tzinfo=UTC),
+        }
         with db.engine.begin() as conn:
             columns = [Response.client_id, Response.id]
             for single in ({**row, "client_id": "one"}, {**row, "client_id": "one-none", "attributes": None}):
                 insert_ignoring_conflicts(conn, Response.__table__, [single], ["site_id", "client_id"], columns)
-            several = insert_ignoring_conflicts(conn, Response.__table__, [
-                {**row, "client_id": "two"}, {**row, "client_id": "three", "attributes": None}], ["site_id", "client_id"], columns)
+            several = insert_ignoring_conflicts(
+                conn,
+                Response.__table__,
+                [{**row, "client_id": "two"}, {**row, "client_id": "three", "attributes": None}],
+                ["site_id", "client_id"],
+                columns,
+            )
         assert len(several) == 2
         text = dict(db.session.execute(sa.select(Response.client_id, sa.cast(Response.attributes, sa.Text))).all())
         stored = {r.client_id: r for r in db.session.scalars(sa.select(Response))}

@@ -33,40 +33,49 @@ def test_sentiment_is_frozen():
         score("great").polarity = 0.0
 
 
-@pytest.mark.parametrize("text", [
-    "Checkout was painless.",
-    "Seamless sign-up",
-    "Smooth and quick delivery",
-    "Hassle-free returns",
-    "Refund came in two days, no questions asked",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Checkout was painless.",
+        "Seamless sign-up",
+        "Smooth and quick delivery",
+        "Hassle-free returns",
+        "Refund came in two days, no questions asked",
+    ],
+)
 def test_cx_praise_is_positive(text):
     """Domain words TextBlob alone does not know count as praise."""
     assert label(text) == "positive"
 
 
-@pytest.mark.parametrize("text", [
-    "What a hassle",
-    "Stuck on the payment page",
-    "My card was declined",
-    "Shipping took forever",
-    "I couldn't find the returns page",
-    "The app crashed",
-    "I was charged twice",
-    "Where is my refund?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What a hassle",
+        "Stuck on the payment page",
+        "My card was declined",
+        "Shipping took forever",
+        "I couldn't find the returns page",
+        "The app crashed",
+        "I was charged twice",
+        "Where is my refund?",
+    ],
+)
 def test_cx_complaints_are_negative(text):
     """Domain complaints are negative even without an emotional word."""
     assert label(text) == "negative"
 
 
-@pytest.mark.parametrize("text", [
-    "I used PayPal",
-    "Ordering for my mum",
-    "Paying with Apple Pay this time.",
-    "Do you ship to Ireland?",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I used PayPal",
+        "Ordering for my mum",
+        "Paying with Apple Pay this time.",
+        "Do you ship to Ireland?",
+        "",
+    ],
+)
 def test_factual_statements_are_neutral(text):
     """Plain facts and questions are not praise or complaints."""
     assert label(text) == "neutral"
@@ -122,12 +131,21 @@ def test_intensifiers_and_diminishers():
     assert plain < score("The checkout is slightly slow").polarity < 0
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("👍", "positive"), ("👎", "negative"), ("😡", "negative"),
-    ("😍", "positive"), ("👍🏽", "positive"), ("❤️", "positive"),
-    ("easy peasy :)", "positive"), ("the coupon didnt work :(", "negative"),
-    ("still waiting 😞", "negative"), ("thanks:)", "positive"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("👍", "positive"),
+        ("👎", "negative"),
+        ("😡", "negative"),
+        ("😍", "positive"),
+        ("👍🏽", "positive"),
+        ("❤️", "positive"),
+        ("easy peasy :)", "positive"),
+        ("the coupon didnt work :(", "negative"),
+        ("still waiting 😞", "negative"),
+        ("thanks:)", "positive"),
+    ],
+)
 def test_emoji_and_emoticons(text, expected):
     """Emoji (with skin tones or variation selectors) and emoticons count."""
     assert label(text) == expected
@@ -163,15 +181,18 @@ def test_deterministic():
     assert len({score(text) for _ in range(5)}) == 1
 
 
-@pytest.mark.parametrize("text", [
-    "GREAT GREAT GREAT AMAZING BEST EVER!!!!!!!! 😍😍😍😍",
-    "worst worst worst horrible awful disgusting!!!! 🤬🤬🤬🤬",
-    "not not not not bad",
-    "?!?!?!",
-    "a" * 5000,
-    "Ünïcödé café — naïve façade",
-    "http://example.com/path:/x",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GREAT GREAT GREAT AMAZING BEST EVER!!!!!!!! 😍😍😍😍",
+        "worst worst worst horrible awful disgusting!!!! 🤬🤬🤬🤬",
+        "not not not not bad",
+        "?!?!?!",
+        "a" * 5000,
+        "Ünïcödé café — naïve façade",
+        "http://example.com/path:/x",
+    ],
+)
 def test_range_bounds(text):
     """Polarity stays in [-1, 1], subjectivity in [0, 1], label valid."""
     result = score(text)

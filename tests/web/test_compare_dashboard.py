@@ -19,21 +19,24 @@ def sign_in(client, secret):
 
 @pytest.fixture
 def dashboard(client, site, send):
-    response = client.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "cart"}, {"key": "payment"}]},
-                           headers={"Authorization": f"Bearer {site.secret}"})
+    response = client.post(
+        "/v1/journeys",
+        json={"key": "checkout", "steps": [{"key": "cart"}, {"key": "payment"}]},
+        headers={"Authorization": f"Bearer {site.secret}"},
+    )
     assert response.status_code == 201
     items = [answer(site, step="payment", score=5, device="desktop", attributes={"plan": XSS}) for _ in range(30)]
     items += [answer(site, step="payment", score=s, device="mobile", attributes={"plan": "pro"}) for s in [1, 2] * 15]
     items += [answer(site, step="cart", score=4, device="mobile") for _ in range(3)]
     for start in range(0, len(items), 50):
-        assert send({"responses": items[start:start + 50]}, site).status_code in (200, 201)
+        assert send({"responses": items[start : start + 50]}, site).status_code in (200, 201)
     sign_in(client, site.secret)
     return client
 
 
 def compare_cells(html):
     """(step, group) -> the cell's text, from the Compared-by table."""
-    table = html[html.index('id="compare"'):]
+    table = html[html.index('id="compare"') :]
     cells = {}
     for step, row in re.findall(r'<tr data-step="([^"]+)">(.*?)</tr>', table, re.S):
         for group, text in re.findall(r'<td class="num" data-group="([^"]*)">(.*?)</td>', row, re.S):

@@ -21,8 +21,11 @@ def new_key(app, site_id: int, scopes: list[str]) -> tuple[int, str]:
 
 
 def make_journey(client, site, key: str = "checkout", steps=("cart", "shipping", "payment")):
-    response = client.post("/v1/journeys", json={"key": key, "steps": [{"key": s, "name": s.title()} for s in steps]},
-                           headers={"Authorization": f"Bearer {site.secret}"})
+    response = client.post(
+        "/v1/journeys",
+        json={"key": key, "steps": [{"key": s, "name": s.title()} for s in steps]},
+        headers={"Authorization": f"Bearer {site.secret}"},
+    )
     assert response.status_code == 201, response.get_json()
 
 
@@ -135,10 +138,13 @@ def test_rotating_or_revoking_the_key_ends_saved_sessions(app, client, site, act
     assert client.get("/dashboard/").status_code == 302
 
 
-@pytest.mark.parametrize("path, data", [
-    ("/dashboard/sign-out", {}),
-    ("/dashboard/journeys", {"key": "signup", "steps": "form"}),
-])
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/dashboard/sign-out", {}),
+        ("/dashboard/journeys", {"key": "signup", "steps": "form"}),
+    ],
+)
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 def test_post_without_valid_csrf_token_is_rejected(signed_in, rows, path, data, token):
     if token is not None:
@@ -163,8 +169,9 @@ def test_session_cookie_flags(client, site):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     secure = client.application.test_client()
     secure.get("/dashboard/sign-in", base_url="https://localhost")
-    response = secure.post("/dashboard/sign-in", base_url="https://localhost",
-                           data={"key": site.secret, "csrf_token": csrf(secure)})
+    response = secure.post(
+        "/dashboard/sign-in", base_url="https://localhost", data={"key": site.secret, "csrf_token": csrf(secure)}
+    )
     assert "Secure" in response.headers["Set-Cookie"]
 
 
@@ -191,8 +198,11 @@ def test_comments_with_html_are_escaped(signed_in, site, send):
 
 
 def test_journey_and_step_names_with_html_are_escaped_in_the_svg(signed_in, site):
-    response = signed_in.post("/v1/journeys", headers={"Authorization": f"Bearer {site.secret}"},
-                              json={"key": "j", "name": "<b>J</b>", "steps": [{"key": "s", "name": '<svg onload="x()">'}]})
+    response = signed_in.post(
+        "/v1/journeys",
+        headers={"Authorization": f"Bearer {site.secret}"},
+        json={"key": "j", "name": "<b>J</b>", "steps": [{"key": "s", "name": '<svg onload="x()">'}]},
+    )
     assert response.status_code == 201
     html = signed_in.get("/dashboard/?journey=j").get_data(as_text=True)
     assert "<svg onload" not in html and "<b>J</b>" not in html
@@ -205,8 +215,12 @@ def test_tenant_isolation(client, make_site, send):
     send(answer(site_a, journey="alpha-flow", kind="comment", score=None, comment="alpha comment"), site_a)
     send(answer(site_b, journey="beta-flow", kind="comment", score=None, comment="beta secret comment"), site_b)
     sign_in(client, site_a.secret)
-    for path in ("/dashboard/", "/dashboard/?journey=beta-flow", "/dashboard/?journey=beta-flow&partial=1",
-                 "/dashboard/manage"):
+    for path in (
+        "/dashboard/",
+        "/dashboard/?journey=beta-flow",
+        "/dashboard/?journey=beta-flow&partial=1",
+        "/dashboard/manage",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert "beta-flow" not in html and "beta secret comment" not in html
         assert site_b.public_key not in html
@@ -248,7 +262,9 @@ def test_filters_change_the_numbers(signed_in, site, send):
     send(answer(site, step="cart", score=3, device="mobile", variant="B"), site)
 
     def numbers(**args):
-        return responses_by_step(signed_in.get("/dashboard/", query_string={"journey": "checkout", **args}).get_data(as_text=True))
+        return responses_by_step(
+            signed_in.get("/dashboard/", query_string={"journey": "checkout", **args}).get_data(as_text=True)
+        )
 
     assert numbers() == {"cart": 1, "shipping": 0, "payment": 3}
     assert numbers(device="mobile") == {"cart": 1, "shipping": 0, "payment": 1}
@@ -270,20 +286,31 @@ def test_comment_filters(signed_in, site, send):
 
 def test_embed_snippet_shown_escaped(signed_in, site):
     html = signed_in.get("/dashboard/").get_data(as_text=True)
-    assert f'data-site=&#34;{site.public_key}&#34;' in html
+    assert f"data-site=&#34;{site.public_key}&#34;" in html
     assert "&lt;script async src=" in html
 
 
 def test_add_journey_step_and_prompt(signed_in, rows):
     token = csrf(signed_in)
-    response = signed_in.post("/dashboard/journeys", data={
-        "key": "signup", "name": "Sign-up", "steps": "form | Form\nconfirm\n", "csrf_token": token})
+    response = signed_in.post(
+        "/dashboard/journeys",
+        data={"key": "signup", "name": "Sign-up", "steps": "form | Form\nconfirm\n", "csrf_token": token},
+    )
     assert response.status_code == 302
     assert rows(sa.select(Journey.name).where(Journey.key == "signup")) == ["Sign-up"]
     response = signed_in.post("/dashboard/journeys/signup/steps", data={"key": "welcome", "csrf_token": token})
     assert response.status_code == 302
-    response = signed_in.post("/dashboard/journeys/signup/prompts", data={
-        "step": "form", "kind": "ces", "trigger": "inline", "locale": "en", "text": "How easy?", "csrf_token": token})
+    response = signed_in.post(
+        "/dashboard/journeys/signup/prompts",
+        data={
+            "step": "form",
+            "kind": "ces",
+            "trigger": "inline",
+            "locale": "en",
+            "text": "How easy?",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert rows(sa.select(Prompt.kind)) == ["ces"]
     html = signed_in.get("/dashboard/manage").get_data(as_text=True)
@@ -298,8 +325,10 @@ def test_management_errors_are_shown(signed_in):
     signed_in.post("/dashboard/journeys", data={"key": "dup", "steps": "a", "csrf_token": token})
     response = signed_in.post("/dashboard/journeys", data={"key": "dup", "csrf_token": token})
     assert response.status_code == 409 and "already exists" in response.get_data(as_text=True)
-    response = signed_in.post("/dashboard/journeys/dup/prompts", data={
-        "step": "a", "kind": "csat", "trigger": "after_ms", "csrf_token": token})
+    response = signed_in.post(
+        "/dashboard/journeys/dup/prompts",
+        data={"step": "a", "kind": "csat", "trigger": "after_ms", "csrf_token": token},
+    )
     assert response.status_code == 422 and "delay_ms" in response.get_data(as_text=True)
 
 
@@ -316,12 +345,14 @@ def test_management_needs_write_scope(app, client, site, rows):
 
 # --- Download buttons -------------------------------------------------------
 
+
 def test_download_buttons_carry_the_filters(signed_in, site, send):
     from collector.exports import FORMATS
 
     send(answer(site, step="cart", score=5, device="mobile", variant="A"), site)
-    html = signed_in.get("/dashboard/?journey=checkout&device=mobile&variant=A&from=2020-01-01&step=cart"
-                         "&sentiment=negative").get_data(as_text=True)
+    html = signed_in.get(
+        "/dashboard/?journey=checkout&device=mobile&variant=A&from=2020-01-01&step=cart&sentiment=negative"
+    ).get_data(as_text=True)
     links = re.findall(r'<a class="button" href="([^"]+)" download data-format="([^"]+)"', html)
     assert [name for _, name in links] == list(FORMATS)
     for href, name in links:
@@ -336,7 +367,7 @@ def test_download_every_format_as_the_api_does(signed_in, api, site, send):
     from collector.exports import FORMATS
 
     send(answer(site, step="cart", score=5, device="mobile"), site)
-    send(answer(site, step="payment", score=1, device="desktop", kind="csat", comment="=HYPERLINK(\"x\")"), site)
+    send(answer(site, step="payment", score=1, device="desktop", kind="csat", comment='=HYPERLINK("x")'), site)
     for name in FORMATS:
         response = signed_in.get(f"/dashboard/export?format={name}&journey=checkout")
         assert response.status_code == 200, (name, response.get_data(as_text=True)[:300])
@@ -365,14 +396,19 @@ def test_download_checks_filters_and_tenancy(client, make_site, send):
         assert response.status_code == 404 and b"beta secret" not in response.data
     assert client.get("/dashboard/export?format=exe&journey=alpha-flow").status_code == 400
     assert client.get("/dashboard/export?format=csv&journey=alpha-flow&device=toaster").status_code == 400
-    assert client.get("/dashboard/export?format=csv&journey=alpha-flow&from=2024-02-01&to=2024-01-01").status_code == 400
+    assert (
+        client.get("/dashboard/export?format=csv&journey=alpha-flow&from=2024-02-01&to=2024-01-01").status_code == 400
+    )
     assert client.get("/dashboard/export?format=csv").status_code == 404
 
 
 # --- Changing and deleting journeys, steps and prompts ---------------------
 
+
 def add_prompt(api, journey: str = "checkout", step: str = "cart", kind: str = "csat") -> int:
-    response = api.post(f"/v1/journeys/{journey}/steps/{step}/prompts", json={"kind": kind, "text": {"en": "How was it?"}})
+    response = api.post(
+        f"/v1/journeys/{journey}/steps/{step}/prompts", json={"kind": kind, "text": {"en": "How was it?"}}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
 
@@ -382,20 +418,26 @@ def step_keys(api, journey: str = "checkout") -> list[str]:
 
 
 def flashed(response) -> str:
-    return " ".join(re.findall(r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S))
+    return " ".join(
+        re.findall(r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S)
+    )
 
 
 def test_rename_journey_and_step(signed_in, api, site):
     make_journey(signed_in, site)
     token = csrf(signed_in)
-    response = signed_in.post("/dashboard/journeys/checkout/rename", data={"name": XSS_SCRIPT, "csrf_token": token},
-                              follow_redirects=True)
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/rename", data={"name": XSS_SCRIPT, "csrf_token": token}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "Journey &#39;checkout&#39; renamed to &#39;&lt;script&gt;" in flashed(response)
     assert XSS_SCRIPT not in response.get_data(as_text=True)  # the name and the flash are escaped
     assert api.get("/v1/journeys/checkout").get_json()["name"] == XSS_SCRIPT
-    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/rename", data={"name": "Delivery", "csrf_token": token},
-                              follow_redirects=True)
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/steps/shipping/rename",
+        data={"name": "Delivery", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Step &#39;shipping&#39; of &#39;checkout&#39; renamed to &#39;Delivery&#39;." in flashed(response)
     steps = {step["key"]: step["name"] for step in api.get("/v1/journeys/checkout").get_json()["steps"]}
     assert steps["shipping"] == "Delivery"
@@ -407,16 +449,25 @@ def test_rename_journey_and_step(signed_in, api, site):
 def test_move_step_up_and_down(signed_in, api, site):
     make_journey(signed_in, site)
     token = csrf(signed_in)
-    response = signed_in.post("/dashboard/journeys/checkout/steps/payment/move", data={"direction": "up", "csrf_token": token},
-                              follow_redirects=True)
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/steps/payment/move",
+        data={"direction": "up", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Step &#39;payment&#39; of &#39;checkout&#39; moved up." in flashed(response)
     assert step_keys(api) == ["cart", "payment", "shipping"]
-    response = signed_in.post("/dashboard/journeys/checkout/steps/cart/move", data={"direction": "down", "csrf_token": token})
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/steps/cart/move", data={"direction": "down", "csrf_token": token}
+    )
     assert response.status_code == 302
     assert step_keys(api) == ["payment", "cart", "shipping"]
-    response = signed_in.post("/dashboard/journeys/checkout/steps/payment/move", data={"direction": "up", "csrf_token": token})
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/steps/payment/move", data={"direction": "up", "csrf_token": token}
+    )
     assert response.status_code == 422 and "already the first step" in flashed(response)
-    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/move", data={"direction": "down", "csrf_token": token})
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/steps/shipping/move", data={"direction": "down", "csrf_token": token}
+    )
     assert response.status_code == 422 and "already the last step" in flashed(response)
     assert step_keys(api) == ["payment", "cart", "shipping"]
     html = signed_in.get("/dashboard/manage").get_data(as_text=True)
@@ -429,8 +480,11 @@ def test_delete_step_needs_the_confirm_box(signed_in, api, site):
     response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/delete", data={"csrf_token": token})
     assert response.status_code == 422 and "Tick the box" in flashed(response)
     assert step_keys(api) == ["cart", "shipping", "payment"]
-    response = signed_in.post("/dashboard/journeys/checkout/steps/shipping/delete",
-                              data={"confirm": "yes", "csrf_token": token}, follow_redirects=True)
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/steps/shipping/delete",
+        data={"confirm": "yes", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Step &#39;shipping&#39; deleted from &#39;checkout&#39;" in flashed(response)
     assert step_keys(api) == ["cart", "payment"]
     assert [s["position"] for s in api.get("/v1/journeys/checkout").get_json()["steps"]] == [0, 1]
@@ -440,11 +494,16 @@ def test_delete_journey_needs_its_key_typed(signed_in, api, site):
     make_journey(signed_in, site)
     token = csrf(signed_in)
     for typed in ("", "Checkout", "other"):
-        response = signed_in.post("/dashboard/journeys/checkout/delete", data={"confirm_key": typed, "csrf_token": token})
+        response = signed_in.post(
+            "/dashboard/journeys/checkout/delete", data={"confirm_key": typed, "csrf_token": token}
+        )
         assert response.status_code == 422 and "Type the journey key" in flashed(response)
         assert api.get("/v1/journeys/checkout").status_code == 200
-    response = signed_in.post("/dashboard/journeys/checkout/delete", data={"confirm_key": "checkout", "csrf_token": token},
-                              follow_redirects=True)
+    response = signed_in.post(
+        "/dashboard/journeys/checkout/delete",
+        data={"confirm_key": "checkout", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Journey &#39;checkout&#39; deleted" in flashed(response)
     assert api.get("/v1/journeys/checkout").status_code == 404
     assert api.get("/v1/journeys").get_json()["items"] == []
@@ -545,7 +604,10 @@ def test_changes_need_write_scope(app, client, api, site, path, data):
 def test_comment_stream_shows_each_comments_language(signed_in, site, send):
     """A CX reader sees which comments are German or French, and the browser gets the right lang."""
     make_journey(signed_in, site)
-    send(answer(site, kind="comment", score=None, comment="Die Zahlung wurde abgelehnt, sehr ärgerlich.", locale="de"), site)
+    send(
+        answer(site, kind="comment", score=None, comment="Die Zahlung wurde abgelehnt, sehr ärgerlich.", locale="de"),
+        site,
+    )
     send(answer(site, kind="comment", score=None, comment="Checkout was quick and easy.", step="cart"), site)
     html = signed_in.get("/dashboard/?journey=checkout").get_data(as_text=True)
     assert '<span class="lang" title="Language of the comment">de</span>' in html
@@ -556,8 +618,14 @@ def test_comment_stream_shows_each_comments_language(signed_in, site, send):
 def test_dashboard_filters_by_comment_language(signed_in, site, send):
     """The language dropdown lists the journey's comment languages and filters the stream."""
     make_journey(signed_in, site)
-    send(answer(site, kind="comment", score=None, comment="Livraison rapide et très bon service, merci !", locale="fr"), site)
-    send(answer(site, kind="comment", score=None, comment="Die Zahlung wurde abgelehnt, sehr ärgerlich.", locale="de"), site)
+    send(
+        answer(site, kind="comment", score=None, comment="Livraison rapide et très bon service, merci !", locale="fr"),
+        site,
+    )
+    send(
+        answer(site, kind="comment", score=None, comment="Die Zahlung wurde abgelehnt, sehr ärgerlich.", locale="de"),
+        site,
+    )
     html = signed_in.get("/dashboard/?journey=checkout&language=fr").get_data(as_text=True)
     assert '<option value="fr" selected>fr</option>' in html and '<option value="de">de</option>' in html
     assert "Livraison rapide" in html and "Die Zahlung" not in html

@@ -10,14 +10,27 @@ import sqlalchemy as sa
 from collector.common.time import utcnow
 from collector.extensions import db
 from collector.models import Response
-from tests.helpers import answer
-from tests.helpers import sign_in
+from tests.helpers import answer, sign_in
 
-CARD = ["My card was declined", "card declined twice", "the card got declined for no reason",
-        "Card declined even though I have money", "why is my card declined", "credit card declined again"]
-PROMO = ["promo code does not work", "the promo code is invalid", "promo code rejected",
-         "where do I enter the promo code"]
-HOSTILE_THEME = ["<b>bold</b> shipping costs", "<b>bold</b> shipping costs too high", "<b>bold</b> shipping costs again"]
+CARD = [
+    "My card was declined",
+    "card declined twice",
+    "the card got declined for no reason",
+    "Card declined even though I have money",
+    "why is my card declined",
+    "credit card declined again",
+]
+PROMO = [
+    "promo code does not work",
+    "the promo code is invalid",
+    "promo code rejected",
+    "where do I enter the promo code",
+]
+HOSTILE_THEME = [
+    "<b>bold</b> shipping costs",
+    "<b>bold</b> shipping costs too high",
+    "<b>bold</b> shipping costs again",
+]
 
 
 def _send(send, site, comments, step="payment", score=2):
@@ -29,8 +42,11 @@ def _send(send, site, comments, step="payment", score=2):
 def _age(app, client_ids, days):
     """Move answers ``days`` into the past (the themes are read from the raw answers)."""
     with app.app_context():
-        db.session.execute(sa.update(Response).where(Response.client_id.in_(client_ids))
-                           .values(created_at=utcnow() - timedelta(days=days)))
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.client_id.in_(client_ids))
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
         db.session.commit()
 
 
@@ -52,8 +68,11 @@ def _panel(html: str, step: str) -> str:
 
 def _bars(panel: str) -> dict[str, tuple[str, str]]:
     """Theme key → (share text, tone class) of each bar."""
-    found = re.findall(r'data-theme="([^"]+)">.*?<span class="theme-share">(\d+%).*?class="theme-fill (\w+)" style="width: ([\d.]+)%"',
-                       panel, re.S)
+    found = re.findall(
+        r'data-theme="([^"]+)">.*?<span class="theme-share">(\d+%).*?class="theme-fill (\w+)" style="width: ([\d.]+)%"',
+        panel,
+        re.S,
+    )
     return {key: (share, tone, float(width)) for key, share, tone, width in found}
 
 
@@ -95,8 +114,8 @@ def test_a_bad_theme_in_the_query_is_ignored(themed):
 
 def test_change_against_the_previous_window(app, client, site, send, runner):
     assert sign_in(client, site.secret).status_code == 302
-    _age(app, _send(send, site, CARD[:2] + PROMO), 10)        # before: card 2 of 6
-    _age(app, _send(send, site, CARD + PROMO[:2]), 1)         # now: card 6 of 8
+    _age(app, _send(send, site, CARD[:2] + PROMO), 10)  # before: card 2 of 6
+    _age(app, _send(send, site, CARD + PROMO[:2]), 1)  # now: card 6 of 8
     assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
     today = utcnow().date()
     window = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}

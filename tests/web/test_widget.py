@@ -52,6 +52,11 @@ def test_production_app_has_no_demo_shop(database_url):
     from collector import create_app
     from collector.config import Config
 
-    app = create_app({**{k: getattr(Config, k) for k in dir(Config) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": database_url, "DEMO_ENABLED": False})
+    app = create_app(
+        {
+            **{k: getattr(Config, k) for k in dir(Config) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "DEMO_ENABLED": False,
+        }
+    )
     assert app.test_client().get("/demo/").status_code == 404

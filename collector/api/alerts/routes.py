@@ -4,7 +4,6 @@ from flask import current_app, g, request
 from flask.views import MethodView
 
 from collector import alerts
-from collector.common.time import utcnow
 from collector.api.alerts.schemas import (
     AlertDeliveryListSchema,
     AlertDeliverySchema,
@@ -15,13 +14,18 @@ from collector.api.alerts.schemas import (
     NewAlertRuleSchema,
     TestArgsSchema,
 )
+from collector.api.auth import require_scope
 from collector.api.hooks import require_json_body
 from collector.api.json_input import Blueprint
-from collector.api.auth import require_scope
+from collector.common.time import utcnow
 from collector.extensions import db
 
-blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts",
-                description="Alert rules and digests, delivered as signed webhooks, Slack, Teams or e-mail.")
+blp = Blueprint(
+    "alerts",
+    __name__,
+    url_prefix="/v1/alerts",
+    description="Alert rules and digests, delivered as signed webhooks, Slack, Teams or e-mail.",
+)
 blp.before_request(require_json_body)
 
 

@@ -31,75 +31,121 @@ def _timezone(value: str) -> None:
 
 
 def Target(**kwargs) -> fields.String:
-    return fields.String(validate=validate.OneOf(TARGETS), metadata={
-        "description": "webhook: signed JSON POST to webhook_url; slack: a Block Kit message to a Slack incoming "
-                       "webhook; teams: an Adaptive Card to a Teams webhook; email: to email_to over SMTP."}, **kwargs)
+    return fields.String(
+        validate=validate.OneOf(TARGETS),
+        metadata={
+            "description": "webhook: signed JSON POST to webhook_url; slack: a Block Kit message to a Slack incoming "
+            "webhook; teams: an Adaptive Card to a Teams webhook; email: to email_to over SMTP."
+        },
+        **kwargs,
+    )
 
 
 def EmailTo(**kwargs) -> fields.List:
-    return fields.List(fields.Email(validate=validate.Length(max=254)), validate=validate.Length(max=MAX_RECIPIENTS),
-                       metadata={"description": f"Up to {MAX_RECIPIENTS} addresses. Required for target email; "
-                                                "with another target, each firing is e-mailed to them too.",
-                                 "example": ["cx-team@example.com"]}, **kwargs)
+    return fields.List(
+        fields.Email(validate=validate.Length(max=254)),
+        validate=validate.Length(max=MAX_RECIPIENTS),
+        metadata={
+            "description": f"Up to {MAX_RECIPIENTS} addresses. Required for target email; "
+            "with another target, each firing is e-mailed to them too.",
+            "example": ["cx-team@example.com"],
+        },
+        **kwargs,
+    )
 
 
 def Schedule(**kwargs) -> fields.String:
-    return fields.String(validate=validate.OneOf(SCHEDULES), metadata={
-        "description": "digest: daily or weekly (default daily)."}, **kwargs)
+    return fields.String(
+        validate=validate.OneOf(SCHEDULES),
+        metadata={"description": "digest: daily or weekly (default daily)."},
+        **kwargs,
+    )
 
 
 def LocalHour(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=0, max=23), metadata={
-        "description": "digest: the local hour (0-23) a period ends and the digest is sent (default 9)."}, **kwargs)
+    return fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=23),
+        metadata={"description": "digest: the local hour (0-23) a period ends and the digest is sent (default 9)."},
+        **kwargs,
+    )
 
 
 def TimeZone(**kwargs) -> fields.String:
-    return fields.String(validate=[validate.Length(max=64), _timezone], metadata={
-        "description": "digest: IANA time zone of local_hour; null follows the site's timezone setting, else UTC.",
-        "example": "Europe/Berlin"}, **kwargs)
+    return fields.String(
+        validate=[validate.Length(max=64), _timezone],
+        metadata={
+            "description": "digest: IANA time zone of local_hour; null follows the site's timezone setting, else UTC.",
+            "example": "Europe/Berlin",
+        },
+        **kwargs,
+    )
 
 
 def Weekday(**kwargs) -> fields.String:
-    return fields.String(validate=validate.OneOf(WEEKDAYS), metadata={
-        "description": "weekly digest: the day its week ends and it is sent."}, **kwargs)
+    return fields.String(
+        validate=validate.OneOf(WEEKDAYS),
+        metadata={"description": "weekly digest: the day its week ends and it is sent."},
+        **kwargs,
+    )
 
 
 class AlertRuleSchema(ma.Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(validate=validate.Length(min=1, max=120), metadata={"example": "Payment mood drop"})
     journey = Key(required=True, attribute="journey_key")
-    step = Key(allow_none=True, load_default=None, attribute="step_key",
-               metadata={"example": "payment", "description": "Null: check every step of the journey on its own."})
+    step = Key(
+        allow_none=True,
+        load_default=None,
+        attribute="step_key",
+        metadata={"example": "payment", "description": "Null: check every step of the journey on its own."},
+    )
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     target = Target(load_default="webhook")
-    webhook_url = fields.String(validate=[validate.Length(max=2048), _webhook_url],
-                                metadata={"example": "https://hooks.example.com/stepsense",
-                                          "description": "Where webhook, slack and teams rules POST; not for email."})
+    webhook_url = fields.String(
+        validate=[validate.Length(max=2048), _webhook_url],
+        metadata={
+            "example": "https://hooks.example.com/stepsense",
+            "description": "Where webhook, slack and teams rules POST; not for email.",
+        },
+    )
     email_to = EmailTo(load_default=list)
     schedule = Schedule(allow_none=True, load_default=None)
     local_hour = LocalHour(allow_none=True, load_default=None)
     timezone = TimeZone(allow_none=True, load_default=None)
     weekday = Weekday(allow_none=True, load_default=None)
-    secret = fields.String(load_only=True, validate=validate.Length(min=16, max=128),
-                           metadata={"description": "HMAC signing secret; generated when left out. Shown only in the create response."})
+    secret = fields.String(
+        load_only=True,
+        validate=validate.Length(min=16, max=128),
+        metadata={"description": "HMAC signing secret; generated when left out. Shown only in the create response."},
+    )
     window_hours = fields.Integer(strict=True, load_default=24, validate=validate.Range(min=1, max=24 * 90))
-    threshold = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=0, max=1),
-                             metadata={"description": "exit_share_above: the share (0-1) to exceed."})
+    threshold = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "exit_share_above: the share (0-1) to exceed."},
+    )
     alpha = fields.Float(load_default=0.05, validate=validate.Range(min=1e-6, max=0.5, max_inclusive=True))
     min_n = fields.Integer(strict=True, load_default=20, validate=validate.Range(min=2, max=1_000_000))
     active = fields.Boolean(load_default=True)
-    last_state = fields.String(dump_only=True, allow_none=True, metadata={"description": "ok, firing, or null before enough answers."})
+    last_state = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "ok, firing, or null before enough answers."}
+    )
     firing_steps = fields.List(fields.String(), dump_only=True)
     last_evaluated_at = UTCDateTime(dump_only=True, allow_none=True)
-    last_period_end = UTCDateTime(dump_only=True, allow_none=True,
-                                  metadata={"description": "digest: end of the last period sent."})
+    last_period_end = UTCDateTime(
+        dump_only=True, allow_none=True, metadata={"description": "digest: end of the last period sent."}
+    )
     created_at = UTCDateTime(dump_only=True)
 
 
 class NewAlertRuleSchema(AlertRuleSchema):
     """A rule just created: the only response that shows its signing secret."""
 
-    secret = fields.String(dump_only=True, metadata={"description": "Verify X-Stepsense-Signature with it; not shown again."})
+    secret = fields.String(
+        dump_only=True, metadata={"description": "Verify X-Stepsense-Signature with it; not shown again."}
+    )
 
 
 class AlertRulePatchSchema(ma.Schema):
@@ -130,8 +176,12 @@ class DeliveryArgsSchema(ma.Schema):
 
 
 class TestArgsSchema(ma.Schema):
-    channel = fields.String(validate=validate.OneOf(TARGETS), metadata={
-        "description": "Which of the rule's channels to test: its target (default), or email for its copies."})
+    channel = fields.String(
+        validate=validate.OneOf(TARGETS),
+        metadata={
+            "description": "Which of the rule's channels to test: its target (default), or email for its copies."
+        },
+    )
 
 
 class AlertDeliverySchema(ma.Schema):

@@ -31,7 +31,9 @@ class RateDifferenceSchema(ma.Schema):
 class WithWithoutSchema(ma.Schema):
     with_ = fields.Nested(GroupRateSchema, data_key="with", attribute="with")
     without = fields.Nested(GroupRateSchema)
-    difference = fields.Nested(RateDifferenceSchema, allow_none=True, metadata={"description": "with − without, z-test."})
+    difference = fields.Nested(
+        RateDifferenceSchema, allow_none=True, metadata={"description": "with − without, z-test."}
+    )
 
 
 class FrictionTestSchema(ma.Schema):
@@ -42,13 +44,23 @@ class FrictionTestSchema(ma.Schema):
 
 class StepFrictionSchema(ma.Schema):
     sessions = fields.Integer(metadata={"description": "Sessions that viewed the step."})
-    signals = fields.Dict(keys=fields.String(metadata={"enum": list(FRICTION_SIGNALS)}), values=fields.Nested(SignalShareSchema))
+    signals = fields.Dict(
+        keys=fields.String(metadata={"enum": list(FRICTION_SIGNALS)}), values=fields.Nested(SignalShareSchema)
+    )
     index = fields.Nested(SignalShareSchema, metadata={"description": "Sessions with any signal at the step."})
-    abandonment = fields.Dict(keys=fields.String(), values=fields.Nested(WithWithoutSchema),
-                              metadata={"description": "Abandonment at the step, sessions with vs without the signal ('any': some signal)."})
-    emotion = fields.Dict(keys=fields.String(), values=fields.Nested(WithWithoutSchema),
-                          metadata={"description": "Share of answering sessions whose answers were negative, with vs without."})
-    test = fields.Nested(FrictionTestSchema, allow_none=True, metadata={"description": "Index vs the journey's other steps."})
+    abandonment = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(WithWithoutSchema),
+        metadata={"description": "Abandonment at the step, sessions with vs without the signal ('any': some signal)."},
+    )
+    emotion = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(WithWithoutSchema),
+        metadata={"description": "Share of answering sessions whose answers were negative, with vs without."},
+    )
+    test = fields.Nested(
+        FrictionTestSchema, allow_none=True, metadata={"description": "Index vs the journey's other steps."}
+    )
 
 
 class FrictionMethodSchema(ma.Schema):

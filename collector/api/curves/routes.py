@@ -3,12 +3,12 @@
 from flask import g
 
 from collector.analytics import curves
-from collector.tenancy import journeys
+from collector.api.auth import require_scope
 from collector.api.curves.schemas import CurveArgsSchema, CurveSchema
 from collector.api.json_input import Blueprint
-from collector.api.auth import require_scope
 from collector.common.replicas import read_session
 from collector.extensions import db
+from collector.tenancy import journeys
 
 blp = Blueprint("curves", __name__, url_prefix="/v1/journeys", description="Per-step emotional curves.")
 

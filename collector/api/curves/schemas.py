@@ -6,8 +6,8 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from collector.analytics import compare as personas
-from collector.api.fields import FullMatch, UTCDateTime
 from collector.api.curves.friction_schemas import FrictionMethodSchema, StepFrictionSchema
+from collector.api.fields import FullMatch, UTCDateTime
 from collector.api.responses.schemas import SegmentArgsSchema
 from collector.api.themes.schemas import CurveThemeSchema
 
@@ -15,20 +15,34 @@ from collector.api.themes.schemas import CurveThemeSchema
 class CurveArgsSchema(SegmentArgsSchema):
     """The segment filters, plus a time series and an A/B comparison."""
 
-    interval = fields.String(validate=validate.OneOf(("day", "week")), metadata={
-        "description": "Add a per-step time series by UTC day or ISO week."})
-    compare = fields.String(validate=FullMatch(personas.PATTERN, error="Use variant, device, locale, visitor_type or attr:NAME."), metadata={
-        "description": "Compare groups of visitors per step: by variant, device, locale, visitor_type (new or "
-                       "returning) or attr:NAME (an answer attribute; NAME 1-40 letters, digits, '_', '-' or '.'). "
-                       "Two groups: B − A; more: each group vs the rest; emotion tests Holm-adjusted across "
-                       "steps × groups (docs/curves.md, Personas).",
-        "example": "device"})
-    groups = DelimitedList(fields.String(validate=validate.Length(min=1, max=200)), metadata={
-        "description": f"The groups to compare, two to {personas.MAX_GROUPS}, e.g. desktop,mobile; default: the two "
-                       f"variants with most answers, or up to {personas.MAX_GROUPS} groups with most answers."})
-    variants = DelimitedList(fields.String(validate=validate.Length(min=1, max=64)), metadata={
-        "description": "The two variants to compare, A,B (compare=variant; same as groups=A,B); "
-                       "default: the two with most answers."})
+    interval = fields.String(
+        validate=validate.OneOf(("day", "week")),
+        metadata={"description": "Add a per-step time series by UTC day or ISO week."},
+    )
+    compare = fields.String(
+        validate=FullMatch(personas.PATTERN, error="Use variant, device, locale, visitor_type or attr:NAME."),
+        metadata={
+            "description": "Compare groups of visitors per step: by variant, device, locale, visitor_type (new or "
+            "returning) or attr:NAME (an answer attribute; NAME 1-40 letters, digits, '_', '-' or '.'). "
+            "Two groups: B − A; more: each group vs the rest; emotion tests Holm-adjusted across "
+            "steps × groups (docs/curves.md, Personas).",
+            "example": "device",
+        },
+    )
+    groups = DelimitedList(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        metadata={
+            "description": f"The groups to compare, two to {personas.MAX_GROUPS}, e.g. desktop,mobile; default: the two "
+            f"variants with most answers, or up to {personas.MAX_GROUPS} groups with most answers."
+        },
+    )
+    variants = DelimitedList(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        metadata={
+            "description": "The two variants to compare, A,B (compare=variant; same as groups=A,B); "
+            "default: the two with most answers."
+        },
+    )
 
     @ma.validates_schema
     def comparison_is_consistent(self, data: dict, **kwargs) -> None:
@@ -44,10 +58,16 @@ class CurveArgsSchema(SegmentArgsSchema):
             if by is None:
                 raise ma.ValidationError("Only with compare.", "groups")
             if not 2 <= len(groups) <= personas.MAX_GROUPS or len(set(groups)) != len(groups):
-                raise ma.ValidationError(f"Name two to {personas.MAX_GROUPS} different groups, e.g. desktop,mobile.", "groups")
+                raise ma.ValidationError(
+                    f"Name two to {personas.MAX_GROUPS} different groups, e.g. desktop,mobile.", "groups"
+                )
         if by in personas.COLUMNS and data.get(by) is not None:
             raise ma.ValidationError(f"Filter by one {by} or compare by {by}, not both.", "compare")
-        if by and by.startswith(personas.ATTR) and any(key == by[len(personas.ATTR):] for key, _ in data.get("attr") or ()):
+        if (
+            by
+            and by.startswith(personas.ATTR)
+            and any(key == by[len(personas.ATTR) :] for key, _ in data.get("attr") or ())
+        ):
             raise ma.ValidationError("Filter by an attribute or compare by it, not both.", "compare")
 
     @ma.post_load
@@ -85,8 +105,10 @@ class NpsSchema(ma.Schema):
 
 class ExitIntentSchema(ma.Schema):
     count = fields.Integer()
-    share = fields.Float(allow_none=True, metadata={
-        "description": "Exit-intent answers at this step / all exit-intent answers in the journey."})
+    share = fields.Float(
+        allow_none=True,
+        metadata={"description": "Exit-intent answers at this step / all exit-intent answers in the journey."},
+    )
 
 
 class CommentSchema(ma.Schema):
@@ -113,7 +135,9 @@ class FlagTestSchema(ma.Schema):
 
 
 class StepTestsSchema(ma.Schema):
-    pain_point = fields.Nested(FlagTestSchema, allow_none=True, metadata={"description": "Step vs the rest of the journey."})
+    pain_point = fields.Nested(
+        FlagTestSchema, allow_none=True, metadata={"description": "Step vs the rest of the journey."}
+    )
     drop = fields.Nested(FlagTestSchema, allow_none=True, metadata={"description": "Step vs the previous step."})
 
 
@@ -145,7 +169,9 @@ class DifferenceSchema(ma.Schema):
 class GroupTestSchema(ma.Schema):
     metric = fields.String(metadata={"description": "emotion"})
     group = fields.String()
-    against = fields.String(metadata={"description": "The other group (two groups: B − A), or rest: the other compared groups."})
+    against = fields.String(
+        metadata={"description": "The other group (two groups: B − A), or rest: the other compared groups."}
+    )
     n = fields.Integer()
     n_against = fields.Integer()
     diff = fields.Float(metadata={"description": "Emotion mean of group − against."})
@@ -154,8 +180,10 @@ class GroupTestSchema(ma.Schema):
     t = fields.Float()
     df = fields.Float()
     p_value = fields.Float()
-    p_adjusted = fields.Float(allow_none=True, metadata={
-        "description": "Holm-adjusted across steps × groups; null when a side has fewer than 30 answers."})
+    p_adjusted = fields.Float(
+        allow_none=True,
+        metadata={"description": "Holm-adjusted across steps × groups; null when a side has fewer than 30 answers."},
+    )
     significant = fields.Boolean(metadata={"description": "p_adjusted < 0.05."})
 
 
@@ -163,12 +191,21 @@ class StepCompareSchema(ma.Schema):
     by = fields.String(metadata={"description": "The compare value, e.g. device or attr:plan."})
     groups = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema))
     tests = fields.List(fields.Nested(GroupTestSchema))
-    variants = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema), metadata={
-        "description": "compare=variant only: the same as groups."})
-    emotion = fields.Nested(DifferenceSchema, allow_none=True, metadata={
-        "description": "compare=variant with two variants: Welch t-test, B − A, unadjusted."})
-    csat = fields.Nested(DifferenceSchema, allow_none=True, metadata={
-        "description": "compare=variant with two variants: two-proportion z-test, B − A."})
+    variants = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(MetricsSchema),
+        metadata={"description": "compare=variant only: the same as groups."},
+    )
+    emotion = fields.Nested(
+        DifferenceSchema,
+        allow_none=True,
+        metadata={"description": "compare=variant with two variants: Welch t-test, B − A, unadjusted."},
+    )
+    csat = fields.Nested(
+        DifferenceSchema,
+        allow_none=True,
+        metadata={"description": "compare=variant with two variants: two-proportion z-test, B − A."},
+    )
     funnel = fields.Nested("StepFunnelCompareSchema", allow_none=True)
 
 
@@ -182,7 +219,9 @@ class RateSchema(ma.Schema):
 
 class TimesSchema(ma.Schema):
     n = fields.Integer()
-    median = fields.Integer(allow_none=True, metadata={"description": "Seconds, nearest rank over the duration buckets."})
+    median = fields.Integer(
+        allow_none=True, metadata={"description": "Seconds, nearest rank over the duration buckets."}
+    )
     p90 = fields.Integer(allow_none=True)
 
 
@@ -196,8 +235,12 @@ class ShareDifferenceSchema(ma.Schema):
 
 
 class EmotionAbandonmentSchema(ma.Schema):
-    negative = fields.Nested(RateSchema, metadata={"description": "Abandonment of sessions answering with emotion < 0 here."})
-    positive = fields.Nested(RateSchema, metadata={"description": "Abandonment of sessions answering with emotion > 0 here."})
+    negative = fields.Nested(
+        RateSchema, metadata={"description": "Abandonment of sessions answering with emotion < 0 here."}
+    )
+    positive = fields.Nested(
+        RateSchema, metadata={"description": "Abandonment of sessions answering with emotion > 0 here."}
+    )
     difference = fields.Nested(ShareDifferenceSchema, allow_none=True, metadata={"description": "Negative − positive."})
 
 
@@ -205,7 +248,9 @@ class StepFunnelSchema(ma.Schema):
     sessions = fields.Integer(metadata={"description": "Sessions that viewed the step."})
     reached = fields.Nested(RateSchema, metadata={"description": "Sessions viewing the step / all sessions."})
     continued = fields.Nested(RateSchema, metadata={"description": "Went on to a later step or completed."})
-    abandonment = fields.Nested(RateSchema, metadata={"description": "Last step seen in a session that did not complete."})
+    abandonment = fields.Nested(
+        RateSchema, metadata={"description": "Last step seen in a session that did not complete."}
+    )
     retry = fields.Nested(RateSchema, metadata={"description": "Entered the step again, or sent a retry event there."})
     views = fields.Integer()
     errors = fields.Nested(RateSchema, metadata={"description": "Error events per step view."})
@@ -221,7 +266,9 @@ class StepFunnelCompareSchema(ma.Schema):
 class FunnelSchema(ma.Schema):
     source = fields.String(metadata={"description": "rollups, or raw for sub-day windows."})
     session_timeout_minutes = fields.Integer()
-    ignored_filters = fields.List(fields.String(), metadata={"description": "url_path and attr do not apply to the funnel."})
+    ignored_filters = fields.List(
+        fields.String(), metadata={"description": "url_path and attr do not apply to the funnel."}
+    )
     sessions = fields.Integer()
     completion = fields.Nested(RateSchema)
     time_to_completion = fields.Nested(TimesSchema)
@@ -229,7 +276,9 @@ class FunnelSchema(ma.Schema):
 
 
 class FunnelCompareSchema(ma.Schema):
-    completion = fields.Nested(ShareDifferenceSchema, allow_none=True, metadata={"description": "Completion rate, B − A."})
+    completion = fields.Nested(
+        ShareDifferenceSchema, allow_none=True, metadata={"description": "Completion rate, B − A."}
+    )
 
 
 class CurveStepSchema(MetricsSchema):
@@ -242,11 +291,16 @@ class CurveStepSchema(MetricsSchema):
     tests = fields.Nested(StepTestsSchema)
     series = fields.List(fields.Nested(SeriesPointSchema), metadata={"description": "With interval only."})
     compare = fields.Nested(StepCompareSchema, metadata={"description": "With compare only."})
-    funnel = fields.Nested(StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."})
-    themes = fields.List(fields.Nested(CurveThemeSchema), metadata={
-        "description": "The step's three largest themes in the window (GET /v1/journeys/{key}/themes)."})
-    friction = fields.Nested(StepFrictionSchema, metadata={"description": "Behavioural friction at the step (docs/friction.md)."})
-
+    funnel = fields.Nested(
+        StepFunnelSchema, metadata={"description": "How sessions moved through the step (docs/funnel.md)."}
+    )
+    themes = fields.List(
+        fields.Nested(CurveThemeSchema),
+        metadata={"description": "The step's three largest themes in the window (GET /v1/journeys/{key}/themes)."},
+    )
+    friction = fields.Nested(
+        StepFrictionSchema, metadata={"description": "Behavioural friction at the step (docs/friction.md)."}
+    )
 
 
 class WindowSchema(ma.Schema):
@@ -293,7 +347,9 @@ class CurveSchema(ma.Schema):
     name = fields.String()
     window = fields.Nested(WindowSchema)
     segment = fields.Nested(SegmentSchema)
-    source = fields.String(metadata={"description": "rollups, or raw for url_path/attribute filters and sub-day windows."})
+    source = fields.String(
+        metadata={"description": "rollups, or raw for url_path/attribute filters and sub-day windows."}
+    )
     method = fields.Nested(MethodSchema)
     overall = fields.Nested(OverallSchema)
     steps = fields.List(fields.Nested(CurveStepSchema))

@@ -7,5 +7,8 @@ from collector.exports import FORMATS, REGISTRY
 
 
 class ExportArgsSchema(SegmentArgsSchema):
-    format = fields.String(required=True, validate=validate.OneOf(FORMATS), metadata={
-        "description": "; ".join(f"`{name}`: {f.description}" for name, f in REGISTRY.items())})
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "; ".join(f"`{name}`: {f.description}" for name, f in REGISTRY.items())},
+    )

@@ -6,8 +6,8 @@ from flask import current_app
 from marshmallow import fields
 from sqlalchemy.exc import DBAPIError
 
-from collector.api.json_input import Blueprint
 from collector.api.errors import RETRY_AFTER_SECONDS
+from collector.api.json_input import Blueprint
 from collector.common.errors import Unavailable
 from collector.extensions import db
 from collector.ingest import queue, queue_status
@@ -25,9 +25,12 @@ class QueueHealthSchema(ma.Schema):
 
 
 class HealthSchema(ma.Schema):
-    status = fields.String(metadata={
-        "description": "ok; degraded (with the ingest log: the database or the broker is down, the other still "
-                       "works; answers are accepted while only the database is down); or unavailable"})
+    status = fields.String(
+        metadata={
+            "description": "ok; degraded (with the ingest log: the database or the broker is down, the other still "
+            "works; answers are accepted while only the database is down); or unavailable"
+        }
+    )
     database = fields.String(metadata={"description": "ok or unreachable"})
     queue = fields.Nested(QueueHealthSchema, metadata={"description": "Only with the ingest log (INGEST_QUEUE_URL)."})
 
@@ -37,13 +40,21 @@ def _queue_health(settings: queue.QueueSettings) -> dict:
         state = queue.publisher(settings).run(queue_status.status, settings, timeout=QUEUE_STATUS_TIMEOUT)
     except Unavailable:
         return {"status": "unreachable"}
-    return {"status": "ok", "lag": state.lag, "lag_seconds": round(state.lag_seconds, 3), "dead_letters": state.dead_letters}
+    return {
+        "status": "ok",
+        "lag": state.lag,
+        "lag_seconds": round(state.lag_seconds, 3),
+        "dead_letters": state.dead_letters,
+    }
 
 
 @blp.route("/healthz", methods=["GET"])
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, schema=HealthSchema, description="Nothing can be accepted: the database is unreachable "
-                  "(and, with the ingest log, its broker too).")
+@blp.alt_response(
+    503,
+    schema=HealthSchema,
+    description="Nothing can be accepted: the database is unreachable (and, with the ingest log, its broker too).",
+)
 def healthz():
     """Check that the app can reach its database (and its ingest log, when it has one).
 

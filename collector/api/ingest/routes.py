@@ -6,9 +6,8 @@ import json
 import marshmallow as ma
 from flask import current_app, request
 
-from collector.ingest import known_steps, queue
-from collector.ingest import store as ingest
-from collector.tenancy import sites
+from collector.api.cors import add_cors_headers, check_origin
+from collector.api.errors import abort
 from collector.api.ingest.body import json_body, site_key_in_body
 from collector.api.ingest.schemas import (
     EventBatchSchema,
@@ -19,12 +18,15 @@ from collector.api.ingest.schemas import (
     WidgetConfigSchema,
 )
 from collector.api.json_input import Blueprint
-from collector.api.cors import add_cors_headers, check_origin
-from collector.api.errors import abort
 from collector.common.metrics import INGESTED
 from collector.extensions import db, limiter
+from collector.ingest import known_steps, queue
+from collector.ingest import store as ingest
+from collector.tenancy import sites
 
-blp = Blueprint("ingest", __name__, url_prefix="/v1", description="Public endpoints the widget calls (CORS, rate-limited).")
+blp = Blueprint(
+    "ingest", __name__, url_prefix="/v1", description="Public endpoints the widget calls (CORS, rate-limited)."
+)
 blp.after_request(add_cors_headers)
 
 CONFIG_MAX_AGE = 60
@@ -97,7 +99,12 @@ def public_write_errors(view):
 
 def _body_doc(single: type[ma.Schema], batch: type[ma.Schema]) -> dict:
     schema = {"oneOf": [single, batch]}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}, "text/plain": {"schema": schema}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}, "text/plain": {"schema": schema}},
+        }
+    }
 
 
 QUEUED_DESCRIPTION = (
@@ -119,7 +126,9 @@ def queued_responses(view):
 def _queue_settings() -> queue.QueueSettings | None:
     settings = current_app.extensions.get("stepsense.queue_settings", False)
     if settings is False:
-        settings = current_app.extensions["stepsense.queue_settings"] = queue.QueueSettings.from_config(current_app.config)
+        settings = current_app.extensions["stepsense.queue_settings"] = queue.QueueSettings.from_config(
+            current_app.config
+        )
     return settings
 
 

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from collector.api.fields import Attributes, Key, Locale, OpaqueId
 from collector.common.vocabulary import DEVICES, EVENT_TYPES, FRICTION_SIGNALS, KINDS, SCALES, TRIGGERS, VISITOR_TYPES
+
 MAX_BATCH = 50
 MAX_EVENT_BATCH = 100
 MAX_COMMENT = 2000
@@ -28,22 +29,29 @@ class VisitContextSchema(ma.Schema):
     device = fields.String(allow_none=True, validate=validate.OneOf(DEVICES))
     locale = Locale(allow_none=True)
     variant = fields.String(allow_none=True, validate=validate.Length(max=64))
-    visitor_type = fields.String(allow_none=True, validate=validate.OneOf(VISITOR_TYPES), metadata={
-        "description": "new: the browser had no visitor id before this session; returning: it had one."})
+    visitor_type = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(VISITOR_TYPES),
+        metadata={"description": "new: the browser had no visitor id before this session; returning: it had one."},
+    )
     age_ms = fields.Integer(
         allow_none=True,
         strict=True,
         validate=validate.Range(min=0, max=MAX_AGE_MS),
-        metadata={"description": "Milliseconds from the moment it happened to this request (the widget's "
-                                 "queue holds items while offline). Stored as the time received minus this "
-                                 "age, so the visitor's clock is never trusted. Omitted: the time received."},
+        metadata={
+            "description": "Milliseconds from the moment it happened to this request (the widget's "
+            "queue holds items while offline). Stored as the time received minus this "
+            "age, so the visitor's clock is never trusted. Omitted: the time received."
+        },
     )
     hp = fields.String(
         allow_none=True,
         load_only=True,
         validate=validate.Length(max=200),
-        metadata={"description": "Honeypot: a field people never see; send it empty or omit it. "
-                                 "An answer or event with it filled is acknowledged as usual but not stored."},
+        metadata={
+            "description": "Honeypot: a field people never see; send it empty or omit it. "
+            "An answer or event with it filled is acknowledged as usual but not stored."
+        },
     )
 
 
@@ -117,9 +125,12 @@ class EventBatchSchema(ma.Schema):
 class IngestResultSchema(ma.Schema):
     received = fields.Integer(required=True)
     stored = fields.Integer(metadata={"description": "New records; the rest were retries. Direct path only."})
-    queued = fields.Integer(metadata={
-        "description": "With the ingest log (INGEST_QUEUE_URL, answered 202): items the log durably accepted "
-                       "for the workers to store; the rest were retries of items it holds."})
+    queued = fields.Integer(
+        metadata={
+            "description": "With the ingest log (INGEST_QUEUE_URL, answered 202): items the log durably accepted "
+            "for the workers to store; the rest were retries of items it holds."
+        }
+    )
     duplicates = fields.Integer(required=True)
 
 

@@ -3,7 +3,8 @@
 from flask import g
 from flask.views import MethodView
 
-from collector.tenancy import journeys
+from collector.api.auth import require_scope
+from collector.api.hooks import require_json_body
 from collector.api.journeys.schemas import (
     JourneyListSchema,
     JourneySchema,
@@ -15,10 +16,9 @@ from collector.api.journeys.schemas import (
     StepSchema,
     StepUpdateSchema,
 )
-from collector.api.hooks import require_json_body
 from collector.api.json_input import Blueprint
-from collector.api.auth import require_scope
 from collector.extensions import db
+from collector.tenancy import journeys
 
 blp = Blueprint("journeys", __name__, url_prefix="/v1/journeys", description="Journeys, steps and prompts.")
 blp.before_request(require_json_body)

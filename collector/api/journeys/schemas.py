@@ -5,11 +5,12 @@ from marshmallow import fields, validate
 
 from collector.api.fields import Key, Locale, UTCDateTime
 from collector.api.ingest.schemas import FollowUpSchema
-from collector.common.vocabulary import TRIGGERS
-from collector.common.vocabulary import KINDS, SCALES
+from collector.common.vocabulary import KINDS, SCALES, TRIGGERS
 
-AUTO_REGISTERED = "Made by ingest because the widget named it (the site auto-registers), until the CX team " \
+AUTO_REGISTERED = (
+    "Made by ingest because the widget named it (the site auto-registers), until the CX team "
     "renames or moves it. Such a step is left out of the widget config while it has no active prompt."
+)
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=120), **kw)  # noqa: E731
 
 
@@ -23,7 +24,9 @@ class StepSchema(ma.Schema):
 class StepCreateSchema(ma.Schema):
     key = Key(required=True, metadata={"example": "payment"})
     name = Name(metadata={"example": "Payment"})
-    position = fields.Integer(strict=True, validate=validate.Range(min=0), metadata={"description": "Insert here; default: at the end."})
+    position = fields.Integer(
+        strict=True, validate=validate.Range(min=0), metadata={"description": "Insert here; default: at the end."}
+    )
 
 
 class StepUpdateSchema(ma.Schema):
@@ -41,7 +44,9 @@ class JourneySchema(ma.Schema):
 
 class JourneyUpdateSchema(ma.Schema):
     name = Name()
-    step_order = fields.List(Key(), validate=validate.Length(max=100), metadata={"description": "Every step key, in the new order."})
+    step_order = fields.List(
+        Key(), validate=validate.Length(max=100), metadata={"description": "Every step key, in the new order."}
+    )
 
 
 class JourneyListSchema(ma.Schema):

@@ -3,9 +3,9 @@
 from flask import g
 
 from collector.analytics import responses
+from collector.api.auth import require_scope
 from collector.api.json_input import Blueprint
 from collector.api.responses.schemas import ResponseArgsSchema, ResponsePageSchema
-from collector.api.auth import require_scope
 from collector.common.replicas import read_session
 from collector.extensions import db
 

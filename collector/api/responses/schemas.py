@@ -5,9 +5,17 @@ import re
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from collector.api.fields import ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_LENGTH, TIME_RANGE, FullMatch, Key, Locale, OpaqueId, UTCDateTime
-from collector.common.vocabulary import DEVICES, TRIGGERS
-from collector.common.vocabulary import KINDS
+from collector.api.fields import (
+    ATTRIBUTE_NAME_PATTERN,
+    MAX_ATTRIBUTE_LENGTH,
+    TIME_RANGE,
+    FullMatch,
+    Key,
+    Locale,
+    OpaqueId,
+    UTCDateTime,
+)
+from collector.common.vocabulary import DEVICES, KINDS, TRIGGERS
 
 LABELS = ("positive", "neutral", "negative")
 
@@ -26,18 +34,29 @@ class AttributeFilter(fields.String):
 class SegmentArgsSchema(ma.Schema):
     """Time window and segment: the filters every analytical endpoint takes."""
 
-    from_ = UTCDateTime(data_key="from", attribute="from", metadata={
-        "description": f"Inclusive start (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no start."})
-    to = UTCDateTime(metadata={
-        "description": f"Exclusive end (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no end."})
+    from_ = UTCDateTime(
+        data_key="from",
+        attribute="from",
+        metadata={"description": f"Inclusive start (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no start."},
+    )
+    to = UTCDateTime(
+        metadata={"description": f"Exclusive end (ISO 8601), {TIME_RANGE}; 422 outside. Leave out for no end."}
+    )
     variant = fields.String(validate=validate.Length(min=1, max=64))
     device = fields.String(validate=validate.OneOf(DEVICES))
     locale = Locale()
     url_path = fields.String(validate=validate.Length(min=1, max=512), metadata={"description": "URL path prefix."})
-    language = fields.String(validate=FullMatch(r"^[a-z]{2}$", error="Use an ISO 639-1 code such as de."),
-                             metadata={"description": "Answers whose comment is in this language (ISO 639-1); impressions and the funnel can't be split by it."})
-    attr = fields.List(AttributeFilter(), validate=validate.Length(max=5), metadata={
-        "description": "Attribute filter key:value; repeat to require several."})
+    language = fields.String(
+        validate=FullMatch(r"^[a-z]{2}$", error="Use an ISO 639-1 code such as de."),
+        metadata={
+            "description": "Answers whose comment is in this language (ISO 639-1); impressions and the funnel can't be split by it."
+        },
+    )
+    attr = fields.List(
+        AttributeFilter(),
+        validate=validate.Length(max=5),
+        metadata={"description": "Attribute filter key:value; repeat to require several."},
+    )
 
     @ma.validates_schema
     def window_is_ordered(self, data: dict, **kwargs) -> None:
@@ -53,7 +72,9 @@ class ResponseArgsSchema(SegmentArgsSchema):
     visitor_id = OpaqueId()
     has_comment = fields.Boolean()
     sentiment = fields.String(validate=validate.OneOf(LABELS))
-    theme = Key(metadata={"description": "Answers whose comment carries this theme key (GET /v1/journeys/{key}/themes)."})
+    theme = Key(
+        metadata={"description": "Answers whose comment carries this theme key (GET /v1/journeys/{key}/themes)."}
+    )
     cursor = fields.String(validate=validate.Length(max=64))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -77,11 +98,19 @@ class ResponseOutSchema(ma.Schema):
     score = fields.Integer(allow_none=True)
     comment = fields.String(allow_none=True, metadata={"description": "Personal data already redacted."})
     sentiment = fields.Nested(SentimentSchema, metadata={"description": "Null fields when there is no comment."})
-    language = fields.String(allow_none=True, metadata={
-        "description": "ISO 639-1 code of the comment's language, detected (the locale as a prior); null without a comment."})
+    language = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ISO 639-1 code of the comment's language, detected (the locale as a prior); null without a comment."
+        },
+    )
     emotion = fields.Float()
-    themes = fields.List(fields.String(), metadata={
-        "description": "Theme keys of the comment, primary first; empty when it fits none or its step has no themes yet."})
+    themes = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Theme keys of the comment, primary first; empty when it fits none or its step has no themes yet."
+        },
+    )
     scorer_version = fields.String()
     trigger = fields.String()
     visitor_id = fields.String(allow_none=True)
@@ -90,11 +119,15 @@ class ResponseOutSchema(ma.Schema):
     device = fields.String(allow_none=True)
     locale = fields.String(allow_none=True)
     variant = fields.String(allow_none=True)
-    visitor_type = fields.String(allow_none=True, metadata={"description": "new or returning; null if the widget did not say."})
+    visitor_type = fields.String(
+        allow_none=True, metadata={"description": "new or returning; null if the widget did not say."}
+    )
     attributes = fields.Dict(allow_none=True)
     created_at = UTCDateTime()
 
 
 class ResponsePageSchema(ma.Schema):
     items = fields.List(fields.Nested(ResponseOutSchema))
-    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null on the last."})
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null on the last."}
+    )

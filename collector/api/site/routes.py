@@ -3,12 +3,12 @@
 from flask import g, request
 from flask.views import MethodView
 
-from collector.tenancy import sites
+from collector.api.auth import require_scope
+from collector.api.hooks import require_json_body
 from collector.api.json_input import Blueprint
 from collector.api.site.schemas import ApiKeyListSchema, ApiKeySchema, NewApiKeySchema, SitePatchSchema, SiteSchema
-from collector.api.hooks import require_json_body
-from collector.api.auth import require_scope
 from collector.extensions import db
+from collector.tenancy import sites
 
 blp = Blueprint("site", __name__, url_prefix="/v1", description="The key's site and its API keys.")
 blp.before_request(require_json_body)
@@ -16,7 +16,10 @@ blp.before_request(require_json_body)
 
 def _site_view():
     return {
-        **{name: getattr(g.site, name) for name in ("name", "public_key", "origins", "auto_register", "retention_days", "created_at")},
+        **{
+            name: getattr(g.site, name)
+            for name in ("name", "public_key", "origins", "auto_register", "retention_days", "created_at")
+        },
         "settings": sites.merged_settings(g.site),
         "embed_snippet": sites.embed_snippet(g.site, request.host_url),
     }

@@ -31,17 +31,39 @@ class ThemeSchema(ma.Schema):
 
 
 class SiteSettingsSchema(ma.Schema):
-    sampling = fields.Float(validate=validate.Range(min=0, max=1), metadata={"description": "Share of visitors who may be asked."})
-    events_sampling = fields.Float(validate=validate.Range(min=0, max=1), metadata={"description": "Share of sessions whose step views are sent."})
-    per_step_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365), metadata={"description": "Don't ask again at a step for N days after an answer."})
-    per_session = fields.Integer(strict=True, validate=validate.Range(min=0, max=20), metadata={"description": "At most K prompts per session."})
-    dismiss_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365), metadata={"description": "A dismissal silences the widget for N days."})
-    session_timeout_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440), metadata={
-        "description": "Funnel: a session ends after this many minutes without an event (changing it rebuilds the funnel)."})
+    sampling = fields.Float(
+        validate=validate.Range(min=0, max=1), metadata={"description": "Share of visitors who may be asked."}
+    )
+    events_sampling = fields.Float(
+        validate=validate.Range(min=0, max=1), metadata={"description": "Share of sessions whose step views are sent."}
+    )
+    per_step_days = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=365),
+        metadata={"description": "Don't ask again at a step for N days after an answer."},
+    )
+    per_session = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=20), metadata={"description": "At most K prompts per session."}
+    )
+    dismiss_days = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=365),
+        metadata={"description": "A dismissal silences the widget for N days."},
+    )
+    session_timeout_minutes = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=1440),
+        metadata={
+            "description": "Funnel: a session ends after this many minutes without an event (changing it rebuilds the funnel)."
+        },
+    )
     respect_dnt = fields.Boolean(metadata={"description": "Ask nothing under Do-Not-Track or Global Privacy Control."})
     locale = Locale(allow_none=True)
-    timezone = fields.String(allow_none=True, validate=[validate.Length(max=64), _valid_timezone], metadata={
-        "description": "IANA time zone (e.g. Europe/Berlin) of digest rules that name none; null: UTC."})
+    timezone = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=64), _valid_timezone],
+        metadata={"description": "IANA time zone (e.g. Europe/Berlin) of digest rules that name none; null: UTC."},
+    )
     theme = fields.Nested(ThemeSchema)
 
 
@@ -55,8 +77,12 @@ def _valid_origin(value: str) -> None:
 class SiteSchema(ma.Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
     public_key = fields.String(dump_only=True)
-    origins = fields.List(fields.String(validate=[validate.Length(max=200), _valid_origin]), validate=validate.Length(max=50))
-    auto_register = fields.Boolean(metadata={"description": "Create unknown journeys/steps the widget sends (else 422)."})
+    origins = fields.List(
+        fields.String(validate=[validate.Length(max=200), _valid_origin]), validate=validate.Length(max=50)
+    )
+    auto_register = fields.Boolean(
+        metadata={"description": "Create unknown journeys/steps the widget sends (else 422)."}
+    )
     retention_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=3650))
     settings = fields.Nested(SiteSettingsSchema)
     embed_snippet = fields.String(dump_only=True)

@@ -38,8 +38,10 @@ class ThemeRowSchema(ma.Schema):
     emotion = fields.Nested(EmotionSchema)
     phrases = fields.List(fields.String())
     examples = fields.List(fields.String(), metadata={"description": "Up to 3 comments as stored (redacted)."})
-    share_change = fields.Float(allow_none=True, metadata={
-        "description": "share − share in the previous window of equal length; null without from and to."})
+    share_change = fields.Float(
+        allow_none=True,
+        metadata={"description": "share − share in the previous window of equal length; null without from and to."},
+    )
     pinned = fields.Boolean()
     hidden = fields.Boolean()
 
@@ -54,8 +56,11 @@ class StepThemesSchema(ma.Schema):
     name = fields.String()
     comments = fields.Integer(metadata={"description": "The step's comments in the window and segment."})
     themes = fields.List(fields.Nested(ThemeRowSchema))
-    model = fields.Nested(ModelInfoSchema, allow_none=True, metadata={
-        "description": "Null until `stepsense themes rebuild` has built the step."})
+    model = fields.Nested(
+        ModelInfoSchema,
+        allow_none=True,
+        metadata={"description": "Null until `stepsense themes rebuild` has built the step."},
+    )
 
 
 class ThemesWindowSchema(ma.Schema):
@@ -97,9 +102,12 @@ class MergeSchema(ma.Schema):
 
 class SplitSchema(ma.Schema):
     label = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    phrases = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
-                          validate=validate.Length(min=1, max=20), metadata={
-                              "description": "Comments containing one of these (as lemmas, in order) get the theme first."})
+    phrases = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "Comments containing one of these (as lemmas, in order) get the theme first."},
+    )
     key = ThemeKey(metadata={"description": "Default: the label's slug."})
     parent = ThemeKey(metadata={"description": "Only comments whose primary theme is this one."})
 
@@ -122,6 +130,12 @@ class CurationSchema(ma.Schema):
 class CurationResultSchema(ma.Schema):
     step = fields.String()
     curation = fields.Nested(CurationSchema)
-    rebuilt = fields.Boolean(allow_none=True, metadata={
-        "description": "True: the step was rebuilt with it; false: the next `stepsense themes rebuild` applies it."})
-    themes = fields.List(fields.Nested(ThemeRowSchema), metadata={"description": "The step's themes over all its comments."})
+    rebuilt = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "True: the step was rebuilt with it; false: the next `stepsense themes rebuild` applies it."
+        },
+    )
+    themes = fields.List(
+        fields.Nested(ThemeRowSchema), metadata={"description": "The step's themes over all its comments."}
+    )

@@ -6,12 +6,12 @@ import marshmallow as ma
 from flask import g
 from marshmallow import fields
 
+from collector.api.auth import require_scope
+from collector.api.errors import abort
 from collector.api.fields import ID_PATTERN
 from collector.api.json_input import Blueprint
-from collector.api.auth import require_scope
-from collector.privacy.erasure import erase_visitor
-from collector.api.errors import abort
 from collector.extensions import db
+from collector.privacy.erasure import erase_visitor
 
 blp = Blueprint("visitors", __name__, url_prefix="/v1/visitors", description="Visitor erasure.")
 

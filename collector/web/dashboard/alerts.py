@@ -3,13 +3,12 @@
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (current_app, flash, g, redirect, render_template, request, url_for)
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from collector import alerts
-from collector.common.time import utcnow
 from collector.common.errors import NotFound, TooMany
+from collector.common.time import utcnow
 from collector.extensions import db
-
 from collector.web.dashboard.blueprint import bp
 from collector.web.dashboard.session import can_write
 
@@ -18,10 +17,13 @@ DELIVERIES_SHOWN = 50
 
 def _alerts_context() -> dict[str, Any]:
     rules = alerts.list_rules(db.session, g.site)
-    return {"rules": rules, "rule_names": {rule.id: rule.name for rule in rules},
-            "hosts": {rule.id: urlsplit(rule.webhook_url).netloc for rule in rules},
-            "deliveries": alerts.list_deliveries(db.session, g.site, {"limit": DELIVERIES_SHOWN}),
-            "can_write": can_write()}
+    return {
+        "rules": rules,
+        "rule_names": {rule.id: rule.name for rule in rules},
+        "hosts": {rule.id: urlsplit(rule.webhook_url).netloc for rule in rules},
+        "deliveries": alerts.list_deliveries(db.session, g.site, {"limit": DELIVERIES_SHOWN}),
+        "can_write": can_write(),
+    }
 
 
 @bp.get("/alerts")
@@ -42,7 +44,9 @@ def test_alert(rule_id):
         flash(exc.message, "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 404
     try:
-        delivery = alerts.send_test(db.session, rule, utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url)
+        delivery = alerts.send_test(
+            db.session, rule, utcnow(), current_app.config.get("PUBLIC_URL") or request.host_url
+        )
     except TooMany as exc:
         flash(exc.message, "error")
         return render_template("dashboard/alerts.html", **_alerts_context()), 429

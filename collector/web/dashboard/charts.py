@@ -3,10 +3,7 @@ with the SVG export through ``collector.exports.chart``)."""
 
 from typing import Any
 
-
 from collector.exports.chart import TICKS, Plot, band_outline, bar
-
-
 
 CHART = {"width": 720, "height": 300, "left": 44, "right": 24, "top": 20, "bottom": 64}
 FUNNEL_STRIP = {"height": 96, "top": 8, "bar": 60}
@@ -36,20 +33,39 @@ def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
         mean = dig(step, "emotion", "mean")
         low, high = dig(step, "emotion", "ci_low"), dig(step, "emotion", "ci_high")
         flags = [flag for flag in (step.get("flags") or []) if flag in ("pain_point", "drop")]
-        points.append({
-            "x": x, "y": y_of(mean) if mean is not None else y_of(0), "has_data": mean is not None,
-            "mean": mean, "low": low, "high": high,
-            "y_low": y_of(low) if low is not None else None, "y_high": y_of(high) if high is not None else None,
-            "name": step.get("name") or step.get("step") or "", "n": step.get("responses") or 0, "flags": flags,
-        })
+        points.append(
+            {
+                "x": x,
+                "y": y_of(mean) if mean is not None else y_of(0),
+                "has_data": mean is not None,
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "y_low": y_of(low) if low is not None else None,
+                "y_high": y_of(high) if high is not None else None,
+                "name": step.get("name") or step.get("step") or "",
+                "n": step.get("responses") or 0,
+                "flags": flags,
+            }
+        )
     with_data = [p for p in points if p["has_data"]]
     line = " ".join(f"{p['x']},{p['y']}" for p in with_data)
     banded = [p for p in with_data if p["y_low"] is not None and p["y_high"] is not None]
     band = band_outline([(p["x"], p["y_low"], p["y_high"]) for p in banded]) if len(banded) >= 2 else ""
     ticks = [{"value": v, "y": y_of(v)} for v in TICKS]
-    return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
-            "bottom": height - bottom, "points": points, "line": line, "band": band, "ticks": ticks,
-            "funnel": funnel_bars(steps, points)}
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "bottom": height - bottom,
+        "points": points,
+        "line": line,
+        "band": band,
+        "ticks": ticks,
+        "funnel": funnel_bars(steps, points),
+    }
 
 
 def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -65,10 +81,20 @@ def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> di
         bottom = top + bar_height
         reached_y, reached_h = bar((dig(step, "funnel", "sessions") or 0) / total, bottom, bar_height, digits=1)
         lost_y, lost_h = bar((dig(step, "funnel", "abandonment", "count") or 0) / total, bottom, bar_height, digits=1)
-        bars.append({"x": round(point["x"] - 20, 1), "cx": point["x"], "width": 40,
-                     "y": reached_y, "h": reached_h, "lost_y": lost_y, "lost_h": lost_h,
-                     "sessions": dig(step, "funnel", "sessions") or 0,
-                     "abandonment": dig(step, "funnel", "abandonment", "rate"), "label_y": bottom + 16})
+        bars.append(
+            {
+                "x": round(point["x"] - 20, 1),
+                "cx": point["x"],
+                "width": 40,
+                "y": reached_y,
+                "h": reached_h,
+                "lost_y": lost_y,
+                "lost_h": lost_h,
+                "sessions": dig(step, "funnel", "sessions") or 0,
+                "abandonment": dig(step, "funnel", "abandonment", "rate"),
+                "label_y": bottom + 16,
+            }
+        )
     return {"height": height, "bars": bars, "total": total}
 
 
@@ -97,10 +123,27 @@ def theme_panels(body: dict[str, Any] | None, limit: int = THEMES_SHOWN) -> list
         bars = []
         for theme in themes:
             change = theme.get("share_change")
-            bars.append({"key": theme["key"], "label": theme["label"], "count": theme["count"], "share": theme["share"] or 0,
-                         "width": round(100 * (theme["share"] or 0) / widest, 1) if widest else 0,
-                         "tone": _tone(theme.get("sentiment")), "change": change,
-                         "trend": None if change is None else ("rising" if change > 0 else "falling" if change < 0 else "flat")})
-        panels.append({"step": step["step"], "name": step.get("name") or step["step"], "comments": step.get("comments") or 0,
-                       "has_model": step.get("model") is not None, "bars": bars})
+            bars.append(
+                {
+                    "key": theme["key"],
+                    "label": theme["label"],
+                    "count": theme["count"],
+                    "share": theme["share"] or 0,
+                    "width": round(100 * (theme["share"] or 0) / widest, 1) if widest else 0,
+                    "tone": _tone(theme.get("sentiment")),
+                    "change": change,
+                    "trend": None
+                    if change is None
+                    else ("rising" if change > 0 else "falling" if change < 0 else "flat"),
+                }
+            )
+        panels.append(
+            {
+                "step": step["step"],
+                "name": step.get("name") or step["step"],
+                "comments": step.get("comments") or 0,
+                "has_model": step.get("model") is not None,
+                "bars": bars,
+            }
+        )
     return panels

@@ -1,21 +1,23 @@
 """The dashboard's journey, date and segment filters, read from the query string."""
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import marshmallow as ma
 
-
 from collector.api.curves.schemas import CurveArgsSchema
 from collector.api.fields import EARLIEST, KEY_PATTERN, LATEST
 
-
-
 SENTIMENTS = ("positive", "neutral", "negative")
 # The Compare select: value -> label; "attr" takes its name from the compare_attr text box.
-COMPARISONS = {"variant": "Variant", "device": "Device", "locale": "Locale", "visitor_type": "Visitor type",
-               "attr": "Attribute…"}
+COMPARISONS = {
+    "variant": "Variant",
+    "device": "Device",
+    "locale": "Locale",
+    "visitor_type": "Visitor type",
+    "attr": "Attribute…",
+}
 # A theme key as the API's schemas take it (``KEY_PATTERN``); anything else is dropped.
 THEME_KEY = re.compile(KEY_PATTERN.strip("^$"))
 
@@ -38,17 +40,30 @@ def read_filters(args) -> dict[str, Any]:
     ``to`` is inclusive in the form and exclusive in the filters; both ends fall
     on UTC midnight, so the curve can be answered from the rollups.
     """
-    form = {name: (args.get(name) or "").strip()
-            for name in ("journey", "from", "to", "device", "variant", "language", "step", "sentiment", "theme", "compare",
-                         "compare_attr")}
+    form = {
+        name: (args.get(name) or "").strip()
+        for name in (
+            "journey",
+            "from",
+            "to",
+            "device",
+            "variant",
+            "language",
+            "step",
+            "sentiment",
+            "theme",
+            "compare",
+            "compare_attr",
+        )
+    }
     filters: dict[str, Any] = {}
     start, end = _parse_date(form["from"]), _parse_date(form["to"])
     if start:
-        filters["from"] = datetime.combine(start, time(0), tzinfo=timezone.utc)
+        filters["from"] = datetime.combine(start, time(0), tzinfo=UTC)
     else:
         form["from"] = ""
     if end:
-        filters["to"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=timezone.utc)
+        filters["to"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
     else:
         form["to"] = ""
     for name in ("device", "variant", "language"):
@@ -81,6 +96,7 @@ def _comparison(form: dict[str, str]) -> str | None:
 
 def errors_text(error: ma.ValidationError) -> str:
     """A schema's messages as one line a person can read in a flash message."""
+
     def flat(messages, prefix=""):
         if isinstance(messages, dict):
             for name, value in messages.items():
@@ -90,6 +106,5 @@ def errors_text(error: ma.ValidationError) -> str:
                 yield from flat(value, prefix)
         else:
             yield f"{prefix}{messages}"
+
     return " ".join(flat(error.messages))
-
-

@@ -1,28 +1,37 @@
 """Managing journeys, steps and prompts from the dashboard (write scope)."""
 
+import functools
 from typing import Any
 
-import functools
 import marshmallow as ma
-from flask import (flash, g, redirect, render_template, request, url_for)
+from flask import flash, g, redirect, render_template, request, url_for
 
-from collector.tenancy import journeys
-from collector.api.journeys.schemas import (JourneySchema, JourneyUpdateSchema, PromptPatchSchema, PromptSchema,
-                                            StepCreateSchema, StepUpdateSchema)
-from collector.common.vocabulary import TRIGGERS
-from collector.common.vocabulary import KINDS
+from collector.api.journeys.schemas import (
+    JourneySchema,
+    JourneyUpdateSchema,
+    PromptPatchSchema,
+    PromptSchema,
+    StepCreateSchema,
+    StepUpdateSchema,
+)
 from collector.common.errors import Conflict, DomainError, Invalid, NotFound
+from collector.common.vocabulary import KINDS, TRIGGERS
 from collector.extensions import db
+from collector.tenancy import journeys
 from collector.tenancy.sites import embed_snippet
-
 from collector.web.dashboard.blueprint import bp
 from collector.web.dashboard.filters import errors_text
 from collector.web.dashboard.session import can_write
 
 
 def _manage_context() -> dict[str, Any]:
-    return {"journeys": journeys.list_journeys(db.session, g.site), "can_write": can_write(),
-            "kinds": KINDS, "triggers": TRIGGERS, "snippet": embed_snippet(g.site, request.host_url)}
+    return {
+        "journeys": journeys.list_journeys(db.session, g.site),
+        "can_write": can_write(),
+        "kinds": KINDS,
+        "triggers": TRIGGERS,
+        "snippet": embed_snippet(g.site, request.host_url),
+    }
 
 
 def write_required(view):
@@ -88,8 +97,10 @@ def add_journey():
     raw = {"key": request.form.get("key", "").strip(), "steps": _parse_steps(request.form.get("steps", ""))}
     if request.form.get("name", "").strip():
         raw["name"] = request.form["name"].strip()
-    return _apply(lambda: journeys.create_journey(db.session, g.site, JourneySchema().load(raw)),
-                  f"Journey '{raw['key']}' created.")
+    return _apply(
+        lambda: journeys.create_journey(db.session, g.site, JourneySchema().load(raw)),
+        f"Journey '{raw['key']}' created.",
+    )
 
 
 @bp.post("/journeys/<string:key>/steps")
@@ -98,9 +109,12 @@ def add_step(key):
     raw = {"key": request.form.get("key", "").strip()}
     if request.form.get("name", "").strip():
         raw["name"] = request.form["name"].strip()
-    return _apply(lambda: journeys.add_step(db.session, journeys.get_journey(db.session, g.site, key),
-                                            StepCreateSchema().load(raw)),
-                  f"Step '{raw['key']}' added to '{key}'.")
+    return _apply(
+        lambda: journeys.add_step(
+            db.session, journeys.get_journey(db.session, g.site, key), StepCreateSchema().load(raw)
+        ),
+        f"Step '{raw['key']}' added to '{key}'.",
+    )
 
 
 @bp.post("/journeys/<string:key>/prompts")
@@ -136,9 +150,12 @@ def _form_name() -> dict[str, Any]:
 @write_required
 def rename_journey(key):
     raw = _form_name()
-    return _apply(lambda: journeys.update_journey(db.session, journeys.get_journey(db.session, g.site, key),
-                                                  JourneyUpdateSchema().load(raw)),
-                  f"Journey '{key}' renamed to '{raw['name']}'.")
+    return _apply(
+        lambda: journeys.update_journey(
+            db.session, journeys.get_journey(db.session, g.site, key), JourneyUpdateSchema().load(raw)
+        ),
+        f"Journey '{key}' renamed to '{raw['name']}'.",
+    )
 
 
 @bp.post("/journeys/<string:key>/delete")
@@ -159,9 +176,12 @@ def delete_journey(key):
 @write_required
 def rename_step(key, step):
     raw = _form_name()
-    return _apply(lambda: journeys.update_step(db.session, journeys.get_step(db.session, g.site, key, step),
-                                               StepUpdateSchema().load(raw)),
-                  f"Step '{step}' of '{key}' renamed to '{raw['name']}'.")
+    return _apply(
+        lambda: journeys.update_step(
+            db.session, journeys.get_step(db.session, g.site, key, step), StepUpdateSchema().load(raw)
+        ),
+        f"Step '{step}' of '{key}' renamed to '{raw['name']}'.",
+    )
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/move")
@@ -202,13 +222,20 @@ def set_prompt_active(key, step, prompt_id):
     """Turn a prompt on (``active=1``) or off (``active=0``), checked by the API's patch schema."""
     raw = {"active": request.form.get("active", "")}
     state = "activated" if raw["active"] in ("1", "true") else "deactivated"
-    return _apply(lambda: journeys.update_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id),
-                                                 PromptPatchSchema(partial=True).load(raw)),
-                  f"Prompt {prompt_id} at '{key}' / '{step}' {state}.")
+    return _apply(
+        lambda: journeys.update_prompt(
+            db.session,
+            journeys.get_prompt(db.session, g.site, key, step, prompt_id),
+            PromptPatchSchema(partial=True).load(raw),
+        ),
+        f"Prompt {prompt_id} at '{key}' / '{step}' {state}.",
+    )
 
 
 @bp.post("/journeys/<string:key>/steps/<string:step>/prompts/<int:prompt_id>/delete")
 @write_required
 def delete_prompt(key, step, prompt_id):
-    return _apply(lambda: journeys.delete_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id)),
-                  f"Prompt {prompt_id} deleted from '{key}' / '{step}'.")
+    return _apply(
+        lambda: journeys.delete_prompt(db.session, journeys.get_prompt(db.session, g.site, key, step, prompt_id)),
+        f"Prompt {prompt_id} deleted from '{key}' / '{step}'.",
+    )

@@ -5,24 +5,22 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import (abort, g, render_template, request)
+from flask import abort, g, render_template, request
 
-from collector.analytics import curves, theme_report
 from collector import exports
-from collector.tenancy import journeys
+from collector.analytics import curves, theme_report
+from collector.analytics.responses import list_responses
 from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
 from collector.common.errors import DomainError
 from collector.common.replicas import read_session
 from collector.extensions import db
 from collector.models import Journey, Response
-from collector.analytics.responses import list_responses
+from collector.tenancy import journeys
 from collector.tenancy.sites import embed_snippet
-
 from collector.web.dashboard.blueprint import bp
 from collector.web.dashboard.charts import curve_chart, dig, theme_panels
 from collector.web.dashboard.filters import COMPARISONS, SENTIMENTS, errors_text, read_filters
-
 
 COMMENTS_SHOWN = 50
 REFRESH_SECONDS = 30
@@ -33,8 +31,15 @@ def _segment_options(journey: Journey) -> dict[str, list[str]]:
     options = {}
     for name in ("device", "variant", "language"):
         column = getattr(Response, name)
-        options[name] = list(read_session(db.session).scalars(
-            sa.select(column).where(Response.journey_id == journey.id, column.is_not(None)).distinct().order_by(column).limit(50)))
+        options[name] = list(
+            read_session(db.session).scalars(
+                sa.select(column)
+                .where(Response.journey_id == journey.id, column.is_not(None))
+                .distinct()
+                .order_by(column)
+                .limit(50)
+            )
+        )
     return options
 
 
@@ -55,9 +60,20 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
     if form["theme"]:
         values["theme"] = form["theme"]
     comments, _ = list_responses(read_session(db.session), g.site, values)
-    panels = theme_panels(theme_report.journey_themes(read_session(db.session), journey, dict(filters))) if error is None else []
-    return {"curve": curve, "steps": steps, "chart": curve_chart(steps) if steps else None,
-            "comments": comments, "error": error, "themes": panels, "theme_label": _theme_label(panels, form)}
+    panels = (
+        theme_panels(theme_report.journey_themes(read_session(db.session), journey, dict(filters)))
+        if error is None
+        else []
+    )
+    return {
+        "curve": curve,
+        "steps": steps,
+        "chart": curve_chart(steps) if steps else None,
+        "comments": comments,
+        "error": error,
+        "themes": panels,
+        "theme_label": _theme_label(panels, form),
+    }
 
 
 def _theme_label(panels: list[dict[str, Any]], form: dict[str, str]) -> str | None:
@@ -85,15 +101,27 @@ def index():
         form["step"] = ""
     data = _dashboard_data(journey, form, filters)
     query = {name: value for name, value in form.items() if value}
-    context = {"journeys": site_journeys, "journey": journey, "form": form, "query": query, "dig": dig,
-               "export_formats": exports.REGISTRY.values(),
-               "export_query": {name: form[name] for name in EXPORT_FILTERS if form[name]},
-               "refresh_seconds": REFRESH_SECONDS, "sentiments": SENTIMENTS, **data}
+    context = {
+        "journeys": site_journeys,
+        "journey": journey,
+        "form": form,
+        "query": query,
+        "dig": dig,
+        "export_formats": exports.REGISTRY.values(),
+        "export_query": {name: form[name] for name in EXPORT_FILTERS if form[name]},
+        "refresh_seconds": REFRESH_SECONDS,
+        "sentiments": SENTIMENTS,
+        **data,
+    }
     if request.args.get("partial"):
         return render_template("dashboard/_data.html", **context)
-    return render_template("dashboard/index.html", options=_segment_options(journey) if journey else {},
-                           comparisons=COMPARISONS,
-                           snippet=embed_snippet(g.site, request.host_url), **context)
+    return render_template(
+        "dashboard/index.html",
+        options=_segment_options(journey) if journey else {},
+        comparisons=COMPARISONS,
+        snippet=embed_snippet(g.site, request.host_url),
+        **context,
+    )
 
 
 EXPORT_FILTERS = ("journey", "from", "to", "device", "variant", "language")

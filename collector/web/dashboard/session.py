@@ -3,14 +3,12 @@
 import hmac
 import secrets
 
-from flask import (abort, flash, g, has_request_context, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, flash, g, has_request_context, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from collector.tenancy.keys import end_sessions, find_api_key, has_scope
 from collector.extensions import db
 from collector.models import ApiKey
-
+from collector.tenancy.keys import end_sessions, find_api_key, has_scope
 from collector.web.dashboard.blueprint import bp
 
 
@@ -80,7 +78,9 @@ def sign_in():
         return render_template("dashboard/sign_in.html")
     key = find_api_key(db.session, request.form.get("key", "").strip())
     if key is None or not has_scope(key, "read"):
-        return render_template("dashboard/sign_in.html", error="That key is unknown, revoked or lacks the read scope."), 401
+        return render_template(
+            "dashboard/sign_in.html", error="That key is unknown, revoked or lacks the read scope."
+        ), 401
     session.clear()  # a fresh session (and CSRF token) on sign-in
     session["key_id"] = key.id
     session["key_generation"] = key.session_generation
@@ -98,8 +98,6 @@ def sign_out():
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("dashboard.sign_in"))
-
-
 
 
 def can_write() -> bool:
