@@ -10,12 +10,17 @@ import os
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Gauge, generate_latest, multiprocess
 
 from collector.api.errors import CODES, error_payload
+from collector.common.errors import Unavailable
 from collector.common.metrics import HTTP_LATENCY, HTTP_REQUESTS, REFUSED
+from collector.ingest import queue, queue_status
 
 bp = Blueprint("metrics", __name__)
+
+# Seconds a scrape waits for the broker's answer about the ingest log.
+LOG_STATUS_TIMEOUT = 2.0
 
 # Public ingest endpoints whose refusals are counted by reason.
 INGEST_KINDS = {"ingest.post_responses": "answer", "ingest.post_events": "event"}
@@ -44,7 +49,30 @@ def scrape():
                 401,
                 {"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
-    return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_registry()) + _ingest_log(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _ingest_log() -> bytes:
+    """The ingest log's backlog, asked of the broker at scrape time (one answer for
+    every worker, so no per-process gauge); nothing without ``INGEST_QUEUE_URL``."""
+    settings = queue.QueueSettings.from_config(current_app.config)
+    if settings is None:
+        return b""
+    registry = CollectorRegistry()
+    up = Gauge("stepsense_ingest_log_up", "1 when the broker answered this scrape.", registry=registry)
+    lag = Gauge("stepsense_ingest_log_lag_items", "Items in the log not yet stored by a worker.", registry=registry)
+    age = Gauge("stepsense_ingest_log_lag_seconds", "Age of the oldest item not yet stored.", registry=registry)
+    dead = Gauge("stepsense_ingest_dead_letters", "Items set aside as poison, with a reason.", registry=registry)
+    try:
+        state = queue.publisher(settings).run(queue_status.status, settings, timeout=LOG_STATUS_TIMEOUT)
+    except Unavailable:
+        up.set(0)
+    else:
+        up.set(1)
+        lag.set(state.lag)
+        age.set(state.lag_seconds)
+        dead.set(state.dead_letters)
+    return generate_latest(registry)
 
 
 def _count(response: Response) -> Response:

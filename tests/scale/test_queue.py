@@ -175,3 +175,14 @@ def test_a_worker_writing_two_batches_at_once_stores_each_answer_once(send, site
     assert sum(rows(sa.select(StepRollup.n))) == 40
     with app.app_context():
         assert compare_rollups(db.session) == [] and compare_funnel(db.session) == []
+
+
+def test_metrics_show_the_ingest_logs_lag(app, send, site, status):
+    """An operator's Prometheus sees how many queued answers wait for a worker."""
+    app.config.update(METRICS_ENABLED=True, METRICS_TOKEN="")
+    for index in range(3):
+        assert send(answer(site, client_id=f"7b5e0c1d-0000-4000-8000-{index:012d}"), site).status_code == 202
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert "stepsense_ingest_log_up 1.0" in text
+    assert f"stepsense_ingest_log_lag_items {float(status().lag)}" in text
+    assert status().lag == 3
