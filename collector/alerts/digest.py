@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from collector.alerts.rules import WEEKDAYS
 from collector.analytics import curves, funnel, visits
+from collector.analytics.core import round_to
 from collector.analytics.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
 from collector.common.time import as_utc, wall_time, zone
 from collector.models import AlertRule, Journey
@@ -185,10 +186,6 @@ def gather(session: Session, rule: AlertRule, period: Period) -> DigestInputs:
 # --- Sections ------------------------------------------------------------------------------------------
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
 def _p(value: float | None) -> float | None:
     return None if value is None else float(f"{value:.4g}")
 
@@ -221,7 +218,7 @@ def _moved(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _emotion_summary(moments: Moments) -> dict[str, Any]:
     low, high = mean_ci(moments)
-    return {"mean": _round(moments.mean), "ci_low": _round(low), "ci_high": _round(high), "n": moments.n}
+    return {"mean": round_to(moments.mean), "ci_low": round_to(low), "ci_high": round_to(high), "n": moments.n}
 
 
 def emotion_section(inputs: DigestInputs) -> dict[str, Any] | None:
@@ -233,9 +230,9 @@ def emotion_section(inputs: DigestInputs) -> dict[str, Any] | None:
         change = None
         if result is not None:
             change = {
-                "diff": _round(result.diff),
-                "ci_low": _round(result.ci_low),
-                "ci_high": _round(result.ci_high),
+                "diff": round_to(result.diff),
+                "ci_low": round_to(result.ci_low),
+                "ci_high": round_to(result.ci_high),
                 "p_value": result.p_value,
                 "p_adjusted": None,
                 "significant": False,
@@ -259,11 +256,27 @@ def emotion_section(inputs: DigestInputs) -> dict[str, Any] | None:
 def _rate(count: int, n: int) -> dict[str, Any]:
     low, high = wilson(count, n)
     return {
-        "rate": _round(count / n) if n else None,
-        "ci_low": _round(low),
-        "ci_high": _round(high),
+        "rate": round_to(count / n) if n else None,
+        "ci_low": round_to(low),
+        "ci_high": round_to(high),
         "count": count,
         "n": n,
+    }
+
+
+def _share_change(count: int, n: int, count_before: int, n_before: int, min_n: int) -> dict[str, Any] | None:
+    """A share's change against the previous period (two-proportion z); Holm comes later."""
+    result = two_proportions(count, n, count_before, n_before)
+    if result is None:
+        return None
+    return {
+        "diff": round_to(result.diff),
+        "ci_low": round_to(result.ci_low),
+        "ci_high": round_to(result.ci_high),
+        "p_value": result.p_value,
+        "p_adjusted": None,
+        "significant": False,
+        "tested": n >= min_n and n_before >= min_n,
     }
 
 
@@ -272,18 +285,7 @@ def abandonment_section(inputs: DigestInputs) -> dict[str, Any] | None:
     rows = []
     for key, name in inputs.steps:
         (count, n), (count_before, n_before) = inputs.abandonment[key], inputs.abandonment_before[key]
-        result = two_proportions(count, n, count_before, n_before)
-        change = None
-        if result is not None:
-            change = {
-                "diff": _round(result.diff),
-                "ci_low": _round(result.ci_low),
-                "ci_high": _round(result.ci_high),
-                "p_value": result.p_value,
-                "p_adjusted": None,
-                "significant": False,
-                "tested": n >= inputs.min_n and n_before >= inputs.min_n,
-            }
+        change = _share_change(count, n, count_before, n_before, inputs.min_n)
         rows.append(
             {
                 "step": key,
@@ -321,18 +323,7 @@ def friction_section(inputs: DigestInputs) -> dict[str, Any] | None:
         then = before.get(item["step"]) or {}
         count, n = (now.get("index") or {}).get("sessions") or 0, now.get("sessions") or 0
         count_before, n_before = (then.get("index") or {}).get("sessions") or 0, then.get("sessions") or 0
-        result = two_proportions(count, n, count_before, n_before)
-        change = None
-        if result is not None:
-            change = {
-                "diff": _round(result.diff),
-                "ci_low": _round(result.ci_low),
-                "ci_high": _round(result.ci_high),
-                "p_value": result.p_value,
-                "p_adjusted": None,
-                "significant": False,
-                "tested": n >= inputs.min_n and n_before >= inputs.min_n,
-            }
+        change = _share_change(count, n, count_before, n_before, inputs.min_n)
         rows.append(
             {
                 "step": item["step"],
@@ -368,8 +359,8 @@ def themes_section(inputs: DigestInputs) -> dict[str, Any] | None:
                     "label": theme.get("label") or theme.get("key"),
                     "count": theme.get("count"),
                     "share": theme.get("share"),
-                    "ci_low": _round(low),
-                    "ci_high": _round(high),
+                    "ci_low": round_to(low),
+                    "ci_high": round_to(high),
                     "share_change": change,
                 }
             )
