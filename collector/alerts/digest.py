@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from collector.alerts.rules import WEEKDAYS
-from collector.analytics import curves, funnel, visits
+from collector.analytics import curves, funnel, theme_report, visits
 from collector.analytics.core import round_to
 from collector.analytics.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
 from collector.common.time import as_utc, wall_time, zone
@@ -166,6 +166,17 @@ def _emotion(session: Session, journey: Journey, start: datetime, end: datetime)
     return found
 
 
+def _with_themes(session: Session, journey: Journey, curve: dict[str, Any], period: Period) -> dict[str, Any]:
+    """The period's curve with each step's themes as the themes report gives them,
+    each with its share's change against the previous period of equal length."""
+    report = theme_report.journey_themes(session, journey, {"from": period.start, "to": period.end})
+    by_step = {step["step"]: step["themes"] for step in report["steps"]}
+    for item in curve["steps"]:
+        if by_step.get(item["step"]):
+            item["themes"] = by_step[item["step"]]
+    return curve
+
+
 def gather(session: Session, rule: AlertRule, period: Period) -> DigestInputs:
     """Read the two periods' curves, emotion sums and funnels of the rule's journey."""
     journey = rule.journey
@@ -176,7 +187,9 @@ def gather(session: Session, rule: AlertRule, period: Period) -> DigestInputs:
         emotion_before=_emotion(session, journey, period.baseline_start, period.start),
         abandonment=_abandonment(session, journey, period.start - timeout, period.end - timeout),
         abandonment_before=_abandonment(session, journey, period.baseline_start - timeout, period.start - timeout),
-        curve=curves.journey_curve(session, journey, {"from": period.start, "to": period.end}),
+        curve=_with_themes(
+            session, journey, curves.journey_curve(session, journey, {"from": period.start, "to": period.end}), period
+        ),
         curve_before=curves.journey_curve(session, journey, {"from": period.baseline_start, "to": period.start}),
         min_n=rule.min_n,
         alpha=rule.alpha,

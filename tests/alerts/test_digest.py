@@ -428,3 +428,57 @@ def test_a_digest_s_test_is_its_latest_period(app, api, site, journey):
         assert response.json["payload"]["test"] is True and response.json["payload"]["kind"] == "digest"
     finally:
         slack.close()
+
+
+def test_a_theme_that_rose_at_payment_is_in_the_digest(app, api, site, journey):
+    """Declined cards came up in this period's comments at payment, not before: the digest says so."""
+    from collector.analytics import theme_store
+
+    make_digest(app, api, min_n=5)
+    with app.app_context():
+        found = _journey(site.id)
+        payment = next(s for s in found.steps if s.key == "payment")
+        said = {
+            START: [
+                "My card was declined",
+                "card declined twice",
+                "the card got declined again",
+                "Card declined for no reason",
+                "why is my card declined",
+                "shipping was fine",
+            ],
+            BASELINE: [
+                "shipping was fine",
+                "delivery was fine",
+                "shipping fine thanks",
+                "the delivery options were fine",
+                "My card was declined",
+                "fine shipping",
+            ],
+        }
+        for start, comments in said.items():
+            for index, text in enumerate(comments):
+                db.session.add(
+                    Response(
+                        site_id=site.id,
+                        journey_id=found.id,
+                        step_id=payment.id,
+                        client_id=str(uuid.uuid4()),
+                        kind="comment",
+                        comment=text,
+                        emotion=0.0,
+                        sentiment_label="neutral",
+                        scorer_version="test",
+                        trigger="inline",
+                        created_at=start + timedelta(minutes=10 + index),
+                    )
+                )
+        db.session.commit()
+        theme_store.rebuild_step(db.session, payment)
+        db.session.commit()
+    (payload,) = evaluate(app, END + timedelta(minutes=5))
+    sections = {section["key"]: section for section in payload["sections"]}
+    rising = sections["themes"]["themes"]
+    assert rising[0]["step"] == "payment"
+    assert "declin" in rising[0]["label"]
+    assert rising[0]["share_change"] > 0
