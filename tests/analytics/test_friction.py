@@ -11,7 +11,7 @@ import pytest
 
 from collector.analytics import friction
 from collector.extensions import db
-from tests.helpers import answer, by_step, curve, make_journey
+from tests.helpers import answer, by_step, curve, make_journey, sign_in
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
@@ -219,3 +219,16 @@ def test_exports_carry_friction(api, scripted):
     assert {s["step"]: s["friction"]["index"]["sessions"] for s in body["steps"]}["payment"] == 20
     lucid = api.get("/v1/journeys/checkout/export", format="lucid", **DAY)
     assert lucid.status_code == 200
+
+
+def test_dashboard_table_shows_friction_per_step(api, client, site, scripted):
+    """A CX reader sees the share of sessions that struggled at payment, flagged, beside the funnel."""
+    client.get("/dashboard/sign-in")
+    sign_in(client, site.secret)
+    html = client.get("/dashboard/", query_string={"journey": "checkout", **{k: v[:10] for k, v in DAY.items()}})
+    text = html.get_data(as_text=True)
+    assert "Rage / dead / error clicks" in text
+    row = text[text.index('<tr data-step="payment">') :]
+    row = row[: row.index("</tr>")]
+    assert "40%" in row  # 16 of 40 sessions rage-clicked at payment
+    assert 'class="num friction flagged"' in row
