@@ -34,7 +34,6 @@ import threading
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import nats
@@ -46,7 +45,6 @@ from collector.common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
 # Seconds after a failed connection during which publishes fail at once (503)
 # instead of each waiting for a connect timeout.
 RECONNECT_COOLDOWN = 1.0
@@ -102,99 +100,6 @@ def subject(settings: QueueSettings, kind: str, site_id: int) -> str:
 def message_id(kind: str, site_id: int, client_id: str) -> str:
     """JetStream's de-duplication key: the site and the client's id of the item."""
     return f"{site_id}:{client_id}" if kind == "answer" else f"{site_id}:{kind}:{client_id}"
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-def encode(
-    kind: str,
-    site_id: int,
-    pair: tuple[str, str],
-    row: dict[str, Any] | None = None,
-    trapped_client_id: str | None = None,
-) -> bytes:
-    """One item as a message: a prepared row (redacted and scored), or a trapped client id."""
-    body: dict[str, Any] = {"v": VERSION, "kind": kind, "site": site_id, "journey": pair[0], "step": pair[1]}
-    if row is not None:
-        body["row"] = row
-    else:
-        body["trapped"] = trapped_client_id
-    return json.dumps(body, default=_default, separators=(",", ":")).encode()
-
-
-def messages(
-    settings: QueueSettings,
-    kind: str,
-    site_id: int,
-    records: Sequence[tuple[tuple[str, str], dict[str, Any]]],
-    trapped: Sequence[tuple[tuple[str, str], str]] = (),
-) -> list[tuple[str, str, bytes]]:
-    """(subject, message id, payload) of each prepared record and each trapped client id."""
-    to = subject(settings, kind, site_id)
-    found = [
-        (to, message_id(kind, site_id, row["client_id"]), encode(kind, site_id, pair, row=_portable(row)))
-        for pair, row in records
-    ]
-    found += [
-        (to, message_id(kind, site_id, client_id), encode(kind, site_id, pair, trapped_client_id=client_id))
-        for pair, client_id in trapped
-    ]
-    return found
-
-
-def _portable(row: dict[str, Any]) -> dict[str, Any]:
-    """The row without what the worker knows anyway (the site is in the message)."""
-    return {name: value for name, value in row.items() if name != "site_id"}
-
-
-class Poison(ValueError):
-    """A message no worker can ever store; it goes to the dead letters with this reason."""
-
-
-@dataclass(frozen=True)
-class Item:
-    kind: str  # "answer" or "event"
-    site_id: int
-    pair: tuple[str, str]
-    row: dict[str, Any] | None
-    trapped: str | None
-
-    @property
-    def client_id(self) -> str:
-        return self.row["client_id"] if self.row is not None else self.trapped
-
-
-def decode(data: bytes) -> Item:
-    """The item of a message; raises Poison if it is not one this version can store."""
-    try:
-        body = json.loads(data)
-        if body.get("v") != VERSION or body.get("kind") not in {"answer", "event"}:
-            raise Poison(f"unknown message version or kind: v={body.get('v')!r} kind={body.get('kind')!r}")
-        site_id, pair = int(body["site"]), (str(body["journey"]), str(body["step"]))
-        row = body.get("row")
-        if row is not None:
-            row = {**row, "site_id": site_id, "created_at": _utc(row["created_at"])}
-            if not row.get("client_id"):
-                raise Poison("the row has no client_id")
-        elif not body.get("trapped"):
-            raise Poison("neither a row nor a trapped client id")
-        return Item(body["kind"], site_id, pair, row, body.get("trapped"))
-    except Poison:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise Poison(f"undecodable message: {error.__class__.__name__}: {error}") from error
-
-
-def _utc(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-# --- Streams --------------------------------------------------------------------------------------
 
 
 async def ensure_streams(js: Any, settings: QueueSettings) -> None:

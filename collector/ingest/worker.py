@@ -36,7 +36,7 @@ from flask import Flask
 
 from collector.common.metrics import QUEUE_WORKER_ITEMS, QUEUE_WORKER_RETRIES
 from collector.extensions import db
-from collector.ingest import queue, store
+from collector.ingest import log_format, queue, store
 from collector.models import Event, Response, Site
 from collector.tenancy.sites import SiteSnapshot
 
@@ -77,7 +77,7 @@ class Stats:
     backoffs: int = 0
 
 
-def write_items(app: Flask, items: Sequence[queue.Item | None]) -> Outcome:
+def write_items(app: Flask, items: Sequence[log_format.Item | None]) -> Outcome:
     """Store decoded items (None for a message already found poisonous) in one transaction.
 
     Raises DatabaseDown when the database can't take the write now. When the
@@ -109,7 +109,7 @@ def write_items(app: Flask, items: Sequence[queue.Item | None]) -> Outcome:
             return outcome
 
 
-def _write(engine: sa.Engine, items: Sequence[queue.Item | None], fresh_steps: bool = False) -> Outcome:
+def _write(engine: sa.Engine, items: Sequence[log_format.Item | None], fresh_steps: bool = False) -> Outcome:
     """One transaction: the items of each site and kind as one batch (one INSERT, one
     pass of the rollups); a batch refused for an unknown step is written again item
     by item in the same transaction, so only the items naming such a step are refused."""
@@ -157,7 +157,7 @@ def _write(engine: sa.Engine, items: Sequence[queue.Item | None], fresh_steps: b
     return outcome
 
 
-def _batch(site: SiteSnapshot, kind: str, items: Sequence[queue.Item]) -> store.Batch:
+def _batch(site: SiteSnapshot, kind: str, items: Sequence[log_format.Item]) -> store.Batch:
     records = [(item.pair, item.row) for item in items if item.row is not None]
     trapped = [(item.pair, item.trapped) for item in items if item.row is None]
     return store.Batch(site, TABLES[kind], len(items), records, trapped)
@@ -214,8 +214,26 @@ class Worker:
         idle_exit: float | None = None,
         on_batch: Callable[[Stats], None] | None = None,
     ) -> Stats:
-        """Drain the log; with ``idle_exit``, return after that many seconds without a message."""
-        asyncio.run(self._main(max_batches, idle_exit, on_batch))
+        """Drain the log; with ``idle_exit``, return after that many seconds without a message.
+
+        The event loop runs in a thread of its own: a caller whose thread already
+        has a loop (Playwright's sync API in a test session, a notebook) can run a
+        worker too, and the calling thread stays free for signal handlers.
+        """
+        failures: list[BaseException] = []
+
+        def drain() -> None:
+            try:
+                asyncio.run(self._main(max_batches, idle_exit, on_batch))
+            except BaseException as error:  # handed to the caller below
+                failures.append(error)
+
+        thread = threading.Thread(target=drain, name="stepsense-ingest-worker")
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.5)
+        if failures:
+            raise failures[0]
         return self.stats
 
     async def _main(self, max_batches: int | None, idle_exit: float | None, on_batch) -> None:
@@ -291,12 +309,12 @@ class Worker:
         return nc, js, sub
 
     async def _handle(self, js: Any, msgs: list) -> None:
-        items: list[queue.Item | None] = []
+        items: list[log_format.Item | None] = []
         dead: list[tuple[int, str]] = []
         for index, msg in enumerate(msgs):
             try:
-                items.append(queue.decode(msg.data))
-            except queue.Poison as poison:
+                items.append(log_format.decode(msg.data))
+            except log_format.Poison as poison:
                 items.append(None)
                 dead.append((index, str(poison)))
         try:

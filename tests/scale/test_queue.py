@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from collector.analytics.maintenance import compare_funnel, compare_rollups
 from collector.extensions import db
-from collector.ingest import queue
+from collector.ingest import log_format, queue
 from collector.ingest.worker import Worker
 from collector.models import Event, Response, StepRollup
 from tests.helpers import answer
@@ -79,7 +79,7 @@ def test_a_worker_dying_between_commit_and_ack_gets_a_redelivery_that_stores_not
 
             from collector.ingest.worker import write_items
 
-            await asyncio.to_thread(write_items, self.app, [queue.decode(m.data) for m in msgs])  # committed
+            await asyncio.to_thread(write_items, self.app, [log_format.decode(m.data) for m in msgs])  # committed
             self.stop.set()  # ... and gone before acknowledging
 
     DiesBeforeAck(app, settings, batch=100, ack_wait=1, fetch_timeout=0.3).run()
@@ -96,7 +96,7 @@ def test_poison_messages_go_to_the_dead_letters_with_their_reason(send, site, ma
     strict = make_site("Strict", auto_register=False)
     publisher = queue.publisher(settings)
     publisher.publish([(queue.subject(settings, "answer", site.id), "junk-1", b"not json")])
-    unknown_step = queue.encode(
+    unknown_step = log_format.encode(
         "answer",
         strict.id,
         ("checkout", "nowhere"),
@@ -108,7 +108,7 @@ def test_poison_messages_go_to_the_dead_letters_with_their_reason(send, site, ma
         },
     )
     publisher.publish([(queue.subject(settings, "answer", strict.id), "step-1", unknown_step)])
-    unknown_site = queue.encode(
+    unknown_site = log_format.encode(
         "answer",
         999_999,
         ("checkout", "payment"),

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from collector.common.database import insert_ignoring_conflicts
 from collector.extensions import db
-from collector.ingest import queue, store
+from collector.ingest import log_format, queue, store
 from collector.models import Response, StepRollup
 from collector.tenancy.sites import SiteSnapshot
 from tests.helpers import answer
@@ -69,7 +69,7 @@ def test_several_rows_are_stored_exactly_as_one_row_is(app, site, rows, send):
 def test_the_same_item_twice_in_one_fetch_is_stored_and_counted_once(app, site, settings, rows, drain):
     with app.app_context():
         batch = store.prepare_responses(SiteSnapshot(site.id, site.public_key, frozenset(), True), [answer(site)])
-    ((to, _, item),) = queue.messages(settings, "answer", site.id, batch.records)
+    ((to, _, item),) = log_format.messages(settings, "answer", site.id, batch.records)
     # Two messages (past the log's duplicate window, say), one answer.
     queue.publisher(settings).publish([(to, "a", item), (to, "b", item)])
     stats = drain()

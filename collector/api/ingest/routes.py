@@ -20,7 +20,7 @@ from collector.api.ingest.schemas import (
 from collector.api.json_input import Blueprint
 from collector.common.metrics import INGESTED
 from collector.extensions import db, limiter
-from collector.ingest import known_steps, queue
+from collector.ingest import known_steps, log_format, queue
 from collector.ingest import store as ingest
 from collector.tenancy import sites
 
@@ -135,7 +135,7 @@ def _queue_settings() -> queue.QueueSettings | None:
 def _enqueue(kind: str, settings: queue.QueueSettings, batch: ingest.Batch):
     """The queued path: the prepared batch into the log, answered once the broker acknowledged it."""
     known_steps.check_steps(db.engine, batch)
-    messages = queue.messages(settings, kind, batch.site.id, batch.records, batch.trapped)
+    messages = log_format.messages(settings, kind, batch.site.id, batch.records, batch.trapped)
     new = queue.publisher(settings).publish(messages) if messages else 0
     INGESTED.labels(kind, "queued").inc(new)
     INGESTED.labels(kind, "duplicate").inc(batch.received - new)
