@@ -90,7 +90,7 @@ def parse_args() -> argparse.Namespace:
                         help="skip the queued path (a private nats-server, `stepsense ingest worker`)")
     parser.add_argument("--drain-answers", type=int, default=50_000,
                         help="answers in the log when the worker starts (the queued phase's, topped up)")
-    parser.add_argument("--worker-batch", type=int, default=1000, help="stepsense ingest worker --batch")
+    parser.add_argument("--worker-batch", type=int, default=2000, help="stepsense ingest worker --batch")
     parser.add_argument("--no-reuse-port", dest="reuse_port", action="store_false",
                         help="share one listening socket between the workers (gunicorn's default; see INGEST.md)")
     return parser.parse_args()
