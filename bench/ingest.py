@@ -100,7 +100,7 @@ def parse_args() -> argparse.Namespace:
         default=50_000,
         help="answers in the log when the worker starts (the queued phase's, topped up)",
     )
-    parser.add_argument("--worker-batch", type=int, default=1000, help="stepsense ingest worker --batch")
+    parser.add_argument("--worker-batch", type=int, default=2000, help="stepsense ingest worker --batch")
     parser.add_argument(
         "--no-reuse-port",
         dest="reuse_port",

@@ -27,7 +27,7 @@ def _settings() -> queue.QueueSettings:
 @ingest_group.command("worker")
 @click.option(
     "--batch",
-    default=500,
+    default=2000,
     show_default=True,
     type=click.IntRange(1, 10_000),
     help="Messages fetched and committed together, in one transaction.",
@@ -41,16 +41,15 @@ def _settings() -> queue.QueueSettings:
 )
 @click.option(
     "--concurrency",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 8),
-    help="Batches written at once, each in its own transaction (PostgreSQL; SQLite has one writer).",
+    help="Batches written at once, each in its own transaction; default 2 on PostgreSQL, 1 on SQLite (one writer).",
 )
 @click.option(
     "--idle-exit", default=None, type=float, help="Exit after this many seconds with nothing to do (tests, benches)."
 )
 @with_appcontext
-def worker_command(batch: int, ack_wait: float, concurrency: int, idle_exit: float | None) -> None:
+def worker_command(batch: int, ack_wait: float, concurrency: int | None, idle_exit: float | None) -> None:
     """Store queued answers and events: fetch a batch, commit it, acknowledge it. Runs until SIGTERM/SIGINT."""
     worker = Worker(
         current_app._get_current_object(), _settings(), batch=batch, ack_wait=ack_wait, concurrency=concurrency

@@ -195,13 +195,16 @@ class Worker:
         batch: int = 500,
         ack_wait: float = 30.0,
         fetch_timeout: float = 1.0,
-        concurrency: int = 1,
+        concurrency: int | None = None,
     ) -> None:
         self.app, self.settings, self.batch = app, settings, batch
         self.ack_wait, self.fetch_timeout = ack_wait, fetch_timeout
-        # Batches in their own transactions at once (PostgreSQL: one prepared while the
-        # server writes another). 2 measured no faster than 1 on the 2-core bench machine
-        # (bench/INGEST.md, round 4); SQLite has one writer anyway.
+        # Batches in transactions of their own at once. PostgreSQL: one is prepared and
+        # sent while the server writes the other (+7–14 % at --batch 2000, bench/INGEST.md,
+        # round 4); SQLite has one writer, a second would only wait for the lock.
+        if concurrency is None:
+            with app.app_context():
+                concurrency = 2 if db.engine.dialect.name == "postgresql" else 1
         self.concurrency = max(1, concurrency)
         self.stats = Stats()
         self.stop = threading.Event()
