@@ -1,7 +1,12 @@
 """What the alert tests share: the clock they evaluate at, a rule made through
-the API, and one evaluation or delivery run."""
+the API, one evaluation or delivery run, and a throwaway CA and certificate."""
 
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from collector import alerts
 from collector.extensions import db
@@ -36,3 +41,54 @@ def deliver(app, now: datetime) -> list[dict]:
             {"id": d.id, "status": d.status, "attempts": d.attempts, "next": d.next_attempt_at}
             for d in alerts.deliver_pending(db.session, now)
         ]
+
+
+def make_certificates(folder: Path, host: str) -> Path:
+    """A throwaway CA (ca.pem) and a certificate for ``host`` signed by it (leaf.pem,
+    leaf.key), written to ``folder``; skips the test where there is no openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl(
+        "req",
+        "-x509",
+        *curve,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Stepsense test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    )
+    openssl("req", *curve, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", f"/CN={host}")
+    (folder / "leaf.ext").write_text(
+        f"subjectAltName=DNS:{host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    )
+    return folder

@@ -7,10 +7,8 @@ monkeypatching ``socket.getaddrinfo``; every receiver is a real local server).""
 import ipaddress
 import json
 import os
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 import uuid
@@ -27,7 +25,7 @@ from collector.config import TestConfig
 from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site
 from collector.tenancy.keys import create_api_key
-from tests.alerts.helpers import T0, deliver, evaluate, make_rule
+from tests.alerts.helpers import T0, deliver, evaluate, make_certificates, make_rule
 from tests.helpers import ApiClient, Receiver, answer, csrf, sign_in
 
 GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
@@ -779,52 +777,7 @@ def test_last_error_never_names_an_address(app, client, site, api, journey, rece
 @pytest.fixture
 def tls(tmp_path):
     """A throwaway CA and a certificate for hooks.pinned.test signed by it."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command")
-
-    def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl(
-        "req",
-        "-x509",
-        *curve,
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=Stepsense test CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-    )
-    openssl("req", *curve, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=hooks.pinned.test")
-    (tmp_path / "leaf.ext").write_text(
-        "subjectAltName=DNS:hooks.pinned.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
-    )
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "leaf.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "leaf.ext",
-    )
-    return tmp_path
+    return make_certificates(tmp_path, "hooks.pinned.test")
 
 
 def test_https_webhooks_are_pinned_and_verified_against_the_url_host(app, api, journey, tls, monkeypatch):

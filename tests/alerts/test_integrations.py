@@ -4,7 +4,6 @@ real SMTP server (aiosmtpd on 127.0.0.1, with STARTTLS and login), the SSRF
 guard on chat URLs, the API's validation of targets, and the dashboard."""
 
 import json
-import shutil
 import socket
 import ssl
 import uuid
@@ -23,10 +22,10 @@ from tests.alerts.chat_receivers import (
     Invalid,
     Mailbox,
     free_port,
-    make_certificates,
     validate_slack,
     validate_teams,
 )
+from tests.alerts.helpers import make_certificates
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
@@ -312,8 +311,6 @@ def test_a_slack_rule_with_recipients_also_emails_them(app, api, site, journey, 
 
 def test_email_over_starttls_with_login(app, api, site, journey, monkeypatch, tmp_path):
     """smtp://user:pass@host:port?starttls=true upgrades first (certificate checked) and then logs in."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command")
     certs = make_certificates(tmp_path, "mail.pinned.test")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certs / "leaf.pem", certs / "leaf.key")
