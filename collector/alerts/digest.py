@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 
 from collector.alerts.rules import WEEKDAYS
 from collector.analytics import curves, funnel, theme_report, visits
-from collector.analytics.core import round_to
+from collector.analytics.core import round_p, round_to
 from collector.analytics.stats import Moments, holm, mean_ci, two_proportions, welch, wilson
 from collector.common.time import as_utc, wall_time, zone
 from collector.models import AlertRule, Journey
@@ -199,20 +199,16 @@ def gather(session: Session, rule: AlertRule, period: Period) -> DigestInputs:
 # --- Sections ------------------------------------------------------------------------------------------
 
 
-def _p(value: float | None) -> float | None:
-    return None if value is None else float(f"{value:.4g}")
-
-
 def _holm_flags(changes: list[dict[str, Any] | None], alpha: float) -> None:
     """Adjust the tested changes' p-values across steps (Holm) and set ``significant``."""
     tested = [change for change in changes if change is not None and change.pop("tested", False)]
     for change, adjusted in zip(tested, holm([change["p_value"] for change in tested])):
-        change["p_adjusted"] = _p(adjusted)
+        change["p_adjusted"] = round_p(adjusted)
         change["significant"] = adjusted < alpha
     for change in changes:
         if change is not None:
             change.pop("tested", None)
-            change["p_value"] = _p(change["p_value"])
+            change["p_value"] = round_p(change["p_value"])
 
 
 def _moved(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
