@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from collector.analytics import rollups
 from collector.analytics.core import ALPHA, MIN_N, SEGMENT, raw_conditions, rollup_conditions, round_p, round_to
 from collector.analytics.responses import response_filters
+from collector.analytics.rollups import Sums
 from collector.analytics.stats import Moments, holm, welch
 from collector.common.errors import Invalid
 from collector.models import Event, Journey, Response, StepRollup
@@ -50,7 +51,6 @@ MAX_GROUPS = 8
 COLUMNS = ("variant", "device", "locale", "visitor_type")
 ATTR = "attr:"
 PATTERN = r"^(variant|device|locale|visitor_type|attr:[A-Za-z0-9_.-]{1,40})$"
-Sums = dict[str, float]
 Describe = Callable[[Sums, bool], dict[str, Any]]
 
 
@@ -75,10 +75,6 @@ def check(filters: dict[str, Any]) -> None:
             f"Filter by attribute {name} or compare by it, not both.",
             details={"compare": [f"Drop attr {name}:… to compare."]},
         )
-
-
-def _empty() -> Sums:
-    return dict.fromkeys(rollups.COUNTERS, 0)
 
 
 def _column(model: Any, by: str, name: str | None) -> sa.ColumnElement | None:
@@ -125,7 +121,7 @@ def group_sums(
         for row in session.execute(query).mappings():
             if row["grp"] in (None, ""):
                 continue
-            sums = found.setdefault(row["step_id"], {}).setdefault(str(row["grp"]), _empty())
+            sums = found.setdefault(row["step_id"], {}).setdefault(str(row["grp"]), rollups.zero_sums())
             for counter in rollups.COUNTERS:
                 sums[counter] += row.get(counter) or 0
     return used, found
@@ -149,7 +145,7 @@ def _moments(sums: Sums) -> Moments:
 
 def _pairs(per_group: dict[str, Sums], groups: list[str]) -> list[tuple[str, str, Moments, Moments]]:
     """(group, against, its moments, the other side's) for one step."""
-    moments = {g: _moments(per_group.get(g, _empty())) for g in groups}
+    moments = {g: _moments(per_group.get(g, rollups.zero_sums())) for g in groups}
     if len(groups) == 2:
         return [(groups[1], groups[0], moments[groups[1]], moments[groups[0]])]
     everyone = Moments(0, 0.0, 0.0)
@@ -221,7 +217,7 @@ def add_comparison(
         block.update(
             {
                 "by": filters["compare"],
-                "groups": {g: describe(per_group.get(g, _empty()), known) for g in groups},
+                "groups": {g: describe(per_group.get(g, rollups.zero_sums()), known) for g in groups},
                 "tests": step_test,
             }
         )

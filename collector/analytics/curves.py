@@ -87,13 +87,13 @@ from collector.analytics.core import (
     significant,
 )
 from collector.analytics.responses import response_filters
+from collector.analytics.rollups import Sums
 from collector.analytics.stats import Moments, holm_adjusted, mean_ci, welch, wilson
 from collector.common.database import as_date
 from collector.common.time import as_utc
 from collector.models import Event, Journey, Response, StepRollup
 
 COMMENTS_PER_SIDE = 3
-Sums = dict[str, float]
 
 
 class GroupKey(NamedTuple):
@@ -102,10 +102,6 @@ class GroupKey(NamedTuple):
     step_id: int
     day: date | None
     variant: str | None
-
-
-def _empty() -> Sums:
-    return dict.fromkeys(rollups.COUNTERS, 0)
 
 
 def _add(total: Sums, part: Sums) -> Sums:
@@ -179,7 +175,7 @@ def aggregate(
     reader = _read_rollups if source == "rollups" else _read_raw
     groups: dict[GroupKey, Sums] = {}
     for key, row in reader(session, journey, filters, by_day, by_variant):
-        _add(groups.setdefault(key, _empty()), {name: row.get(name, 0) for name in rollups.COUNTERS})
+        _add(groups.setdefault(key, rollups.zero_sums()), {name: row.get(name, 0) for name in rollups.COUNTERS})
     return source, groups
 
 
@@ -323,13 +319,13 @@ def choose_variants(groups: dict[GroupKey, Sums], named: list[str] | None) -> li
 def compare_step(per_variant: dict[str, Sums], variants: list[str], impressions_known: bool) -> dict[str, Any]:
     """B − A for one step: emotion (Welch) and CSAT share (two-proportion z)."""
     entry: dict[str, Any] = {
-        "variants": {v: metrics(per_variant.get(v, _empty()), impressions_known) for v in variants},
+        "variants": {v: metrics(per_variant.get(v, rollups.zero_sums()), impressions_known) for v in variants},
         "emotion": None,
         "csat": None,
     }
     if len(variants) != 2:
         return entry
-    a, b = (per_variant.get(v, _empty()) for v in variants)
+    a, b = (per_variant.get(v, rollups.zero_sums()) for v in variants)
     emotion = welch(emotion_moments(b), emotion_moments(a))
     if emotion is not None:
         entry["emotion"] = {
@@ -363,7 +359,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     impressions_known = impressions_countable(filters)
     steps = list(journey.steps)
 
-    per_step = {step.id: _empty() for step in steps}
+    per_step = {step.id: rollups.zero_sums() for step in steps}
     per_bucket: dict[int, dict[date, Sums]] = {step.id: {} for step in steps}
     per_variant: dict[int, dict[str, Sums]] = {step.id: {} for step in steps}
     for (step_id, day, variant), sums in groups.items():
@@ -371,10 +367,10 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
             continue
         _add(per_step[step_id], sums)
         if interval:
-            _add(per_bucket[step_id].setdefault(_bucket(day, interval), _empty()), sums)
+            _add(per_bucket[step_id].setdefault(_bucket(day, interval), rollups.zero_sums()), sums)
         if comparing and variant is not None:
-            _add(per_variant[step_id].setdefault(variant, _empty()), sums)
-    total = _empty()
+            _add(per_variant[step_id].setdefault(variant, rollups.zero_sums()), sums)
+    total = rollups.zero_sums()
     for sums in per_step.values():
         _add(total, sums)
 
@@ -406,7 +402,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         item["themes"] = top_themes.get(step.id, [])  # the three largest (docs/themes.md)
         if interval:
             item["series"] = [
-                {"start": bucket, **metrics(per_bucket[step.id].get(bucket, _empty()), impressions_known)}
+                {"start": bucket, **metrics(per_bucket[step.id].get(bucket, rollups.zero_sums()), impressions_known)}
                 for bucket in buckets
             ]
         if comparing:

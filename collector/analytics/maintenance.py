@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from collector.analytics.core import SEGMENT, day_of, day_ranges
 from collector.analytics.funnel_rollups import write_totals
-from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, response_sums
+from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, Sums, response_sums, zero_sums
 from collector.analytics.visits import (
     JOURNEY_COUNTERS,
     STEP_COUNTERS,
@@ -157,12 +157,12 @@ def rebuild_days(session: Session, days_by_journey: dict[int, set[date]]) -> Non
 def compare_rollups(session: Session, site_id: int | None = None, journey_id: int | None = None) -> list[str]:
     """Differences between the stored rollups of both families and a raw recomputation (empty when exact)."""
     dialect = session.get_bind().dialect.name
-    expected: dict[tuple, dict[str, float]] = {}
+    expected: dict[tuple, Sums] = {}
     responses, impressions = _raw_queries(dialect, site_id, journey_id, None)
     for query, names in ((responses, RESPONSE_COUNTERS), (impressions, ("impressions",))):
         for row in session.execute(query).mappings():
             key = (row["journey_id"], as_date(row["day"]), row["step_id"], *(row[name] for name in SEGMENT))
-            entry = expected.setdefault(key, dict.fromkeys(COUNTERS, 0))
+            entry = expected.setdefault(key, zero_sums())
             for name in names:
                 entry[name] = row[name]
     stored = {

@@ -39,6 +39,13 @@ RESPONSE_COUNTERS = (
     "negative_comments",
 )
 COUNTERS = (*RESPONSE_COUNTERS, "impressions")
+Sums = dict[str, float]
+
+
+def zero_sums() -> Sums:
+    """Every counter at zero: where a curve or comparison starts adding a step's,
+    bucket's or group's rows, and what it reports for one with none."""
+    return dict.fromkeys(COUNTERS, 0)
 
 
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -135,6 +142,6 @@ def add_events(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     for row in rows:
         if row.get("type") != "impression":
             continue
-        entry = totals.setdefault(_key(row), {"site_id": row["site_id"], **dict.fromkeys(COUNTERS, 0)})
+        entry = totals.setdefault(_key(row), {"site_id": row["site_id"], **zero_sums()})
         entry["impressions"] += 1
     _upsert(session, totals, ("impressions",))
