@@ -116,10 +116,11 @@ class FrictionSession(RollupKey, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("journey_id", "session_id", "step_id", "signal", name="uq_friction_sessions_key"),
         sa.Index("ix_friction_sessions_site_day", "site_id", "day"),
+        sa.Index("ix_friction_sessions_step", "step_id"),
     )
 
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
-    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"))
     session_id: Mapped[str] = mapped_column(sa.String(64))
     signal: Mapped[str] = mapped_column(sa.String(24))
     abandoned: Mapped[int] = mapped_column(default=0)
@@ -137,10 +138,11 @@ class FrictionRollup(RollupKey, db.Model):
             "journey_id", "day", "step_id", "signal", "device", "locale", "variant", name="uq_friction_rollups_key"
         ),
         sa.Index("ix_friction_rollups_site_day", "site_id", "day"),
+        sa.Index("ix_friction_rollups_step", "step_id"),
     )
 
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
-    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"))
     signal: Mapped[str] = mapped_column(sa.String(24))
     sessions: Mapped[int] = mapped_column(default=0)
     abandoned: Mapped[int] = mapped_column(default=0)

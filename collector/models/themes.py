@@ -19,9 +19,10 @@ class ThemeModelRow(db.Model):
     ``collector/analytics/theme_store.py``."""
 
     __tablename__ = "theme_models"
+    __table_args__ = (sa.Index("ix_theme_models_journey", "journey_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id", ondelete="CASCADE"))
     step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), unique=True)
     # Counts the step's rebuilds: workers reload their compiled model when it changes.
     version: Mapped[int] = mapped_column(default=1)
