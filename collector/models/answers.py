@@ -17,7 +17,22 @@ if TYPE_CHECKING:  # relationships name these classes; SQLAlchemy finds them by 
 from collector.models.base import BigId
 
 
-class Response(db.Model):
+class VisitContext:
+    """Who, in which session, where and in which segment an answer or event happened,
+    as the widget reports it: the columns answers and events share, declared once so
+    the two tables cannot drift apart (filters, segments and the funnel read both)."""
+
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    session_id: Mapped[str | None] = mapped_column(sa.String(64))
+    url_path: Mapped[str | None] = mapped_column(sa.String(512))
+    device: Mapped[str | None] = mapped_column(sa.String(16))
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
+    variant: Mapped[str | None] = mapped_column(sa.String(64))
+    # new or returning: had this browser a visitor id before the session? (VISITOR_TYPES)
+    visitor_type: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class Response(VisitContext, db.Model):
     """One answer from a visitor: a rating, a comment, or both."""
 
     __tablename__ = "responses"
@@ -49,14 +64,6 @@ class Response(db.Model):
     emotion: Mapped[float] = mapped_column()
     scorer_version: Mapped[str] = mapped_column(sa.String(32))
     trigger: Mapped[str] = mapped_column(sa.String(16))
-    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
-    session_id: Mapped[str | None] = mapped_column(sa.String(64))
-    url_path: Mapped[str | None] = mapped_column(sa.String(512))
-    device: Mapped[str | None] = mapped_column(sa.String(16))
-    locale: Mapped[str | None] = mapped_column(sa.String(35))
-    variant: Mapped[str | None] = mapped_column(sa.String(64))
-    # new or returning: had this browser a visitor id before the session? (VISITOR_TYPES)
-    visitor_type: Mapped[str | None] = mapped_column(sa.String(16))
     attributes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
@@ -74,7 +81,7 @@ class Response(db.Model):
         return {"polarity": self.polarity, "subjectivity": self.subjectivity, "label": self.sentiment_label}
 
 
-class Event(db.Model):
+class Event(VisitContext, db.Model):
     """Something the widget saw rather than an answer: an impression, a dismissal,
     an exit-intent prompt shown. Response rates and abandonment are computed from these."""
 
@@ -97,13 +104,6 @@ class Event(db.Model):
     kind: Mapped[str | None] = mapped_column(sa.String(16))
     # For site-defined events sent with Stepsense.track(name, props).
     name: Mapped[str | None] = mapped_column(sa.String(64))
-    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
-    session_id: Mapped[str | None] = mapped_column(sa.String(64))
-    url_path: Mapped[str | None] = mapped_column(sa.String(512))
-    device: Mapped[str | None] = mapped_column(sa.String(16))
-    locale: Mapped[str | None] = mapped_column(sa.String(35))
-    variant: Mapped[str | None] = mapped_column(sa.String(64))
-    visitor_type: Mapped[str | None] = mapped_column(sa.String(16))
     props: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
