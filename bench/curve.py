@@ -26,33 +26,36 @@ import argparse
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import click
-import psycopg
 import sqlalchemy as sa
-from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from collector import create_app  # noqa: E402
-from collector.analytics import curves  # noqa: E402
+from bench.seeding import (  # noqa: E402
+    CHUNK,
+    PG_ADMIN_URL,
+    SCENARIOS,
+    STEPS,
+    bench_app,
+    bench_journey,
+    build_rollups,
+    bulk_write,
+    log,
+    percentile,
+    scratch_database,
+    timed,
+)
+from collector.analytics import curves, rollups  # noqa: E402
 from collector.analytics.emotion import score_response  # noqa: E402
-from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 from collector.extensions import db  # noqa: E402
-from collector.models import Journey, Site, Step  # noqa: E402
-from collector.tenancy.sites import create_site  # noqa: E402
+from collector.models import Journey  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-STEPS = ["landing", "cart", "shipping", "payment", "confirmation"]
 KIND = {"landing": "thumbs", "cart": "csat", "shipping": "ces", "payment": "ces", "confirmation": "nps"}
 # Mean position of the rating on its scale, per step: payment is the pain point.
 MOOD = {"landing": 0.75, "cart": 0.72, "shipping": 0.66, "payment": 0.35, "confirmation": 0.8}
@@ -109,12 +112,6 @@ EVENT_COLUMNS = (
     "variant",
     "created_at",
 )
-SCENARIOS = (("journey", {}), ("segment device=mobile variant=B", {"device": "mobile", "variant": "B"}))
-CHUNK = 50_000
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def generate(
@@ -193,67 +190,10 @@ def generate(
         yield responses, events
 
 
-def seed_sqlite(engine: sa.Engine, chunks, rows: int) -> None:
-    def as_text(moment: datetime) -> str:
-        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA synchronous=OFF")
-        insert_r = (
-            f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({', '.join('?' * len(RESPONSE_COLUMNS))})"
-        )
-        insert_e = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-        with click.progressbar(length=rows, label="seeding answers (sqlite executemany)", file=sys.stderr) as bar:
-            for responses, events in chunks:
-                cursor.executemany(insert_r, [row[:-1] + (as_text(row[-1]),) for row in responses])
-                cursor.executemany(insert_e, [row[:-1] + (as_text(row[-1]),) for row in events])
-                raw.commit()
-                bar.update(len(responses))
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        raw.close()
-
-
-def seed_postgresql(engine: sa.Engine, chunks, rows: int) -> None:
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        with click.progressbar(length=rows, label="seeding answers (postgresql COPY)", file=sys.stderr) as bar:
-            for responses, events in chunks:
-                with cursor.copy(f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN") as copy:
-                    for row in responses:
-                        copy.write_row(row)
-                with cursor.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                    for row in events:
-                        copy.write_row(row)
-                raw.commit()
-                bar.update(len(responses))
-    finally:
-        raw.close()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def timed(function, repeat: int) -> tuple[list[float], object]:
-    result = function()  # warm-up: caches, plans, pages
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, result
-
-
 def check_same(curve_body: dict, raw_sums: dict, journey: Journey) -> list[str]:
     """Differences between the endpoint's steps and metrics computed from the raw GROUP BY."""
     problems = []
-    per_step = {step.id: curves._empty() for step in journey.steps}
+    per_step = {step.id: rollups.zero_sums() for step in journey.steps}
     for (step_id, _, _), sums in raw_sums.items():
         curves._add(per_step[step_id], sums)
     for step, item in zip(journey.steps, curve_body["steps"]):
@@ -262,30 +202,6 @@ def check_same(curve_body: dict, raw_sums: dict, journey: Journey) -> list[str]:
             if item[name] != value:
                 problems.append(f"{step.key}.{name}: curve {item[name]} != raw {value}")
     return problems
-
-
-def bench_app(url: str):
-    """The app as the benches run it: no rate limits, no site cache, quiet logs."""
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_ENABLED": False,
-            "SECRET_KEY": "bench",
-            "SITE_CACHE_SECONDS": 0,
-            "LOG_LEVEL": "ERROR",
-        }
-    )
-
-
-def bench_journey() -> tuple[Site, str, Journey]:
-    """Migrate, then create the bench site (and its admin secret) with the checkout journey."""
-    upgrade()
-    site, secret = create_site(db.session, "Bench shop", ["https://shop.example.com"])
-    journey = Journey(site_id=site.id, key="checkout", name="Checkout")
-    journey.steps = [Step(key=key, name=key.title(), position=i) for i, key in enumerate(STEPS)]
-    db.session.add(journey)
-    db.session.commit()
-    return site, secret, journey
 
 
 def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_repeat: int) -> dict:
@@ -297,14 +213,10 @@ def run(database: str, url: str, rows: int, days: int, curve_repeat: int, raw_re
         chunks = generate(rows, days, site.id, journey.id, step_ids, end)
 
         started = time.perf_counter()
-        (seed_postgresql if database == "postgresql" else seed_sqlite)(db.engine, chunks, rows)
+        tables = (("responses", RESPONSE_COLUMNS), ("events", EVENT_COLUMNS))
+        bulk_write(database, db.engine, tables, chunks, rows, "answers")
         seed_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        rollup_rows = rebuild_rollups(db.session)
-        db.session.commit()
-        rollup_seconds = time.perf_counter() - started
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        rollup_rows, rollup_seconds = build_rollups()
         events = db.session.scalar(sa.text("SELECT count(*) FROM events"))
         log(
             f"{database}: seeded {rows:,} answers and {events:,} events in {seed_seconds:.1f}s; "
@@ -385,48 +297,8 @@ def main() -> int:
 
     results = []
     for database in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
-        if database == "sqlite":
-            workdir = tempfile.mkdtemp(prefix="stepsense-bench-")
-            try:
-                results.append(
-                    run(
-                        "sqlite",
-                        f"sqlite:///{workdir}/bench.sqlite3",
-                        args.rows,
-                        args.days,
-                        args.curve_repeat,
-                        args.raw_repeat,
-                    )
-                )
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            admin = make_url(args.pg_url)
-            name = f"ssbench_curve_{uuid.uuid4().hex[:10]}"  # not stepsense_*: .ci/run drops those
-            connect = dict(
-                host=admin.host or "127.0.0.1",
-                port=admin.port or 5432,
-                user=admin.username or "postgres",
-                password=admin.password,
-                dbname=admin.database or "postgres",
-                autocommit=True,
-            )
-            with psycopg.connect(**connect) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                results.append(
-                    run(
-                        "postgresql",
-                        admin.set(database=name).render_as_string(hide_password=False),
-                        args.rows,
-                        args.days,
-                        args.curve_repeat,
-                        args.raw_repeat,
-                    )
-                )
-            finally:
-                with psycopg.connect(**connect) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database(database, args.pg_url, "ssbench_curve") as url:
+            results.append(run(database, url, args.rows, args.days, args.curve_repeat, args.raw_repeat))
 
     print(
         f"{'database':<11} {'scenario':<34} {'curve p50':>10} {'curve p95':>10} {'raw p50':>10} {'raw p95':>10} {'ratio':>7}  same"

@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 
 import psycopg
@@ -45,33 +44,25 @@ from sqlalchemy.engine import make_url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "bench"))
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench import curve as curve_bench  # noqa: E402
+from bench.seeding import (  # noqa: E402
+    PG_ADMIN_URL,
+    bench_app,
+    bench_journey,
+    build_rollups,
+    bulk_write,
+    log,
+    scratch_database,
+)
+from collector.extensions import db  # noqa: E402
+
 DUMP_SQL = """SELECT r.id, r.created_at, j.key, s.key, s.name, r.kind, r.score, r.comment, r.sentiment_label, r.polarity,
  r.emotion, r.scorer_version, r.trigger, r.device, r.locale, r.variant, r.url_path, r.visitor_id, r.session_id, r.attributes
  FROM responses r JOIN steps s ON s.id = r.step_id JOIN journeys j ON j.id = r.journey_id
  WHERE r.journey_id = {journey_id} ORDER BY r.id"""
 CSV_TARGET = 0.3
 RSS_TARGET_MB = 100
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def app_for(url: str):
-    from collector import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_ENABLED": False,
-            "SECRET_KEY": "bench",
-            "SITE_CACHE_SECONDS": 0,
-            "LOG_LEVEL": "ERROR",
-        }
-    )
 
 
 def current_rss_kb() -> int:
@@ -99,7 +90,7 @@ def peak_rss_kb() -> int:
 
 def child(url: str, secret: str, export_format: str, out_path: str) -> None:
     """Run one export in this (fresh) process; print JSON with seconds, bytes and RSS growth."""
-    app = app_for(url)
+    app = bench_app(url)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {secret}"}
     # Warm up imports and the app's first request on a tiny export.
@@ -195,34 +186,17 @@ def dump_sqlite(path: str, journey_id: int, out_path: str) -> dict:
 
 
 def seed(database: str, url: str, rows: int, days: int) -> tuple[str, int]:
-    """Migrate and seed like bench/curve.py; returns (secret key, journey id)."""
-    from datetime import datetime as dt
-
-    import curve as curve_bench
-    from flask_migrate import upgrade
-
-    from collector.analytics.maintenance import rebuild_rollups
-    from collector.extensions import db
-    from collector.models import Journey, Step
-    from collector.tenancy.sites import create_site
-
-    app = app_for(url)
+    """Migrate and seed as bench/curve.py does; returns (secret key, journey id)."""
+    app = bench_app(url)
     with app.app_context():
-        upgrade()
-        site, secret = create_site(db.session, "Bench shop", ["https://shop.example.com"])
-        journey = Journey(site_id=site.id, key="checkout", name="Checkout")
-        journey.steps = [Step(key=key, name=key.title(), position=i) for i, key in enumerate(curve_bench.STEPS)]
-        db.session.add(journey)
-        db.session.commit()
-        end = dt.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        site, secret, journey = bench_journey()
+        end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         chunks = curve_bench.generate(rows, days, site.id, journey.id, {s.key: s.id for s in journey.steps}, end)
         started = time.perf_counter()
-        (curve_bench.seed_postgresql if database == "postgresql" else curve_bench.seed_sqlite)(db.engine, chunks, rows)
+        tables = (("responses", curve_bench.RESPONSE_COLUMNS), ("events", curve_bench.EVENT_COLUMNS))
+        bulk_write(database, db.engine, tables, chunks, rows, "answers")
         log(f"{database}: seeded {rows:,} answers in {time.perf_counter() - started:.1f}s")
-        rebuild_rollups(db.session)
-        db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        build_rollups()
         journey_id = journey.id
         db.session.remove()
         db.engine.dispose()
@@ -287,37 +261,8 @@ def main() -> int:
     for database in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         workdir = tempfile.mkdtemp(prefix="stepsense-export-bench-")
         try:
-            if database == "sqlite":
-                results.append(
-                    run("sqlite", f"sqlite:///{workdir}/bench.sqlite3", args.rows, args.days, formats, workdir)
-                )
-            else:
-                admin = make_url(args.pg_url)
-                name = f"bench_export_{uuid.uuid4().hex[:10]}"
-                connect = dict(
-                    host=admin.host or "127.0.0.1",
-                    port=admin.port or 5432,
-                    user=admin.username or "postgres",
-                    password=admin.password,
-                    dbname=admin.database or "postgres",
-                    autocommit=True,
-                )
-                with psycopg.connect(**connect) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}"')
-                try:
-                    results.append(
-                        run(
-                            "postgresql",
-                            admin.set(database=name).render_as_string(hide_password=False),
-                            args.rows,
-                            args.days,
-                            formats,
-                            workdir,
-                        )
-                    )
-                finally:
-                    with psycopg.connect(**connect) as conn:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            with scratch_database(database, args.pg_url, "bench_export") as url:
+                results.append(run(database, url, args.rows, args.days, formats, workdir))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -40,17 +40,27 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import click
 import sqlalchemy as sa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench import ingest as ingest_bench  # noqa: E402
-from bench.curve import PG_ADMIN_URL, bench_app, bench_journey, percentile, timed  # noqa: E402
+from bench.seeding import (  # noqa: E402
+    CHUNK,
+    PG_ADMIN_URL,
+    SCENARIOS,
+    bench_app,
+    bench_journey,
+    build_rollups,
+    bulk_write,
+    log,
+    percentile,
+    scratch_database,
+    timed,
+)
 from collector.analytics import curves, funnel  # noqa: E402
 from collector.analytics.emotion import score_response  # noqa: E402
-from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 from collector.extensions import db  # noqa: E402
 
 EVENT_COLUMNS = (
@@ -88,13 +98,7 @@ RESPONSE_COLUMNS = (
     "variant",
     "created_at",
 )
-SCENARIOS = (("journey", {}), ("segment device=mobile variant=B", {"device": "mobile", "variant": "B"}))
-CHUNK = 50_000
 COMMENTS = ("Quick and easy, thanks", "My card was declined twice, awful")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int = 11):
@@ -190,46 +194,6 @@ def sessions(total_events: int, days: int, ids: dict, end: datetime, seed: int =
         yield events, responses
 
 
-def seed(database: str, engine: sa.Engine, chunks, total: int) -> int:
-    """Bulk-insert the chunks (executemany on SQLite, COPY on PostgreSQL); returns events written."""
-    raw = engine.raw_connection()
-    written = 0
-    try:
-        cursor = raw.cursor()
-        label = f"seeding events ({'postgresql COPY' if database == 'postgresql' else 'sqlite executemany'})"
-        with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-            if database == "sqlite":
-                cursor.execute("PRAGMA synchronous=OFF")
-            for events, responses in chunks:
-                if database == "postgresql":
-                    with cursor.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                        for row in events:
-                            copy.write_row(row)
-                    with cursor.copy(f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN") as copy:
-                        for row in responses:
-                            copy.write_row(row)
-                else:
-                    text = lambda rows: [row[:-1] + (row[-1].strftime("%Y-%m-%d %H:%M:%S.%f"),) for row in rows]  # noqa: E731
-                    cursor.executemany(
-                        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
-                        f"({', '.join('?' * len(EVENT_COLUMNS))})",
-                        text(events),
-                    )
-                    cursor.executemany(
-                        f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
-                        f"({', '.join('?' * len(RESPONSE_COLUMNS))})",
-                        text(responses),
-                    )
-                raw.commit()
-                written += len(events)
-                bar.update(len(events))
-            if database == "sqlite":
-                cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        raw.close()
-    return written
-
-
 def latency(database: str, url: str, args) -> dict:
     app = bench_app(url)
     with app.app_context():
@@ -238,15 +202,12 @@ def latency(database: str, url: str, args) -> dict:
         end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
         started = time.perf_counter()
-        events = seed(database, db.engine, sessions(args.events, args.days, ids, end), args.events)
+        tables = (("events", EVENT_COLUMNS), ("responses", RESPONSE_COLUMNS))
+        chunks = sessions(args.events, args.days, ids, end)
+        events = bulk_write(database, db.engine, tables, chunks, args.events, "events")
         seed_seconds = time.perf_counter() - started
         answers = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
-        started = time.perf_counter()
-        rebuild_rollups(db.session)
-        db.session.commit()
-        rollup_seconds = time.perf_counter() - started
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        _, rollup_seconds = build_rollups()
         funnel_rows = sum(
             db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
             for table in ("funnel_rollups", "funnel_journey_rollups", "funnel_durations")
@@ -368,13 +329,6 @@ def ingest(database: str, url: str, args) -> dict:
     }
 
 
-def databases(kind: str, pg_url: str):
-    """Context managers giving a scratch database URL per kind."""
-    if kind == "sqlite":
-        return ingest_bench.sqlite_database()
-    return ingest_bench.postgresql_database(pg_url)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
@@ -395,12 +349,12 @@ def main() -> int:
     ok = True
     for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         if not args.no_latency:
-            with databases(kind, args.pg_url) as url:
+            with scratch_database(kind, args.pg_url, "ssbench_funnel") as url:
                 entry = latency(kind, url, args)
             results["latency"].append(entry)
             ok = ok and all(s["rollups_equal_raw"] and s["ratio_p50"] <= 0.05 for s in entry["scenarios"])
         if args.ingest or args.no_latency:
-            with databases(kind, args.pg_url) as url:
+            with scratch_database(kind, args.pg_url, "ssbench_funnel") as url:
                 entry = ingest(kind, url, args)
             results["ingest"].append(entry)
             log(f"{kind} ingest: {entry['phases']} ratio {entry['ratio']} verify {entry['verify']}")
