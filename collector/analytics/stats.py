@@ -44,12 +44,13 @@ class Moments:
 
 @dataclass(frozen=True)
 class TestResult:
-    """A two-sample comparison: a − b, its 95% interval, the statistic and p-value."""
+    """A two-sample comparison: a − b, its 95% interval, the statistic and p-value
+    (the statistic None where it would be infinite, see ``welch``)."""
 
     diff: float
     ci_low: float | None
     ci_high: float | None
-    statistic: float
+    statistic: float | None
     p_value: float
     df: float | None = None
 
@@ -139,6 +140,11 @@ def welch(a: Moments, b: Moments) -> TestResult | None:
 
     Degrees of freedom by Welch–Satterthwaite. None when either side has fewer
     than two observations.
+
+    When neither side varies (every answer in each group the same), the
+    difference is known exactly: its interval is the difference itself, and
+    p is 1 if the means are equal (t = 0), else 0 with no t (``statistic``
+    None): t would be infinite, which JSON cannot carry.
     """
     if a.n < 2 or b.n < 2:
         return None
@@ -146,15 +152,8 @@ def welch(a: Moments, b: Moments) -> TestResult | None:
     va, vb = a.variance / a.n, b.variance / b.n
     se2 = va + vb
     if se2 <= 0.0:
-        # Both samples constant: the difference is certain (or zero).
-        return TestResult(
-            diff,
-            diff,
-            diff,
-            0.0 if diff == 0 else math.copysign(math.inf, diff),
-            1.0 if diff == 0 else 0.0,
-            float(a.n + b.n - 2),
-        )
+        same = diff == 0
+        return TestResult(diff, diff, diff, 0.0 if same else None, 1.0 if same else 0.0, float(a.n + b.n - 2))
     df = se2 * se2 / (va * va / (a.n - 1) + vb * vb / (b.n - 1))
     se = math.sqrt(se2)
     t = diff / se

@@ -1,12 +1,14 @@
 """GET /v1/journeys/{key}/curve?compare=…: personas over HTTP, their validation and
 OpenAPI, and visitor_type accepted, stored and listed by the ingest and answers APIs."""
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
 from collector.extensions import db
 from collector.models import Event, Response
-from tests.helpers import answer
+from tests.helpers import answer, sign_in
 
 
 def make_journey(api):
@@ -63,6 +65,52 @@ def test_compare_variant_keeps_its_keys_and_adds_the_general_ones(api, send, sit
     assert block["variants"] == block["groups"]
     assert block["emotion"]["diff"] == block["tests"][0]["diff"] == pytest.approx(-0.9)
     assert curve(api, compare="variant", groups="A,B") == body  # groups generalises variants
+
+
+def strict_json(response) -> dict:
+    """The body as a browser's JSON.parse reads it: Infinity and NaN (which Python's
+    json module accepts) are not JSON."""
+
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} in the body is not JSON")
+
+    return json.loads(response.get_data(as_text=True), parse_constant=refuse)
+
+
+def test_groups_without_spread_differ_significantly_in_valid_json(api, client, send, site):
+    """Every answer is a 5 in variant A and a 1 in variant B: nothing varies within a
+    group, so Welch's t is infinite. The curve, compared or filtered to B (whose
+    cart is all 5s and payment all 1s), must still be valid JSON and say the
+    difference is certain: p 0, significant, an interval of the difference itself,
+    and no t (null), on the API and the dashboard."""
+    make_journey(api)
+    send_all(
+        send,
+        site,
+        [answer(site, step="cart", score=5, variant="B") for _ in range(30)]
+        + [answer(site, step="payment", score=5, variant="A") for _ in range(30)]
+        + [answer(site, step="payment", score=1, variant="B") for _ in range(30)],
+    )
+    compared = api.get("/v1/journeys/checkout/curve", compare="variant")
+    assert compared.status_code == 200
+    block = payment(strict_json(compared))["compare"]
+    [test] = block["tests"]
+    assert (test["group"], test["diff"], test["t"], test["p_value"], test["p_adjusted"]) == ("B", -2.0, None, 0.0, 0.0)
+    assert test["significant"] is True and test["ci_low"] == test["ci_high"] == -2.0
+    assert (block["emotion"]["t"], block["emotion"]["p_value"], block["emotion"]["significant"]) == (None, 0.0, True)
+
+    only_b = api.get("/v1/journeys/checkout/curve", variant="B")
+    assert only_b.status_code == 200
+    step = payment(strict_json(only_b))
+    assert step["flags"] == ["pain_point", "drop"]
+    assert {name: (t["diff"], t["t"], t["p_adjusted"]) for name, t in step["tests"].items()} == {
+        "pain_point": (-2.0, None, 0.0),
+        "drop": (-2.0, None, 0.0),
+    }
+
+    sign_in(client, site.secret)
+    page = client.get("/dashboard/?journey=checkout&compare=variant")
+    assert page.status_code == 200 and "▼ significant" in page.get_data(as_text=True)
 
 
 def test_three_variants_each_against_the_rest(api, send, site):

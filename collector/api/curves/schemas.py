@@ -126,9 +126,16 @@ class CommentsSchema(ma.Schema):
     most_positive = fields.List(fields.Nested(CommentSchema))
 
 
+def welch_t() -> fields.Float:
+    """A Welch test's t: null where it would be infinite (``collector.analytics.stats.welch``)."""
+    return fields.Float(
+        allow_none=True, metadata={"description": "Welch's t; null when neither side varies (p 0 or 1)."}
+    )
+
+
 class FlagTestSchema(ma.Schema):
     diff = fields.Float(metadata={"description": "Difference of emotion means."})
-    t = fields.Float()
+    t = welch_t()
     df = fields.Float()
     p_value = fields.Float()
     p_adjusted = fields.Float(metadata={"description": "Holm-adjusted across the steps tested."})
@@ -159,7 +166,7 @@ class DifferenceSchema(ma.Schema):
     diff = fields.Float()
     ci_low = fields.Float(allow_none=True)
     ci_high = fields.Float(allow_none=True)
-    t = fields.Float()
+    t = welch_t()
     z = fields.Float()
     df = fields.Float()
     p_value = fields.Float()
@@ -177,7 +184,7 @@ class GroupTestSchema(ma.Schema):
     diff = fields.Float(metadata={"description": "Emotion mean of group − against."})
     ci_low = fields.Float(allow_none=True)
     ci_high = fields.Float(allow_none=True)
-    t = fields.Float()
+    t = welch_t()
     df = fields.Float()
     p_value = fields.Float()
     p_adjusted = fields.Float(
