@@ -32,17 +32,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from collector.analytics.maintenance import journeys_in_scope
+from collector.analytics.visits import EVENT_COLUMNS
 from collector.common.database import Bind, as_date, dialect_name, upsert_adding
 from collector.common.time import as_utc
 from collector.common.vocabulary import FRICTION_SIGNALS
-from collector.models import Event, FrictionRollup, FrictionSession, Journey, Response, Step
+from collector.models import Event, FrictionRollup, FrictionSession, Response, Step
 
 WIDGET_SIGNALS = FRICTION_SIGNALS[:5]
 RELEVANT_TYPES = ("step_view", "journey_complete", *WIDGET_SIGNALS)
@@ -271,16 +273,9 @@ def raw_sessions(session: Bind, journey_id: int) -> Iterator[tuple[str, list[Ses
     """Every session of a journey recomputed from the stored events and answers."""
     events: dict[str, list[tuple]] = defaultdict(list)
     replies: dict[str, list[tuple]] = defaultdict(list)
-    query = sa.select(
-        Event.session_id,
-        Event.id,
-        Event.created_at,
-        Event.type,
-        Event.step_id,
-        Event.device,
-        Event.locale,
-        Event.variant,
-    ).where(Event.journey_id == journey_id, Event.session_id.is_not(None), Event.type.in_(RELEVANT_TYPES))
+    query = sa.select(*EVENT_COLUMNS).where(
+        Event.journey_id == journey_id, Event.session_id.is_not(None), Event.type.in_(RELEVANT_TYPES)
+    )
     for row in session.execute(query):
         events[row[0]].append(tuple(row[1:]))
     answers = sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
@@ -294,15 +289,6 @@ def raw_sessions(session: Bind, journey_id: int) -> Iterator[tuple[str, list[Ses
     positions = dict(session.execute(_POSITIONS, {"journey_id": journey_id}).all())
     for session_id in sorted(events):
         yield session_id, session_rows(events[session_id], replies.get(session_id, []), positions)
-
-
-def _journeys(session: Bind, site_id: int | None, journey_id: int | None) -> list[tuple[int, int]]:
-    query = sa.select(Journey.id, Journey.site_id).order_by(Journey.id)
-    if site_id is not None:
-        query = query.where(Journey.site_id == site_id)
-    if journey_id is not None:
-        query = query.where(Journey.id == journey_id)
-    return list(session.execute(query).all())
 
 
 def _raw_state(session: Bind, journey_id: int) -> tuple[dict[tuple, tuple], dict[tuple, list[int]]]:
@@ -319,7 +305,7 @@ def _raw_state(session: Bind, journey_id: int) -> tuple[dict[tuple, tuple], dict
 def rebuild_friction(session: Bind, site_id: int | None = None, journey_id: int | None = None) -> int:
     """Recompute friction_sessions and friction_rollups from the raw data; rows written."""
     written = 0
-    for journey, site in _journeys(session, site_id, journey_id):
+    for journey, site in journeys_in_scope(session, site_id, journey_id):
         for model in (FrictionSession, FrictionRollup):
             session.execute(sa.delete(model).where(model.journey_id == journey))
         rows, totals = _raw_state(session, journey)
@@ -337,7 +323,7 @@ def compare_friction(session: Bind, site_id: int | None = None, journey_id: int 
     """Differences between the stored friction rows and a raw recomputation (empty when exact).
     All-zero rollup rows (left by a session that moved day or segment) count as absent."""
     differences = []
-    for journey, _site in _journeys(session, site_id, journey_id):
+    for journey, _site in journeys_in_scope(session, site_id, journey_id):
         want_rows, want_totals = _raw_state(session, journey)
         have_rows = {}
         table = FrictionSession.__table__
@@ -372,31 +358,27 @@ def compare_friction(session: Bind, site_id: int | None = None, journey_id: int 
     return differences
 
 
-def sessions_of_visitor(session: Bind, site_id: int, visitor_id: str) -> set[tuple[int, str]]:
-    """The (journey id, session id) pairs a visitor's events and answers belong to: erasure
-    reconciles them after deleting the rows."""
+def _sessions(session: Bind, site_id: int, condition: Callable[[Any], sa.ColumnElement[bool]]) -> set[tuple[int, str]]:
+    """The (journey id, session id) pairs of the site's events and answers that meet ``condition``."""
     pairs = set()
     for model in (Event, Response):
         pairs |= set(
             session.execute(
                 sa.select(model.journey_id, model.session_id)
                 .distinct()
-                .where(model.site_id == site_id, model.visitor_id == visitor_id, model.session_id.is_not(None))
+                .where(model.site_id == site_id, condition(model), model.session_id.is_not(None))
             ).all()
         )
     return {tuple(pair) for pair in pairs}
+
+
+def sessions_of_visitor(session: Bind, site_id: int, visitor_id: str) -> set[tuple[int, str]]:
+    """The (journey id, session id) pairs a visitor's events and answers belong to: erasure
+    reconciles them after deleting the rows."""
+    return _sessions(session, site_id, lambda model: model.visitor_id == visitor_id)
 
 
 def sessions_before(session: Bind, site_id: int, cutoff: datetime) -> set[tuple[int, str]]:
     """Sessions with events or answers before ``cutoff``: retention reconciles them after
     deleting what is older (a session that spans the cutoff keeps its later rows)."""
-    pairs = set()
-    for model in (Event, Response):
-        pairs |= set(
-            session.execute(
-                sa.select(model.journey_id, model.session_id)
-                .distinct()
-                .where(model.site_id == site_id, model.created_at < cutoff, model.session_id.is_not(None))
-            ).all()
-        )
-    return {tuple(pair) for pair in pairs}
+    return _sessions(session, site_id, lambda model: model.created_at < cutoff)

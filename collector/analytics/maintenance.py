@@ -46,7 +46,7 @@ from collector.analytics.visits import (
     session_timeout,
     step_positions,
 )
-from collector.common.database import as_date
+from collector.common.database import Bind, as_date
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, StepRollup
 
 FLOAT_COUNTERS = ("emotion_sum", "emotion_sq")
@@ -195,8 +195,9 @@ def _same(name: str, want: float, have: float) -> bool:
 # --- The funnel's rollups -----------------------------------------------------------------------
 
 
-def _journeys(session: Session, site_id: int | None, journey_id: int | None) -> list[sa.Row]:
-    """The journeys (``id``, ``site_id``) of a site, or one journey, or all (None)."""
+def journeys_in_scope(session: Bind, site_id: int | None, journey_id: int | None) -> list[sa.Row]:
+    """The journeys (``id``, ``site_id``) of a site, or one journey, or all (None): what a
+    rebuild or verify of the curve's, the funnel's or friction's rollups walks."""
     query = sa.select(Journey.id, Journey.site_id).order_by(Journey.id)
     if site_id is not None:
         query = query.where(Journey.site_id == site_id)
@@ -218,7 +219,7 @@ def rebuild_funnel(
     if days is not None and not days:
         return 0
     written = 0
-    for journey in _journeys(session, site_id, journey_id):
+    for journey in journeys_in_scope(session, site_id, journey_id):
         timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
         wanted = None if days is None else set(days)
         if wanted is not None:
@@ -257,7 +258,7 @@ def compare_funnel(session: Session, site_id: int | None = None, journey_id: int
     """Differences between the stored funnel rollups and a raw recomputation (empty when exact).
     All-zero stored rows (left by a session that moved to another day) count as absent."""
     differences = []
-    for journey in _journeys(session, site_id, journey_id):
+    for journey in journeys_in_scope(session, site_id, journey_id):
         timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
         expected = Totals()
         for visit in raw_visits(session, journey.id, timeout, positions):
