@@ -12,6 +12,9 @@ from collector import alerts
 from collector.extensions import db
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+# Emotions of the answers the tests seed for a good and for a bad period.
+GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
+BAD = [-0.5, -0.3, -0.4, -0.2, -0.6]
 
 
 def make_rule(api, receiver, **fields) -> dict:

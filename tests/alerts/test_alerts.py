@@ -25,11 +25,8 @@ from collector.config import TestConfig
 from collector.extensions import db
 from collector.models import AlertDelivery, AlertRule, Journey, Response, Site
 from collector.tenancy.keys import create_api_key
-from tests.alerts.helpers import T0, deliver, evaluate, make_certificates, make_rule
+from tests.alerts.helpers import BAD, GOOD, T0, deliver, evaluate, make_certificates, make_rule
 from tests.helpers import ApiClient, Receiver, answer, csrf, sign_in
-
-GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
-BAD = [-0.5, -0.3, -0.4, -0.2, -0.6]
 
 
 @pytest.fixture

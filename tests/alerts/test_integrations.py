@@ -7,7 +7,7 @@ import json
 import socket
 import ssl
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,11 +25,8 @@ from tests.alerts.chat_receivers import (
     validate_slack,
     validate_teams,
 )
-from tests.alerts.helpers import make_certificates
+from tests.alerts.helpers import BAD, GOOD, T0, make_certificates
 
-T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-GOOD = [0.4, 0.5, 0.6, 0.7, 0.3]
-BAD = [-0.5, -0.3, -0.4, -0.2, -0.6]
 HOSTILE = "<!channel> **now** [click](https://evil.example) & <b>stuck</b>\n- at payment"
 
 
