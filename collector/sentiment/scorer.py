@@ -56,20 +56,36 @@ SUBJECTIVITY_PER_HIT = 0.25
 _CONTRACTIONS = {"can't": "can not", "won't": "will not", "ain't": "is not", "shan't": "shall not"}
 
 
-def textblob_text(tokens: list[Token]) -> str:
-    """The comment as TextBlob should see it: spelling fixed, negations split,
-    known phrases hidden."""
-    words = []
+#: Tokens TextBlob's own tokenizer would leave as they are.
+_PLAIN_PUNCT = frozenset(",.;:!?")
+
+
+def textblob_words(tokens: list[Token]) -> list[str]:
+    """The comment as TextBlob should read it: spelling fixed, negations split,
+    known phrases hidden.
+
+    Given as a word list, so TextBlob skips its own tokenizer (a third of
+    the English scorer's time), which re-splits what the rules' tokens
+    already split; only tokens it would split further ("what's", "!?",
+    emoticons) go through it.  Unlike its tokenizer on the joined text, this
+    does not glue a URL's ": /" into a frowning face.
+    """
+    words: list[str] = []
     for token in tokens:
         word = token.norm
         if token.kind == WORD and " " in word:
             # A phrase the rules already scored ("not too bad", "took
             # forever"); TextBlob would misread its words one by one.
-            word = word.replace(" ", "_")
-        elif token.kind == WORD and word.endswith("n't"):
-            word = _CONTRACTIONS.get(word) or word[:-3] + " not"
-        words.append(word)
-    return " ".join(words)
+            words.append(word.replace(" ", "_"))
+            continue
+        if token.kind == WORD and word.endswith("n't"):
+            words.extend((_CONTRACTIONS.get(word) or word[:-3] + " not").split())
+            continue
+        if word.isalnum() or word in _PLAIN_PUNCT:
+            words.append(word)
+        else:
+            words.extend(w.lower() for w in " ".join(textblob_sentiment.tokenizer(word)).split())
+    return words
 
 
 @dataclass(frozen=True)
@@ -141,7 +157,7 @@ def _score(text: str, scorer: str, trace: list[Contribution] | None = None) -> t
     """(polarity, subjectivity, TextBlob polarity or None) in one language."""
     rules, tokens = assess(text, _lexicon_for(scorer), trace)
     if scorer == "en":
-        blob_polarity, blob_subjectivity = textblob_sentiment(textblob_text(tokens))
+        blob_polarity, blob_subjectivity = textblob_sentiment(textblob_words(tokens))
         if blob_polarity > 0 and rules.asking:
             # "Can I get free shipping?" asks; TextBlob would read praise.
             blob_polarity *= QUESTION_POSITIVE_SHARE
