@@ -32,13 +32,13 @@ from textblob.en import sentiment as textblob_sentiment
 from collector.sentiment.detect import detect_language, locale_language
 from collector.sentiment.languages import SOURCES, lexicon
 from collector.sentiment.lexicon import ENGLISH
-from collector.sentiment.rules import QUESTION_POSITIVE_SHARE, Contribution, assess
+from collector.sentiment.rules import QUESTION_NEGATIVE_SHARE, QUESTION_POSITIVE_SHARE, Contribution, assess
 from collector.sentiment.tables import Lexicon
 from collector.sentiment.tokens import WORD, Token, tokenize
 
 #: Stored on every response with its sentiment; bump whenever any table,
 #: rule, weight or threshold here changes, so old rows can be re-scored.
-VERSION = "cx-2"
+VERSION = "cx-3"
 
 #: Languages scored in their own language (ISO 639-1).
 SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"en", *SOURCES})
@@ -161,6 +161,12 @@ def _score(text: str, scorer: str, trace: list[Contribution] | None = None) -> t
         if blob_polarity > 0 and rules.asking:
             # "Can I get free shipping?" asks; TextBlob would read praise.
             blob_polarity *= QUESTION_POSITIVE_SHARE
+        elif blob_polarity > 0 and rules.sarcastic:
+            # "Great, another delay.": TextBlob would read the praise word.
+            blob_polarity = 0.0
+        elif blob_polarity < 0 and rules.inquiring:
+            # "Is the flight delayed?" asks about a problem, it has none yet.
+            blob_polarity *= QUESTION_NEGATIVE_SHARE
         polarity = RULES_WEIGHT * rules.compound + TEXTBLOB_WEIGHT * blob_polarity
     else:
         blob_polarity = None

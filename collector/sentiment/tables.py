@@ -72,6 +72,18 @@ class Lexicon:
     #: ("problem", "Problem", "souci") in its clause.
     resolution_words: frozenset[str] = frozenset()
     problem_words: frozenset[str] = frozenset()
+    #: Words that open a question asking for information ("can", "is",
+    #: "how"): a problem word in it is asked about, not complained of ("Can
+    #: I cancel my order?"), so its valence is damped.
+    question_openers: frozenset[str] = frozenset()
+    #: "waited" / "on hold" ... + a quantity + a time unit ("on hold for 45
+    #: minutes", "been trying for two days"): waiting, a complaint.
+    wait_cues: frozenset[str] = frozenset()
+    quantities: frozenset[str] = frozenset()
+    duration_units: frozenset[str] = frozenset()
+    #: Praise words a comment opens or closes with sarcastically ("Great,
+    #: another delay.", "Cancelled again. Perfect.").
+    sarcasm_words: frozenset[str] = frozenset()
     phrases: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

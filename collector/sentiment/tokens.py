@@ -99,13 +99,13 @@ def tokenize(text: str, lex: Lexicon) -> list[Token]:
     does) so URLs and times do not turn into faces; emoji are single symbol
     tokens.
     """
-    from collector.sentiment.lexicon import EMOTICONS
+    from collector.sentiment.lexicon import EMOTICON_TOKENS
 
     if lex.elision is not None:
         text = lex.elision.sub(r"\1e ", text)
     tokens: list[Token] = []
     for chunk in text.split():
-        if chunk in EMOTICONS:
+        if chunk in EMOTICON_TOKENS:
             tokens.append(Token(chunk, SYMBOL))
             continue
         trailing = _TRAILING_EMOTICON_RE.search(chunk) if chunk[-1] in _EMOTICON_ENDS else None
