@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from textblob.en import sentiment as textblob_sentiment
 
 from collector.sentiment.detect import detect_language, locale_language
+from collector.sentiment.domain import CX_VALENCE, REAL_WORDS_VALENCE
 from collector.sentiment.languages import SOURCES, lexicon
 from collector.sentiment.lexicon import ENGLISH
 from collector.sentiment.rules import QUESTION_NEGATIVE_SHARE, QUESTION_POSITIVE_SHARE, Contribution, assess
@@ -58,6 +59,12 @@ _CONTRACTIONS = {"can't": "can not", "won't": "will not", "ain't": "is not", "sh
 
 #: Tokens TextBlob's own tokenizer would leave as they are.
 _PLAIN_PUNCT = frozenset(",.;:!?")
+#: Words the CX vocabulary rates 0 ("refreshing" a page, the "usual"
+#: courier, "first" time): TextBlob's review lexicon must not rate them
+#: either.  "more" stays, as TextBlob reads it as a degree word.
+_TEXTBLOB_MUTED = frozenset(w for w, v in {**CX_VALENCE, **REAL_WORDS_VALENCE}.items() if v == 0.0 and " " not in w) - {
+    "more"
+}
 
 
 def textblob_words(tokens: list[Token]) -> list[str]:
@@ -80,6 +87,8 @@ def textblob_words(tokens: list[Token]) -> list[str]:
             continue
         if token.kind == WORD and word.endswith("n't"):
             words.extend((_CONTRACTIONS.get(word) or word[:-3] + " not").split())
+            continue
+        if word in _TEXTBLOB_MUTED:
             continue
         if word.isalnum() or word in _PLAIN_PUNCT:
             words.append(word)
