@@ -61,22 +61,23 @@ FUNCTION_WORDS: dict[str, str] = {
         "the and to my you your it it's i i'm i've i'd have has had been this they what with for our "
         "are that there would could should just be can can't didn't don't doesn't isn't wasn't won't "
         "haven't hasn't couldn't from will did very when why how after still again we any "
-        "because only or"), "en"),
+        "because only or but not at all get got were if than then their them out up about like"), "en"),
     **dict.fromkeys(
         _words(
         "und ich nicht ist das der dem ein eine einen einem einer mit auf für fuer sehr auch noch wir "
         "aber schon nach bei wurde wird habe hat kein keine keinen bitte danke leider gibt mein meine "
-        "meiner mir mich nur immer wieder sich sind bin wie zum zur vom beim kann konnte nichts"), "de"),
+        "meiner mir mich nur immer wieder sich sind bin wie zum zur vom beim kann konnte nichts zu von uns "
+        "ihr dass weil wenn oder doch ganz seit jetzt heute alles alle"), "de"),
     **dict.fromkeys(
         _words(
         "les des est une pas je j'ai c'est n'est n'ai très avec pour sur dans vous nous elle ça cette "
         "au aux mon mes été rien toujours jamais merci trop ne déjà fait qu'il suis sont ont avons "
-        "bien mais"), "fr"),
+        "bien mais à votre vos sans chez après moi cela"), "fr"),
     **dict.fromkeys(
         _words(
         "het een ik niet voor maar zijn wordt werd heb heeft mijn geen nog ook erg naar bij deze "
         "jullie wij bedankt graag helaas echt weer nooit altijd hebben mij kon kun wel zeer "
-        "uw"), "nl"),
+        "uw dat wat op omdat niks iets"), "nl"),
 }
 #: Words typical of other languages customers write in (Spanish, Italian,
 #: Portuguese, the Scandinavian languages, Afrikaans, Polish, Turkish):
@@ -99,6 +100,8 @@ _SHARED_WITH_OTHERS = frozenset({"mais", "bien"})
 #: Function words of one language that decide a comment without the model.
 MIN_FUNCTION_WORDS = 2
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+#: "j'ai", "n'est", "qu'il", "l'heure": French elision ("c'è" is Italian).
+_FRENCH_ELISION_RE = re.compile(r"(?:j|n|qu|d|l|s)'[^\W\d_]")
 
 _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|#|[\d_]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -175,9 +178,12 @@ def by_function_words(text: str) -> str | None:
     for word in _WORD_RE.findall(text.lower()):
         if word in OTHER_LANGUAGE_WORDS:
             return None
-        language = FUNCTION_WORDS.get(word.replace("’", "'"))
+        word = word.replace("’", "'")
+        language = FUNCTION_WORDS.get(word)
         if language is None:
-            continue
+            if not _FRENCH_ELISION_RE.match(word):
+                continue
+            language = "fr"
         if found is not None and language != found:
             return None
         found = language

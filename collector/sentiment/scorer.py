@@ -24,15 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# What TextBlob's PatternAnalyzer.analyze calls: (polarity, subjectivity) of a
-# text. Called directly because analyze() builds a new namedtuple class on
-# every call, which cost more than the scoring itself.
+# TextBlob's tokenizer, for the few tokens it splits further ("what's").
 from textblob.en import sentiment as textblob_sentiment
 
 from collector.sentiment.detect import detect_language, locale_language
 from collector.sentiment.domain import CX_VALENCE, REAL_WORDS_VALENCE
 from collector.sentiment.languages import SOURCES, lexicon
 from collector.sentiment.lexicon import ENGLISH
+from collector.sentiment.pattern import polarity as textblob_polarity
 from collector.sentiment.rules import QUESTION_NEGATIVE_SHARE, QUESTION_POSITIVE_SHARE, Contribution, assess
 from collector.sentiment.tables import Lexicon
 from collector.sentiment.tokens import WORD, Token, tokenize
@@ -93,8 +92,17 @@ def textblob_words(tokens: list[Token]) -> list[str]:
         if word.isalnum() or word in _PLAIN_PUNCT:
             words.append(word)
         else:
-            words.extend(w.lower() for w in " ".join(textblob_sentiment.tokenizer(word)).split())
+            split = _SPLITS.get(word)
+            if split is None:
+                split = tuple(w.lower() for w in " ".join(textblob_sentiment.tokenizer(word)).split())
+                if len(_SPLITS) < 50_000:
+                    _SPLITS[word] = split
+            words.extend(split)
     return words
+
+
+#: token -> how TextBlob's tokenizer splits it ("@", "'s", "url_removed" recur).
+_SPLITS: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,7 @@ def _score(text: str, scorer: str, trace: list[Contribution] | None = None) -> t
     """(polarity, subjectivity, TextBlob polarity or None) in one language."""
     rules, tokens = assess(text, _lexicon_for(scorer), trace)
     if scorer == "en":
-        blob_polarity, blob_subjectivity = textblob_sentiment(textblob_words(tokens))
+        blob_polarity, blob_subjectivity = textblob_polarity(textblob_words(tokens))
         if blob_polarity > 0 and rules.asking:
             # "Can I get free shipping?" asks; TextBlob would read praise.
             blob_polarity *= QUESTION_POSITIVE_SHARE
