@@ -128,7 +128,7 @@ CX_VALENCE: dict[str, float] = {
 #: Positive boosts, negative damps.
 CX_BOOSTERS: dict[str, float] = {
     "super": 1.0, "pretty": 0.5, "way": 1.0, "sooo": 1.5, "real": 0.7,
-    "a bit": -1.0, "a little": -1.0, "a tad": -1.0, "bit": -0.8,
+    "a bit": -1.0, "a little": -1.0, "a tad": -1.0, "bit": -0.8, "a few": -1.0,
     "mostly": -0.3, "fairly": -0.5, "rather": -0.3, "insanely": 1.0,
     "ridiculously": 1.0, "seriously": 1.0, "damn": 1.0, "bloody": 1.0,
 }
@@ -232,6 +232,33 @@ RESOLUTION_WORDS: frozenset[str] = frozenset(
 )
 PROBLEM_WORDS: frozenset[str] = frozenset({"problem", "problems", "issue", "issues", "mix-up", "mistake", "error"})
 
+#: Information questions ("Can I cancel?", "Is the flight delayed?") name a
+#: problem without having it.
+QUESTION_OPENERS: frozenset[str] = frozenset(
+    {"can", "could", "would", "will", "is", "are", "do", "does", "did", "may", "might", "should", "shall",
+     "how", "what", "what's", "when", "which", "who", "where", "whats", "am", "was", "were", "has", "have"}
+)
+#: "on hold for 45 minutes", "waited three hours", "been trying for two days".
+WAIT_CUES: frozenset[str] = frozenset(
+    {"waited", "waiting", "wait", "on hold", "been", "spent", "wasted", "queued", "queuing", "queueing",
+     "stuck", "trying", "tried", "over", "still waiting", "sat", "sitting"}
+)
+QUANTITIES: frozenset[str] = frozenset(
+    {"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+     "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "couple", "few", "several", "many", "multiple",
+     "half", "another"}
+)
+DURATION_UNITS: frozenset[str] = frozenset(
+    {"minutes", "mins", "min", "hour", "hours", "hrs", "hr", "day", "days", "week", "weeks", "month",
+     "months", "afternoon", "morning", "evening", "night", "weekend"}
+)
+#: Praise that, opening or closing a complaint on its own, is sarcasm.
+SARCASM_WORDS: frozenset[str] = frozenset(
+    {"great", "good", "perfect", "wonderful", "fantastic", "brilliant", "awesome", "lovely", "nice", "excellent",
+     "super", "amazing", "superb", "terrific", "marvellous", "marvelous", "fabulous", "splendid", "cool", "sweet",
+     "fab", "yay", "bravo", "love"}
+)
+
 #: Phrases from real support messages that no general lexicon rates.
 REAL_WORDS_VALENCE: dict[str, float] = {
     "thank you": 2.0, "thank you so much": 2.6, "thanks a lot": 2.0, "thanks for nothing": -2.6,
@@ -247,5 +274,21 @@ REAL_WORDS_VALENCE: dict[str, float] = {
     "lifesaver": 2.6, "life saver": 2.6, "nothing but": -0.4, "not a single": -0.8,
     "copy-paste": -1.4, "generic": -0.8, "transferred me": -1.0, "hung up on me": -2.4,
     "no one": -0.6, "nobody": -0.6,
+    # -- complaints by construction, beyond the dev split ------------------
+    "and nothing": -1.4, "still nothing": -1.6, "heard nothing": -1.6, "nothing yet": -1.2,
+    "nothing happened": -1.4, "no one has": -1.4, "nobody has": -1.4, "no one came": -2.0,
+    "nobody came": -2.0, "no one called": -1.8, "nobody called": -1.8, "no one can": -1.4, "nobody can": -1.4,
+    "404": -1.6, "error 404": -1.8, "logs me out": -1.6, "kicks me out": -1.6, "kicked me out": -1.6,
+    "every single time": -1.0, "every time i": -0.6, "third time": -1.2, "fourth time": -1.4,
+    "fifth time": -1.4, "3rd time": -1.2, "4th time": -1.4, "5th time": -1.4, "multiple times": -1.0,
+    "several times": -1.0, "many times": -0.6, "so many times": -1.2, "two times": -0.8, "twice": -0.4,
+    "overbooked": -2.0, "stranded": -2.2, "bumped": -1.2, "diverted": -1.0, "canceled": -1.0,
+    "cancellation": -0.8, "cancel": -0.3, "rebooked": -0.4, "missed my connection": -2.2,
+    "missed connection": -2.0, "lost luggage": -2.2, "lost my bag": -2.2, "lost my luggage": -2.4,
+    "shambles": -2.4, "fee": -0.4, "fees": -0.5, "extra fee": -0.8, "no compensation": -1.6,
+    "no apology": -1.6, "not even an apology": -2.0, "no information": -1.4, "no info": -1.4,
+    "not a word": -1.4, "left on read": -1.6, "ghosted": -2.0, "runaround": -2.0,
+    "is closed": -1.0, "was closed": -1.0, "kept": -0.6, "right when": 0.0, "right now": 0.0,
+    "right after": 0.0, "right before": 0.0, "right there": 0.0, "right away": 0.6,
 }
 # fmt: on

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from textblob._text import EMOTICONS as _textblob_emoticons
 from textblob.en import sentiment as _textblob_lexicon
 from vaderSentiment import vaderSentiment as _vader
 
@@ -28,13 +29,18 @@ from collector.sentiment.domain import (
     CX_BOOSTERS,
     CX_NEGATED,
     CX_VALENCE,
+    DURATION_UNITS,
     EMOJI_VALENCE,
     MISSPELLINGS,
     PROBLEM_WORDS,
+    QUANTITIES,
+    QUESTION_OPENERS,
     REAL_WORDS_VALENCE,
     RESOLUTION_WORDS,
+    SARCASM_WORDS,
     SINCE_WORDS,
     TIME_UNITS,
+    WAIT_CUES,
 )
 from collector.sentiment.tables import Lexicon, phrase_index, strip_emoji_modifiers
 
@@ -110,6 +116,9 @@ _VADER = _load_vader_lexicon()
 #: Emoticons (":)", ":-(", "<3", ...) as written; matched on whole
 #: whitespace-separated chunks, as VADER does, so "http://" is no ":/".
 EMOTICONS: dict[str, float] = {t: v for t, v in _VADER.items() if _is_emoticon(t)}
+#: Every emoticon kept as one symbol token: VADER's and TextBlob's (":-P",
+#: ":c"), so TextBlob, which reads the tokens, still sees them whole.
+EMOTICON_TOKENS: frozenset[str] = frozenset(EMOTICONS).union(*_textblob_emoticons.values())
 
 #: Word and phrase valences on VADER's -4..4 scale, lower-case keys.
 VALENCE: dict[str, float] = {
@@ -137,7 +146,10 @@ SPELLING: dict[str, str] = dict(MISSPELLINGS)
 
 #: Phrases ("took forever", "a bit", "can't stand") recognised as one token.
 PHRASES: dict[str, tuple[tuple[str, ...], ...]] = phrase_index(
-    VALENCE, BOOSTERS, CX_NEGATED, dict.fromkeys(COURTESY | COMPLAINT_QUESTIONS, 0.0)
+    VALENCE,
+    BOOSTERS,
+    CX_NEGATED,
+    dict.fromkeys(COURTESY | COMPLAINT_QUESTIONS | WAIT_CUES | QUANTITIES | SARCASM_WORDS, 0.0),
 )
 
 #: The English tables as one bundle for the rules.
@@ -156,6 +168,11 @@ ENGLISH = Lexicon(
     time_units=TIME_UNITS,
     resolution_words=RESOLUTION_WORDS,
     problem_words=PROBLEM_WORDS,
+    question_openers=QUESTION_OPENERS,
+    wait_cues=WAIT_CUES,
+    quantities=QUANTITIES,
+    duration_units=DURATION_UNITS,
+    sarcasm_words=SARCASM_WORDS,
     phrases=PHRASES,
 )
 

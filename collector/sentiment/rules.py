@@ -61,6 +61,21 @@ COMPLAINT_QUESTION_VALENCE = -1.5
 SARCASM_EMOJI = frozenset("🙄😒🤦")
 #: Valence of a "since Monday" / "seit zwei Wochen" waiting period.
 WAITING_VALENCE = -1.4
+#: Share of a problem word's valence left in an information question ("Can
+#: I cancel my order?"); stronger complaints keep theirs.
+QUESTION_NEGATIVE_SHARE = 0.3
+STRONG_COMPLAINT = -2.2
+#: Valence of "6 times", "several times": having to repeat oneself.
+REPEAT_VALENCE = -1.0
+_REPEAT_WORDS = frozenset({"several", "multiple", "many", "countless", "numerous"})
+_NUMBER_WORDS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "a dozen"})
+#: "took 10 minutes" to do something in a checkout is slow; "took less
+#: than a minute" is not.
+_TOOK = frozenset({"took", "takes", "taking", "take"})
+_SHORT_UNITS = frozenset({"minutes", "mins", "hour", "hours", "hrs"})
+_SHORT_TIME = frozenset({"less", "under", "only", "just", "within", "in"})
+#: Double-quoted words ("the "express" delivery"), at most three.
+_SCARE_QUOTES_RE = re.compile(r'["“]([^"“”]{1,40})["”]')
 #: Words that may stand before a sarcastic opener ("Oh good, ...").
 _OPENER_FILLERS = frozenset({"oh", "well", "just", "wow", "na", "ah", "yay", "ach", "och", "tiens", "ah bah", "nou"})
 _CLOCK_RE = re.compile(r"^\d+(?:am|pm|h|uhr)?$")
@@ -76,6 +91,10 @@ class Assessment(NamedTuple):
     mean: float
     #: Every sentence of the comment is a question.
     asking: bool = False
+    #: A sarcasm rule fired: praise words in the comment mean the opposite.
+    sarcastic: bool = False
+    #: Every sentence asks for information ("Can I cancel?", not "Why ...?").
+    inquiring: bool = False
 
 
 class Contribution(NamedTuple):
@@ -114,22 +133,97 @@ def _resolved_problems(tokens, lex, valences, reasons, tracing) -> None:
         start = end + 1
 
 
-def _sarcastic_opener(tokens, lex, valences, reasons, tracing) -> None:
+def _sarcastic_opener(tokens, lex, valences, reasons, tracing) -> bool:
     """ "Great, another delay.", "Génial, encore un retard.": a lone positive
     opener before a complaint is sarcasm."""
     end = next((k for k, t in enumerate(tokens) if t.kind == PUNCT and t.norm[0] in ",.!"), None)
     if end is None or end == 0 or end > 3 or end == len(tokens) - 1:
-        return
-    opener = range(end)
-    if not all(
-        tokens[k].kind == WORD and (valences[k] > 0 or tokens[k].norm in _OPENER_FILLERS) for k in opener
-    ) or not any(valences[k] > 0 for k in opener):
-        return
-    if sum(valences[end + 1 :]) <= -1.0:
-        for k in opener:
-            if valences[k] > 0:
-                valences[k] = -valences[k] * 0.5
-                reasons[k] = ["sarcastic opener"] if tracing else None
+        return False
+    return _flip_if_sarcastic(tokens, range(end), valences[end + 1 :], lex, valences, reasons, tracing, "opener")
+
+
+def _sarcastic_closer(tokens, lex, valences, reasons, tracing) -> bool:
+    """ "Cancelled again. Perfect.", "Late again, great.": a lone praise word
+    closing a complaint is sarcasm."""
+    end = len(tokens)
+    while end and tokens[end - 1].kind == PUNCT:
+        end -= 1
+    start = end
+    while start and tokens[start - 1].kind != PUNCT:
+        start -= 1
+    if start == 0 or end - start > 3:
+        return False
+    return _flip_if_sarcastic(tokens, range(start, end), valences[:start], lex, valences, reasons, tracing, "closer")
+
+
+def _flip_if_sarcastic(tokens, praise, rest, lex, valences, reasons, tracing, where) -> bool:
+    """Flip the praise words in ``praise`` if they are all praise or fillers
+    and the ``rest`` of the comment complains."""
+    words = lex.sarcasm_words
+
+    def is_praise(k: int) -> bool:
+        return valences[k] > 0 and (not words or tokens[k].norm in words)
+
+    if not all(tokens[k].kind == WORD and (is_praise(k) or tokens[k].norm in _OPENER_FILLERS) for k in praise):
+        return False
+    if not any(is_praise(k) for k in praise) or sum(rest) > -1.0:
+        return False
+    for k in praise:
+        if valences[k] > 0:
+            valences[k] = -valences[k] * 0.5
+            reasons[k] = [f"sarcastic {where}"] if tracing else None
+    return True
+
+
+def _scare_quoted(text: str, tokens, valences, reasons, tracing) -> bool:
+    """'Thanks for the "help"', 'the "express" delivery': praise in quotes is sarcasm."""
+    quoted = set()
+    for span in _SCARE_QUOTES_RE.findall(text):
+        words = span.lower().split()
+        if len(words) <= 3:
+            quoted.update(w.strip(".,!?") for w in words)
+    fired = False
+    for k, token in enumerate(tokens):
+        if valences[k] > 0 and token.kind == WORD and token.norm in quoted:
+            valences[k] = -valences[k] * 0.5
+            reasons[k] = ["scare quotes"] if tracing else None
+            fired = True
+    return fired
+
+
+def _repeats_and_durations(tokens, lex, valences, reasons, tracing) -> None:
+    """ "on hold for 45 minutes", "waited three hours", "called 6 times":
+    waiting and repeating oneself are complaints without a sentiment word."""
+    for i in range(1, len(tokens)):
+        token = tokens[i]
+        if token.kind != WORD or valences[i]:
+            continue
+        before = tokens[i - 1]
+        if before.kind != WORD:
+            continue
+        if before.norm == "keep" and token.norm.endswith("ing") and not valences[i - 1]:
+            # "keep refreshing", "keep getting logged out"
+            valences[i - 1] = REPEAT_VALENCE
+            reasons[i - 1] = ["repeated"] if tracing else None
+            continue
+        number = before.norm.isdigit()
+        if token.norm == "times":
+            if (number and int(before.norm) >= 2) or before.norm in _REPEAT_WORDS or before.norm in _NUMBER_WORDS:
+                valences[i] = REPEAT_VALENCE
+                reasons[i] = ["repeated"] if tracing else None
+            continue
+        if token.norm not in lex.duration_units or not (number or before.norm in lex.quantities):
+            continue
+        after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        cue = after == "later"
+        for prev in tokens[max(0, i - 6) : i - 1]:
+            if prev.kind == PUNCT or prev.norm in _SHORT_TIME:
+                cue = False
+            elif prev.norm in lex.wait_cues or (prev.norm in _TOOK and token.norm in _SHORT_UNITS):
+                cue = True
+        if cue:
+            valences[i] = WAITING_VALENCE
+            reasons[i] = ["waiting time"] if tracing else None
 
 
 def _punctuation_emphasis(text: str) -> float:
@@ -163,11 +257,18 @@ def assess(text: str, lex: Lexicon, trace: list[Contribution] | None = None) -> 
     reasons: list[list[str] | None] = [None] * len(tokens)
     courtesy_at: list[int] = []
     start_of_sentence = True
+    inquiring = questions is not None and bool(lex.question_openers)
+    informational = False
     for i, token in enumerate(tokens):
         why: list[str] | None = [] if trace is not None else None
         if token.kind == WORD:
+            if start_of_sentence:
+                informational = token.norm in lex.question_openers
+                if questions is not None and questions[i] and not informational:
+                    inquiring = False
             if questions is not None and start_of_sentence and token.norm in lex.complaint_questions and questions[i]:
                 valence = COMPLAINT_QUESTION_VALENCE
+                inquiring = False
                 if why is not None:
                     why.append("why-question")
             else:
@@ -176,6 +277,10 @@ def assess(text: str, lex: Lexicon, trace: list[Contribution] | None = None) -> 
                 valence *= QUESTION_POSITIVE_SHARE
                 if why is not None:
                     why.append("in a question")
+            elif STRONG_COMPLAINT < valence < 0 and informational and questions is not None and questions[i]:
+                valence *= QUESTION_NEGATIVE_SHARE
+                if why is not None:
+                    why.append("asked about")
             if valence > 0 and sarcastic:
                 valence = -valence * 0.5
                 if why is not None:
@@ -196,10 +301,17 @@ def assess(text: str, lex: Lexicon, trace: list[Contribution] | None = None) -> 
         _waiting_periods(tokens, lex, valences, reasons, trace is not None)
     if not lex.resolution_words.isdisjoint(norms):
         _resolved_problems(tokens, lex, valences, reasons, trace is not None)
-    _sarcastic_opener(tokens, lex, valences, reasons, trace is not None)
+    tracing = trace is not None
+    if lex.duration_units:
+        _repeats_and_durations(tokens, lex, valences, reasons, tracing)
+    sarcastic = _sarcastic_opener(tokens, lex, valences, reasons, tracing) or sarcastic
+    if lex.sarcasm_words:
+        sarcastic = _sarcastic_closer(tokens, lex, valences, reasons, tracing) or sarcastic
+        if '"' in text or "“" in text:
+            sarcastic = _scare_quoted(text, tokens, valences, reasons, tracing) or sarcastic
     if courtesy_at:
         rest = sum(valences) - sum(valences[i] for i in courtesy_at)
-        if rest <= -1.0:
+        if rest <= -1.0 or sarcastic:
             for i in courtesy_at:
                 valences[i] = 0.0
                 if trace is not None:
@@ -221,4 +333,5 @@ def assess(text: str, lex: Lexicon, trace: list[Contribution] | None = None) -> 
         total += math.copysign(_punctuation_emphasis(text), total)
     compound = total / math.sqrt(total * total + NORMALISE_ALPHA)
     asking = questions is not None and all(questions[k] for k, t in enumerate(tokens) if t.kind == WORD)
-    return Assessment(compound, total, hits, mean / hits if hits else 0.0, asking), tokens
+    inquiring = inquiring and asking
+    return Assessment(compound, total, hits, mean / hits if hits else 0.0, asking, sarcastic, inquiring), tokens

@@ -72,6 +72,18 @@ class Lexicon:
     #: ("problem", "Problem", "souci") in its clause.
     resolution_words: frozenset[str] = frozenset()
     problem_words: frozenset[str] = frozenset()
+    #: Words that open a question asking for information ("can", "is",
+    #: "how"): a problem word in it is asked about, not complained of ("Can
+    #: I cancel my order?"), so its valence is damped.
+    question_openers: frozenset[str] = frozenset()
+    #: "waited" / "on hold" ... + a quantity + a time unit ("on hold for 45
+    #: minutes", "been trying for two days"): waiting, a complaint.
+    wait_cues: frozenset[str] = frozenset()
+    quantities: frozenset[str] = frozenset()
+    duration_units: frozenset[str] = frozenset()
+    #: Praise words a comment opens or closes with sarcastically ("Great,
+    #: another delay.", "Cancelled again. Perfect.").
+    sarcasm_words: frozenset[str] = frozenset()
     phrases: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -119,6 +131,10 @@ def with_folded_keys(table: dict[str, float], umlaut_e: bool = False) -> dict[st
     return {**extra, **table}
 
 
+#: Variation selectors, skin tones (U+1F3FB..U+1F3FF) and the zero-width joiner.
+_EMOJI_MODIFIERS = dict.fromkeys([0xFE0E, 0xFE0F, 0x200D, *range(0x1F3FB, 0x1F400)])
+
+
 def strip_emoji_modifiers(text: str) -> str:
     """Drop variation selectors, skin tones and joiners so "👍🏽" is "👍"."""
-    return "".join(ch for ch in text if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in "\ufe0e\ufe0f\u200d"))
+    return text.translate(_EMOJI_MODIFIERS)

@@ -27,6 +27,8 @@ _STRETCH_RE = re.compile(r"(.)\1{2,}")
 #: Emoticons commonly typed straight after a word ("thanks:)").
 _TRAILING_EMOTICON_RE = re.compile(r"(?<=\w)(:-?\)+|:-?\(+|:-?D|;-?\)|:-?P|<3)$")
 _CLAUSE_END = frozenset(".,;:!?")
+#: Last characters of the emoticons above: other chunks skip the regex.
+_EMOTICON_ENDS = frozenset(")(DP3")
 
 
 class Token(NamedTuple):
@@ -38,32 +40,43 @@ class Token(NamedTuple):
     stretched: bool = False
 
 
-def _lookup(word: str, lex: Lexicon, cache: dict[str, str]) -> str:
+def _lookup(word: str, lex: Lexicon) -> str:
     """The form of ``word`` the lexicon knows: spelling, accents, inflection."""
-    hit = cache.get(word)
-    if hit is not None:
-        return hit
-    found = word
     tables = (lex.valence, lex.boosters, lex.negated)
-    if not any(word in t for t in tables) and word not in lex.negators:
-        candidates = [fold_accents(word)] if not word.isascii() else []
-        for suffix in lex.suffixes:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                candidates.append(word[: -len(suffix)])
-        for candidate in candidates:
-            if any(candidate in t for t in tables):
-                found = candidate
-                break
-    if len(cache) < 50_000:
-        cache[word] = found
-    return found
+    if any(word in t for t in tables) or word in lex.negators:
+        return word
+    candidates = [fold_accents(word)] if not word.isascii() else []
+    for suffix in lex.suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            candidates.append(word[: -len(suffix)])
+    for candidate in candidates:
+        if any(candidate in t for t in tables):
+            return candidate
+    return word
 
 
-_CACHES: dict[str, dict[str, str]] = {}
+#: raw word -> (form the lexicon knows, stretched), per language: customers
+#: use a small vocabulary, so most words of a comment were seen before.
+_WORD_CACHES: dict[str, dict[str, tuple[str, bool]]] = {}
+#: Bound on each cache, so a flood of unique strings cannot grow memory.
+_CACHE_LIMIT = 50_000
 
 
 def _normalise_word(raw: str, lex: Lexicon) -> tuple[str, bool]:
     """Lower-case, fix spelling, undo stretching; report whether it was stretched."""
+    cache = _WORD_CACHES.get(lex.language)
+    if cache is None:
+        cache = _WORD_CACHES.setdefault(lex.language, {})
+    hit = cache.get(raw)
+    if hit is not None:
+        return hit
+    result = _normalise_uncached(raw, lex)
+    if len(cache) < _CACHE_LIMIT:
+        cache[raw] = result
+    return result
+
+
+def _normalise_uncached(raw: str, lex: Lexicon) -> tuple[str, bool]:
     word = raw.lower().replace("’", "'")
     word = lex.spelling.get(word, word)
     valence, boosters = lex.valence, lex.boosters
@@ -75,7 +88,7 @@ def _normalise_word(raw: str, lex: Lexicon) -> tuple[str, bool]:
             if squeezed in valence or squeezed in boosters or lex.is_negator(squeezed):
                 return squeezed, True
     if lex.suffixes or not word.isascii():
-        word = _lookup(word, lex, _CACHES.setdefault(lex.language, {}))
+        word = _lookup(word, lex)
     return word, False
 
 
@@ -86,16 +99,16 @@ def tokenize(text: str, lex: Lexicon) -> list[Token]:
     does) so URLs and times do not turn into faces; emoji are single symbol
     tokens.
     """
-    from collector.sentiment.lexicon import EMOTICONS
+    from collector.sentiment.lexicon import EMOTICON_TOKENS
 
     if lex.elision is not None:
         text = lex.elision.sub(r"\1e ", text)
     tokens: list[Token] = []
     for chunk in text.split():
-        if chunk in EMOTICONS:
+        if chunk in EMOTICON_TOKENS:
             tokens.append(Token(chunk, SYMBOL))
             continue
-        trailing = _TRAILING_EMOTICON_RE.search(chunk)
+        trailing = _TRAILING_EMOTICON_RE.search(chunk) if chunk[-1] in _EMOTICON_ENDS else None
         if trailing:
             chunk = chunk[: trailing.start()]
         for match in _TOKEN_RE.finditer(chunk):

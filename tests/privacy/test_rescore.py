@@ -54,3 +54,22 @@ def test_rescore_scores_old_german_and_french_comments_in_their_language(app, ru
         db.session.commit()
     assert runner.invoke(args=["rescore"]).exit_code == 0
     assert {r.comment: (r.language, r.sentiment_label) for r in rows(sa.select(Response))} == comments
+
+
+def test_rescore_brings_cx2_rows_up_to_the_current_scorer(app, runner, send, site, rows):
+    """Answers scored by cx-2 are re-scored: its sarcasm and question misreadings go away."""
+    comments = {
+        "Perfect, another hour on hold.": "negative",
+        "Can I cancel my order?": "neutral",
+        "Waited three hours at the counter.": "negative",
+    }
+    send({"responses": [answer(site, kind="comment", score=None, comment=c) for c in comments]}, site)
+    with app.app_context():  # what cx-2 stored for these comments
+        db.session.execute(sa.update(Response).values(scorer_version="cx-2+e1", sentiment_label="positive"))
+        db.session.commit()
+    result = runner.invoke(args=["rescore"])
+    assert result.exit_code == 0, result.output
+    assert "Re-scored 3 answers" in result.output
+    stored = rows(sa.select(Response))
+    assert {r.comment: r.sentiment_label for r in stored} == comments
+    assert {r.scorer_version for r in stored} == {SCORING_VERSION}
