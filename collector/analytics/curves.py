@@ -64,6 +64,7 @@ otherwise (url_path prefix, attributes, sub-day windows). Both give the same
 numbers (``tests/analytics/test_rollups.py``).
 """
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -347,8 +348,11 @@ def _bucket(day: date, interval: str) -> date:
     return day - timedelta(days=day.weekday()) if interval == "week" else day
 
 
-def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[str, Any]:
-    """Per-step summary of a journey for a window and segment (see the module docstring)."""
+def journey_curve(
+    session: Session, journey: Journey, filters: dict[str, Any], top_themes: Callable = theme_report.top_themes
+) -> dict[str, Any]:
+    """Per-step summary of a journey for a window and segment (see the module docstring);
+    ``top_themes`` reads the steps' largest themes (the dashboard passes its cached reader)."""
     interval = filters.get("interval")
     comparing = filters.get("compare") == "variant"
     if session.get_bind().dialect.name == "postgresql":
@@ -380,7 +384,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
     variants = choose_variants(groups, filters.get("variants")) if comparing else []
     moves = funnel.journey_funnel(session, journey, filters, variants if comparing else None)
     unhappy = funnel.unhappy_exit_flags([moves["steps"][step.id] for step in steps])
-    top_themes = theme_report.top_themes(session, journey, filters)
+    step_themes = top_themes(session, journey, filters)
 
     items = []
     for index, step in enumerate(steps):
@@ -399,7 +403,7 @@ def journey_curve(session: Session, journey: Journey, filters: dict[str, Any]) -
         item["flags"] = flags[index] + (["unhappy_exit"] if unhappy[index] else [])
         item["tests"] = tests[index]
         item["funnel"] = moves["steps"][step.id]
-        item["themes"] = top_themes.get(step.id, [])  # the three largest (docs/themes.md)
+        item["themes"] = step_themes.get(step.id, [])  # the three largest (docs/themes.md)
         if interval:
             item["series"] = [
                 {"start": bucket, **metrics(per_bucket[step.id].get(bucket, rollups.zero_sums()), impressions_known)}

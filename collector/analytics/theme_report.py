@@ -25,6 +25,7 @@ unless ``include_hidden``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,17 +50,28 @@ def _models(session: Session, step_ids: Iterable[int]) -> dict[int, Any]:
     return entries
 
 
-def _totals(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[int, int]:
+def _after(after: int | None) -> list[Any]:
+    return [Response.id > after] if after is not None else []
+
+
+def _totals(session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None) -> dict[int, int]:
     query = (
         sa.select(Response.step_id, sa.func.count())
-        .where(Response.journey_id == journey.id, Response.comment.is_not(None), *response_filters(filters))
+        .where(
+            Response.journey_id == journey.id,
+            Response.comment.is_not(None),
+            *response_filters(filters),
+            *_after(after),
+        )
         .group_by(Response.step_id)
     )
     return dict(session.execute(query).all())
 
 
-def _groups(session: Session, journey: Journey, filters: dict[str, Any]) -> dict[tuple[int, str], dict[str, Any]]:
-    """Per (step id, theme key): counts by sentiment, primaries, emotion sums."""
+def _groups(
+    session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """Per (step id, theme key): counts by sentiment, primaries, emotion sums (answers after ``after`` only)."""
     query = (
         sa.select(
             ResponseTheme.step_id,
@@ -71,15 +83,12 @@ def _groups(session: Session, journey: Journey, filters: dict[str, Any]) -> dict
             sa.func.sum(Response.emotion * Response.emotion).label("sq"),
         )
         .join(Response, Response.id == ResponseTheme.response_id)
-        .where(ResponseTheme.journey_id == journey.id, *response_filters(filters))
+        .where(ResponseTheme.journey_id == journey.id, *response_filters(filters), *_after(after))
         .group_by(ResponseTheme.step_id, ResponseTheme.theme_key, Response.sentiment_label)
     )
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     for row in session.execute(query):
-        group = groups.setdefault(
-            (row.step_id, row.theme_key),
-            {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)},
-        )
+        group = groups.setdefault((row.step_id, row.theme_key), _empty_group())
         group["n"] += row.n
         group["primary"] += int(row.primary or 0)
         group["sum"] += float(row.sum or 0.0)
@@ -143,14 +152,51 @@ def _fold(model: ThemeModel, step_id: int, groups: dict[tuple[int, str], dict[st
         target = _resolve(model, key) if group_step == step_id else None
         if target is None:
             continue
-        into = folded.setdefault(
-            target, {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
-        )
+        into = folded.setdefault(target, _empty_group())
         for name in ("n", "primary", "sum", "sq"):
             into[name] += group[name]
         for name in SENTIMENTS:
             into["sentiment"][name] += group["sentiment"][name]
     return folded
+
+
+@dataclass
+class Parts:
+    """What a report is made of, all of it additive over answers: comments per step and the
+    theme groups, now and in the previous window (``None`` without one)."""
+
+    totals: dict[int, int]
+    groups: dict[tuple[int, str], dict[str, Any]]
+    before_totals: dict[int, int] | None
+    before: dict[tuple[int, str], dict[str, Any]] | None
+
+    def add(self, more: Parts) -> None:
+        """Add the parts of answers these did not count (in place)."""
+        for mine, theirs in ((self.totals, more.totals), (self.before_totals, more.before_totals)):
+            for step_id, n in (theirs or {}).items():
+                mine[step_id] = mine.get(step_id, 0) + n
+        for mine, theirs in ((self.groups, more.groups), (self.before, more.before)):
+            for group_key, group in (theirs or {}).items():
+                into = mine.setdefault(group_key, _empty_group())
+                for name in ("n", "primary", "sum", "sq"):
+                    into[name] += group[name]
+                for name in SENTIMENTS:
+                    into["sentiment"][name] += group["sentiment"][name]
+
+
+def _empty_group() -> dict[str, Any]:
+    return {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
+
+
+def aggregate(session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None) -> Parts:
+    """The report's parts over the answers the filters select (only those with an id above ``after``)."""
+    previous = _previous_window(filters)
+    return Parts(
+        _totals(session, journey, filters, after),
+        _groups(session, journey, filters, after),
+        _totals(session, journey, previous, after) if previous else None,
+        _groups(session, journey, previous, after) if previous else None,
+    )
 
 
 def journey_themes(
@@ -161,28 +207,42 @@ def journey_themes(
     include_hidden: bool = False,
 ) -> dict[str, Any]:
     """The themes API's body: per step in step order, its comments and themes (see the module docstring)."""
+    return report(session, journey, filters, aggregate(session, journey, filters), steps, include_hidden)
+
+
+def report(
+    session: Session,
+    journey: Journey,
+    filters: dict[str, Any],
+    parts: Parts,
+    steps: list[Step] | None = None,
+    include_hidden: bool = False,
+    examples: dict[tuple[int, str, str], list[str]] | None = None,
+) -> dict[str, Any]:
+    """The body of :func:`journey_themes` from its parts; ``examples`` (by step id, key, label)
+    are fetched only for the themes it lacks, and the fetched ones are added to it."""
     steps = list(journey.steps) if steps is None else steps
     models = _models(session, [step.id for step in steps])
-    totals = _totals(session, journey, filters)
-    groups = _groups(session, journey, filters)
-    previous = _previous_window(filters)
-    before_totals = _totals(session, journey, previous) if previous else {}
-    before = _groups(session, journey, previous) if previous else {}
+    examples = {} if examples is None else examples
     result_steps, wanted = [], []
     for step in steps:
         entry = models.get(step.id)
         model = entry.model if entry is not None else None
-        total = int(totals.get(step.id, 0))
+        total = int(parts.totals.get(step.id, 0))
         themes = []
         if model is not None:
-            now, then = _fold(model, step.id, groups), _fold(model, step.id, before)
-            then_total = int(before_totals.get(step.id, 0))
+            now, then = _fold(model, step.id, parts.groups), _fold(model, step.id, parts.before or {})
+            then_total = int((parts.before_totals or {}).get(step.id, 0))
             for theme in model.themes:
                 group = now.get(theme.key)
                 if (group is None and not theme.pinned) or (theme.hidden and not include_hidden):
                     continue
-                themes.append(_theme_row(theme, group, total, then.get(theme.key), then_total if previous else None))
-                if group is not None:
+                themes.append(
+                    _theme_row(
+                        theme, group, total, then.get(theme.key), then_total if parts.before is not None else None
+                    )
+                )
+                if group is not None and (step.id, theme.key, theme.label) not in examples:
                     wanted.append((step.id, theme.key, theme.label))
             themes.sort(key=lambda t: (not t["pinned"], -t["count"], t["key"]))
         result_steps.append(
@@ -194,10 +254,14 @@ def journey_themes(
                 "model": {"version": entry.version, "comments": model.comments} if model is not None else None,
             }
         )
-    examples = _examples(session, wanted, filters)
+    fetched = _examples(session, wanted, filters)
+    for step_id, key, label in wanted:
+        examples[(step_id, key, label)] = fetched.get((step_id, key), [])
     for step, item in zip(steps, result_steps):
+        model = models[step.id].model if step.id in models else None
+        labels = {theme.key: theme.label for theme in model.themes} if model is not None else {}
         for theme in item["themes"]:
-            theme["examples"] = examples.get((step.id, theme["key"]), [])
+            theme["examples"] = list(examples.get((step.id, theme["key"], labels.get(theme["key"], "")), []))
     return {
         "journey": journey.key,
         "window": {"from": filters.get("from"), "to": filters.get("to")},
@@ -208,7 +272,7 @@ def journey_themes(
 def _theme_row(
     theme, group: dict[str, Any] | None, total: int, before: dict[str, Any] | None, before_total: int | None
 ) -> dict[str, Any]:
-    group = group or {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
+    group = group or _empty_group()
     moments = Moments(group["n"], group["sum"], group["sq"])
     low, high = mean_ci(moments)
     share = group["n"] / total if total else 0.0
@@ -232,20 +296,21 @@ def _theme_row(
 
 
 def top_themes(
-    session: Session, journey: Journey, filters: dict[str, Any], limit: int = 3
+    session: Session, journey: Journey, filters: dict[str, Any], limit: int = 3, parts: Parts | None = None
 ) -> dict[int, list[dict[str, Any]]]:
     """Per step id, its largest shown themes (key, label, share, count) for the curve."""
     steps = list(journey.steps)
     models = _models(session, [step.id for step in steps])
     if not any(entry.model is not None for entry in models.values()):
         return {}
-    totals, groups = _totals(session, journey, filters), _groups(session, journey, filters)
+    if parts is None:
+        parts = Parts(_totals(session, journey, filters), _groups(session, journey, filters), None, None)
     found: dict[int, list[dict[str, Any]]] = {}
     for step in steps:
         model = models[step.id].model
         if model is None:
             continue
-        now, total = _fold(model, step.id, groups), int(totals.get(step.id, 0))
+        now, total = _fold(model, step.id, parts.groups), int(parts.totals.get(step.id, 0))
         shown = [(theme, now[theme.key]["n"]) for theme in model.themes if theme.key in now and not theme.hidden]
         shown.sort(key=lambda item: (not item[0].pinned, -item[1], item[0].key))
         found[step.id] = [

@@ -133,3 +133,34 @@ def test_theme_labels_are_escaped(client, site, send, runner):
     assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
     html = client.get("/dashboard/?journey=checkout").get_data(as_text=True)
     assert "<b>bold</b>" not in html
+
+
+# A refresh reads the panel from what the last one kept (collector/analytics/theme_cache.py):
+# what changed since must show all the same.
+
+
+def test_a_refresh_counts_the_comments_that_arrived_since_the_last_one(themed, send, site):
+    assert (
+        _bars(_panel(themed.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment"))["card-declined"][0]
+        == "60%"
+    )
+    _send(send, site, CARD + CARD[:4], score=1)  # themed at ingest: card 16 of 20
+    bars = _bars(_panel(themed.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment"))
+    assert bars["card-declined"][0] == "80%" and bars["promo-code"][0] == "20%"
+
+
+def test_an_erased_visitors_comments_leave_the_panel_at_the_next_refresh(themed, api, send, site):
+    items = [answer(site, step="payment", comment=text, score=1, visitor_id="erase-me") for text in CARD[:4]]
+    assert send({"responses": items}, site).status_code == 201
+    html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    assert _bars(_panel(html, "payment"))["card-declined"][0] == "71%"  # 10 of 14
+    assert api.delete("/v1/visitors/erase-me").status_code == 200
+    html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
+    assert _bars(_panel(html, "payment"))["card-declined"][0] == "60%"  # 6 of 10 again
+
+
+def test_a_renamed_theme_shows_its_new_label_at_the_next_refresh(themed, api):
+    assert "card declined" in _panel(themed.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment")
+    response = api.patch("/v1/journeys/checkout/steps/payment/themes/card-declined", json={"label": "Declined cards"})
+    assert response.status_code == 200, response.json
+    assert "Declined cards" in _panel(themed.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment")

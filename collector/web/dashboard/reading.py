@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import abort, g, render_template, request
 
 from collector import exports
-from collector.analytics import curves, theme_report
+from collector.analytics import curves, theme_cache
 from collector.analytics.responses import list_responses
 from collector.api.downloads import export_response
 from collector.api.exports.schemas import ExportArgsSchema
@@ -48,7 +48,9 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         return {"curve": None, "chart": None, "comments": [], "error": None, "themes": [], "theme_label": None}
     error = None
     try:
-        curve = curves.journey_curve(read_session(db.session), journey, dict(filters))
+        curve = curves.journey_curve(
+            read_session(db.session), journey, dict(filters), top_themes=theme_cache.cached_top_themes
+        )
     except DomainError as exc:
         curve, error = None, exc.message
     steps = list((curve or {}).get("steps") or [])
@@ -61,7 +63,7 @@ def _dashboard_data(journey: Journey | None, form: dict[str, str], filters: dict
         values["theme"] = form["theme"]
     comments, _ = list_responses(read_session(db.session), g.site, values)
     panels = (
-        theme_panels(theme_report.journey_themes(read_session(db.session), journey, dict(filters)))
+        theme_panels(theme_cache.cached_journey_themes(read_session(db.session), journey, dict(filters)))
         if error is None
         else []
     )
