@@ -218,6 +218,7 @@ def add_to_comparison(
     by = filters["compare"]
     source, grouped = read_group_counts(session, journey, filters, by) if by in SEGMENT else (None, {})
     for step, item in zip(steps, items):
-        groups = item["compare"]["groups"]
-        for group, metrics in groups.items():
-            metrics["friction"] = shares(grouped.get(group, {}).get(step.id, {})) if source else None
+        # compare=variant keeps its older ``variants`` key, the same as ``groups``: both get it.
+        for key in ("groups", "variants"):
+            for group, metrics in (item["compare"].get(key) or {}).items():
+                metrics["friction"] = shares(grouped.get(group, {}).get(step.id, {})) if source else None

@@ -3,6 +3,7 @@ window (whole UTC days from the friction rollups; two-proportion z-test, Holm ov
 delivered as a signed webhook; the signal a rule watches is validated."""
 
 import html as markup
+import json
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from collector.common.vocabulary import FRICTION_SIGNALS
 from collector.extensions import db
 from collector.models import AlertRule, Event, Site
 from collector.tenancy.keys import create_api_key
+from tests.alerts.chat_receivers import ChatReceiver, validate_slack, validate_teams
 from tests.alerts.helpers import T0, deliver, evaluate, make_rule
 from tests.helpers import csrf, make_journey, sign_in
 
@@ -267,3 +269,29 @@ def test_openapi_documents_the_signal(client):
     rule = client.get("/openapi.json").json["components"]["schemas"]["AlertRule"]["properties"]
     assert "friction_above" in rule["kind"]["enum"]
     assert rule["signal"]["enum"][:-1] == list(FRICTION_SIGNALS) and "friction_above" in rule["signal"]["description"]
+
+
+@pytest.mark.parametrize("target, validate", [("slack", validate_slack), ("teams", validate_teams)])
+def test_a_rise_reaches_slack_and_teams_in_words(app, api, seed, target, validate):
+    seed(baseline=(2, 40), window=(20, 40))
+    chat = ChatReceiver(validate)
+    try:
+        make_rule(
+            api,
+            chat,
+            kind="friction_above",
+            signal="rage_click",
+            window_hours=24,
+            name="Payment rage",
+            target=target,
+            webhook_url=chat.url,
+        )
+        assert len(evaluate(app, T0)) == 1
+        assert [d["status"] for d in deliver(app, T0)] == ["delivered"]
+        (request,) = chat.requests
+    finally:
+        chat.close()
+    assert request["problem"] is None  # a body the service accepts
+    body = json.dumps(request["json"], ensure_ascii=False)
+    for words in ("Payment rage: friction rose", "rage click in 50% of sessions (was 5%)", "20 of 40 sessions"):
+        assert words in body, (words, body)

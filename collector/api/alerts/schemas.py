@@ -134,7 +134,15 @@ class AlertRuleSchema(ma.Schema):
         validate=validate.Length(min=16, max=128),
         metadata={"description": "HMAC signing secret; generated when left out. Shown only in the create response."},
     )
-    window_hours = fields.Integer(strict=True, load_default=24, validate=validate.Range(min=1, max=24 * 90))
+    window_hours = fields.Integer(
+        strict=True,
+        load_default=24,
+        validate=validate.Range(min=1, max=24 * 90),
+        metadata={
+            "description": "The window, ending now, and the baseline before it; friction_above: a multiple "
+            "of 24 (whole UTC days, ending at the last midnight)."
+        },
+    )
     threshold = fields.Float(
         allow_none=True,
         load_default=None,

@@ -203,7 +203,7 @@ class StepCompareSchema(ma.Schema):
     tests = fields.List(fields.Nested(GroupTestSchema))
     variants = fields.Dict(
         keys=fields.String(),
-        values=fields.Nested(MetricsSchema),
+        values=fields.Nested(GroupMetricsSchema),
         metadata={"description": "compare=variant only: the same as groups."},
     )
     emotion = fields.Nested(
