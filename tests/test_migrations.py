@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from collector.extensions import db
-from collector.models import ApiKey, Event, Journey, Prompt, Response, Step
+from collector.models import AlertDelivery, AlertRule, ApiKey, Event, Journey, Prompt, Response, Step
 from tests.helpers import answer
 
 
@@ -51,3 +51,19 @@ def test_the_models_describe_the_schema_the_migrations_build(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_0011_keeps_alert_rules_and_their_deliveries(app, api, receiver):
+    """The rule's signal column comes and goes without copying alert_rules (on SQLite a copy
+    would drop the old table and cascade to the deliveries)."""
+    api.post("/v1/journeys", json={"key": "checkout", "steps": [{"key": "payment"}]})
+    body = {"journey": "checkout", "kind": "friction_above", "signal": "dead_click", "webhook_url": receiver.url}
+    rule = api.post("/v1/alerts/rules", json=body)
+    assert rule.status_code == 201, rule.json
+    assert api.post(f"/v1/alerts/rules/{rule.json['id']}/test").status_code == 200
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0010")
+        upgrade()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AlertDelivery)) == 1
+        assert db.session.scalars(sa.select(AlertRule.signal)).all() == [None]

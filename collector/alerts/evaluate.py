@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.alerts import digest, theme_rising
+from collector.alerts import digest, friction_above, theme_rising
 from collector.alerts.rules import channels
 from collector.analytics import funnel, visits
 from collector.analytics.stats import Moments, holm, two_proportions, welch
@@ -47,6 +47,7 @@ class Finding:
     n: int
     baseline_n: int
     theme: dict[str, Any] | None = None  # theme_rising: key, label, count, baseline_count
+    counts: dict[str, int] | None = None  # friction_above: count, baseline_count (sessions with the signal)
 
     @property
     def state_key(self) -> str:
@@ -81,6 +82,8 @@ def _moments(row: dict[str, float] | None) -> Moments:
 
 def window_of(rule: AlertRule, now: datetime) -> dict[str, datetime]:
     """The window ending ``now`` and the baseline period just before it."""
+    if rule.kind == "friction_above":
+        return friction_above.window_of(rule, now)
     to = as_utc(now)
     if rule.kind == "abandonment_above_previous":
         settings = rule.journey.site.settings or {}
@@ -96,6 +99,8 @@ def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
         return _rounded(_abandonment(session, rule, window))
     if rule.kind == "theme_rising":
         return _rounded([Finding(**found) for found in theme_rising.measure(session, rule, window)])
+    if rule.kind == "friction_above":
+        return _rounded([Finding(**found) for found in friction_above.measure(session, rule, window)])
     current = _sums(session, rule, window["from"], window["to"])
     previous = _sums(session, rule, window["baseline_from"], window["baseline_to"])
     steps = [rule.step] if rule.step is not None else list(rule.journey.steps)
@@ -274,6 +279,13 @@ def build_payload(
                 "baseline_count": finding.theme["baseline_count"],
             }
             if finding and finding.theme
+            else None
+        )
+    if rule.kind == "friction_above":  # the share of the step's sessions showing the signal
+        payload["signal"] = rule.signal
+        payload["shares"] = (
+            {"window": finding.value, "baseline": finding.baseline, **finding.counts}
+            if finding and finding.counts
             else None
         )
     if test:

@@ -22,6 +22,8 @@ KIND_TITLES = {
     "emotion_drop": "emotion dropped",
     "exit_share_above": "exit-intent share above threshold",
     "abandonment_above_previous": "abandonment rose",
+    "theme_rising": "a theme is rising",
+    "friction_above": "friction rose",
 }
 FLAG_NAMES = {"pain_point": "pain point", "drop": "drop from the previous step", "unhappy_exit": "unhappy exits"}
 
@@ -107,6 +109,23 @@ def _alert(payload: dict[str, Any]) -> Message:
             ("Exit-intent share", f"{_share(value)} of {payload.get('n')} answers"),
             ("Threshold", _share(payload.get("threshold"))),
             ("Previous period", _share(baseline)),
+        ]
+    elif kind in ("theme_rising", "friction_above"):
+        shares = payload.get("shares") or {}
+        what = (
+            f"theme '{(payload.get('theme') or {}).get('label', '?')}'"
+            if kind == "theme_rising"
+            else str(payload.get("signal") or "?").replace("_", " ")
+        )
+        unit = "comments" if kind == "theme_rising" else "sessions"
+        reading = f"{what} in {_share(value)} of {unit} (was {_share(baseline)})"
+        facts = [
+            ("Theme" if kind == "theme_rising" else "Signal", what),
+            ("Share", f"{_share(value)}: {shares.get('count', '?')} of {payload.get('n')} {unit}"),
+            (
+                "Previous period",
+                f"{_share(baseline)}: {shares.get('baseline_count', '?')} of {payload.get('baseline_n')} {unit}",
+            ),
         ]
     else:
         reading = f"abandonment {_share(value)} (was {_share(baseline)})"

@@ -24,6 +24,13 @@ one step, or of every step on its own when it names none:
   Holm-corrected over all (step, theme) pairs, with at least ``min_n``
   comments at the step in each period (``collector/alerts/theme_rising.py``).
   It fires once per (step, theme): ``firing_steps`` lists ``step/theme``.
+* ``friction_above``: the share of the step's sessions showing the friction
+  ``signal`` (one of ``FRICTION_SIGNALS``, docs/friction.md) is above the
+  previous period's by a two-proportion z-test, p < ``alpha``, Holm-corrected
+  over steps, with at least ``min_n`` sessions viewing the step in each period.
+  Read from the friction rollups, kept per UTC day: ``window_hours`` is a
+  multiple of 24 and the window ends at the last UTC midnight
+  (``collector/alerts/friction_above.py``).
 
 * ``digest``: no condition; a summary of the journey sent ``daily`` or
   ``weekly`` (on ``weekday``) at ``local_hour`` in ``timezone`` (null: the
@@ -48,12 +55,13 @@ from sqlalchemy.orm import Session
 
 from collector.common.errors import Invalid, NotFound
 from collector.common.time import zone
+from collector.common.vocabulary import FRICTION_SIGNALS
 from collector.models import AlertDelivery, AlertRule, Journey, Site, Step
 from collector.tenancy import journeys
 
 log = logging.getLogger(__name__)
 
-KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous", "theme_rising", "digest")
+KINDS = ("emotion_drop", "exit_share_above", "abandonment_above_previous", "theme_rising", "friction_above", "digest")
 STATUSES = ("pending", "delivered", "failed")
 TARGETS = ("webhook", "slack", "teams", "email")
 SCHEDULES = ("daily", "weekly")
@@ -103,6 +111,21 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def signal_problems(kind: str | None, signal: str | None, window_hours: int | None) -> dict[str, list[str]]:
+    """What is wrong with a rule's ``signal`` and window for its kind (empty when nothing):
+    a friction_above rule watches one signal over whole days, no other kind has a signal.
+    The API's schema and ``_check_rule`` both ask this, so the rule lives here once."""
+    problems: dict[str, list[str]] = {}
+    if kind == "friction_above":
+        if signal is None:
+            problems["signal"] = [f"Required for friction_above: one of {', '.join(FRICTION_SIGNALS)}."]
+        if window_hours is not None and window_hours % 24:
+            problems["window_hours"] = ["friction_above reads daily rollups: a multiple of 24 hours."]
+    elif signal is not None:
+        problems["signal"] = ["Only for kind friction_above."]
+    return problems
+
+
 def channels(rule: AlertRule) -> list[str]:
     """Where each firing of the rule goes: its target, and e-mail when it has recipients."""
     return [rule.target] + (["email"] if rule.target != "email" and rule.email_to else [])
@@ -114,6 +137,11 @@ def _check_rule(rule: AlertRule) -> None:
         raise Invalid(
             "An exit_share_above rule needs a threshold between 0 and 1.",
             details={"threshold": ["Required for exit_share_above."]},
+        )
+    if problems := signal_problems(rule.kind, rule.signal, rule.window_hours):
+        raise Invalid(
+            "A friction_above rule watches one friction signal over whole days; other kinds have no signal.",
+            details=problems,
         )
     if rule.target != "email" and not rule.webhook_url:
         raise Invalid(
@@ -165,7 +193,11 @@ def create_rule(session: Session, site: Site, values: dict[str, Any]) -> AlertRu
         email_to=[],
         secret=values.get("secret") or new_secret(),
         firing_steps=[],
-        **{name: values[name] for name in ("window_hours", "threshold", "alpha", "min_n", "active") if name in values},
+        **{
+            name: values[name]
+            for name in ("window_hours", "threshold", "alpha", "min_n", "active", "signal")
+            if name in values
+        },
     )
     _set_target(rule, values)
     if rule.kind == "digest":
@@ -187,11 +219,11 @@ def update_rule(session: Session, rule: AlertRule, values: dict[str, Any]) -> Al
     if "step_key" in values:
         rule.step = _step_of(rule.journey, values["step_key"])
     _set_target(rule, values)
-    for name in ("name", "window_hours", "threshold", "alpha", "min_n", "active"):
+    for name in ("name", "window_hours", "threshold", "alpha", "min_n", "active", "signal"):
         if name in values:
             setattr(rule, name, values[name])
     _check_rule(rule)
-    if set(values) & {"step_key", "window_hours", "threshold", "alpha", "min_n"}:
+    if set(values) & {"step_key", "window_hours", "threshold", "alpha", "min_n", "signal"}:
         rule.firing_steps, rule.last_state = [], None
     session.commit()
     return rule

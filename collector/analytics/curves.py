@@ -437,4 +437,5 @@ def journey_curve(
         curve["funnel"]["compare"] = {"completion": (moves.get("compare") or {}).get("completion")}
     if filters.get("compare"):
         compare.add_comparison(session, journey, filters, source, items, curve, metrics, impressions_known)
+        friction_curve.add_to_comparison(session, journey, filters, steps, items)
     return curve

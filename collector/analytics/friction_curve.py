@@ -12,6 +12,10 @@ The flag: a step's index against the pooled index of the journey's other steps,
 two-proportion z-test, one-sided (only "above" flags), Holm-adjusted across the
 steps tested; a step is tested when it and the rest each have at least ``MIN_N``
 sessions.
+
+With ``compare=device|locale|variant`` each compared group of a step gets its own
+``friction`` (sessions, shares, index) from the same rollups or raw pass, grouped by
+that column. Visitor type and attributes are not rollup keys: their groups' ``friction`` is null.
 """
 
 from __future__ import annotations
@@ -41,20 +45,38 @@ def rollups_apply(filters: dict[str, Any]) -> bool:
 
 def read_counts(session: Session, journey: Journey, filters: dict[str, Any]) -> tuple[str, Counts]:
     """("rollups" or "raw", per step and signal the summed counters) for a window and segment."""
-    counts: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    source, grouped = read_group_counts(session, journey, filters)
+    return source, grouped.get(None) or _counts()
+
+
+def _counts() -> Counts:
+    return defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
+
+
+def read_group_counts(
+    session: Session, journey: Journey, filters: dict[str, Any], by: str | None = None
+) -> tuple[str, dict[str | None, Counts]]:
+    """As ``read_counts``, per value of the segment column ``by`` (device, locale or variant;
+    sessions without one belong to no group), or all under None without ``by``."""
+    grouped: dict[str | None, Counts] = defaultdict(_counts)
     if rollups_apply(filters):
+        keys = [getattr(FrictionRollup, by)] if by else []  # the group's column, first
         query = (
             sa.select(
+                *keys,
                 FrictionRollup.step_id,
                 FrictionRollup.signal,
                 *(sa.func.sum(getattr(FrictionRollup, name)) for name in friction.ROLLUP_COUNTERS),
             )
             .where(*rollup_conditions(FrictionRollup, journey.id, filters))
-            .group_by(FrictionRollup.step_id, FrictionRollup.signal)
+            .group_by(*keys, FrictionRollup.step_id, FrictionRollup.signal)
         )
-        for step_id, signal, *sums in session.execute(query):
-            counts[step_id][signal] = [int(value or 0) for value in sums]
-        return "rollups", counts
+        for row in session.execute(query):
+            value, (step_id, signal, *sums) = (row[0], row[1:]) if by else (None, row)
+            if by and not value:
+                continue
+            grouped[value][step_id][signal] = [int(total or 0) for total in sums]
+        return "rollups", grouped
     start = as_utc(filters["from"]) if filters.get("from") is not None else None
     end = as_utc(filters["to"]) if filters.get("to") is not None else None
     for _session_id, rows in friction.raw_sessions(session, journey.id):
@@ -63,10 +85,13 @@ def read_counts(session: Session, journey: Journey, filters: dict[str, Any]) -> 
                 continue
             if any(filters.get(name) is not None and getattr(row, name) != filters[name] for name in SEGMENT):
                 continue
-            entry = counts[row.step_id][row.signal]
-            for index, value in enumerate((1, row.abandoned, row.answered, row.negative)):
-                entry[index] += value
-    return "raw", counts
+            value = getattr(row, by) if by else None
+            if by and not value:
+                continue
+            entry = grouped[value][row.step_id][row.signal]
+            for index, count in enumerate((1, row.abandoned, row.answered, row.negative)):
+                entry[index] += count
+    return "raw", grouped
 
 
 def _rate(count: int, n: int) -> dict[str, Any]:
@@ -103,14 +128,21 @@ def _interval(count: int, n: int) -> dict[str, Any]:
     return {"rate": round_to(count / n) if n else None, "ci_low": round_to(low), "ci_high": round_to(high)}
 
 
-def step_block(signals: dict[str, list[int]]) -> dict[str, Any]:
-    """One step's friction block from its counters per signal (see the module docstring)."""
-    view = signals.get(friction.VIEW, [0, 0, 0, 0])
-    n = view[0]
-    block = {
+def shares(signals: dict[str, list[int]]) -> dict[str, Any]:
+    """Sessions that viewed the step, each signal's share of them and the index (any signal)."""
+    n = signals.get(friction.VIEW, [0])[0]
+    return {
         "sessions": n,
         "signals": {name: _rate(signals.get(name, [0])[0], n) for name in FRICTION_SIGNALS},
         "index": _rate(signals.get(friction.ANY, [0])[0], n),
+    }
+
+
+def step_block(signals: dict[str, list[int]]) -> dict[str, Any]:
+    """One step's friction block from its counters per signal (see the module docstring)."""
+    view = signals.get(friction.VIEW, [0, 0, 0, 0])
+    block = {
+        **shares(signals),
         # Abandonment (index 1 of the sessions at index 0) and negative answers (3 of those who answered, 2).
         "abandonment": {
             name: _split(signals.get(name, [0, 0, 0, 0]), view, 1, 0)
@@ -175,3 +207,18 @@ def add_to_curve(
         "test": "two-proportion z (one-sided), holm",
         "ignored_filters": [name for name in IGNORED_FILTERS if filters.get(name)],
     }
+
+
+def add_to_comparison(
+    session: Session, journey: Journey, filters: dict[str, Any], steps: list, items: list[dict[str, Any]]
+) -> None:
+    """Give each compared group of each step (``compare.groups[g]``, set by ``compare.py``) its
+    ``friction``: sessions, signal shares and index, as the step's block has them. Only by
+    device, locale or variant, the rollups' keys (null otherwise); shares only, no test."""
+    by = filters["compare"]
+    source, grouped = read_group_counts(session, journey, filters, by) if by in SEGMENT else (None, {})
+    for step, item in zip(steps, items):
+        # compare=variant keeps its older ``variants`` key, the same as ``groups``: both get it.
+        for key in ("groups", "variants"):
+            for group, metrics in (item["compare"].get(key) or {}).items():
+                metrics["friction"] = shares(grouped.get(group, {}).get(step.id, {})) if source else None

@@ -40,6 +40,8 @@ class AlertRule(db.Model):
     local_hour: Mapped[int | None] = mapped_column()
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     weekday: Mapped[str | None] = mapped_column(sa.String(9))
+    # friction_above rules only: the friction signal watched (docs/friction.md).
+    signal: Mapped[str | None] = mapped_column(sa.String(16))
     # End of the last period a digest was made for: each period is sent once.
     last_period_end: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Kept readable because signing needs it; the API shows it only on creation.

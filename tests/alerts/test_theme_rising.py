@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from collector.alerts.evaluate import measure
+from collector.alerts.messages import message
 from collector.analytics.stats import two_proportions
 from collector.extensions import db
 from collector.models import AlertRule, Response
@@ -88,6 +89,8 @@ def test_a_rising_theme_fires_once_with_a_signed_webhook(app, api, site, send, r
     assert payload["p_value"] == pytest.approx(min(1.0, 2 * raw), rel=1e-4)  # Holm over the two themes
     (rule,) = rows(sa.select(AlertRule))
     assert rule.last_state == "firing" and rule.firing_steps == ["payment/card-declined"]
+    # Slack, Teams and e-mail say it in words (it once read as an abandonment alert)
+    assert message(payload).summary == "checkout / payment: theme 'card declined' in 80% of comments (was 10%)"
 
 
 def test_flat_shares_stay_quiet(app, api, site, send, runner, receiver, rows):

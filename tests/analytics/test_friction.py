@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
 
 import pytest
 
@@ -232,3 +233,67 @@ def test_dashboard_table_shows_friction_per_step(api, client, site, scripted):
     row = row[: row.index("</tr>")]
     assert "40%" in row  # 16 of 40 sessions rage-clicked at payment
     assert 'class="num friction flagged"' in row
+
+
+def test_dashboard_strip_shows_friction_under_the_emotion_line(api, client, site, scripted):
+    """Under the curve, one cell per step: its friction index, its most common signal, payment
+    flagged; a hostile step name stays text in each cell's accessible title."""
+    renamed = api.patch("/v1/journeys/checkout/steps/payment", json={"name": "<i>Pay</i> & go"})
+    assert renamed.status_code == 200, renamed.json
+    sign_in(client, site.secret)
+    html = client.get("/dashboard/", query_string={"journey": "checkout", **{k: v[:10] for k, v in DAY.items()}})
+    text = html.get_data(as_text=True)
+    assert "<i>Pay</i>" not in text
+    start = text.index('<svg class="curve friction-strip"')
+    strip = ElementTree.fromstring(text[start : text.index("</svg>", start) + len("</svg>")])
+    assert strip.find("title").text.startswith("Friction per step: share of the step's sessions")
+    cells = {cell.get("data-step"): cell for cell in strip.iter("g")}
+    assert list(cells) == ["cart", "shipping", "payment", "confirmation"]
+    assert [cells[key].get("data-share") for key in cells] == ["0.0", "0.0238", "0.5", "0.0"]
+    assert [key for key, cell in cells.items() if "flagged" in cell.get("class")] == ["payment"]
+    payment = cells["payment"]
+    assert payment.find("title").text == (
+        "<i>Pay</i> & go: friction 50% of 40 sessions (95% CI 35%–65%); rage click 40%, form error 10%;"
+        " significantly above the journey's other steps"
+    )
+    assert [t.text for t in payment.iter("text")] == ["⚑ 50%", "rage click"]
+    heights = {key: float(cell.findall("rect")[1].get("height")) for key, cell in cells.items()}
+    assert heights == {"cart": 0.0, "shipping": 1.9, "payment": 40.0, "confirmation": 0.0}  # scaled to payment
+    assert cells["shipping"].find("title").text.endswith("quick back 2%")
+
+
+def test_compared_groups_carry_their_friction(api, scripted):
+    """compare=device: each device's sessions, shares and index at the step, equal from the
+    rollups and the raw events; a comparison the rollups can't key (visitor type) has none."""
+    by_device = {"compare": "device", "groups": "desktop,mobile"}
+    from_rollups, from_raw = curve(api, **by_device, **DAY), curve(api, **by_device, **RAW_DAY)
+    payment = by_step(from_rollups)["payment"]["compare"]["groups"]
+    assert set(payment) == {"desktop", "mobile"}
+    desktop, mobile = payment["desktop"]["friction"], payment["mobile"]["friction"]
+    assert (desktop["sessions"], desktop["signals"]["rage_click"]["sessions"], desktop["index"]["sessions"]) == (
+        36,
+        16,
+        16,
+    )
+    assert (mobile["sessions"], mobile["signals"]["form_error"]["share"], mobile["index"]["share"]) == (4, 1.0, 1.0)
+    assert by_step(from_rollups)["shipping"]["compare"]["groups"]["desktop"]["friction"]["sessions"] == 38
+    assert [s["compare"]["groups"] for s in from_rollups["steps"]] == [
+        s["compare"]["groups"] for s in from_raw["steps"]
+    ]
+    by_visitor = curve(api, compare="visitor_type", groups="new,returning", **DAY)
+    assert {g["friction"] for g in by_step(by_visitor)["payment"]["compare"]["groups"].values()} == {None}
+
+
+def test_dashboard_compare_shows_each_groups_friction(api, client, site, send, scripted):
+    for device in ("desktop", "mobile"):  # the compared groups are those with answers
+        assert send(answer(site, step="payment", device=device), site).status_code == 201
+    sign_in(client, site.secret)
+    query = {"journey": "checkout", "compare": "device", **{k: v[:10] for k, v in DAY.items()}}
+    text = client.get("/dashboard/", query_string=query).get_data(as_text=True)
+    table = text[text.index('id="compare"') :]
+    row = table[table.index('<tr data-step="payment">') :]
+    row = row[: row.index("</tr>")]
+    desktop, mobile = (row[row.index(f'data-group="{group}"') :] for group in ("desktop", "mobile"))
+    assert "friction 44%" in desktop[: desktop.index("</td>")]  # 16 of 36 desktop sessions
+    assert "friction 100%" in mobile[: mobile.index("</td>")]  # all 4 mobile sessions: form errors
+    assert "Friction: share of the group's sessions with any signal" in table

@@ -103,6 +103,17 @@ def test_dashboard_on_demo_data(page, collector, demo):
     ]
     assert "payment" in flagged
 
+    # Under the emotion line, the friction strip: payment's cell flagged, its title saying why.
+    strip = page.locator("svg.friction-strip[aria-labelledby=friction-title]")
+    assert strip.is_visible() and strip.bounding_box()["y"] > curve.bounding_box()["y"]
+    assert strip.locator("g.friction-step").count() == 4
+    assert [cell.get_attribute("data-step") for cell in strip.locator("g.friction-step.flagged").all()] == ["payment"]
+    cell = strip.locator('g.friction-step[data-step="payment"]')
+    title = cell.locator("title").text_content()
+    assert title.startswith("Payment: friction ") and "dead click" in title and "significantly above" in title
+    assert cell.locator("text").first.text_content().startswith("⚑ ")
+    assert float(cell.get_attribute("data-share")) > 0.3
+
     # The hostile comment is text; nothing ran.
     comments = page.locator("ul.comments")
     assert HOSTILE in comments.inner_text()

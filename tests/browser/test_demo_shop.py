@@ -1,8 +1,13 @@
-"""Walking the demo shop's checkout with the widget embedded, as a new user would."""
+"""Walking the demo shop's checkout with the widget embedded, as a new user would, and
+struggling at its payment step."""
 
 import pytest
 
+from collector.demo.seed import fresh_demo_key
+from collector.extensions import db
+from collector.models import Site
 from tests.browser.helpers import ARTIFACTS, wait_for
+from tests.helpers import ApiClient, by_step, curve
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +77,45 @@ def test_exit_intent_on_the_payment_page(page, shop, collector):
     page.get_by_role("button", name="Submit").click()
     rows = wait_for(shop.responses, message="the exit comment")
     assert [(r.kind, r.comment, r.trigger) for r in rows] == [("comment", "Couldn't find PayPal", "exit_intent")]
+
+
+def test_friction_in_the_live_shop_reaches_the_curve(app, page, shop, collector):
+    """At payment, "Apply coupon" that does nothing (dead), clicked again and again (rage), and a
+    card number the field refuses (form error): the curve's friction block for payment shows
+    all three, and the frustration prompt asked once, right after the first."""
+    page.goto(collector.url + "/demo/shop/payment")
+    page.get_by_role("radiogroup", name="How easy was paying?").wait_for()
+    coupon = page.get_by_role("button", name="Apply coupon")
+    box = coupon.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)  # the first click does nothing: a dead click 2.5 s later
+    dialog = page.get_by_role("dialog", name="Feedback")
+    dialog.wait_for(timeout=5000)
+    assert "Something not working?" in dialog.inner_text()
+    dialog.get_by_role("radio").last.click()  # thumbs down
+    dialog.wait_for(state="detached", timeout=5000)
+    for offset in (0, 4, 8):  # three clicks within a second: rage
+        page.mouse.click(x + offset, y)
+    page.get_by_label("Card number").fill("1234")
+    page.get_by_role("button", name="Pay €").click()  # 16 digits needed: the field refuses it
+    assert "/demo/shop/payment" in page.url
+    wanted = {"dead_click", "rage_click", "form_error"}
+    wait_for(lambda: wanted <= {e.type for e in shop.events()}, timeout=8, message="the three signals")
+    with app.app_context():
+        key = fresh_demo_key(db.session, db.session.get(Site, shop.site_id))
+        db.session.commit()
+    payment = by_step(curve(ApiClient(app.test_client(), key)))["payment"]["friction"]
+    assert payment["sessions"] == 1
+    assert {name: signal["sessions"] for name, signal in payment["signals"].items()} == {
+        "rage_click": 1,
+        "dead_click": 1,
+        "error_click": 0,
+        "js_error": 0,
+        "form_error": 1,
+        "quick_back": 0,
+    }
+    assert payment["index"]["sessions"] == 1
+    (answer,) = shop.responses(trigger="frustration")
+    assert (answer.kind, answer.score, (answer.attributes or {}).get("signal")) == ("thumbs", 0, "dead_click")
+    texts = " ".join(str(e.props) for e in shop.events())
+    assert "1234" not in texts and "DEMO10" not in texts

@@ -1,10 +1,18 @@
 """Silent signals in real Chromium, on a host page of another origin: each signal fires on its
 gesture and lands at the step it happened on; calm use sends none; the frustration prompt
-asks once and its answer says which signal asked."""
+asks once and its answer says which signal asked; going back to the previous step within
+10 s is a quick_back at the step left, shown in the curve's friction block."""
+
+from datetime import timedelta
 
 import pytest
 
+from collector.common.time import utcnow
+from collector.extensions import db
+from collector.models import Site
+from collector.tenancy.keys import create_api_key
 from tests.browser.helpers import wait_for
+from tests.helpers import ApiClient, by_step, curve
 
 FRICTION = {"rage_click", "dead_click", "error_click", "js_error", "form_error"}
 
@@ -128,3 +136,76 @@ def test_nothing_when_privacy_signal_respected(page, widget):
         page.mouse.click(box["x"] + 10, box["y"] + 10)
     page.wait_for_timeout(2800)
     assert widget.events() == []
+
+
+@pytest.fixture
+def server_clock(monkeypatch):
+    """The collector's clock, which dates events (the live collector runs in this process):
+    ``server_clock.skip(11)`` moves it on, as if the visitor had lingered that long."""
+
+    class Clock:
+        offset = timedelta(0)
+
+        def skip(self, seconds: float) -> None:
+            self.offset += timedelta(seconds=seconds)
+
+    clock = Clock()
+    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: utcnow() + clock.offset)
+    return clock
+
+
+def _two_steps(widget) -> str:
+    """Cart and shipping pages, linked both ways; the cart page's URL."""
+    widget.setup({"cart": [], "shipping": [], "payment": []})  # shipping is not the last step
+    widget.page("/shipping", "shipping", '<a id="back" href="/cart">Back to cart</a>')
+    return widget.page("/cart", "cart", '<a id="next" href="/shipping">Continue to shipping</a>')
+
+
+def _views(widget, count: int) -> list[str]:
+    rows = wait_for(lambda: len(widget.events(type="step_view")) >= count and widget.events(type="step_view"))
+    return [widget.step_key(row.step_id) for row in rows]
+
+
+def _friction(app, widget) -> dict[str, dict]:
+    """The curve's friction block per step, as the CX API serves it."""
+    with app.app_context():
+        _, secret = create_api_key(db.session, db.session.get(Site, widget.site_id), ["read"])
+        db.session.commit()
+    return {key: step["friction"] for key, step in by_step(curve(ApiClient(app.test_client(), secret), "j")).items()}
+
+
+@pytest.mark.parametrize("back", ["link", "browser"])
+def test_going_back_within_10_s_is_a_quick_back_at_the_step_left(app, page, widget, server_clock, back):
+    cart = _two_steps(widget)
+    page.goto(cart)
+    assert _views(widget, 1) == ["cart"]
+    page.click("#next")
+    assert _views(widget, 2) == ["cart", "shipping"]
+    server_clock.skip(6)  # six seconds at shipping
+    if back == "link":
+        page.click("#back")
+    else:
+        page.go_back()
+    assert _views(widget, 3) == ["cart", "shipping", "cart"]
+    friction = _friction(app, widget)
+    assert friction["shipping"]["sessions"] == 1
+    assert friction["shipping"]["signals"]["quick_back"]["sessions"] == 1
+    assert friction["shipping"]["signals"]["quick_back"]["share"] == 1.0
+    assert friction["shipping"]["index"]["sessions"] == 1
+    assert friction["cart"]["signals"]["quick_back"]["sessions"] == 0
+    assert {row.type for row in widget.events()} == {"step_view"}  # derived by the collector, never sent
+
+
+def test_going_back_after_more_than_10_s_is_no_quick_back(app, page, widget, server_clock):
+    cart = _two_steps(widget)
+    page.goto(cart)
+    _views(widget, 1)
+    page.click("#next")
+    _views(widget, 2)
+    server_clock.skip(11)  # eleven seconds at shipping: a visitor who read, then went back
+    page.click("#back")
+    assert _views(widget, 3) == ["cart", "shipping", "cart"]
+    friction = _friction(app, widget)
+    assert friction["shipping"]["sessions"] == 1
+    assert friction["shipping"]["signals"]["quick_back"]["sessions"] == 0
+    assert friction["shipping"]["index"]["sessions"] == 0

@@ -12,8 +12,10 @@ from collector.alerts.rules import (
     WEEKDAYS,
     check_timezone,
     check_webhook_url,
+    signal_problems,
 )
 from collector.api.fields import Key, UTCDateTime
+from collector.common.vocabulary import FRICTION_SIGNALS
 
 
 def _webhook_url(value: str) -> None:
@@ -90,6 +92,18 @@ def Weekday(**kwargs) -> fields.String:
     )
 
 
+def Signal(**kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(FRICTION_SIGNALS),
+        metadata={
+            "description": "friction_above only (required there): the friction signal watched, "
+            "its share of the sessions that viewed the step (docs/friction.md).",
+            "example": "rage_click",
+        },
+        **kwargs,
+    )
+
+
 class AlertRuleSchema(ma.Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(validate=validate.Length(min=1, max=120), metadata={"example": "Payment mood drop"})
@@ -101,6 +115,7 @@ class AlertRuleSchema(ma.Schema):
         metadata={"example": "payment", "description": "Null: check every step of the journey on its own."},
     )
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    signal = Signal(allow_none=True, load_default=None)
     target = Target(load_default="webhook")
     webhook_url = fields.String(
         validate=[validate.Length(max=2048), _webhook_url],
@@ -119,7 +134,15 @@ class AlertRuleSchema(ma.Schema):
         validate=validate.Length(min=16, max=128),
         metadata={"description": "HMAC signing secret; generated when left out. Shown only in the create response."},
     )
-    window_hours = fields.Integer(strict=True, load_default=24, validate=validate.Range(min=1, max=24 * 90))
+    window_hours = fields.Integer(
+        strict=True,
+        load_default=24,
+        validate=validate.Range(min=1, max=24 * 90),
+        metadata={
+            "description": "The window, ending now, and the baseline before it; friction_above: a multiple "
+            "of 24 (whole UTC days, ending at the last midnight)."
+        },
+    )
     threshold = fields.Float(
         allow_none=True,
         load_default=None,
@@ -139,6 +162,11 @@ class AlertRuleSchema(ma.Schema):
     )
     created_at = UTCDateTime(dump_only=True)
 
+    @ma.validates_schema
+    def signal_fits_kind(self, data: dict, **kwargs) -> None:
+        if problems := signal_problems(data.get("kind"), data.get("signal"), data.get("window_hours")):
+            raise ma.ValidationError(problems)
+
 
 class NewAlertRuleSchema(AlertRuleSchema):
     """A rule just created: the only response that shows its signing secret."""
@@ -151,6 +179,7 @@ class NewAlertRuleSchema(AlertRuleSchema):
 class AlertRulePatchSchema(ma.Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
     step = Key(allow_none=True, attribute="step_key")
+    signal = Signal(allow_none=True)
     target = Target()
     webhook_url = fields.String(validate=[validate.Length(max=2048), _webhook_url])
     email_to = EmailTo()

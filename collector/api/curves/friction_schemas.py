@@ -42,6 +42,16 @@ class FrictionTestSchema(ma.Schema):
     p_adjusted = fields.Float()
 
 
+class GroupFrictionSchema(ma.Schema):
+    """A compared group's friction at a step: shares only, no test between groups."""
+
+    sessions = fields.Integer(metadata={"description": "The group's sessions that viewed the step."})
+    signals = fields.Dict(
+        keys=fields.String(metadata={"enum": list(FRICTION_SIGNALS)}), values=fields.Nested(SignalShareSchema)
+    )
+    index = fields.Nested(SignalShareSchema, metadata={"description": "The group's sessions with any signal."})
+
+
 class StepFrictionSchema(ma.Schema):
     sessions = fields.Integer(metadata={"description": "Sessions that viewed the step."})
     signals = fields.Dict(

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from collector.analytics import compare as personas
-from collector.api.curves.friction_schemas import FrictionMethodSchema, StepFrictionSchema
+from collector.api.curves.friction_schemas import FrictionMethodSchema, GroupFrictionSchema, StepFrictionSchema
 from collector.api.fields import FullMatch, UTCDateTime
 from collector.api.responses.schemas import SegmentArgsSchema
 from collector.api.themes.schemas import CurveThemeSchema
@@ -194,13 +194,23 @@ class GroupTestSchema(ma.Schema):
     significant = fields.Boolean(metadata={"description": "p_adjusted < 0.05."})
 
 
+class GroupMetricsSchema(MetricsSchema):
+    friction = fields.Nested(
+        GroupFrictionSchema,
+        allow_none=True,
+        metadata={
+            "description": "compare=device, locale or variant: the group's friction (docs/friction.md); else null."
+        },
+    )
+
+
 class StepCompareSchema(ma.Schema):
     by = fields.String(metadata={"description": "The compare value, e.g. device or attr:plan."})
-    groups = fields.Dict(keys=fields.String(), values=fields.Nested(MetricsSchema))
+    groups = fields.Dict(keys=fields.String(), values=fields.Nested(GroupMetricsSchema))
     tests = fields.List(fields.Nested(GroupTestSchema))
     variants = fields.Dict(
         keys=fields.String(),
-        values=fields.Nested(MetricsSchema),
+        values=fields.Nested(GroupMetricsSchema),
         metadata={"description": "compare=variant only: the same as groups."},
     )
     emotion = fields.Nested(

@@ -1,12 +1,14 @@
-"""Coordinates of the inline curve chart and its funnel strip (geometry shared
-with the SVG export through ``collector.exports.chart``)."""
+"""Coordinates of the inline curve chart and its funnel and friction strips (geometry
+shared with the SVG export through ``collector.exports.chart``)."""
 
 from typing import Any
 
+from collector.common.vocabulary import FRICTION_SIGNALS
 from collector.exports.chart import TICKS, Plot, band_outline, bar
 
 CHART = {"width": 720, "height": 300, "left": 44, "right": 24, "top": 20, "bottom": 64}
 FUNNEL_STRIP = {"height": 96, "top": 8, "bar": 60}
+FRICTION_STRIP = {"height": 84, "top": 10, "bar": 40}
 
 
 def dig(mapping: Any, *path: str) -> Any:
@@ -65,6 +67,7 @@ def curve_chart(steps: list[dict[str, Any]]) -> dict[str, Any]:
         "band": band,
         "ticks": ticks,
         "funnel": funnel_bars(steps, points),
+        "friction": friction_cells(steps, points),
     }
 
 
@@ -96,6 +99,49 @@ def funnel_bars(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> di
             }
         )
     return {"height": height, "bars": bars, "total": total}
+
+
+def friction_cells(steps: list[dict[str, Any]], points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The friction strip under the emotion line: per step, at the curve point's x, a bar for
+    its friction index (the share of its sessions with any signal) scaled to the highest
+    step's, the step's most common signal, and whether the curve flags it (``friction``:
+    significantly above the journey's other steps). None when no step has sessions."""
+    if not any(dig(step, "friction", "sessions") for step in steps):
+        return None
+    highest = max((dig(step, "friction", "index", "share") or 0 for step in steps), default=0)
+    top, bar_height = FRICTION_STRIP["top"], FRICTION_STRIP["bar"]
+    cells = []
+    for step, point in zip(steps, points):
+        share = dig(step, "friction", "index", "share")
+        y, h = bar((share or 0) / highest if highest else 0, top + bar_height, bar_height, digits=1)
+        signals = [
+            {"name": name, "share": dig(step, "friction", "signals", name, "share")}
+            for name in FRICTION_SIGNALS
+            if dig(step, "friction", "signals", name, "sessions")
+        ]
+        signals.sort(key=lambda signal: -(signal["share"] or 0))
+        cells.append(
+            {
+                "step": step.get("step") or "",
+                "name": step.get("name") or step.get("step") or "",
+                "x": round(point["x"] - 20, 1),
+                "cx": point["x"],
+                "width": 40,
+                "track_y": top,
+                "track_h": bar_height,
+                "y": y,
+                "h": h,
+                "sessions": dig(step, "friction", "sessions") or 0,
+                "share": share,
+                "ci_low": dig(step, "friction", "index", "ci_low"),
+                "ci_high": dig(step, "friction", "index", "ci_high"),
+                "signals": signals,
+                "flagged": "friction" in (step.get("flags") or []),
+                "label_y": top + bar_height + 16,
+                "signal_y": top + bar_height + 30,
+            }
+        )
+    return {"height": FRICTION_STRIP["height"], "cells": cells, "legend_y": top + bar_height / 2 + 4}
 
 
 THEMES_SHOWN = 6
