@@ -204,9 +204,11 @@ def _recompute(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tupl
     params = {"journey_id": journey_id, "session_ids": session_ids}
     for row in conn.execute(_SESSION_EVENTS, params):
         events[row[0]].append(tuple(row[1:]))
-    for row in conn.execute(_SESSION_ANSWERS, params):
+    if not events:  # only sessions with events have friction rows to compute (see session_rows)
+        return {}
+    for row in conn.execute(_SESSION_ANSWERS, {"journey_id": journey_id, "session_ids": sorted(events)}):
         replies[row[0]].append(tuple(row[1:]))
-    positions = dict(conn.execute(_POSITIONS, {"journey_id": journey_id}).all()) if events else {}
+    positions = dict(conn.execute(_POSITIONS, {"journey_id": journey_id}).all())
     wanted = {}
     for session_id, session_events in events.items():
         for row in session_rows(session_events, replies.get(session_id, []), positions):
