@@ -39,7 +39,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.common.database import Bind, as_date, dialect_name, upsert_adding
+from collector.common.database import Bind, as_date, dialect_name, member_of, upsert_adding
 from collector.common.time import as_utc
 from collector.common.vocabulary import FRICTION_SIGNALS
 from collector.models import Event, FrictionRollup, FrictionSession, Journey, Response, Step
@@ -124,17 +124,42 @@ def quick_backs(views: list[tuple], positions: dict[int, int]) -> set[int]:
 
 # --- Ingest ------------------------------------------------------------------------------------------
 
-_SESSION_EVENTS = sa.select(
-    Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant
-).where(
-    Event.journey_id == sa.bindparam("journey_id"),
-    Event.session_id.in_(sa.bindparam("session_ids", expanding=True)),
-    Event.type.in_(RELEVANT_TYPES),
-)
-_SESSION_ANSWERS = sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
-    Response.journey_id == sa.bindparam("journey_id"),
-    Response.session_id.in_(sa.bindparam("session_ids", expanding=True)),
-)
+# Built once per dialect (True: PostgreSQL), with bind parameters.
+_SESSION_EVENTS = {
+    pg: sa.select(
+        Event.session_id,
+        Event.id,
+        Event.created_at,
+        Event.type,
+        Event.step_id,
+        Event.device,
+        Event.locale,
+        Event.variant,
+    ).where(
+        Event.journey_id == sa.bindparam("journey_id"),
+        member_of(Event.session_id, "session_ids", pg),
+        Event.type.in_(RELEVANT_TYPES),
+    )
+    for pg in (False, True)
+}
+_SESSION_ANSWERS = {
+    pg: sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
+        Response.journey_id == sa.bindparam("journey_id"), member_of(Response.session_id, "session_ids", pg)
+    )
+    for pg in (False, True)
+}
+_STORED = {
+    pg: sa.select(
+        FrictionSession.session_id,
+        FrictionSession.step_id,
+        FrictionSession.signal,
+        *(FrictionSession.__table__.c[name] for name in (*KEY_COLUMNS, *FLAGS)),
+    ).where(
+        FrictionSession.journey_id == sa.bindparam("journey_id"),
+        member_of(FrictionSession.session_id, "session_ids", pg),
+    )
+    for pg in (False, True)
+}
 _POSITIONS = sa.select(Step.id, Step.position).where(Step.journey_id == sa.bindparam("journey_id"))
 
 
@@ -201,12 +226,12 @@ def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]]) -> N
 def _recompute(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple]:
     events: dict[str, list[tuple]] = defaultdict(list)
     replies: dict[str, list[tuple]] = defaultdict(list)
-    params = {"journey_id": journey_id, "session_ids": session_ids}
-    for row in conn.execute(_SESSION_EVENTS, params):
+    pg = dialect_name(conn) == "postgresql"
+    for row in conn.execute(_SESSION_EVENTS[pg], {"journey_id": journey_id, "session_ids": session_ids}):
         events[row[0]].append(tuple(row[1:]))
     if not events:  # only sessions with events have friction rows to compute (see session_rows)
         return {}
-    for row in conn.execute(_SESSION_ANSWERS, {"journey_id": journey_id, "session_ids": sorted(events)}):
+    for row in conn.execute(_SESSION_ANSWERS[pg], {"journey_id": journey_id, "session_ids": sorted(events)}):
         replies[row[0]].append(tuple(row[1:]))
     positions = dict(conn.execute(_POSITIONS, {"journey_id": journey_id}).all())
     wanted = {}
@@ -221,11 +246,9 @@ def _values(row: SessionRow) -> tuple:
 
 
 def _stored_sessions(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple]:
-    table = FrictionSession.__table__
-    query = sa.select(
-        table.c.session_id, table.c.step_id, table.c.signal, *(table.c[name] for name in (*KEY_COLUMNS, *FLAGS))
-    ).where(table.c.journey_id == journey_id, table.c.session_id.in_(session_ids))
-    return {(row[0], row[1], row[2]): (as_date(row[3]), *row[4:]) for row in conn.execute(query)}
+    query = _STORED[dialect_name(conn) == "postgresql"]
+    rows = conn.execute(query, {"journey_id": journey_id, "session_ids": session_ids})
+    return {(row[0], row[1], row[2]): (as_date(row[3]), *row[4:]) for row in rows}
 
 
 def _session_values(site_id: int, journey_id: int, key: tuple, values: tuple) -> dict[str, Any]:
