@@ -221,12 +221,15 @@ def gunicorn(args: argparse.Namespace, database_url: str, workdir: str, **env: s
         "%(s)s %(U)s",
         "--error-logfile",
         error_log,
+        # As `stepsense serve`: a worker loads the sentiment models before its first request.
+        "--config",
+        "python:collector.monitoring.gunicorn",
         "bench.ingest_wsgi:app",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=app_env(database_url, **env), start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as reply:

@@ -151,9 +151,11 @@ def main() -> int:
                 ingest._submit = lambda engine, batch: ingest.IngestResult(batch.received, len(batch.records))
             try:
                 start = time.process_time()
-                for thread in threads:
+                if args.threads == 1:  # in this thread, so that --profile sees the requests
+                    post_all(path, payloads, failures)
+                for thread in threads if args.threads > 1 else ():
                     thread.start()
-                for thread in threads:
+                for thread in threads if args.threads > 1 else ():
                     thread.join()
                 spent = time.process_time() - start
             finally:
@@ -173,7 +175,9 @@ def main() -> int:
             profiler.enable()
             run(*phases[args.profile][:1], args.requests, phases[args.profile][1])
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+                int(os.environ.get("PROFILE_LINES", 45))
+            )
             return 0
         results: dict[str, list[float]] = {name: [] for name in phases}
         for _ in range(args.rounds):

@@ -41,7 +41,7 @@ import sqlalchemy as sa
 
 from collector.analytics.maintenance import journeys_in_scope
 from collector.analytics.visits import EVENT_COLUMNS
-from collector.common.database import Bind, as_date, dialect_name, upsert_adding
+from collector.common.database import Bind, as_date, dialect_name, member_of, upsert_adding
 from collector.common.time import as_utc
 from collector.common.vocabulary import FRICTION_SIGNALS
 from collector.models import Event, FrictionRollup, FrictionSession, Response, Step
@@ -126,17 +126,33 @@ def quick_backs(views: list[tuple], positions: dict[int, int]) -> set[int]:
 
 # --- Ingest ------------------------------------------------------------------------------------------
 
-_SESSION_EVENTS = sa.select(
-    Event.session_id, Event.id, Event.created_at, Event.type, Event.step_id, Event.device, Event.locale, Event.variant
-).where(
-    Event.journey_id == sa.bindparam("journey_id"),
-    Event.session_id.in_(sa.bindparam("session_ids", expanding=True)),
-    Event.type.in_(RELEVANT_TYPES),
-)
-_SESSION_ANSWERS = sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
-    Response.journey_id == sa.bindparam("journey_id"),
-    Response.session_id.in_(sa.bindparam("session_ids", expanding=True)),
-)
+# Built once per dialect (True: PostgreSQL), with bind parameters.
+_SESSION_EVENTS = {
+    pg: sa.select(*EVENT_COLUMNS).where(
+        Event.journey_id == sa.bindparam("journey_id"),
+        member_of(Event.session_id, "session_ids", pg),
+        Event.type.in_(RELEVANT_TYPES),
+    )
+    for pg in (False, True)
+}
+_SESSION_ANSWERS = {
+    pg: sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
+        Response.journey_id == sa.bindparam("journey_id"), member_of(Response.session_id, "session_ids", pg)
+    )
+    for pg in (False, True)
+}
+_STORED = {
+    pg: sa.select(
+        FrictionSession.session_id,
+        FrictionSession.step_id,
+        FrictionSession.signal,
+        *(FrictionSession.__table__.c[name] for name in (*KEY_COLUMNS, *FLAGS)),
+    ).where(
+        FrictionSession.journey_id == sa.bindparam("journey_id"),
+        member_of(FrictionSession.session_id, "session_ids", pg),
+    )
+    for pg in (False, True)
+}
 _POSITIONS = sa.select(Step.id, Step.position).where(Step.journey_id == sa.bindparam("journey_id"))
 
 
@@ -203,12 +219,14 @@ def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]]) -> N
 def _recompute(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple]:
     events: dict[str, list[tuple]] = defaultdict(list)
     replies: dict[str, list[tuple]] = defaultdict(list)
-    params = {"journey_id": journey_id, "session_ids": session_ids}
-    for row in conn.execute(_SESSION_EVENTS, params):
+    pg = dialect_name(conn) == "postgresql"
+    for row in conn.execute(_SESSION_EVENTS[pg], {"journey_id": journey_id, "session_ids": session_ids}):
         events[row[0]].append(tuple(row[1:]))
-    for row in conn.execute(_SESSION_ANSWERS, params):
+    if not events:  # only sessions with events have friction rows to compute (see session_rows)
+        return {}
+    for row in conn.execute(_SESSION_ANSWERS[pg], {"journey_id": journey_id, "session_ids": sorted(events)}):
         replies[row[0]].append(tuple(row[1:]))
-    positions = dict(conn.execute(_POSITIONS, {"journey_id": journey_id}).all()) if events else {}
+    positions = dict(conn.execute(_POSITIONS, {"journey_id": journey_id}).all())
     wanted = {}
     for session_id, session_events in events.items():
         for row in session_rows(session_events, replies.get(session_id, []), positions):
@@ -221,11 +239,9 @@ def _values(row: SessionRow) -> tuple:
 
 
 def _stored_sessions(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple]:
-    table = FrictionSession.__table__
-    query = sa.select(
-        table.c.session_id, table.c.step_id, table.c.signal, *(table.c[name] for name in (*KEY_COLUMNS, *FLAGS))
-    ).where(table.c.journey_id == journey_id, table.c.session_id.in_(session_ids))
-    return {(row[0], row[1], row[2]): (as_date(row[3]), *row[4:]) for row in conn.execute(query)}
+    query = _STORED[dialect_name(conn) == "postgresql"]
+    rows = conn.execute(query, {"journey_id": journey_id, "session_ids": session_ids})
+    return {(row[0], row[1], row[2]): (as_date(row[3]), *row[4:]) for row in rows}
 
 
 def _session_values(site_id: int, journey_id: int, key: tuple, values: tuple) -> dict[str, Any]:

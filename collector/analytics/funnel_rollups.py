@@ -41,20 +41,26 @@ from collector.analytics.visits import (
     step_positions,
     visits_of,
 )
-from collector.common.database import dialect_name, upsert_adding
+from collector.common.database import dialect_name, member_of, upsert_adding
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response
 
 # Built once with bind parameters: ingest runs them for every answer and event
 # with a session id, and building them cost several times more than running them.
-_SESSION_EVENTS = sa.select(*EVENT_COLUMNS).where(
-    Event.journey_id == sa.bindparam("journey_id"),
-    Event.session_id.in_(sa.bindparam("session_ids", expanding=True)),
-    Event.type.in_(FUNNEL_TYPES),
-)
-_SESSION_ANSWERS = sa.select(*ANSWER_COLUMNS).where(
-    Response.journey_id == sa.bindparam("journey_id"),
-    Response.session_id.in_(sa.bindparam("session_ids", expanding=True)),
-)
+# One of each per dialect (True: PostgreSQL, see member_of).
+_SESSION_EVENTS = {
+    pg: sa.select(*EVENT_COLUMNS).where(
+        Event.journey_id == sa.bindparam("journey_id"),
+        member_of(Event.session_id, "session_ids", pg),
+        Event.type.in_(FUNNEL_TYPES),
+    )
+    for pg in (False, True)
+}
+_SESSION_ANSWERS = {
+    pg: sa.select(*ANSWER_COLUMNS).where(
+        Response.journey_id == sa.bindparam("journey_id"), member_of(Response.session_id, "session_ids", pg)
+    )
+    for pg in (False, True)
+}
 
 
 def _lock_key(journey_id: int, session_id: str) -> int:
@@ -76,7 +82,8 @@ def update_sessions(
     )
     if not touched or not new_ids:
         return
-    if dialect_name(session) == "postgresql":
+    pg = dialect_name(session) == "postgresql"
+    if pg:
         # Concurrent ingests of one session must see each other's rows in turn (see docstring).
         keys = sorted({_lock_key(*key) for key in touched})
         session.execute(
@@ -91,13 +98,13 @@ def update_sessions(
     for journey_id, session_ids in by_journey.items():
         events: dict[str, list[EventRow]] = defaultdict(list)
         replies: dict[str, list[AnswerRow]] = defaultdict(list)
-        for row in session.execute(_SESSION_EVENTS, {"journey_id": journey_id, "session_ids": session_ids}):
+        for row in session.execute(_SESSION_EVENTS[pg], {"journey_id": journey_id, "session_ids": session_ids}):
             events[row.session_id].append(event_row(row))
         if not events:
             continue  # answers of sessions without funnel events add nothing
         timeout = timeout or session_timeout(session, site_id)
         positions = step_positions(session, journey_id)
-        for row in session.execute(_SESSION_ANSWERS, {"journey_id": journey_id, "session_ids": session_ids}):
+        for row in session.execute(_SESSION_ANSWERS[pg], {"journey_id": journey_id, "session_ids": session_ids}):
             replies[row.session_id].append(answer_row(row))
         for session_id in session_ids:
             all_events, all_answers = events.get(session_id, []), replies.get(session_id, [])

@@ -23,6 +23,19 @@ def dialect_name(bind: Bind) -> str:
     return bind.dialect.name if isinstance(bind, Connection) else bind.get_bind().dialect.name
 
 
+def member_of(column: sa.ColumnElement, name: str, on_postgresql: bool) -> sa.ColumnElement:
+    """``column IN :name`` for a list given at execution; on PostgreSQL ``column = ANY(:name)``.
+
+    An expanding IN renders a placeholder per value: a batch of an ingest worker
+    names 2,000 sessions, and psycopg re-parses such a statement's text on every
+    call (it caches only texts up to 4 KB). One array parameter keeps the text
+    short and the same for any number of values. SQLite has no arrays.
+    """
+    if on_postgresql:
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
 def configure_engine(engine: Engine) -> None:
     """Turn on WAL and foreign keys for every SQLite connection.
 

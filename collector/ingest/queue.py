@@ -42,6 +42,7 @@ import nats.js.errors
 from nats.js import api
 
 from collector.common.errors import Unavailable
+from collector.ingest import nats_wire
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,13 @@ class Publisher:
         self._tokens = itertools.count()
         self._inbox: str | None = None
         self._inbox_nc: Any = None
+        # Plain nats:// servers: request threads publish on a socket of their own (nats_wire).
+        self._wire = (
+            nats_wire.SyncPublisher(settings.urls, settings.timeout, RECONNECT_COOLDOWN)
+            if nats_wire.supported(settings.urls)
+            else None
+        )
+        self._streams_ready = False
 
     def _runner(self) -> _LoopThread:
         with self._lock:
@@ -249,6 +257,30 @@ class Publisher:
         """Publish (subject, message id, payload) triples; return how many were new to
         the log (the others were duplicates of messages it holds). Raises Unavailable
         unless every one was acknowledged.
+
+        On plain nats:// servers the request thread publishes itself and reads the
+        PubAcks (``nats_wire``); the streams are made or checked once per process
+        through nats-py first, and again after a publish nobody answered (503: no
+        stream, or no leader yet). Otherwise (TLS) the messages go through the
+        asyncio connection (``_publish_in_loop``).
+        """
+        if self._wire is None:
+            return self._publish_in_loop(messages)
+        try:
+            if not self._streams_ready:
+                self.run(_streams_checked)
+                self._streams_ready = True
+            return self._wire.publish(messages)
+        except nats_wire.WireError as error:
+            if "status 503" in str(error):
+                self._streams_ready = False
+            log.warning("ingest log unavailable: %s", error)
+            raise Unavailable(
+                "The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2
+            ) from error
+
+    def _publish_in_loop(self, messages: Sequence[tuple[str, str, bytes]]) -> int:
+        """Publish through the event-loop thread's nats-py connection.
 
         The request thread hands its messages to the loop thread through a queue that
         is flushed in one go, and waits for the acknowledgements on plain futures that
@@ -329,6 +361,9 @@ class Publisher:
             future.set_result(bool(reply.get("duplicate")))
 
     def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
+        self._streams_ready = False
         with self._lock:
             runner, nc = self._loop, self._nc
             self._loop, self._nc, self._js = None, None, None
@@ -337,6 +372,10 @@ class Publisher:
                 with contextlib.suppress(Exception):  # closing a dead connection
                     runner.run(_close_quietly(nc), 2)
             runner.loop.call_soon_threadsafe(runner.loop.stop)
+
+
+async def _streams_checked(_js: Any) -> None:
+    """Nothing: connecting (``Publisher._connected``) made or checked the streams."""
 
 
 async def connect(settings: QueueSettings, name: str = "stepsense") -> Any:

@@ -22,6 +22,7 @@ them only after the commit. So:
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -337,9 +338,13 @@ class Worker:
             if await self._dead_letter(js, msgs[index], reason):
                 dead_indexes.add(index)
         # After the commit: acknowledge every message stored, found a duplicate or dead-lettered.
-        await asyncio.gather(
-            *(msg.ack() for index, msg in enumerate(msgs) if index not in dead_indexes), return_exceptions=True
-        )
+        # One after the other, not gathered: an ack only queues bytes for the connection's
+        # flusher, and a task per message cost 4x the CPU (21 vs 6 µs per ack; INGEST.md, round 5).
+        # An ack that fails (connection lost) is a redelivery, which stores nothing twice.
+        for index, msg in enumerate(msgs):
+            if index not in dead_indexes:
+                with contextlib.suppress(Exception):
+                    await msg.ack()
         self.stats.batches += 1
         self.stats.stored += outcome.stored
         self.stats.duplicates += outcome.duplicates
