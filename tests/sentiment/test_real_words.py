@@ -1,8 +1,9 @@
 """English support messages as customers write them (scorer cx-3), and language detection's shortcut.
 
 Every sentence here is hand-written for these tests; none is taken from the
-labelled sets the scorer was tuned or measured on.  Each was scored wrongly
-by cx-2.
+labelled sets the scorer was tuned or measured on.  cx-2 scored 17 of the 21
+labelled ones wrongly; the praise that stays positive guards the new sarcasm
+and waiting-time rules against reading good news as a complaint.
 """
 
 import pytest
