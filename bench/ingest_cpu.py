@@ -15,9 +15,11 @@ the single-answer path if storing cost nothing.
     .venv/bin/python bench/ingest_cpu.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/ingest_cpu.py --threads 4           # as one worker with 4 threads
     .venv/bin/python bench/ingest_cpu.py --profile single      # cProfile of the single phase
+    .venv/bin/python bench/ingest_cpu.py --queue               # + the queued single answer (private nats-server)
 """
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -73,7 +75,10 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--ratelimit", action="store_true", help="keep the rate limiter on (memory storage)")
     parser.add_argument("--threads", type=int, default=1, help="send each phase from this many threads at once")
-    parser.add_argument("--profile", choices=["noop", "single", "batch", "unstored"])
+    parser.add_argument("--profile", choices=["noop", "single", "batch", "unstored", "queued"])
+    parser.add_argument(
+        "--queue", action="store_true", help="add the queued single answer (INGEST_QUEUE_URL, a private nats-server)"
+    )
     args = parser.parse_args()
 
     import json
@@ -81,6 +86,7 @@ def main() -> int:
     os.environ.setdefault("SECRET_KEY", "bench")
     from flask_migrate import upgrade
 
+    from bench.ingest import nats_server
     from bench.ingest_wsgi import bp as noop_bp
     from collector import create_app
     from collector.extensions import db
@@ -89,6 +95,7 @@ def main() -> int:
     from collector.tenancy.sites import create_site
 
     workdir = tempfile.mkdtemp(prefix="stepsense-cpu-")
+    stack = contextlib.ExitStack()
     pg_name = None
     if args.pg_url:
         url = sa.make_url(args.pg_url)
@@ -132,18 +139,18 @@ def main() -> int:
                 return [json.dumps(answer(site_key)).encode() for _ in range(n)]
             return [json.dumps({"responses": [answer(site_key) for _ in range(batch)]}).encode() for _ in range(n)]
 
-        def post_all(path: str, payloads: list[bytes], failures: list[str]) -> None:
-            client = app.test_client()
+        def post_all(path: str, payloads: list[bytes], failures: list[str], target=None) -> None:
+            client = (target or app).test_client()
             for body in payloads:
                 reply = client.post(path, data=body, headers=headers)
                 if reply.status_code >= 300:
                     failures.append(f"{path}: {reply.status_code} {reply.data[:300]!r}")
 
-        def run(batch: int, n: int, stored: bool = True) -> float:
+        def run(batch: int, n: int, stored: bool = True, target=None) -> float:
             path = "/bench/noop" if batch == 0 else "/v1/responses"
             payloads, failures = bodies(batch, n), []
             threads = [
-                threading.Thread(target=post_all, args=(path, payloads[i :: args.threads], failures))
+                threading.Thread(target=post_all, args=(path, payloads[i :: args.threads], failures, target))
                 for i in range(args.threads)
             ]
             submit = ingest._submit
@@ -152,7 +159,7 @@ def main() -> int:
             try:
                 start = time.process_time()
                 if args.threads == 1:  # in this thread, so that --profile sees the requests
-                    post_all(path, payloads, failures)
+                    post_all(path, payloads, failures, target)
                 for thread in threads if args.threads > 1 else ():
                     thread.start()
                 for thread in threads if args.threads > 1 else ():
@@ -164,16 +171,32 @@ def main() -> int:
                 raise SystemExit(failures[0])
             return spent / n * 1000
 
-        phases = {"noop": (0, True), "single": (1, True), "batch": (args.batch, True), "unstored": (1, False)}
-        for batch, stored in phases.values():
-            run(batch, 50, stored)  # warm-up
+        phases = {
+            "noop": (0, True, None),
+            "single": (1, True, None),
+            "batch": (args.batch, True, None),
+            "unstored": (1, False, None),
+        }
+        if args.queue:
+            # The same app with INGEST_QUEUE_URL on a private nats-server: the queued single answer.
+            queued_app = create_app(
+                {
+                    **app.config,
+                    "INGEST_QUEUE_URL": stack.enter_context(nats_server()),
+                    "INGEST_QUEUE_STREAM": "cpubench",
+                }
+            )
+            phases["queued"] = (1, True, queued_app)
+        for batch, stored, target in phases.values():
+            run(batch, 50, stored, target)  # warm-up
         if args.profile:
             import cProfile
             import pstats
 
             profiler = cProfile.Profile(time.process_time)  # CPU, not wall time
             profiler.enable()
-            run(*phases[args.profile][:1], args.requests, phases[args.profile][1])
+            batch, stored, target = phases[args.profile]
+            run(batch, args.requests, stored, target)
             profiler.disable()
             pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
                 int(os.environ.get("PROFILE_LINES", 45))
@@ -181,8 +204,9 @@ def main() -> int:
             return 0
         results: dict[str, list[float]] = {name: [] for name in phases}
         for _ in range(args.rounds):
-            for name, (batch, stored) in phases.items():
-                results[name].append(run(batch, args.requests if batch < 2 else max(args.requests // 5, 20), stored))
+            for name, (batch, stored, target) in phases.items():
+                n = args.requests if batch < 2 else max(args.requests // 5, 20)
+                results[name].append(run(batch, n, stored, target))
         med = {name: statistics.median(values) for name, values in results.items()}
         label = "PostgreSQL" if args.pg_url else "SQLite"
         print(f"{label}, {args.threads} thread(s): CPU ms/request (median of {args.rounds} rounds; all rounds)")
@@ -196,6 +220,7 @@ def main() -> int:
         with app.app_context():
             db.engine.dispose()
     finally:
+        stack.close()
         shutil.rmtree(workdir, ignore_errors=True)
         if pg_name:
             with psycopg.connect(admin, autocommit=True) as conn:

@@ -50,9 +50,10 @@ def supported(urls: Sequence[str]) -> bool:
 class _Slot:
     """One message's PubAck: True/False (duplicate or not) or the error, once it came."""
 
-    __slots__ = ("result", "error")
+    __slots__ = ("conn", "error", "result")
 
-    def __init__(self) -> None:
+    def __init__(self, conn: "_Connection") -> None:
+        self.conn = conn  # the connection it was sent on: only its loss fails the slot
         self.result: bool | None = None
         self.error: BaseException | None = None
 
@@ -243,7 +244,7 @@ class SyncPublisher:
             for _ in messages:
                 self._tokens += 1
                 tokens.append(f"{self._tokens:x}")
-            slots = [self._slots.setdefault(token, _Slot()) for token in tokens]
+            slots = [self._slots.setdefault(token, _Slot(conn)) for token in tokens]
         data = b"".join(
             _frame(to, f"{conn.inbox}.{token}", msg_id, payload)
             for (to, msg_id, payload), token in zip(messages, tokens)
@@ -305,7 +306,7 @@ class SyncPublisher:
                 self._conn = None
                 self._next_url += 1  # try the next server first
             for slot in self._slots.values():
-                if not slot.done:
+                if slot.conn is conn and not slot.done:
                     slot.error = error
             self._state.notify_all()
 

@@ -244,7 +244,10 @@ class Publisher:
             try:
                 self._nc = await connect(self.settings)
                 self._js = self._nc.jetstream(timeout=self.settings.timeout)
-                await ensure_streams(self._js, self.settings)
+                try:
+                    await ensure_streams(self._js, self.settings)
+                except nats.js.errors.APIError:  # another process was creating them just then: look again
+                    await ensure_streams(self._js, self.settings)
             except BaseException:
                 self._failed_at = time.monotonic()
                 if self._nc is not None:
