@@ -12,7 +12,8 @@ numbers per theme are those of ``analytics.themes.summarise``:
 * ``sentiment``: those comments by sentiment label; ``emotion``: mean
   emotion score of their answers with the 95 % Student t interval;
 * ``examples``: up to three of their comments as stored now (an erased
-  comment is gone), those containing the label first, then mid-length;
+  comment is gone), among the theme's latest 500 in the window: those
+  containing the label first, then mid-length;
 * ``share_change``: share now − share in the previous window of equal length
   (same segment, the same stored assignments), null without both ``from``
   and ``to`` or when that window had no comments.
@@ -42,6 +43,8 @@ SENTIMENTS = ("negative", "neutral", "positive")
 EXAMPLES = 3
 # Candidates fetched per theme for the examples; duplicates are dropped in Python.
 CANDIDATES = 10
+# The examples are picked among this many of the theme's latest comments in the window.
+RECENT = 500
 
 
 def _models(session: Session, step_ids: Iterable[int]) -> dict[int, Any]:
@@ -109,13 +112,21 @@ def _examples(
     parts = []
     for step_id, key, label in wanted:
         pattern = "%" + label.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        has_label = sa.case((sa.func.lower(Response.comment).like(pattern, escape="\\"), 0), else_=1)
+        # Ranked among the theme's latest RECENT comments in the window (read backwards on the
+        # (step, theme, answer) index), so a theme of 100k comments costs what one of 500 does.
+        latest = (
+            sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.comment)
+            .join(Response, Response.id == ResponseTheme.response_id)
+            .where(ResponseTheme.step_id == step_id, ResponseTheme.theme_key == key, *conditions)
+            .order_by(ResponseTheme.response_id.desc())
+            .limit(RECENT)
+            .subquery()
+        )
+        has_label = sa.case((sa.func.lower(latest.c.comment).like(pattern, escape="\\"), 0), else_=1)
         parts.append(
             sa.select(
-                sa.select(ResponseTheme.step_id, ResponseTheme.theme_key, Response.comment)
-                .join(Response, Response.id == ResponseTheme.response_id)
-                .where(ResponseTheme.step_id == step_id, ResponseTheme.theme_key == key, *conditions)
-                .order_by(has_label, sa.func.abs(sa.func.length(Response.comment) - 60), Response.comment)
+                sa.select(latest)
+                .order_by(has_label, sa.func.abs(sa.func.length(latest.c.comment) - 60), latest.c.comment)
                 .limit(CANDIDATES)
                 .subquery()
             )

@@ -282,6 +282,27 @@ def test_german_and_french_comments_group_by_reason(language, texts, new_card, n
     assert any(word in labels[card] for word in ("karte", "abgelehnt", "carte", "refus"))
 
 
+def test_german_and_french_comments_join_the_english_themes_of_their_step():
+    """One step, three languages (a shop with three locales): "Karte abgelehnt" and "carte
+    refusée" are the "card declined" theme, not themes of their own; labels stay English,
+    the step's main language."""
+    english = SMALL[:4] + SMALL[8:12] + ["my card was declined twice", "shipping costs way too high"]
+    texts = [(text, "en") for text in english]
+    texts += [(text, "de") for text in GERMAN[:2] + GERMAN[4:6]]
+    texts += [(text, "fr") for text in FRENCH[:2] + FRENCH[4:6]]
+    model = build([Comment(i, text, language) for i, (text, language) in enumerate(texts)])
+    card = [0, 1, 2, 3, 8, 10, 11, 14, 15]
+    shipping = [4, 5, 6, 7, 9, 12, 13, 16, 17]
+    card_key, shipping_key = primary(model, 0), primary(model, 4)
+    assert {primary(model, i) for i in card} == {card_key}
+    assert {primary(model, i) for i in shipping} == {shipping_key} != {card_key}
+    assert "declined" in model.theme(card_key).label  # English, as most of the step wrote
+    assert any(word in model.theme(shipping_key).label for word in ("shipping", "costs"))
+    assert assign(model, "Meine Visa wurde abgelehnt", "de")[0] == card_key
+    assert assign(model, "ma carte visa est refusée", "fr")[0] == card_key
+    assert assign(model, "frais de port trop chers", "fr")[0] == shipping_key
+
+
 def test_a_locale_is_read_as_its_language():
     model = build(comments(GERMAN, "de-CH"))
     assert assign(model, "Karte abgelehnt", "de_AT")[0] == primary(model, 0)

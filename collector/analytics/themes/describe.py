@@ -42,9 +42,23 @@ def describe(
     words = concept_words(language, concept) if concept else {}
     ranked = naming.ranked(in_theme, len(members), df, language, words)
     spellings: dict[str, Counter] = {}
-    for feature, _ in ranked[: naming.TOP_PHRASES * 3]:
-        spellings[feature] = Counter(docs[i].feats[feature] for i in members if feature in docs[i].feats)
-    phrases = naming.top_phrases(ranked, spellings)
+    # At a step where comments mix languages, a theme is named in the step's main language
+    # when its comments wrote a phrase in it ("card declined", not "carte refusée"): the
+    # phrases the theme's main-language comments wrote come first.
+    native = [i for i in members if docs[i].language == language]
+    named = ranked
+    if native and len(native) < len(members):
+        written_natively = {f for i in native for f, text in docs[i].feats.items() if text}
+        named = [item for item in ranked if item[0] in written_natively]
+        named += [item for item in ranked if item[0] not in written_natively]
+    for feature, _ in named[: naming.TOP_PHRASES * 3]:
+        for group in (native, members):
+            written = Counter(docs[i].feats[feature] for i in group if docs[i].feats.get(feature))
+            if written:
+                spellings[feature] = written
+                break
+    popular = Counter(w for i in (native or members) for w in {t.surface for t in docs[i].tokens if not t.stop})
+    phrases = naming.top_phrases(named, spellings, popular=popular)
     return (phrases[0] if phrases else ""), phrases, ranked, in_theme, df
 
 

@@ -99,12 +99,29 @@ def ranked(
     return scored
 
 
-def spelling(surfaces: Counter) -> str:
-    """The most common way people wrote a phrase; ties to the shorter, then alphabetical."""
-    return min(surfaces.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+def spelling(surfaces: Counter, words: Counter | None = None) -> str:
+    """The most common way people wrote a phrase.
+
+    Ties (each comment wrote it its own way: "karte abgelehnt", "kreditkarte
+    abgeleht") go to the spelling whose words the theme's comments use most
+    (``words``: comments per word as written), which passes over typos and
+    rare variants; then to the shorter, then alphabetical.
+    """
+    words = words or Counter()
+
+    def popularity(text: str) -> float:
+        parts = text.split()
+        return sum(words[part] for part in parts) / len(parts) if parts else 0.0
+
+    return min(surfaces.items(), key=lambda item: (-item[1], -popularity(item[0]), len(item[0]), item[0]))[0]
 
 
-def top_phrases(scored: list[tuple[str, float]], spellings: dict[str, Counter], limit: int = TOP_PHRASES) -> list[str]:
+def top_phrases(
+    scored: list[tuple[str, float]],
+    spellings: dict[str, Counter],
+    limit: int = TOP_PHRASES,
+    popular: Counter | None = None,
+) -> list[str]:
     """Up to ``limit`` phrases as written, a word left out when a listed phrase contains it."""
     chosen: list[str] = []
     covered: set[str] = set()
@@ -114,7 +131,7 @@ def top_phrases(scored: list[tuple[str, float]], spellings: dict[str, Counter], 
         words = feature.split(" ")
         if len(words) > 1:
             covered.update(words)
-        text = spelling(spellings[feature]) if spellings.get(feature) else feature
+        text = spelling(spellings[feature], popular) if spellings.get(feature) else feature
         if text not in chosen:
             chosen.append(text)
         if len(chosen) >= limit:

@@ -36,7 +36,7 @@ class Params:
     #: Anchors: features with this share of their comments in the theme.
     anchor_precision: float = 0.6
     #: Two themes whose feature profiles have at least this cosine become one.
-    merge_similarity: float = 0.4
+    merge_similarity: float = 0.45
     merge_rounds: int = 20
     #: EM iterations after each merge (the fit starts from the merged themes).
     refit_iterations: int = 6

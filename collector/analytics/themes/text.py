@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from collector.analytics.themes.dictionary import compound_parts, is_known, lemma
+from collector.analytics.themes.dictionary import compound_parts, is_known, lemma, lemmas
 from collector.analytics.themes.lexicon import concept_features
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -99,9 +99,16 @@ def _words(block: str) -> frozenset[str]:
     return frozenset(block.split())
 
 
+def _read(block: str, language: str) -> frozenset[str]:
+    """The words as written and as the engine reads them (a German "fehler" is the feature "error")."""
+    return frozenset(form for word in block.split() for form in (word, lemma(word, language)))
+
+
 STOPWORDS = {lang: _words(block) for lang, block in _STOP.items()}
-FILLER = {lang: _words(block) for lang, block in _FILLER.items()}
-WEAK = {lang: _words(block) for lang, block in _WEAK.items()}
+FILLER = {lang: _read(block, lang) for lang, block in _FILLER.items()}
+#: One set for all languages: at a step where comments mix languages, a generic
+#: word is generic whichever language wrote it.
+WEAK_ANY = frozenset().union(*(_read(block, lang) for lang, block in _WEAK.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +151,15 @@ def tokens(text: str, language: str) -> list[Token]:
         lower = word.lower()
         if len(lower) < 2 or lower.isdigit():
             continue
-        base = lemma(word, language)
-        is_stop = lower in stop or base in stop or lower in filler or base in filler
+        native, base = lemmas(word, language)
+        is_stop = lower in stop or native in stop or lower in filler or native in filler
         result.append(Token(lower, base, position, is_stop))
     return result
 
 
 def is_weak(feature: str, language: str) -> bool:
-    """A generic word that may support a theme but never name one by itself."""
-    return feature in WEAK.get(language, WEAK["en"])
+    """A generic word that may support a theme but never name one by itself (in any language)."""
+    return feature in WEAK_ANY
 
 
 def is_filler(word: str, language: str) -> bool:
@@ -190,10 +197,13 @@ def features(toks: list[Token], language: str, corrections: dict[str, str] | Non
     found: dict[str, str] = {}
     for token in words:
         found.setdefault(token.lemma, token.surface)
-        if language == "de":
-            for part in compound_parts(token.lemma):
-                # Shown as the compound people wrote ("versandkosten"), not the bare part.
-                found.setdefault(part, token.surface)
+        parts = compound_parts(token.lemma) if language == "de" else ()
+        for part in parts:
+            # Shown as the compound people wrote ("versandkosten"), not the bare part.
+            found.setdefault(part, token.surface)
+        if len(parts) == 2 and parts[0] != parts[1]:
+            # A compound is also the phrase of its parts: "Versandkosten" meets "Kosten für den Versand".
+            found.setdefault(" ".join(sorted(parts)), token.surface)
     lemmas = [token.lemma for token in words]
     if language == "de":
         lemmas += [part for token in words for part in compound_parts(token.lemma)]
