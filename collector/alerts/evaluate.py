@@ -98,9 +98,10 @@ def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
     if rule.kind == "abandonment_above_previous":
         return _rounded(_abandonment(session, rule, window))
     if rule.kind == "theme_rising":
-        return _rounded([Finding(**found) for found in theme_rising.measure(session, rule, window)])
+        return _rounded(_holm([Finding(**found) for found in theme_rising.measure(session, rule, window)], rule.alpha))
     if rule.kind == "friction_above":
-        return _rounded([Finding(**found) for found in friction_above.measure(session, rule, window)])
+        found = friction_above.measure(session, rule, window)
+        return _rounded(_holm([Finding(**finding) for finding in found], rule.alpha))
     current = _sums(session, rule, window["from"], window["to"])
     previous = _sums(session, rule, window["baseline_from"], window["baseline_to"])
     steps = [rule.step] if rule.step is not None else list(rule.journey.steps)
@@ -123,11 +124,18 @@ def measure(session: Session, rule: AlertRule, now: datetime) -> list[Finding]:
                 finding.triggered = share > rule.threshold
         findings.append(finding)
     if rule.kind == "emotion_drop":
-        tested = [f for f in findings if f.p_value is not None]
-        for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
-            finding.p_value = adjusted
-            finding.triggered = finding.triggered and adjusted < rule.alpha
+        _holm(findings, rule.alpha)
     return _rounded(findings)
+
+
+def _holm(findings: list[Finding], alpha: float) -> list[Finding]:
+    """Holm's step-down over the tested steps (or themes): a rule covering many steps
+    would otherwise fire by chance on one of them."""
+    tested = [f for f in findings if f.p_value is not None]
+    for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
+        finding.p_value = adjusted
+        finding.triggered = finding.triggered and adjusted < alpha
+    return findings
 
 
 def _abandonment(session: Session, rule: AlertRule, window: dict[str, datetime]) -> list[Finding]:
@@ -156,11 +164,7 @@ def _abandonment(session: Session, rule: AlertRule, window: dict[str, datetime])
             finding.p_value = result.p_value if result else 1.0
             finding.triggered = bool(result and result.diff > 0)
         findings.append(finding)
-    tested = [f for f in findings if f.p_value is not None]
-    for finding, adjusted in zip(tested, holm([f.p_value for f in tested])):
-        finding.p_value = adjusted
-        finding.triggered = finding.triggered and adjusted < rule.alpha
-    return findings
+    return _holm(findings, rule.alpha)
 
 
 def _rounded(findings: list[Finding]) -> list[Finding]:

@@ -9,8 +9,8 @@ days: it ends at the last midnight before now and spans ``window_hours`` (a mult
 thus judged once it is over, and the day in progress never against a full one.
 
 Per step a two-proportion z-test compares the window's share with the baseline's; the
-p-values of the steps tested are Holm-adjusted together, as the other kinds do. A step
-is tested when both periods have at least ``min_n`` sessions that viewed it; otherwise
+p-values of the steps tested are Holm-adjusted together by ``evaluate``, as for the other
+kinds. A step is tested when both periods have at least ``min_n`` sessions that viewed it; otherwise
 its state is unknown. Plain dicts come back (``evaluate`` makes them findings), so this
 module does not import ``evaluate``.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from collector.analytics import friction, friction_curve
-from collector.analytics.stats import holm, two_proportions
+from collector.analytics.stats import two_proportions
 from collector.common.time import as_utc
 from collector.models import AlertRule
 
@@ -45,7 +45,8 @@ def _counts(session: Session, rule: AlertRule, start: datetime, end: datetime) -
 
 
 def measure(session: Session, rule: AlertRule, window: dict[str, datetime]) -> list[dict[str, Any]]:
-    """One finding (as a dict of ``evaluate.Finding``'s fields) per step the rule covers."""
+    """One finding (as a dict of ``evaluate.Finding``'s fields) per step the rule covers,
+    with its unadjusted p-value."""
     now = _counts(session, rule, window["from"], window["to"])
     before = _counts(session, rule, window["baseline_from"], window["baseline_to"])
     findings = []
@@ -66,8 +67,4 @@ def measure(session: Session, rule: AlertRule, window: dict[str, datetime]) -> l
             finding["p_value"] = result.p_value if result else 1.0
             finding["triggered"] = bool(result and result.diff > 0)
         findings.append(finding)
-    tested = [f for f in findings if f["p_value"] is not None]
-    for finding, adjusted in zip(tested, holm([f["p_value"] for f in tested])):
-        finding["p_value"] = adjusted
-        finding["triggered"] = finding["triggered"] and adjusted < rule.alpha
     return findings

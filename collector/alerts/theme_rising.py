@@ -5,7 +5,7 @@ Per step, the themes of the window and of the baseline period come from the stor
 assignments (``analytics.theme_report``, the same numbers as the themes API). For each
 theme seen in the window, a two-proportion z-test compares its share (comments carrying
 it / the step's comments) with the baseline's; the p-values of all (step, theme) pairs are
-Holm-adjusted together, as the other kinds adjust over steps, so watching thirty themes
+Holm-adjusted together by ``evaluate``, as for the other kinds over steps, so watching thirty themes
 does not fire thirty times by chance. Both periods need ``min_n`` comments at the step;
 otherwise the pair's state is unknown. Plain dicts come back (``evaluate`` makes them
 findings), so this module does not import ``evaluate``.
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from collector.analytics import theme_report
-from collector.analytics.stats import holm, two_proportions
+from collector.analytics.stats import two_proportions
 from collector.models import AlertRule
 
 
@@ -28,7 +28,8 @@ def _period(session: Session, rule: AlertRule, start: datetime, end: datetime) -
 
 
 def measure(session: Session, rule: AlertRule, window: dict[str, datetime]) -> list[dict[str, Any]]:
-    """One finding (as a dict of ``evaluate.Finding``'s fields) per (step, theme) in the window."""
+    """One finding (as a dict of ``evaluate.Finding``'s fields) per (step, theme) in the window,
+    with its unadjusted p-value."""
     now = _period(session, rule, window["from"], window["to"])
     before = _period(session, rule, window["baseline_from"], window["baseline_to"])
     steps = {step.key: step for step in ([rule.step] if rule.step is not None else rule.journey.steps)}
@@ -64,8 +65,4 @@ def measure(session: Session, rule: AlertRule, window: dict[str, datetime]) -> l
                 finding["p_value"] = result.p_value if result else 1.0
                 finding["triggered"] = bool(result and result.diff > 0)
             findings.append(finding)
-    tested = [f for f in findings if f["p_value"] is not None]
-    for finding, adjusted in zip(tested, holm([f["p_value"] for f in tested])):
-        finding["p_value"] = adjusted
-        finding["triggered"] = finding["triggered"] and adjusted < rule.alpha
     return findings
