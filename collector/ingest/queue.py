@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 # Seconds after a failed connection during which publishes fail at once (503)
 # instead of each waiting for a connect timeout.
 RECONNECT_COOLDOWN = 1.0
+NO_RESPONDERS_PAUSE = 0.2  # seconds before the one retry of a publish nobody answered
 CONSUMER = "workers"
 REASON_HEADER = "Stepsense-Reason"
 DEAD_LETTER_MAX_AGE = 30 * 86400
@@ -273,7 +274,17 @@ class Publisher:
             if not self._streams_ready:
                 self.run(_streams_checked)
                 self._streams_ready = True
-            return self._wire.publish(messages)
+            try:
+                return self._wire.publish(messages)
+            except nats_wire.WireError as error:
+                if "status 503" not in str(error):
+                    raise
+                # Nobody listened on the subject: a stream just made or recovering after a restart,
+                # or a leader being elected. Make sure the streams exist and try once more; the
+                # message ids are the same, so anything the broker did store comes back a duplicate.
+                self.run(ensure_streams, self.settings)
+                time.sleep(NO_RESPONDERS_PAUSE)
+                return self._wire.publish(messages)
         except nats_wire.WireError as error:
             if "status 503" in str(error):
                 self._streams_ready = False
