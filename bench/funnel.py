@@ -341,7 +341,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--pool", type=int, default=2000, help="sessions the ingest load spreads over")
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (2 workers, gthread)")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (2 workers, gthread)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL))
     args = parser.parse_args()
 

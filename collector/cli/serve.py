@@ -19,10 +19,11 @@ import click
 )
 @click.option(
     "--threads",
-    default=2,
+    default=8,
     show_default=True,
     type=int,
-    help="Threads per worker (gthread). More mostly adds writers waiting for SQLite's write lock.",
+    help="Threads per worker (gthread). Answers arriving together in one worker share a transaction "
+    "(group commit), so more threads store more answers per commit (bench/INGEST.md, round 6).",
 )
 @click.option(
     "--keep-alive", default=5, show_default=True, type=int, help="Seconds an idle keep-alive connection stays open."
