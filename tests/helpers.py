@@ -182,6 +182,44 @@ def assert_same_numbers(a: dict, b: dict) -> None:
         assert one["comments"] == other["comments"]
 
 
+# --- themes: a step's comments, themed ----------------------------------------
+
+CARD_DECLINED = [
+    "My card was declined",
+    "card declined twice",
+    "the card got declined for no reason",
+    "Card declined even though I have money",
+    "why is my card declined",
+    "credit card declined again",
+]
+PROMO_CODE = [
+    "promo code does not work",
+    "the promo code is invalid",
+    "promo code rejected",
+    "where do I enter the promo code",
+    "promo code expired?",
+    "my promo code was not accepted",
+]
+
+
+def send_comments(send: Any, site: SiteInfo, comments: list[str], step: str = "payment", **fields: Any) -> list[str]:
+    """Send one comment answer per text at ``step`` (50 a batch, the ingest limit); their client ids.
+
+    Every theme test seeds a step this way, so a change to the widget answer touches one place.
+    """
+    items = [answer(site, step=step, comment=text, **{"score": 2, "visitor_id": "v1", **fields}) for text in comments]
+    for start in range(0, len(items), 50):
+        assert send({"responses": items[start : start + 50]}, site).status_code == 201
+    return [item["client_id"] for item in items]
+
+
+def rebuild_themes(runner: Any, *args: str) -> str:
+    """Run ``flask themes rebuild`` (with ``args``), asserting it succeeded; its output."""
+    result = runner.invoke(args=["themes", "rebuild", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 # --- alerts: a webhook receiver -----------------------------------------------
 
 
