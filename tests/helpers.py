@@ -182,6 +182,39 @@ def assert_same_numbers(a: dict, b: dict) -> None:
         assert one["comments"] == other["comments"]
 
 
+# --- events at a settable ingest clock (the rollup tests) ---------------------
+
+
+class IngestClock:
+    """Ingest's clock for a test: set ``at`` to a datetime and the next events are stored then."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+
+def ingest_clock(monkeypatch: pytest.MonkeyPatch, at: datetime) -> IngestClock:
+    """Patch ingest's ``utcnow`` to a settable clock starting at ``at``.
+
+    The rollup tests place events on chosen days and seconds; one clock keeps them patching the same place.
+    """
+    clock = IngestClock(at)
+    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: clock.at)
+    return clock
+
+
+def journey_event(site: SiteInfo, session_id: str, type_: str, step: str, **fields: Any) -> dict[str, Any]:
+    """A valid widget event of ``type_`` at ``step`` of the checkout journey; ``fields`` add or override."""
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": step,
+        "type": type_,
+        "client_id": str(uuid.uuid4()),
+        "session_id": session_id,
+        **fields,
+    }
+
+
 # --- themes: a step's comments, themed ----------------------------------------
 
 CARD_DECLINED = [
