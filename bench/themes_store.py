@@ -43,7 +43,7 @@ from flask_migrate import upgrade
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.seeding import PG_ADMIN_URL, bulk_write, scratch_database  # noqa: E402
+from bench.seeding import PG_ADMIN_URL, bulk_write, scratch_database, table_columns  # noqa: E402
 from collector import create_app  # noqa: E402
 from collector.analytics import theme_cache, theme_report, theme_store  # noqa: E402
 from collector.common.time import utcnow  # noqa: E402
@@ -52,25 +52,7 @@ from collector.models import Journey, Response, Step  # noqa: E402
 from collector.tenancy.sites import create_site  # noqa: E402
 
 STEPS = ["cart", "shipping", "payment", "account"]
-COLUMNS = (
-    "site_id",
-    "journey_id",
-    "step_id",
-    "client_id",
-    "kind",
-    "score",
-    "comment",
-    "polarity",
-    "subjectivity",
-    "sentiment_label",
-    "language",
-    "emotion",
-    "scorer_version",
-    "trigger",
-    "device",
-    "locale",
-    "created_at",
-)
+COLUMNS = table_columns(Response.__table__)
 CHUNK = 50_000
 
 
@@ -85,33 +67,32 @@ def _eval() -> dict[str, list[str]]:
 
 
 def _rows(site_id: int, journey_id: int, step_ids: list[int], rows: int, days: int) -> Iterator[list[tuple]]:
-    """The answers as tuples in ``COLUMNS`` order, ``CHUNK`` at a time (seeded: the same every run)."""
+    """The answers as tuples in ``COLUMNS`` order (the rest of the columns NULL), ``CHUNK`` at a time (seeded: the same every run)."""
     texts, rng, now = _eval(), random.Random(7), utcnow()
     keys = dict(zip(step_ids, STEPS))
     chunk: list[tuple] = []
     for i in range(rows):
         step_id = step_ids[i % len(step_ids)]
-        chunk.append(
-            (
-                site_id,
-                journey_id,
-                step_id,
-                str(uuid.UUID(int=i)),
-                "csat",
-                rng.randint(1, 5),
-                f"{rng.choice(texts[keys[step_id]])} w{rng.randint(0, 5000)}",
-                rng.uniform(-1, 1),
-                0.5,
-                rng.choice(("negative", "neutral", "positive")),
-                "en",
-                rng.uniform(-1, 1),
-                "bench",
-                "inline",
-                rng.choice(("mobile", "desktop")),
-                "en",
-                now - timedelta(seconds=rng.uniform(0, days * 86400)),
-            )
-        )
+        values = {
+            "site_id": site_id,
+            "journey_id": journey_id,
+            "step_id": step_id,
+            "client_id": str(uuid.UUID(int=i)),
+            "kind": "csat",
+            "score": rng.randint(1, 5),
+            "comment": f"{rng.choice(texts[keys[step_id]])} w{rng.randint(0, 5000)}",
+            "polarity": rng.uniform(-1, 1),
+            "subjectivity": 0.5,
+            "sentiment_label": rng.choice(("negative", "neutral", "positive")),
+            "language": "en",
+            "emotion": rng.uniform(-1, 1),
+            "scorer_version": "bench",
+            "trigger": "inline",
+            "device": rng.choice(("mobile", "desktop")),
+            "locale": "en",
+            "created_at": now - timedelta(seconds=rng.uniform(0, days * 86400)),
+        }
+        chunk.append(tuple(values.get(name) for name in COLUMNS))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
