@@ -140,6 +140,14 @@ def bulk_write(
     return written
 
 
+def table_columns(table: sa.Table, last: str = "created_at") -> tuple[str, ...]:
+    """Every column of ``table`` but its generated primary key, with ``last`` (the timestamp
+    ``bulk_write`` converts for SQLite) moved to the end: a bench that fills rows by name
+    keeps up with the model instead of a hand-kept list."""
+    names = [column.name for column in table.columns if not (column.primary_key and column.autoincrement)]
+    return (*(name for name in names if name != last), last)
+
+
 def _sqlite_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 

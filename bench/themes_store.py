@@ -2,9 +2,9 @@
 
 For each database asked for (SQLite and PostgreSQL by default, one after the
 other in one run), migrates a fresh one (a temporary SQLite file; the
-PostgreSQL database ``stepsense_bench_themes``, created here and dropped at
-the end), bulk-seeds ``--rows`` answers (PostgreSQL ``COPY``, SQLite
-``executemany``, progress on stderr), every one with a comment, over the four
+scratch PostgreSQL database of ``bench.seeding.scratch_database``, dropped at
+the end), bulk-seeds ``--rows`` answers through ``bench.seeding.bulk_write``
+(PostgreSQL ``COPY``, SQLite ``executemany``, progress on stderr), every one with a comment, over the four
 English steps of ``tests/data/themes_eval.tsv`` (cart, shipping, payment,
 account; each eval comment with a numbered noise word so texts differ), over
 ``--days`` days; then times
@@ -29,10 +29,8 @@ import argparse
 import csv
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -45,6 +43,7 @@ from flask_migrate import upgrade
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.seeding import PG_ADMIN_URL, bulk_write, scratch_database, table_columns  # noqa: E402
 from collector import create_app  # noqa: E402
 from collector.analytics import theme_cache, theme_report, theme_store  # noqa: E402
 from collector.common.time import utcnow  # noqa: E402
@@ -53,28 +52,7 @@ from collector.models import Journey, Response, Step  # noqa: E402
 from collector.tenancy.sites import create_site  # noqa: E402
 
 STEPS = ["cart", "shipping", "payment", "account"]
-PG_ADMIN = "host=127.0.0.1 user=postgres dbname=postgres"
-PG_NAME = "stepsense_bench_themes"
-PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
-COLUMNS = (
-    "site_id",
-    "journey_id",
-    "step_id",
-    "client_id",
-    "kind",
-    "score",
-    "comment",
-    "polarity",
-    "subjectivity",
-    "sentiment_label",
-    "language",
-    "emotion",
-    "scorer_version",
-    "trigger",
-    "device",
-    "locale",
-    "created_at",
-)
+COLUMNS = table_columns(Response.__table__)
 CHUNK = 50_000
 
 
@@ -89,65 +67,37 @@ def _eval() -> dict[str, list[str]]:
 
 
 def _rows(site_id: int, journey_id: int, step_ids: list[int], rows: int, days: int) -> Iterator[list[tuple]]:
-    """The answers as tuples in ``COLUMNS`` order, ``CHUNK`` at a time (seeded: the same every run)."""
+    """The answers as tuples in ``COLUMNS`` order (the rest of the columns NULL), ``CHUNK`` at a time (seeded: the same every run)."""
     texts, rng, now = _eval(), random.Random(7), utcnow()
     keys = dict(zip(step_ids, STEPS))
     chunk: list[tuple] = []
     for i in range(rows):
         step_id = step_ids[i % len(step_ids)]
-        chunk.append(
-            (
-                site_id,
-                journey_id,
-                step_id,
-                str(uuid.UUID(int=i)),
-                "csat",
-                rng.randint(1, 5),
-                f"{rng.choice(texts[keys[step_id]])} w{rng.randint(0, 5000)}",
-                rng.uniform(-1, 1),
-                0.5,
-                rng.choice(("negative", "neutral", "positive")),
-                "en",
-                rng.uniform(-1, 1),
-                "bench",
-                "inline",
-                rng.choice(("mobile", "desktop")),
-                "en",
-                now - timedelta(seconds=rng.uniform(0, days * 86400)),
-            )
-        )
+        values = {
+            "site_id": site_id,
+            "journey_id": journey_id,
+            "step_id": step_id,
+            "client_id": str(uuid.UUID(int=i)),
+            "kind": "csat",
+            "score": rng.randint(1, 5),
+            "comment": f"{rng.choice(texts[keys[step_id]])} w{rng.randint(0, 5000)}",
+            "polarity": rng.uniform(-1, 1),
+            "subjectivity": 0.5,
+            "sentiment_label": rng.choice(("negative", "neutral", "positive")),
+            "language": "en",
+            "emotion": rng.uniform(-1, 1),
+            "scorer_version": "bench",
+            "trigger": "inline",
+            "device": rng.choice(("mobile", "desktop")),
+            "locale": "en",
+            "created_at": now - timedelta(seconds=rng.uniform(0, days * 86400)),
+        }
+        chunk.append(tuple(values.get(name) for name in COLUMNS))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
-
-
-def _seed_sqlite(raw, chunks: Iterator[list[tuple]], rows: int) -> None:
-    """executemany, one transaction for all the answers."""
-    cursor = raw.cursor()
-    cursor.execute("PRAGMA synchronous=OFF")
-    insert = f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-    with click.progressbar(length=rows, label="seeding answers (sqlite executemany)", file=sys.stderr) as bar:
-        for chunk in chunks:
-            cursor.executemany(insert, [row[:-1] + (row[-1].strftime("%Y-%m-%d %H:%M:%S.%f"),) for row in chunk])
-            bar.update(len(chunk))
-    raw.commit()
-    cursor.execute("PRAGMA synchronous=NORMAL")
-
-
-def _seed_postgresql(raw, chunks: Iterator[list[tuple]], rows: int) -> None:
-    """COPY, one transaction for all the answers."""
-    cursor = raw.cursor()
-    with (
-        click.progressbar(length=rows, label="seeding answers (postgresql COPY)", file=sys.stderr) as bar,
-        cursor.copy(f"COPY responses ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-    ):
-        for chunk in chunks:
-            for row in chunk:
-                copy.write_row(row)
-            bar.update(len(chunk))
-    raw.commit()
 
 
 def seed(kind: str, rows: int, days: int) -> Journey:
@@ -158,12 +108,8 @@ def seed(kind: str, rows: int, days: int) -> Journey:
     steps = [Step(journey_id=journey.id, key=key, name=key, position=i) for i, key in enumerate(STEPS)]
     db.session.add_all(steps)
     db.session.commit()
-    chunks = _rows(site.id, journey.id, [step.id for step in steps], rows, days)
-    raw = db.engine.raw_connection()
-    try:
-        (_seed_postgresql if kind == "postgresql" else _seed_sqlite)(raw, chunks, rows)
-    finally:
-        raw.close()
+    chunks = ([chunk] for chunk in _rows(site.id, journey.id, [step.id for step in steps], rows, days))
+    bulk_write(kind, db.engine, (("responses", COLUMNS),), chunks, rows, "answers")
     return journey
 
 
@@ -270,34 +216,18 @@ def _dashboard(journey: Journey, repeat: int) -> None:
     )
 
 
-def _postgresql_database(create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", action="append", choices=("sqlite", "postgresql"), help="default: both")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_ADMIN_URL))
     args = parser.parse_args()
     worst = 0.0
     for kind in args.db or ["sqlite", "postgresql"]:
-        if kind == "sqlite":
-            workdir = tempfile.mkdtemp(prefix="themes-bench-")
-            worst = max(worst, run(kind, f"sqlite:///{workdir}/bench.sqlite3", args))
-            shutil.rmtree(workdir)
-            continue
-        _postgresql_database(create=True)
-        try:
-            worst = max(worst, run(kind, PG_URL, args))
-        finally:
-            _postgresql_database(create=False)
+        with scratch_database(kind, args.pg_url, "ssbench_themes") as url:
+            worst = max(worst, run(kind, url, args))
     return 0 if worst <= 0.05 else 1
 
 

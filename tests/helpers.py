@@ -182,6 +182,77 @@ def assert_same_numbers(a: dict, b: dict) -> None:
         assert one["comments"] == other["comments"]
 
 
+# --- events at a settable ingest clock (the rollup tests) ---------------------
+
+
+class IngestClock:
+    """Ingest's clock for a test: set ``at`` to a datetime and the next events are stored then."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+
+def ingest_clock(monkeypatch: pytest.MonkeyPatch, at: datetime) -> IngestClock:
+    """Patch ingest's ``utcnow`` to a settable clock starting at ``at``.
+
+    The rollup tests place events on chosen days and seconds; one clock keeps them patching the same place.
+    """
+    clock = IngestClock(at)
+    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: clock.at)
+    return clock
+
+
+def journey_event(site: SiteInfo, session_id: str, type_: str, step: str, **fields: Any) -> dict[str, Any]:
+    """A valid widget event of ``type_`` at ``step`` of the checkout journey; ``fields`` add or override."""
+    return {
+        "site_key": site.public_key,
+        "journey": "checkout",
+        "step": step,
+        "type": type_,
+        "client_id": str(uuid.uuid4()),
+        "session_id": session_id,
+        **fields,
+    }
+
+
+# --- themes: a step's comments, themed ----------------------------------------
+
+CARD_DECLINED = [
+    "My card was declined",
+    "card declined twice",
+    "the card got declined for no reason",
+    "Card declined even though I have money",
+    "why is my card declined",
+    "credit card declined again",
+]
+PROMO_CODE = [
+    "promo code does not work",
+    "the promo code is invalid",
+    "promo code rejected",
+    "where do I enter the promo code",
+    "promo code expired?",
+    "my promo code was not accepted",
+]
+
+
+def send_comments(send: Any, site: SiteInfo, comments: list[str], step: str = "payment", **fields: Any) -> list[str]:
+    """Send one comment answer per text at ``step`` (50 a batch, the ingest limit); their client ids.
+
+    Every theme test seeds a step this way, so a change to the widget answer touches one place.
+    """
+    items = [answer(site, step=step, comment=text, **{"score": 2, "visitor_id": "v1", **fields}) for text in comments]
+    for start in range(0, len(items), 50):
+        assert send({"responses": items[start : start + 50]}, site).status_code == 201
+    return [item["client_id"] for item in items]
+
+
+def rebuild_themes(runner: Any, *args: str) -> str:
+    """Run ``flask themes rebuild`` (with ``args``), asserting it succeeded; its output."""
+    result = runner.invoke(args=["themes", "rebuild", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 # --- alerts: a webhook receiver -----------------------------------------------
 
 

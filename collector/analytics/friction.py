@@ -41,7 +41,7 @@ import sqlalchemy as sa
 
 from collector.analytics.maintenance import journeys_in_scope
 from collector.analytics.visits import EVENT_COLUMNS
-from collector.common.database import Bind, as_date, dialect_name, member_of, upsert_adding
+from collector.common.database import Bind, as_date, dialect_name, session_rows_query, upsert_adding
 from collector.common.time import as_utc
 from collector.common.vocabulary import FRICTION_SIGNALS
 from collector.models import Event, FrictionRollup, FrictionSession, Response, Step
@@ -127,32 +127,22 @@ def quick_backs(views: list[tuple], positions: dict[int, int]) -> set[int]:
 # --- Ingest ------------------------------------------------------------------------------------------
 
 # Built once per dialect (True: PostgreSQL), with bind parameters.
-_SESSION_EVENTS = {
-    pg: sa.select(*EVENT_COLUMNS).where(
-        Event.journey_id == sa.bindparam("journey_id"),
-        member_of(Event.session_id, "session_ids", pg),
-        Event.type.in_(RELEVANT_TYPES),
-    )
-    for pg in (False, True)
-}
-_SESSION_ANSWERS = {
-    pg: sa.select(Response.session_id, Response.created_at, Response.step_id, Response.emotion).where(
-        Response.journey_id == sa.bindparam("journey_id"), member_of(Response.session_id, "session_ids", pg)
-    )
-    for pg in (False, True)
-}
-_STORED = {
-    pg: sa.select(
+_SESSION_EVENTS = session_rows_query(EVENT_COLUMNS, Event.journey_id, Event.session_id, Event.type.in_(RELEVANT_TYPES))
+_SESSION_ANSWERS = session_rows_query(
+    (Response.session_id, Response.created_at, Response.step_id, Response.emotion),
+    Response.journey_id,
+    Response.session_id,
+)
+_STORED = session_rows_query(
+    (
         FrictionSession.session_id,
         FrictionSession.step_id,
         FrictionSession.signal,
         *(FrictionSession.__table__.c[name] for name in (*KEY_COLUMNS, *FLAGS)),
-    ).where(
-        FrictionSession.journey_id == sa.bindparam("journey_id"),
-        member_of(FrictionSession.session_id, "session_ids", pg),
-    )
-    for pg in (False, True)
-}
+    ),
+    FrictionSession.journey_id,
+    FrictionSession.session_id,
+)
 _POSITIONS = sa.select(Step.id, Step.position).where(Step.journey_id == sa.bindparam("journey_id"))
 
 

@@ -41,26 +41,14 @@ from collector.analytics.visits import (
     step_positions,
     visits_of,
 )
-from collector.common.database import dialect_name, member_of, upsert_adding
+from collector.common.database import dialect_name, session_rows_query, upsert_adding
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response
 
 # Built once with bind parameters: ingest runs them for every answer and event
 # with a session id, and building them cost several times more than running them.
-# One of each per dialect (True: PostgreSQL, see member_of).
-_SESSION_EVENTS = {
-    pg: sa.select(*EVENT_COLUMNS).where(
-        Event.journey_id == sa.bindparam("journey_id"),
-        member_of(Event.session_id, "session_ids", pg),
-        Event.type.in_(FUNNEL_TYPES),
-    )
-    for pg in (False, True)
-}
-_SESSION_ANSWERS = {
-    pg: sa.select(*ANSWER_COLUMNS).where(
-        Response.journey_id == sa.bindparam("journey_id"), member_of(Response.session_id, "session_ids", pg)
-    )
-    for pg in (False, True)
-}
+# One of each per dialect (True: PostgreSQL, see session_rows_query).
+_SESSION_EVENTS = session_rows_query(EVENT_COLUMNS, Event.journey_id, Event.session_id, Event.type.in_(FUNNEL_TYPES))
+_SESSION_ANSWERS = session_rows_query(ANSWER_COLUMNS, Response.journey_id, Response.session_id)
 
 
 def _lock_key(journey_id: int, session_id: str) -> int:

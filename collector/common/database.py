@@ -36,6 +36,26 @@ def member_of(column: sa.ColumnElement, name: str, on_postgresql: bool) -> sa.Co
     return column.in_(sa.bindparam(name, expanding=True))
 
 
+def session_rows_query(
+    columns: Sequence[sa.ColumnElement],
+    journey_column: sa.ColumnElement,
+    session_column: sa.ColumnElement,
+    *criteria: sa.ColumnElement,
+) -> dict[bool, sa.Select]:
+    """``columns`` of a journey's rows for some sessions, one statement per dialect (True: PostgreSQL).
+
+    Ingest's rollups (funnel, friction) run these for every batch with session ids;
+    built once, with the bind parameters ``journey_id`` and ``session_ids`` (see
+    ``member_of``), since building them cost several times more than running them.
+    """
+    return {
+        pg: sa.select(*columns).where(
+            journey_column == sa.bindparam("journey_id"), member_of(session_column, "session_ids", pg), *criteria
+        )
+        for pg in (False, True)
+    }
+
+
 def configure_engine(engine: Engine) -> None:
     """Turn on WAL and foreign keys for every SQLite connection.
 

@@ -4,7 +4,6 @@ delivered as a signed webhook; the signal a rule watches is validated."""
 
 import html as markup
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from collector.models import AlertRule, Event, Site
 from collector.tenancy.keys import create_api_key
 from tests.alerts.chat_receivers import ChatReceiver, validate_slack, validate_teams
 from tests.alerts.helpers import T0, deliver, evaluate, make_rule
-from tests.helpers import csrf, make_journey, sign_in
+from tests.helpers import csrf, ingest_clock, journey_event, make_journey, sign_in
 
 # T0 is 2026-11-20 12:00 UTC: the window is 2026-11-19, the baseline 2026-11-18.
 WINDOW_DAY, BASELINE_DAY = T0 - timedelta(days=1, hours=2), T0 - timedelta(days=2, hours=2)
@@ -27,22 +26,7 @@ WINDOW_DAY, BASELINE_DAY = T0 - timedelta(days=1, hours=2), T0 - timedelta(days=
 
 @pytest.fixture
 def clock(monkeypatch):
-    class Clock:
-        at = T0
-
-    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: Clock.at)
-    return Clock
-
-
-def _event(site, session_id: str, type_: str, step: str) -> dict:
-    return {
-        "site_key": site.public_key,
-        "journey": "checkout",
-        "step": step,
-        "type": type_,
-        "client_id": str(uuid.uuid4()),
-        "session_id": session_id,
-    }
+    return ingest_clock(monkeypatch, T0)
 
 
 def _sessions(send, site, clock, at, sessions: int, raging: int, signal: str = "rage_click") -> None:
@@ -51,9 +35,12 @@ def _sessions(send, site, clock, at, sessions: int, raging: int, signal: str = "
     items = []
     for number in range(sessions):
         session_id = f"s-{at:%d}-{number}"
-        items += [_event(site, session_id, "step_view", "cart"), _event(site, session_id, "step_view", "payment")]
+        items += [
+            journey_event(site, session_id, "step_view", "cart"),
+            journey_event(site, session_id, "step_view", "payment"),
+        ]
         if number < raging:
-            items.append(_event(site, session_id, signal, "payment"))
+            items.append(journey_event(site, session_id, signal, "payment"))
     for start in range(0, len(items), 100):
         response = send({"events": items[start : start + 100]}, site, path="/v1/events")
         assert response.status_code in (200, 201), response.get_json()

@@ -12,24 +12,7 @@ from collector.analytics.stats import two_proportions
 from collector.extensions import db
 from collector.models import AlertRule, Response
 from tests.alerts.helpers import T0, deliver, evaluate, make_rule
-from tests.helpers import Receiver, answer
-
-CARD = [
-    "My card was declined",
-    "card declined twice",
-    "the card got declined for no reason",
-    "Card declined even though I have money",
-    "why is my card declined",
-    "credit card declined again",
-]
-PROMO = [
-    "promo code does not work",
-    "the promo code is invalid",
-    "promo code rejected",
-    "where do I enter the promo code",
-    "promo code expired?",
-    "my promo code was not accepted",
-]
+from tests.helpers import CARD_DECLINED, PROMO_CODE, Receiver, answer, rebuild_themes, send_comments
 
 
 @pytest.fixture
@@ -47,21 +30,17 @@ def _seed(app, send, site, runner, baseline: tuple[int, int], window: tuple[int,
     """(card, promo) comments at payment in the hour before the window and in the window (ending T0)."""
     periods = ((T0 - timedelta(hours=2), baseline), (T0 - timedelta(hours=1), window))
     for start, (card, promo) in periods:
-        items = [
-            answer(site, step="payment", kind="comment", score=None, comment=text)
-            for text in _comments(CARD, card) + _comments(PROMO, promo)
-        ]
-        assert send({"responses": items}, site).status_code == 201
+        texts = _comments(CARD_DECLINED, card) + _comments(PROMO_CODE, promo)
+        client_ids = send_comments(send, site, texts, kind="comment", score=None)
         with app.app_context():
-            for index, item in enumerate(items):
+            for index, client_id in enumerate(client_ids):
                 db.session.execute(
                     sa.update(Response)
-                    .where(Response.client_id == item["client_id"])
+                    .where(Response.client_id == client_id)
                     .values(created_at=start + timedelta(minutes=index))
                 )
             db.session.commit()
-    result = runner.invoke(args=["themes", "rebuild"])
-    assert result.exit_code == 0, result.output
+    rebuild_themes(runner)
 
 
 def _rule(api, receiver, **fields):

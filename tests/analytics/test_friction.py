@@ -4,7 +4,6 @@ retention; ``rollups verify`` checks the friction family."""
 
 import csv
 import io
-import uuid
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
@@ -12,7 +11,7 @@ import pytest
 
 from collector.analytics import friction
 from collector.extensions import db
-from tests.helpers import answer, by_step, curve, make_journey, sign_in
+from tests.helpers import answer, by_step, curve, ingest_clock, journey_event, make_journey, sign_in
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
@@ -21,24 +20,11 @@ RAW_DAY = {"from": "2026-11-19T23:59:59Z", "to": "2026-11-21T00:00:00Z"}
 
 @pytest.fixture
 def clock(monkeypatch):
-    class Clock:
-        at = T0
-
-    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: Clock.at)
-    return Clock
+    return ingest_clock(monkeypatch, T0)
 
 
 def event(site, session_id, type_, step, **fields):
-    return {
-        "site_key": site.public_key,
-        "journey": "checkout",
-        "step": step,
-        "type": type_,
-        "client_id": str(uuid.uuid4()),
-        "session_id": session_id,
-        "visitor_id": f"v-{session_id}",
-        **fields,
-    }
+    return journey_event(site, session_id, type_, step, visitor_id=f"v-{session_id}", **fields)
 
 
 def post(send, site, clock, seconds, *events):

@@ -1,7 +1,6 @@
 """The funnel: synthetic sessions with a hand-computed funnel give exactly those numbers,
 from the rollups and from the raw events, through timeouts, late, duplicate and erased events."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,7 @@ from collector.analytics import funnel, visits
 from collector.analytics.maintenance import compare_rollups
 from collector.extensions import db
 from collector.models import Journey
-from tests.helpers import answer, by_step, curve, make_journey, sign_in
+from tests.helpers import answer, by_step, curve, ingest_clock, journey_event, make_journey, sign_in
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
@@ -53,25 +52,11 @@ SCRIPT = [
 @pytest.fixture
 def clock(monkeypatch):
     """Ingest's clock, settable: ``clock.at = datetime``."""
-
-    class Clock:
-        at = T0
-
-    monkeypatch.setattr("collector.ingest.store.utcnow", lambda: Clock.at)
-    return Clock
+    return ingest_clock(monkeypatch, T0)
 
 
 def event(site, session_id, visitor_id, type_, step, **fields):
-    return {
-        "site_key": site.public_key,
-        "journey": "checkout",
-        "step": step,
-        "type": type_,
-        "client_id": str(uuid.uuid4()),
-        "session_id": session_id,
-        "visitor_id": visitor_id,
-        **fields,
-    }
+    return journey_event(site, session_id, type_, step, visitor_id=visitor_id, **fields)
 
 
 def send_script(send, site, clock, script=SCRIPT):

@@ -11,24 +11,8 @@ from collector.common.time import utcnow
 from collector.extensions import db
 from collector.models import Response, ResponseTheme, Site
 from collector.tenancy.keys import create_api_key
-from tests.helpers import answer
+from tests.helpers import CARD_DECLINED, PROMO_CODE, rebuild_themes, send_comments
 
-CARD = [
-    "My card was declined",
-    "card declined twice",
-    "the card got declined for no reason",
-    "Card declined even though I have money",
-    "why is my card declined",
-    "credit card declined again",
-]
-PROMO = [
-    "promo code does not work",
-    "the promo code is invalid",
-    "promo code rejected",
-    "where do I enter the promo code",
-    "promo code expired?",
-    "my promo code was not accepted",
-]
 SHIPPING = [
     "shipping costs are too high",
     "shipping costs way too expensive",
@@ -38,25 +22,13 @@ SHIPPING = [
     "why are shipping costs so high",
 ]
 NONE = ["ok", "thanks", "fine"]
-EXPECTED = {"card-declined": CARD, "promo-code": PROMO, "shipping-costs": SHIPPING}
-
-
-def _send_all(send, site, comments, step="payment", visitor="v1", score=2):
-    items = [answer(site, step=step, comment=text, score=score, visitor_id=visitor) for text in comments]
-    for start in range(0, len(items), 50):
-        assert send({"responses": items[start : start + 50]}, site).status_code == 201
-
-
-def _rebuild(runner, *args):
-    result = runner.invoke(args=["themes", "rebuild", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
+EXPECTED = {"card-declined": CARD_DECLINED, "promo-code": PROMO_CODE, "shipping-costs": SHIPPING}
 
 
 @pytest.fixture
 def themed(send, site, runner):
-    _send_all(send, site, CARD + PROMO + SHIPPING + NONE)
-    assert "Rebuilt 1 step" in _rebuild(runner)
+    send_comments(send, site, CARD_DECLINED + PROMO_CODE + SHIPPING + NONE)
+    assert "Rebuilt 1 step" in rebuild_themes(runner)
 
 
 def _themes(api, **params):
@@ -77,7 +49,7 @@ def _items(api, **params):
 
 
 def test_before_a_rebuild_comments_are_counted_and_carry_no_themes(api, send, site):
-    _send_all(send, site, CARD)
+    send_comments(send, site, CARD_DECLINED)
     (step,) = _themes(api)["steps"]
     assert (step["comments"], step["themes"], step["model"]) == (6, [], None)
     assert [item["themes"] for item in _items(api)] == [[]] * 6
@@ -118,7 +90,7 @@ def test_hand_written_set_is_themed_exactly_as_expected(api, themed):
 
 
 def test_new_comments_are_themed_at_ingest_and_the_curve_shows_the_top_three(api, send, site, themed):
-    _send_all(send, site, ["sadly my card was declined", "thank you"])
+    send_comments(send, site, ["sadly my card was declined", "thank you"])
     items = _items(api)
     assert items[1]["themes"] == ["card-declined"] and items[0]["themes"] == []
     (step,) = api.get("/v1/journeys/checkout/curve").json["steps"]
@@ -133,19 +105,19 @@ def test_new_comments_are_themed_at_ingest_and_the_curve_shows_the_top_three(api
 
 def test_the_theme_filter_lists_only_that_themes_answers(api, themed):
     items = _items(api, theme="promo-code")
-    assert sorted(item["comment"] for item in items) == sorted(PROMO)
+    assert sorted(item["comment"] for item in items) == sorted(PROMO_CODE)
     assert _items(api, theme="no-such-theme") == []
     response = api.get("/v1/responses", theme="bad key!")
     assert response.status_code == 422 and "theme" in str(response.json["error"]["details"])
 
 
 def test_segment_and_window_filters_apply_and_share_change_compares_windows(app, api, send, site, runner):
-    _send_all(send, site, CARD + PROMO + SHIPPING)
-    _rebuild(runner)
+    send_comments(send, site, CARD_DECLINED + PROMO_CODE + SHIPPING)
+    rebuild_themes(runner)
     now = utcnow()
     with app.app_context():  # the promo comments were written a week earlier
         db.session.execute(
-            sa.update(Response).where(Response.comment.in_(PROMO)).values(created_at=now - timedelta(days=7))
+            sa.update(Response).where(Response.comment.in_(PROMO_CODE)).values(created_at=now - timedelta(days=7))
         )
         db.session.commit()
     start = (now - timedelta(days=3)).isoformat()
@@ -165,19 +137,19 @@ def test_curation_survives_a_rebuild_and_applies_to_new_comments(api, send, site
     assert api.patch(f"{base}/shipping-costs", json={"hidden": True}).status_code == 200
     response = api.post(f"{base}/split", json={"label": "Expired code", "phrases": ["expired"], "parent": "promo-code"})
     assert response.status_code == 200 and response.json["curation"]["splits"][0]["key"] == "expired-code"
-    _send_all(send, site, ["more shipping costs than expected"])
-    _rebuild(runner, "--force")
+    send_comments(send, site, ["more shipping costs than expected"])
+    rebuild_themes(runner, "--force")
     themes = _by_key(_themes(api))
     assert themes["card-declined"]["label"] == "Card refused" and themes["card-declined"]["pinned"] is True
     assert "shipping-costs" not in themes
     assert _by_key(_themes(api, include_hidden="true"))["shipping-costs"]["count"] == 7
     assert (themes["expired-code"]["count"], themes["promo-code"]["primary"]) == (1, 5)
-    _send_all(send, site, ["my promo code has expired"])
+    send_comments(send, site, ["my promo code has expired"])
     assert _items(api)[0]["themes"][0] == "expired-code"
 
     response = api.post(f"{base}/merge", json={"keys": ["expired-code"], "into": "promo-code"})
     assert response.status_code == 200
-    _rebuild(runner, "--force")
+    rebuild_themes(runner, "--force")
     themes = _by_key(_themes(api))
     assert "expired-code" not in themes and (themes["promo-code"]["count"], themes["promo-code"]["primary"]) == (7, 7)
     assert _items(api, theme="expired-code") == []
@@ -200,8 +172,8 @@ def test_curation_errors(app, api, make_site, site, themed):
 
 
 def test_erasure_removes_a_visitors_comments_from_themes_and_examples(api, send, site, themed, rows):
-    _send_all(send, site, ["card declined card declined card declined!!"], visitor="erase-me")
-    _send_all(send, site, ["My card got declined at the bank"], visitor="erase-me")
+    send_comments(send, site, ["card declined card declined card declined!!"], visitor_id="erase-me")
+    send_comments(send, site, ["My card got declined at the bank"], visitor_id="erase-me")
     assert _by_key(_themes(api))["card-declined"]["count"] == 8
     assert api.delete("/v1/visitors/erase-me").status_code == 200
     theme = _by_key(_themes(api))["card-declined"]
@@ -212,7 +184,9 @@ def test_erasure_removes_a_visitors_comments_from_themes_and_examples(api, send,
 def test_retention_removes_old_comments_from_themes(app, api, send, site, themed, runner, rows):
     with app.app_context():
         db.session.execute(
-            sa.update(Response).where(Response.comment.in_(CARD)).values(created_at=utcnow() - timedelta(days=40))
+            sa.update(Response)
+            .where(Response.comment.in_(CARD_DECLINED))
+            .values(created_at=utcnow() - timedelta(days=40))
         )
         db.session.get(Site, site.id).retention_days = 30
         db.session.commit()
@@ -223,10 +197,10 @@ def test_retention_removes_old_comments_from_themes(app, api, send, site, themed
 
 
 def test_rebuild_is_resumable_and_skips_current_steps(send, site, runner):
-    _send_all(send, site, CARD + PROMO)
-    _send_all(send, site, SHIPPING + PROMO, step="shipping")
-    assert "Rebuilt 1 step" in _rebuild(runner, "--step", "payment")  # as if stopped after one step
-    assert "Rebuilt 1 step(s): 12 comments" in _rebuild(runner)  # only shipping is left
-    assert "current" in _rebuild(runner)
-    _send_all(send, site, ["promo code again"], step="shipping")
-    assert "Rebuilt 1 step(s): 13 comments" in _rebuild(runner, "--journey", "checkout")
+    send_comments(send, site, CARD_DECLINED + PROMO_CODE)
+    send_comments(send, site, SHIPPING + PROMO_CODE, step="shipping")
+    assert "Rebuilt 1 step" in rebuild_themes(runner, "--step", "payment")  # as if stopped after one step
+    assert "Rebuilt 1 step(s): 12 comments" in rebuild_themes(runner)  # only shipping is left
+    assert "current" in rebuild_themes(runner)
+    send_comments(send, site, ["promo code again"], step="shipping")
+    assert "Rebuilt 1 step(s): 13 comments" in rebuild_themes(runner, "--journey", "checkout")

@@ -11,16 +11,8 @@ import openpyxl
 import pytest
 
 from collector.exports import svg
-from tests.helpers import answer
+from tests.helpers import CARD_DECLINED, rebuild_themes, send_comments
 
-CARD = [
-    "My card was declined",
-    "card declined twice",
-    "the card got declined for no reason",
-    "Card declined even though I have money",
-    "why is my card declined",
-    "credit card declined again",
-]
 PROMO = [
     "=promo code does not work",
     "the promo code is invalid",
@@ -32,14 +24,10 @@ HAPPY = ["great cart", "easy cart", "lovely cart", "nice cart"]
 
 @pytest.fixture
 def themed(api, send, site, runner):
-    items = (
-        [answer(site, step="payment", comment=text, score=1, device="mobile") for text in CARD]
-        + [answer(site, step="payment", comment=text, score=2, device="desktop") for text in PROMO]
-        + [answer(site, step="cart", comment=text, score=5) for text in HAPPY]
-    )
-    assert send({"responses": items}, site).status_code == 201
-    result = runner.invoke(args=["themes", "rebuild"])
-    assert result.exit_code == 0, result.output
+    send_comments(send, site, CARD_DECLINED, score=1, device="mobile")
+    send_comments(send, site, PROMO, score=2, device="desktop")
+    send_comments(send, site, HAPPY, step="cart", score=5)
+    rebuild_themes(runner)
     return api
 
 

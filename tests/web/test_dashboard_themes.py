@@ -10,33 +10,14 @@ import sqlalchemy as sa
 from collector.common.time import utcnow
 from collector.extensions import db
 from collector.models import Response
-from tests.helpers import answer, sign_in
+from tests.helpers import CARD_DECLINED, PROMO_CODE, answer, rebuild_themes, send_comments, sign_in
 
-CARD = [
-    "My card was declined",
-    "card declined twice",
-    "the card got declined for no reason",
-    "Card declined even though I have money",
-    "why is my card declined",
-    "credit card declined again",
-]
-PROMO = [
-    "promo code does not work",
-    "the promo code is invalid",
-    "promo code rejected",
-    "where do I enter the promo code",
-]
+PROMO = PROMO_CODE[:4]
 HOSTILE_THEME = [
     "<b>bold</b> shipping costs",
     "<b>bold</b> shipping costs too high",
     "<b>bold</b> shipping costs again",
 ]
-
-
-def _send(send, site, comments, step="payment", score=2):
-    items = [answer(site, step=step, comment=text, score=score, visitor_id="v1") for text in comments]
-    assert send({"responses": items}, site).status_code == 201
-    return [item["client_id"] for item in items]
 
 
 def _age(app, client_ids, days):
@@ -53,10 +34,9 @@ def _age(app, client_ids, days):
 @pytest.fixture
 def themed(client, site, send, runner):
     assert sign_in(client, site.secret).status_code == 302
-    _send(send, site, CARD, score=1)
-    _send(send, site, PROMO, score=3)
-    result = runner.invoke(args=["themes", "rebuild"])
-    assert result.exit_code == 0, result.output
+    send_comments(send, site, CARD_DECLINED, score=1)
+    send_comments(send, site, PROMO, score=3)
+    rebuild_themes(runner)
     return client
 
 
@@ -86,7 +66,7 @@ def test_panel_shows_bars_by_share_coloured_by_sentiment(themed):
 
 
 def test_a_step_without_a_model_says_how_to_get_themes(themed, send, site):
-    _send(send, site, ["the basket forgot my items"], step="cart")  # a new step, never rebuilt
+    send_comments(send, site, ["the basket forgot my items"], step="cart")  # a new step, never rebuilt
     html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
     assert "stepsense themes rebuild" in _panel(html, "cart")
 
@@ -114,9 +94,9 @@ def test_a_bad_theme_in_the_query_is_ignored(themed):
 
 def test_change_against_the_previous_window(app, client, site, send, runner):
     assert sign_in(client, site.secret).status_code == 302
-    _age(app, _send(send, site, CARD[:2] + PROMO), 10)  # before: card 2 of 6
-    _age(app, _send(send, site, CARD + PROMO[:2]), 1)  # now: card 6 of 8
-    assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
+    _age(app, send_comments(send, site, CARD_DECLINED[:2] + PROMO), 10)  # before: card 2 of 6
+    _age(app, send_comments(send, site, CARD_DECLINED + PROMO[:2]), 1)  # now: card 6 of 8
+    rebuild_themes(runner)
     today = utcnow().date()
     window = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
     html = client.get("/dashboard/", query_string={"journey": "checkout", **window}).get_data(as_text=True)
@@ -129,8 +109,8 @@ def test_change_against_the_previous_window(app, client, site, send, runner):
 
 def test_theme_labels_are_escaped(client, site, send, runner):
     assert sign_in(client, site.secret).status_code == 302
-    _send(send, site, HOSTILE_THEME + CARD)
-    assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
+    send_comments(send, site, HOSTILE_THEME + CARD_DECLINED)
+    rebuild_themes(runner)
     html = client.get("/dashboard/?journey=checkout").get_data(as_text=True)
     assert "<b>bold</b>" not in html
 
@@ -144,13 +124,13 @@ def test_a_refresh_counts_the_comments_that_arrived_since_the_last_one(themed, s
         _bars(_panel(themed.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment"))["card-declined"][0]
         == "60%"
     )
-    _send(send, site, CARD + CARD[:4], score=1)  # themed at ingest: card 16 of 20
+    send_comments(send, site, CARD_DECLINED + CARD_DECLINED[:4], score=1)  # themed at ingest: card 16 of 20
     bars = _bars(_panel(themed.get("/dashboard/?journey=checkout").get_data(as_text=True), "payment"))
     assert bars["card-declined"][0] == "80%" and bars["promo-code"][0] == "20%"
 
 
 def test_an_erased_visitors_comments_leave_the_panel_at_the_next_refresh(themed, api, send, site):
-    items = [answer(site, step="payment", comment=text, score=1, visitor_id="erase-me") for text in CARD[:4]]
+    items = [answer(site, step="payment", comment=text, score=1, visitor_id="erase-me") for text in CARD_DECLINED[:4]]
     assert send({"responses": items}, site).status_code == 201
     html = themed.get("/dashboard/?journey=checkout").get_data(as_text=True)
     assert _bars(_panel(html, "payment"))["card-declined"][0] == "71%"  # 10 of 14
