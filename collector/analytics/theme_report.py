@@ -32,14 +32,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector.analytics.core import day_aligned, rollup_conditions, segment_in_rollups
 from collector.analytics.responses import response_filters
 from collector.analytics.stats import Moments, mean_ci
 from collector.analytics.theme_store import model_cache
 from collector.analytics.themes import ThemeModel
 from collector.common.time import as_utc
-from collector.models import Journey, Response, ResponseTheme, Step
+from collector.models import Journey, Response, ResponseTheme, Step, StepRollup, ThemeRollup
 
 SENTIMENTS = ("negative", "neutral", "positive")
+# Filters the rollups are not keyed by: with any of them set, the report reads raw rows.
+RAW_ONLY = ("kind", "language", "trigger", "visitor_id", "sentiment", "has_comment", "url_path", "attr")
 EXAMPLES = 3
 # Candidates fetched per theme for the examples; duplicates are dropped in Python.
 CANDIDATES = 10
@@ -57,7 +60,21 @@ def _after(after: int | None) -> list[Any]:
     return [Response.id > after] if after is not None else []
 
 
+def from_rollups(filters: dict[str, Any], after: int | None = None) -> bool:
+    """Whether the rollups can answer: all answers (no ``after``), whole UTC days, and
+    only the segment columns they are keyed by (no filter only raw answers carry)."""
+    raw_only = any(filters.get(name) not in (None, "", (), []) for name in RAW_ONLY)
+    return after is None and day_aligned(filters) and segment_in_rollups(filters) and not raw_only
+
+
 def _totals(session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None) -> dict[int, int]:
+    if from_rollups(filters, after):
+        summed = (
+            sa.select(StepRollup.step_id, sa.func.sum(StepRollup.comments))
+            .where(*rollup_conditions(StepRollup, journey.id, filters))
+            .group_by(StepRollup.step_id)
+        )
+        return {step_id: int(n) for step_id, n in session.execute(summed) if n}
     query = (
         sa.select(Response.step_id, sa.func.count())
         .where(
@@ -75,6 +92,8 @@ def _groups(
     session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None
 ) -> dict[tuple[int, str], dict[str, Any]]:
     """Per (step id, theme key): counts by sentiment, primaries, emotion sums (answers after ``after`` only)."""
+    if from_rollups(filters, after):
+        return _rollup_groups(session, journey, filters)
     query = (
         sa.select(
             ResponseTheme.step_id,
@@ -98,6 +117,34 @@ def _groups(
         group["sq"] += float(row.sq or 0.0)
         if row.sentiment_label in SENTIMENTS:
             group["sentiment"][row.sentiment_label] += row.n
+    return groups
+
+
+def _rollup_groups(
+    session: Session, journey: Journey, filters: dict[str, Any]
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """:func:`_groups` from ``theme_rollups``: the same sums, added up over days and segments."""
+    counters = ("n", "primary", *SENTIMENTS, "emotion_sum", "emotion_sq")
+    query = (
+        sa.select(
+            ThemeRollup.step_id,
+            ThemeRollup.theme_key,
+            *(sa.func.sum(getattr(ThemeRollup, name)).label(name) for name in counters),
+        )
+        .where(*rollup_conditions(ThemeRollup, journey.id, filters))
+        .group_by(ThemeRollup.step_id, ThemeRollup.theme_key)
+    )
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in session.execute(query):
+        if not row.n:
+            continue
+        groups[(row.step_id, row.theme_key)] = {
+            "n": int(row.n),
+            "primary": int(row.primary or 0),
+            "sum": float(row.emotion_sum or 0.0),
+            "sq": float(row.emotion_sq or 0.0),
+            "sentiment": {name: int(row._mapping[name] or 0) for name in SENTIMENTS},
+        }
     return groups
 
 
