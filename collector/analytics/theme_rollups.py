@@ -154,7 +154,7 @@ def compare(conn: Bind, site_id: int | None = None, journey_id: int | None = Non
     }
     stored = {
         key(row): {name: getattr(row, name) for name in COUNTERS}
-        for row in conn.execute(sa.select(ThemeRollup).where(*_scope(site_id, journey_id, None, None)))
+        for row in conn.execute(sa.select(*ThemeRollup.__table__.c).where(*_scope(site_id, journey_id, None, None)))
     }
     differences = []
     for found in sorted(expected.keys() | stored.keys(), key=str):
