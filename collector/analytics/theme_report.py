@@ -41,6 +41,9 @@ from collector.common.time import as_utc
 from collector.models import Journey, Response, ResponseTheme, Step, StepRollup, ThemeRollup
 
 SENTIMENTS = ("negative", "neutral", "positive")
+# Emotion sums are kept in these integer units (scores have four decimals, squares eight).
+EMOTION_UNITS = 10**4
+EMOTION_SQ_UNITS = 10**8
 # Filters the rollups are not keyed by: with any of them set, the report reads raw rows.
 RAW_ONLY = ("kind", "language", "trigger", "visitor_id", "sentiment", "has_comment", "url_path", "attr")
 EXAMPLES = 3
@@ -58,6 +61,14 @@ def _models(session: Session, step_ids: Iterable[int]) -> dict[int, Any]:
 
 def _after(after: int | None) -> list[Any]:
     return [Response.id > after] if after is not None else []
+
+
+def units(column: sa.ColumnElement, scale: int) -> sa.ColumnElement[int]:
+    """The sum of ``column`` in integer units of 1/``scale``: emotion scores have four
+    decimals, so per answer (and per rollup row, a few thousand answers at most) this is
+    exact, and summing integers is exact in any order: the rollups and the raw join give
+    the same emotion to the last digit, where float sums would differ in the last bits."""
+    return sa.func.coalesce(sa.func.sum(sa.cast(sa.func.round(column * scale), sa.BigInteger)), 0)
 
 
 def from_rollups(filters: dict[str, Any], after: int | None = None) -> bool:
@@ -101,8 +112,8 @@ def _groups(
             Response.sentiment_label,
             sa.func.count().label("n"),
             sa.func.sum(sa.case((ResponseTheme.rank == 0, 1), else_=0)).label("primary"),
-            sa.func.sum(Response.emotion).label("sum"),
-            sa.func.sum(Response.emotion * Response.emotion).label("sq"),
+            units(Response.emotion, EMOTION_UNITS).label("sum"),
+            units(Response.emotion * Response.emotion, EMOTION_SQ_UNITS).label("sq"),
         )
         .join(Response, Response.id == ResponseTheme.response_id)
         .where(ResponseTheme.journey_id == journey.id, *response_filters(filters), *_after(after))
@@ -113,8 +124,8 @@ def _groups(
         group = groups.setdefault((row.step_id, row.theme_key), _empty_group())
         group["n"] += row.n
         group["primary"] += int(row.primary or 0)
-        group["sum"] += float(row.sum or 0.0)
-        group["sq"] += float(row.sq or 0.0)
+        group["sum"] += int(row.sum or 0)
+        group["sq"] += int(row.sq or 0)
         if row.sentiment_label in SENTIMENTS:
             group["sentiment"][row.sentiment_label] += row.n
     return groups
@@ -129,7 +140,9 @@ def _rollup_groups(
         sa.select(
             ThemeRollup.step_id,
             ThemeRollup.theme_key,
-            *(sa.func.sum(getattr(ThemeRollup, name)).label(name) for name in counters),
+            *(sa.func.sum(getattr(ThemeRollup, name)).label(name) for name in counters[:-2]),
+            units(ThemeRollup.emotion_sum, EMOTION_UNITS).label("emotion_sum"),
+            units(ThemeRollup.emotion_sq, EMOTION_SQ_UNITS).label("emotion_sq"),
         )
         .where(*rollup_conditions(ThemeRollup, journey.id, filters))
         .group_by(ThemeRollup.step_id, ThemeRollup.theme_key)
@@ -141,8 +154,8 @@ def _rollup_groups(
         groups[(row.step_id, row.theme_key)] = {
             "n": int(row.n),
             "primary": int(row.primary or 0),
-            "sum": float(row.emotion_sum or 0.0),
-            "sq": float(row.emotion_sq or 0.0),
+            "sum": int(row.emotion_sum or 0),
+            "sq": int(row.emotion_sq or 0),
             "sentiment": {name: int(row._mapping[name] or 0) for name in SENTIMENTS},
         }
     return groups
@@ -243,7 +256,7 @@ class Parts:
 
 
 def _empty_group() -> dict[str, Any]:
-    return {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
+    return {"n": 0, "primary": 0, "sum": 0, "sq": 0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
 
 
 def aggregate(session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None) -> Parts:
@@ -331,7 +344,7 @@ def _theme_row(
     theme, group: dict[str, Any] | None, total: int, before: dict[str, Any] | None, before_total: int | None
 ) -> dict[str, Any]:
     group = group or _empty_group()
-    moments = Moments(group["n"], group["sum"], group["sq"])
+    moments = Moments(group["n"], group["sum"] / EMOTION_UNITS, group["sq"] / EMOTION_SQ_UNITS)
     low, high = mean_ci(moments)
     share = group["n"] / total if total else 0.0
     change = None
