@@ -1,5 +1,7 @@
-"""Rebuild and verify for both rollup families: the curve's step rollups
-(``step_rollups``, see ``collector.analytics.rollups``) and the funnel's three
+"""Rebuild and verify for the rollup families: the curve's step rollups
+(``step_rollups``, see ``collector.analytics.rollups``), the theme rollups
+(``theme_rollups``, see ``collector.analytics.theme_rollups``, rebuilt and
+verified with the step rollups) and the funnel's three
 tables (``funnel_rollups``, ``funnel_journey_rollups``, ``funnel_durations``,
 see ``collector.analytics.funnel_rollups``).
 

@@ -1,9 +1,16 @@
 """Reading a journey's themes for a window and segment, from the stored rows.
 
-Nothing is re-clustered or re-assigned here: the counts come from
-``response_themes`` joined with the answers the filters select (the same
-filters as the curve, ``analytics.responses.response_filters``), which is what
-makes reading cheap next to a rebuild (``bench/themes_store.py``). The
+Nothing is re-clustered or re-assigned here. For a window of whole UTC days
+(or none) and a segment of only device, locale and variant (``from_rollups``),
+the theme groups are summed from ``theme_rollups``
+(``analytics.theme_rollups``) and the step's comments from the curve's
+``step_rollups.comments``: a few thousand rows at a million answers. Otherwise
+(a window to the second, ``url_path``, ``attr``, ``language`` or another
+filter only answers carry, or only the answers after an id as the dashboard
+cache asks) they come from ``response_themes`` joined with the answers the
+filters select (``analytics.responses.response_filters``). Both paths give the
+same numbers: emotion sums are added in integer units (``units``), so their
+order does not matter. Examples are always read from the answers. The
 numbers per theme are those of ``analytics.themes.summarise``:
 
 * ``count`` comments carrying the theme at all, ``primary`` those whose first
