@@ -55,7 +55,8 @@ from collector.tenancy.sites import create_site  # noqa: E402
 
 STEPS = ["cart", "shipping", "payment", "account"]
 PG_ADMIN = "host=127.0.0.1 user=postgres dbname=postgres"
-PG_NAME = "stepsense_bench_themes"
+# Another checkout benchmarking on the same server sets its own (the drop at the end is WITH (FORCE)).
+PG_NAME = os.environ.get("STEPSENSE_BENCH_PG_NAME", "stepsense_bench_themes")
 PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
 COLUMNS = (
     "site_id",
@@ -247,10 +248,62 @@ def run(kind: str, url: str, args) -> float:
                 f"read, {name}: median {median * 1000:.0f} ms wall = {median / wall:.4f}x recompute, "
                 f"{median_cpu * 1000:.0f} ms CPU = {median_cpu / cpu:.4f}x ({themes} themes)"
             )
+        _profile(kind, journey, scenarios["last 7 whole UTC days, share_change (rollups)"])
         _dashboard(journey, args.repeat)
         db.session.remove()
         db.engine.dispose()
     return worst
+
+
+def _profile(kind: str, journey: Journey, filters: dict) -> None:
+    """Where a 7-day read's time goes: totals and groups (both windows) against the examples,
+    and on PostgreSQL the examples statement's EXPLAIN ANALYZE (to stderr)."""
+    previous = theme_report._previous_window(filters)
+    parts = {
+        "totals": lambda: (
+            theme_report._totals(db.session, journey, filters),
+            theme_report._totals(db.session, journey, previous),
+        ),
+        "groups": lambda: (
+            theme_report._groups(db.session, journey, filters),
+            theme_report._groups(db.session, journey, previous),
+        ),
+    }
+    body = theme_report.journey_themes(db.session, journey, filters)
+    models = theme_report._models(db.session, [step.id for step in journey.steps])
+    labels = {
+        (step_id, theme.key): theme.label
+        for step_id, entry in models.items()
+        if entry.model is not None
+        for theme in entry.model.themes
+    }
+    keys = {s.key: s.id for s in journey.steps}
+    wanted = [
+        (keys[step["step"]], theme["key"], labels[(keys[step["step"]], theme["key"])])
+        for step in body["steps"]
+        for theme in step["themes"]
+    ]
+    parts["examples"] = lambda: theme_report._examples(db.session, wanted, filters)
+    timings = []
+    for name, function in parts.items():
+        start = time.perf_counter()
+        function()
+        timings.append(f"{name} {(time.perf_counter() - start) * 1000:.0f} ms")
+    print(f"profile, 7 whole days + previous window: {', '.join(timings)} ({len(wanted)} themes' examples)")
+    if kind == "postgresql" and wanted:
+        captured = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            captured.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", capture)
+        theme_report._examples(db.session, wanted[:1], filters)
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+        statement, parameters = captured[-1]
+        raw = db.session.connection().connection.driver_connection
+        plan = raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).fetchall()
+        print("EXPLAIN ANALYZE, one theme's examples:\n" + "\n".join(row[0] for row in plan), file=sys.stderr)
+    db.session.rollback()
 
 
 def _dashboard(journey: Journey, repeat: int) -> None:
