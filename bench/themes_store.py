@@ -46,6 +46,7 @@ sys.path.insert(0, ROOT)
 from bench.seeding import PG_ADMIN_URL, bulk_write, scratch_database, table_columns  # noqa: E402
 from collector import create_app  # noqa: E402
 from collector.analytics import theme_cache, theme_report, theme_store  # noqa: E402
+from collector.analytics.maintenance import rebuild_rollups  # noqa: E402
 from collector.common.time import utcnow  # noqa: E402
 from collector.extensions import db  # noqa: E402
 from collector.models import Journey, Response, Step  # noqa: E402
@@ -157,6 +158,12 @@ def run(kind: str, url: str, args) -> float:
         started = time.perf_counter()
         journey = seed(kind, args.rows, args.days)
         seeded = time.perf_counter() - started
+        wall = time.perf_counter()
+        # Bulk-seeded behind ingest's back: count the curve's and the themes' rollups as
+        # `stepsense rollups rebuild` does (ingest keeps them as it stores; not part of the recompute).
+        rebuild_rollups(db.session)
+        db.session.commit()
+        print(f"rollups rebuild after seeding: {time.perf_counter() - wall:.1f} s wall", file=sys.stderr)
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         steps = [(step, theme_store.comment_stats(db.session, step.id)[0]) for step in journey.steps]
@@ -167,7 +174,12 @@ def run(kind: str, url: str, args) -> float:
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         now = utcnow()
-        scenarios = {"all comments": {}, "last 7 days, share_change": {"from": now - timedelta(days=7), "to": now}}
+        tomorrow = datetime.combine(now.date(), datetime.min.time(), tzinfo=now.tzinfo) + timedelta(days=1)
+        scenarios = {
+            "all comments": {},
+            "last 7 whole UTC days, share_change (rollups)": {"from": tomorrow - timedelta(days=7), "to": tomorrow},
+            "last 7 days to the second, share_change (raw)": {"from": now - timedelta(days=7), "to": now},
+        }
         print(f"\n{kind}, {args.rows:,} answers with comments, {len(steps)} steps (seeded in {seeded:.0f} s wall)")
         print(f"recompute (rebuild every step): {wall:.2f} s wall, {cpu:.2f} s CPU")
         worst = 0.0
@@ -181,10 +193,62 @@ def run(kind: str, url: str, args) -> float:
                 f"read, {name}: median {median * 1000:.0f} ms wall = {median / wall:.4f}x recompute, "
                 f"{median_cpu * 1000:.0f} ms CPU = {median_cpu / cpu:.4f}x ({themes} themes)"
             )
+        _profile(kind, journey, scenarios["last 7 whole UTC days, share_change (rollups)"])
         _dashboard(journey, args.repeat)
         db.session.remove()
         db.engine.dispose()
     return worst
+
+
+def _profile(kind: str, journey: Journey, filters: dict) -> None:
+    """Where a 7-day read's time goes: totals and groups (both windows) against the examples,
+    and on PostgreSQL the examples statement's EXPLAIN ANALYZE (to stderr)."""
+    previous = theme_report._previous_window(filters)
+    parts = {
+        "totals": lambda: (
+            theme_report._totals(db.session, journey, filters),
+            theme_report._totals(db.session, journey, previous),
+        ),
+        "groups": lambda: (
+            theme_report._groups(db.session, journey, filters),
+            theme_report._groups(db.session, journey, previous),
+        ),
+    }
+    body = theme_report.journey_themes(db.session, journey, filters)
+    models = theme_report._models(db.session, [step.id for step in journey.steps])
+    labels = {
+        (step_id, theme.key): theme.label
+        for step_id, entry in models.items()
+        if entry.model is not None
+        for theme in entry.model.themes
+    }
+    keys = {s.key: s.id for s in journey.steps}
+    wanted = [
+        (keys[step["step"]], theme["key"], labels[(keys[step["step"]], theme["key"])])
+        for step in body["steps"]
+        for theme in step["themes"]
+    ]
+    parts["examples"] = lambda: theme_report._examples(db.session, wanted, filters)
+    timings = []
+    for name, function in parts.items():
+        start = time.perf_counter()
+        function()
+        timings.append(f"{name} {(time.perf_counter() - start) * 1000:.0f} ms")
+    print(f"profile, 7 whole days + previous window: {', '.join(timings)} ({len(wanted)} themes' examples)")
+    if kind == "postgresql" and wanted:
+        captured = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            captured.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", capture)
+        theme_report._examples(db.session, wanted[:1], filters)
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+        statement, parameters = captured[-1]
+        raw = db.session.connection().connection.driver_connection
+        plan = raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).fetchall()
+        print("EXPLAIN ANALYZE, one theme's examples:\n" + "\n".join(row[0] for row in plan), file=sys.stderr)
+    db.session.rollback()
 
 
 def _dashboard(journey: Journey, repeat: int) -> None:

@@ -1,5 +1,7 @@
-"""Rebuild and verify for both rollup families: the curve's step rollups
-(``step_rollups``, see ``collector.analytics.rollups``) and the funnel's three
+"""Rebuild and verify for the rollup families: the curve's step rollups
+(``step_rollups``, see ``collector.analytics.rollups``), the theme rollups
+(``theme_rollups``, see ``collector.analytics.theme_rollups``, rebuilt and
+verified with the step rollups) and the funnel's three
 tables (``funnel_rollups``, ``funnel_journey_rollups``, ``funnel_durations``,
 see ``collector.analytics.funnel_rollups``).
 
@@ -32,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from collector.analytics import theme_rollups
 from collector.analytics.core import SEGMENT, day_of, day_ranges
 from collector.analytics.funnel_rollups import write_totals
 from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, Sums, response_sums, zero_sums
@@ -122,6 +125,7 @@ def rebuild_rollups(
         index_elements=list(KEY), set_={"impressions": statement.excluded.impressions}
     )
     session.execute(statement)
+    theme_rollups.rebuild(session, site_id=site_id, journey_id=journey_id, days=days)
     rebuild_funnel(session, site_id=site_id, journey_id=journey_id, days=days)
     return session.scalar(
         sa.select(sa.func.count()).select_from(StepRollup).where(*_step_rollup_scope(site_id, journey_id, days))
@@ -183,7 +187,8 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
             for name in COUNTERS:
                 if not _same(name, want[name], have[name]):
                     differences.append(f"{label}: {name} is {have[name]}, raw says {want[name]}")
-    return differences + compare_funnel(session, site_id=site_id, journey_id=journey_id)
+    themes = theme_rollups.compare(session, site_id=site_id, journey_id=journey_id)
+    return differences + themes + compare_funnel(session, site_id=site_id, journey_id=journey_id)
 
 
 def _same(name: str, want: float, have: float) -> bool:

@@ -1,9 +1,16 @@
 """Reading a journey's themes for a window and segment, from the stored rows.
 
-Nothing is re-clustered or re-assigned here: the counts come from
-``response_themes`` joined with the answers the filters select (the same
-filters as the curve, ``analytics.responses.response_filters``), which is what
-makes reading cheap next to a rebuild (``bench/themes_store.py``). The
+Nothing is re-clustered or re-assigned here. For a window of whole UTC days
+(or none) and a segment of only device, locale and variant (``from_rollups``),
+the theme groups are summed from ``theme_rollups``
+(``analytics.theme_rollups``) and the step's comments from the curve's
+``step_rollups.comments``: a few thousand rows at a million answers. Otherwise
+(a window to the second, ``url_path``, ``attr``, ``language`` or another
+filter only answers carry, or only the answers after an id as the dashboard
+cache asks) they come from ``response_themes`` joined with the answers the
+filters select (``analytics.responses.response_filters``). Both paths give the
+same numbers: emotion sums are added in integer units (``units``), so their
+order does not matter. Examples are always read from the answers. The
 numbers per theme are those of ``analytics.themes.summarise``:
 
 * ``count`` comments carrying the theme at all, ``primary`` those whose first
@@ -32,14 +39,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collector.analytics.core import day_aligned, rollup_conditions, segment_in_rollups
 from collector.analytics.responses import response_filters
 from collector.analytics.stats import Moments, mean_ci
 from collector.analytics.theme_store import model_cache
 from collector.analytics.themes import ThemeModel
 from collector.common.time import as_utc
-from collector.models import Journey, Response, ResponseTheme, Step
+from collector.models import Journey, Response, ResponseTheme, Step, StepRollup, ThemeRollup
 
 SENTIMENTS = ("negative", "neutral", "positive")
+# Emotion sums are kept in these integer units (scores have four decimals, squares eight).
+EMOTION_UNITS = 10**4
+EMOTION_SQ_UNITS = 10**8
+# Filters the rollups are not keyed by: with any of them set, the report reads raw rows.
+RAW_ONLY = ("kind", "language", "trigger", "visitor_id", "sentiment", "has_comment", "url_path", "attr")
 EXAMPLES = 3
 # Candidates fetched per theme for the examples; duplicates are dropped in Python.
 CANDIDATES = 10
@@ -57,7 +70,29 @@ def _after(after: int | None) -> list[Any]:
     return [Response.id > after] if after is not None else []
 
 
+def units(column: sa.ColumnElement, scale: int) -> sa.ColumnElement[int]:
+    """The sum of ``column`` in integer units of 1/``scale``: emotion scores have four
+    decimals, so per answer (and per rollup row, a few thousand answers at most) this is
+    exact, and summing integers is exact in any order: the rollups and the raw join give
+    the same emotion to the last digit, where float sums would differ in the last bits."""
+    return sa.func.coalesce(sa.func.sum(sa.cast(sa.func.round(column * scale), sa.BigInteger)), 0)
+
+
+def from_rollups(filters: dict[str, Any], after: int | None = None) -> bool:
+    """Whether the rollups can answer: all answers (no ``after``), whole UTC days, and
+    only the segment columns they are keyed by (no filter only raw answers carry)."""
+    raw_only = any(filters.get(name) not in (None, "", (), []) for name in RAW_ONLY)
+    return after is None and day_aligned(filters) and segment_in_rollups(filters) and not raw_only
+
+
 def _totals(session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None) -> dict[int, int]:
+    if from_rollups(filters, after):
+        summed = (
+            sa.select(StepRollup.step_id, sa.func.sum(StepRollup.comments))
+            .where(*rollup_conditions(StepRollup, journey.id, filters))
+            .group_by(StepRollup.step_id)
+        )
+        return {step_id: int(n) for step_id, n in session.execute(summed) if n}
     query = (
         sa.select(Response.step_id, sa.func.count())
         .where(
@@ -75,6 +110,8 @@ def _groups(
     session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None
 ) -> dict[tuple[int, str], dict[str, Any]]:
     """Per (step id, theme key): counts by sentiment, primaries, emotion sums (answers after ``after`` only)."""
+    if from_rollups(filters, after):
+        return _rollup_groups(session, journey, filters)
     query = (
         sa.select(
             ResponseTheme.step_id,
@@ -82,8 +119,8 @@ def _groups(
             Response.sentiment_label,
             sa.func.count().label("n"),
             sa.func.sum(sa.case((ResponseTheme.rank == 0, 1), else_=0)).label("primary"),
-            sa.func.sum(Response.emotion).label("sum"),
-            sa.func.sum(Response.emotion * Response.emotion).label("sq"),
+            units(Response.emotion, EMOTION_UNITS).label("sum"),
+            units(Response.emotion * Response.emotion, EMOTION_SQ_UNITS).label("sq"),
         )
         .join(Response, Response.id == ResponseTheme.response_id)
         .where(ResponseTheme.journey_id == journey.id, *response_filters(filters), *_after(after))
@@ -94,10 +131,40 @@ def _groups(
         group = groups.setdefault((row.step_id, row.theme_key), _empty_group())
         group["n"] += row.n
         group["primary"] += int(row.primary or 0)
-        group["sum"] += float(row.sum or 0.0)
-        group["sq"] += float(row.sq or 0.0)
+        group["sum"] += int(row.sum or 0)
+        group["sq"] += int(row.sq or 0)
         if row.sentiment_label in SENTIMENTS:
             group["sentiment"][row.sentiment_label] += row.n
+    return groups
+
+
+def _rollup_groups(
+    session: Session, journey: Journey, filters: dict[str, Any]
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """:func:`_groups` from ``theme_rollups``: the same sums, added up over days and segments."""
+    counters = ("n", "primary", *SENTIMENTS, "emotion_sum", "emotion_sq")
+    query = (
+        sa.select(
+            ThemeRollup.step_id,
+            ThemeRollup.theme_key,
+            *(sa.func.sum(getattr(ThemeRollup, name)).label(name) for name in counters[:-2]),
+            units(ThemeRollup.emotion_sum, EMOTION_UNITS).label("emotion_sum"),
+            units(ThemeRollup.emotion_sq, EMOTION_SQ_UNITS).label("emotion_sq"),
+        )
+        .where(*rollup_conditions(ThemeRollup, journey.id, filters))
+        .group_by(ThemeRollup.step_id, ThemeRollup.theme_key)
+    )
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in session.execute(query):
+        if not row.n:
+            continue
+        groups[(row.step_id, row.theme_key)] = {
+            "n": int(row.n),
+            "primary": int(row.primary or 0),
+            "sum": int(row.emotion_sum or 0),
+            "sq": int(row.emotion_sq or 0),
+            "sentiment": {name: int(row._mapping[name] or 0) for name in SENTIMENTS},
+        }
     return groups
 
 
@@ -131,8 +198,11 @@ def _examples(
                 .subquery()
             )
         )
-    for row in session.execute(sa.union_all(*parts)):
-        found.setdefault((row.step_id, row.theme_key), []).append(row.comment)
+    # One statement per theme, not their UNION ALL: at 1M answers each takes ~6 ms on PostgreSQL
+    # (EXPLAIN ANALYZE in bench/THEMES.md) while the 120 of them as one statement took 34 s.
+    for part in parts:
+        for row in session.execute(part):
+            found.setdefault((row.step_id, row.theme_key), []).append(row.comment)
     labels = {(step_id, key): label.lower() for step_id, key, label in wanted}
     for group, texts in found.items():
         ranked = sorted(
@@ -196,7 +266,7 @@ class Parts:
 
 
 def _empty_group() -> dict[str, Any]:
-    return {"n": 0, "primary": 0, "sum": 0.0, "sq": 0.0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
+    return {"n": 0, "primary": 0, "sum": 0, "sq": 0, "sentiment": dict.fromkeys(SENTIMENTS, 0)}
 
 
 def aggregate(session: Session, journey: Journey, filters: dict[str, Any], after: int | None = None) -> Parts:
@@ -284,7 +354,7 @@ def _theme_row(
     theme, group: dict[str, Any] | None, total: int, before: dict[str, Any] | None, before_total: int | None
 ) -> dict[str, Any]:
     group = group or _empty_group()
-    moments = Moments(group["n"], group["sum"], group["sq"])
+    moments = Moments(group["n"], group["sum"] / EMOTION_UNITS, group["sq"] / EMOTION_SQ_UNITS)
     low, high = mean_ci(moments)
     share = group["n"] / total if total else 0.0
     change = None

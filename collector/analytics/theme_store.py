@@ -40,9 +40,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from collector.analytics import theme_rollups
 from collector.analytics.themes import MODEL_VERSION, Assigner, Comment, Curation, ThemeModel, build, compiled
 from collector.common.database import Bind, insert_ignoring_conflicts
-from collector.common.time import utcnow
+from collector.common.time import as_utc, utcnow
 from collector.models import Response, ResponseTheme, Step, ThemeCuration, ThemeModelRow
 
 THEMES_TABLE = ResponseTheme.__table__
@@ -156,13 +157,17 @@ def assign_at_ingest(conn: Bind, rows: Sequence[Mapping[str, Any]], ids: Mapping
         conn, (row["step_id"] for row in commented), current_app.config["THEMES_MODEL_CHECK_SECONDS"]
     )
     out: list[dict[str, Any]] = []
+    themed: list[tuple[Mapping[str, Any], list[dict[str, Any]]]] = []
     for row in commented:
         entry = entries[row["step_id"]]
         if entry.assigner is not None:
             keys = entry.assigner(row["comment"], row.get("language") or row.get("locale"))
-            out += theme_rows(entry.model, ids[row["client_id"]], row["journey_id"], row["step_id"], keys)
+            written = theme_rows(entry.model, ids[row["client_id"]], row["journey_id"], row["step_id"], keys)
+            themed.append((row, written))
+            out += written
     if out:
         conn.execute(sa.insert(THEMES_TABLE), out)
+        theme_rollups.add(conn, themed)
     for step_id in first_seen:
         if entries[step_id].assigner is not None:
             _catch_up(conn, step_id, entries[step_id])
@@ -172,15 +177,21 @@ def assign_at_ingest(conn: Bind, rows: Sequence[Mapping[str, Any]], ids: Mapping
 def _catch_up(conn: Bind, step_id: int, entry: _Loaded) -> None:
     """Theme the step's comments stored after its first rebuild that have no themes yet."""
     themed = sa.select(ResponseTheme.response_id).where(ResponseTheme.response_id == Response.id).exists()
-    query = sa.select(Response.id, Response.journey_id, Response.comment, Response.language, Response.locale).where(
+    query = sa.select(
+        Response.id, Response.journey_id, Response.comment, Response.language, Response.locale, Response.created_at
+    ).where(
         Response.step_id == step_id, Response.comment.is_not(None), ~themed, Response.id > (entry.built_through or 0)
     )
-    out = []
+    out, days = [], set()
     for row in conn.execute(query):
         keys = entry.assigner(row.comment, row.language or row.locale)
         out += theme_rows(entry.model, row.id, row.journey_id, step_id, keys)
+        if keys:
+            days.add(as_utc(row.created_at).date())
     if out:
         insert_ignoring_conflicts(conn, THEMES_TABLE, out, ["response_id", "theme_key"], [ResponseTheme.response_id])
+        # Rows another process inserted first were skipped: recount those days rather than add.
+        theme_rollups.rebuild(conn, step_id=step_id, days=days)
 
 
 # --- Rebuild ---------------------------------------------------------------------------------------
@@ -262,6 +273,7 @@ def rebuild_step(session: Session, step: Step, curation: Curation | None = None)
         rows += theme_rows(model, comment.id, step.journey_id, step.id, assigner(comment.text, comment.language))
     for start in range(0, len(rows), 5000):
         session.execute(sa.insert(THEMES_TABLE), rows[start : start + 5000])
+    theme_rollups.rebuild(session, step_id=step.id)
     values = {
         "model": model.to_dict(assignments=False),
         "comments": len(comments) + len(late),

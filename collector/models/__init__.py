@@ -19,6 +19,7 @@ from collector.models.rollups import (
     FunnelRollup,
     RollupKey,
     StepRollup,
+    ThemeRollup,
 )
 from collector.models.tenancy import ApiKey, Journey, Prompt, Site, Step
 from collector.models.themes import ResponseTheme, ThemeCuration, ThemeModelRow
@@ -44,6 +45,7 @@ __all__ = [
     "StepRollup",
     "ThemeCuration",
     "ThemeModelRow",
+    "ThemeRollup",
     "TrappedClientId",
     "utcnow",
 ]

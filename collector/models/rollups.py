@@ -148,3 +148,28 @@ class FrictionRollup(RollupKey, db.Model):
     abandoned: Mapped[int] = mapped_column(default=0)
     answered: Mapped[int] = mapped_column(default=0)
     negative: Mapped[int] = mapped_column(default=0)
+
+
+class ThemeRollup(RollupKey, db.Model):
+    """Per journey, step, UTC day of the answer, segment and theme key: the answers
+    carrying the theme, how many as their primary one, by sentiment label, and their
+    emotion sums; what a themes report reads instead of ``response_themes`` joined
+    with ``responses`` (see ``collector/analytics/theme_rollups.py``)."""
+
+    __tablename__ = "theme_rollups"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "journey_id", "day", "step_id", "device", "locale", "variant", "theme_key", name="uq_theme_rollups_key"
+        ),
+        sa.Index("ix_theme_rollups_step", "step_id"),
+    )
+
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"))
+    theme_key: Mapped[str] = mapped_column(sa.String(64))
+    n: Mapped[int] = mapped_column(default=0)
+    primary: Mapped[int] = mapped_column(default=0)
+    negative: Mapped[int] = mapped_column(default=0)
+    neutral: Mapped[int] = mapped_column(default=0)
+    positive: Mapped[int] = mapped_column(default=0)
+    emotion_sum: Mapped[float] = mapped_column(default=0.0)
+    emotion_sq: Mapped[float] = mapped_column(default=0.0)

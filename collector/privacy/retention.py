@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from collector.analytics import friction, maintenance
+from collector.analytics import friction, maintenance, theme_rollups
 from collector.common.time import utcnow
 from collector.ingest.store import TRAP_MEMORY_DAYS
 from collector.models import Event, Response, Site, StepRollup, TrappedClientId
@@ -64,6 +64,7 @@ def purge_site(
     result.events = _delete_older(session, Event, site.id, cutoff, batch_size, progress)
     session.execute(sa.delete(StepRollup).where(StepRollup.site_id == site.id, StepRollup.day < cutoff.date()))
     maintenance.drop_funnel_before(session, site.id, cutoff.date())
+    theme_rollups.drop_before(session, site.id, cutoff.date())
     friction.reconcile(session, site.id, sessions)
     maintenance.rebuild_rollups(session, site_id=site.id, days=[cutoff.date()])
     session.commit()

@@ -8,8 +8,9 @@ import time
 import sqlalchemy as sa
 
 from collector.analytics import theme_store
+from collector.analytics.maintenance import compare_rollups
 from collector.extensions import db
-from collector.models import Response, ResponseTheme, Step, ThemeModelRow
+from collector.models import Response, ResponseTheme, Step, ThemeModelRow, ThemeRollup
 from tests.helpers import answer
 
 EVAL = pathlib.Path(__file__).parent.parent / "data" / "themes_eval.tsv"
@@ -93,3 +94,7 @@ def test_comments_arriving_while_a_process_thought_the_step_had_no_model_are_the
         theme_store.model_cache()._entries[step.id].checked = time.monotonic() - 3600
     _send_all(send, site, ["thanks"])
     assert _primaries(rows)["my card was declined"] == "card-declined"
+    # The caught-up comment is in the theme rollups too, counted once.
+    assert rows(sa.select(sa.func.sum(ThemeRollup.n)).where(ThemeRollup.theme_key == "card-declined")) == [5]
+    with app.app_context():
+        assert compare_rollups(db.session) == []

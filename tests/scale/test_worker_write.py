@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from collector.analytics.maintenance import compare_rollups
 from collector.common.database import insert_ignoring_conflicts
 from collector.extensions import db
 from collector.ingest import log_format, queue, store
-from collector.models import Response, StepRollup
+from collector.models import Response, StepRollup, ThemeRollup
 from collector.tenancy.sites import SiteSnapshot
 from tests.helpers import answer
 
@@ -76,3 +77,22 @@ def test_the_same_item_twice_in_one_fetch_is_stored_and_counted_once(app, site, 
     assert (stats.stored, stats.duplicates) == (1, 1)
     assert rows(sa.select(sa.func.count()).select_from(Response)) == [1]
     assert rows(sa.select(StepRollup.n)) == [1]
+
+
+def test_a_redelivered_comment_adds_to_the_theme_rollups_once(app, site, settings, rows, drain, runner):
+    """The worker themes what it stores and keeps the theme rollups; a second delivery adds nothing."""
+    snapshot = SiteSnapshot(site.id, site.public_key, frozenset(), True)
+    comments = ["my card was declined", "card declined again", "promo code invalid", "the promo code is rejected"]
+    with app.app_context():
+        batch = store.prepare_responses(snapshot, [answer(site, comment=text) for text in comments * 3])
+    queue.publisher(settings).publish(log_format.messages(settings, "answer", site.id, batch.records))
+    drain()
+    assert runner.invoke(args=["themes", "rebuild"]).exit_code == 0
+    with app.app_context():
+        batch = store.prepare_responses(snapshot, [answer(site, comment="card declined at the till", device="mobile")])
+    ((to, _, item),) = log_format.messages(settings, "answer", site.id, batch.records)
+    queue.publisher(settings).publish([(to, "c", item), (to, "d", item)])
+    assert drain().stored == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.sum(ThemeRollup.n)).where(ThemeRollup.device == "mobile")) == 1
+        assert compare_rollups(db.session) == []
