@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from collector.analytics import theme_rollups
 from collector.analytics.core import SEGMENT, day_of, day_ranges
 from collector.analytics.funnel_rollups import write_totals
-from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, Sums, response_sums, zero_sums
+from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, Sums, differences, response_sums, zero_sums
 from collector.analytics.visits import (
     JOURNEY_COUNTERS,
     STEP_COUNTERS,
@@ -52,8 +52,6 @@ from collector.analytics.visits import (
 from collector.common.database import Bind, as_date
 from collector.models import Event, FunnelDuration, FunnelJourneyRollup, FunnelRollup, Journey, Response, StepRollup
 
-FLOAT_COUNTERS = ("emotion_sum", "emotion_sq")
-RELATIVE_TOLERANCE = 1e-9
 FUNNEL_TABLES = (FunnelRollup, FunnelJourneyRollup, FunnelDuration)
 
 
@@ -175,26 +173,10 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
         }
         for row in session.scalars(sa.select(StepRollup).where(*_step_rollup_scope(site_id, journey_id, None)))
     }
-    differences = []
-    for key in sorted(expected.keys() | stored.keys(), key=str):
-        want, have = expected.get(key), stored.get(key)
-        label = "journey={} day={} step={} device={!r} locale={!r} variant={!r}".format(*key)
-        if have is None:
-            differences.append(f"missing rollup: {label}")
-        elif want is None:
-            differences.append(f"extra rollup: {label}")
-        else:
-            for name in COUNTERS:
-                if not _same(name, want[name], have[name]):
-                    differences.append(f"{label}: {name} is {have[name]}, raw says {want[name]}")
+    describe = "rollup journey={} day={} step={} device={!r} locale={!r} variant={!r}".format
+    found = differences(expected, stored, COUNTERS, lambda key: describe(*key))
     themes = theme_rollups.compare(session, site_id=site_id, journey_id=journey_id)
-    return differences + themes + compare_funnel(session, site_id=site_id, journey_id=journey_id)
-
-
-def _same(name: str, want: float, have: float) -> bool:
-    if name in FLOAT_COUNTERS:
-        return abs(float(want) - float(have)) <= RELATIVE_TOLERANCE * max(1.0, abs(float(want)))
-    return int(want) == int(have)
+    return found + themes + compare_funnel(session, site_id=site_id, journey_id=journey_id)
 
 
 # --- The funnel's rollups -----------------------------------------------------------------------
@@ -262,7 +244,7 @@ def drop_funnel_before(session: Session, site_id: int, day: date) -> None:
 def compare_funnel(session: Session, site_id: int | None = None, journey_id: int | None = None) -> list[str]:
     """Differences between the stored funnel rollups and a raw recomputation (empty when exact).
     All-zero stored rows (left by a session that moved to another day) count as absent."""
-    differences = []
+    found = []
     for journey in journeys_in_scope(session, site_id, journey_id):
         timeout, positions = session_timeout(session, journey.site_id), step_positions(session, journey.id)
         expected = Totals()
@@ -277,11 +259,11 @@ def compare_funnel(session: Session, site_id: int | None = None, journey_id: int
         ):
             for key in sorted(want.keys() | have.keys(), key=str):
                 if want.get(key) != have.get(key):
-                    differences.append(
+                    found.append(
                         f"funnel {name} journey={journey.id} key={key}: stored {_shown(have.get(key))}, "
                         f"raw says {_shown(want.get(key))}"
                     )
-    return differences
+    return found
 
 
 def _stored_funnel(session: Session, journey_id: int) -> Totals:

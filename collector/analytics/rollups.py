@@ -10,7 +10,7 @@ transaction as the rows themselves. Rebuild and verify of these and of the
 funnel's rollups: ``collector.analytics.maintenance``.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +40,42 @@ RESPONSE_COUNTERS = (
 )
 COUNTERS = (*RESPONSE_COUNTERS, "impressions")
 Sums = dict[str, float]
+
+
+# Emotion sums are floats, added in another order at ingest than by a recomputation.
+FLOAT_COUNTERS = ("emotion_sum", "emotion_sq")
+RELATIVE_TOLERANCE = 1e-9
+
+
+def differences(
+    expected: Mapping[tuple, Mapping[str, Any]],
+    stored: Mapping[tuple, Mapping[str, Any]],
+    counters: Sequence[str],
+    describe: Callable[[tuple], str],
+) -> list[str]:
+    """What ``stepsense rollups verify`` reports for one rollup table, keyed rows
+    recomputed from raw rows against the stored ones: rows missing or extra, and
+    counters that differ (counts exactly, emotion sums within a relative 1e-9)."""
+    found = []
+    for key in sorted(expected.keys() | stored.keys(), key=str):
+        want, have = expected.get(key), stored.get(key)
+        if have is None:
+            found.append(f"missing {describe(key)}")
+        elif want is None:
+            found.append(f"extra {describe(key)}")
+        else:
+            found += [
+                f"{describe(key)}: {name} is {have[name]}, raw says {want[name]}"
+                for name in counters
+                if not _same(name, want[name], have[name])
+            ]
+    return found
+
+
+def _same(name: str, want: float, have: float) -> bool:
+    if name in FLOAT_COUNTERS:
+        return abs(float(want) - float(have)) <= RELATIVE_TOLERANCE * max(1.0, abs(float(want)))
+    return int(want) == int(have)
 
 
 def zero_sums() -> Sums:

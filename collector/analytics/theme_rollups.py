@@ -32,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from collector.analytics.core import SEGMENT, day_of, day_ranges
+from collector.analytics.rollups import differences
 from collector.common.database import Bind, as_date, dialect_name, upsert_adding
 from collector.common.time import as_utc
 from collector.models import Response, ResponseTheme, ThemeRollup
@@ -39,8 +40,6 @@ from collector.models import Response, ResponseTheme, ThemeRollup
 KEY = ("journey_id", "day", "step_id", *SEGMENT, "theme_key")
 SENTIMENTS = ("negative", "neutral", "positive")
 COUNTERS = ("n", "primary", *SENTIMENTS, "emotion_sum", "emotion_sq")
-FLOAT_COUNTERS = ("emotion_sum", "emotion_sq")
-RELATIVE_TOLERANCE = 1e-9
 
 
 def add(conn: Bind, answers: Iterable[tuple[Mapping[str, Any], Iterable[Mapping[str, Any]]]]) -> None:
@@ -156,22 +155,5 @@ def compare(conn: Bind, site_id: int | None = None, journey_id: int | None = Non
         key(row): {name: getattr(row, name) for name in COUNTERS}
         for row in conn.execute(sa.select(*ThemeRollup.__table__.c).where(*_scope(site_id, journey_id, None, None)))
     }
-    differences = []
-    for found in sorted(expected.keys() | stored.keys(), key=str):
-        want, have = expected.get(found), stored.get(found)
-        label = "theme rollup journey={} day={} step={} device={!r} locale={!r} variant={!r} theme={!r}".format(*found)
-        if have is None:
-            differences.append(f"missing {label}")
-        elif want is None:
-            differences.append(f"extra {label}")
-        else:
-            for name in COUNTERS:
-                if not _same(name, want[name], have[name]):
-                    differences.append(f"{label}: {name} is {have[name]}, raw says {want[name]}")
-    return differences
-
-
-def _same(name: str, want: float, have: float) -> bool:
-    if name in FLOAT_COUNTERS:
-        return abs(float(want) - float(have)) <= RELATIVE_TOLERANCE * max(1.0, abs(float(want)))
-    return int(want) == int(have)
+    describe = "theme rollup journey={} day={} step={} device={!r} locale={!r} variant={!r} theme={!r}".format
+    return differences(expected, stored, COUNTERS, lambda key: describe(*key))
