@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
-from collector.analytics import friction, funnel_rollups, rollups, theme_store
+from collector.analytics import friction, funnel_rollups, rollups, session_locks, theme_store
 from collector.analytics.emotion import score_response
-from collector.common.database import insert_ignoring_conflicts
+from collector.common.database import insert_ignoring_conflicts, one_writer_at_a_time
 from collector.common.errors import Invalid
 from collector.common.group_commit import GroupCommit, Job
 from collector.common.metrics import ROLLUP_WRITE
@@ -208,7 +208,11 @@ def _write_group(engine: Engine, key: tuple[int, str], batches: list[Batch], fre
     deleted), the site's cached steps are forgotten and the group tried again.
     """
     try:
-        with ROLLUP_WRITE.labels(KIND_OF_TABLE[key[1]]).time(), engine.begin() as conn:
+        with (
+            ROLLUP_WRITE.labels(KIND_OF_TABLE[key[1]]).time(),
+            one_writer_at_a_time(engine),
+            engine.begin() as conn,
+        ):
             results = _insert(conn, batches)
     except sa.exc.IntegrityError as error:
         stale_step = getattr(error.orig, "sqlstate", None) == "23503"
@@ -255,7 +259,8 @@ def _insert(conn: Connection, batches: list[Batch]) -> list[IngestResult]:
     new = {row.client_id for row in inserted}
     new_rows = [row for row in rows if row["client_id"] in new]
     answers = table is Response.__table__
-    # Before the curve rollups: every writer takes the funnel's session locks first.
+    # Before the curve rollups, and for the funnel and friction at once: one statement, not one each.
+    session_locks.lock_sessions(conn, {(row["journey_id"], row["session_id"]) for row in new_rows if row["session_id"]})
     funnel_rollups.update_sessions(conn, site.id, new_rows, [row.id for row in inserted], answers=answers)
     (rollups.add_responses if answers else rollups.add_events)(conn, new_rows)
     theme_store.assign_at_ingest(conn, new_rows if answers else [], {row.client_id: row.id for row in inserted})
