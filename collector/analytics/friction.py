@@ -24,13 +24,13 @@ with those flags; ``friction_rollups`` sums them per journey, step, signal, day 
 segment. Ingest recomputes each touched session from all its stored events and
 answers (the rows just inserted included), compares with its stored rows and writes
 the difference: integers, so late, queued and duplicate events land where a full
-recomputation puts them. A PostgreSQL advisory lock per session serialises
-concurrent writers of one session (SQLite has one writer).
+recomputation puts them. A PostgreSQL advisory lock per session, shared with the
+funnel (``session_locks``), serialises concurrent writers of one session (SQLite
+has one writer).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from collector.analytics.maintenance import journeys_in_scope
+from collector.analytics.session_locks import lock_sessions
 from collector.analytics.visits import EVENT_COLUMNS
 from collector.common.database import Bind, as_date, dialect_name, session_rows_query, upsert_adding
 from collector.common.time import as_utc
@@ -146,11 +147,6 @@ _STORED = session_rows_query(
 _POSITIONS = sa.select(Step.id, Step.position).where(Step.journey_id == sa.bindparam("journey_id"))
 
 
-def _lock_key(journey_id: int, session_id: str) -> int:
-    digest = hashlib.blake2b(f"friction:{journey_id}:{session_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def update_sessions(conn: Bind, site_id: int, rows: Iterable[dict[str, Any]], answers: bool = False) -> None:
     """Bring friction up to date after inserting ``rows`` (events, or answers with
     ``answers=True``); in the caller's transaction."""
@@ -162,26 +158,31 @@ def update_sessions(conn: Bind, site_id: int, rows: Iterable[dict[str, Any]], an
         }
     )
     if touched:
-        reconcile(conn, site_id, touched)
+        reconcile(conn, site_id, touched, adding=True)
 
 
-def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]]) -> None:
+def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]], adding: bool = False) -> None:
     """Recompute the (journey id, session id) sessions and write what changed to
-    ``friction_sessions`` and ``friction_rollups`` (used by ingest and erasure)."""
+    ``friction_sessions`` and ``friction_rollups`` (used by ingest, erasure and retention).
+
+    ``adding``: only rows were added since the sessions were last reconciled
+    (ingest). A session's stored rows come from its events, so a journey whose
+    sessions have no relevant events then has none to compare with, and its read
+    is skipped: one statement less for the answers of sessions without events.
+    """
     touched = sorted(set(touched))
     if not touched:
         return
-    if dialect_name(conn) == "postgresql":
-        keys = sorted({_lock_key(*key) for key in touched})
-        conn.execute(
-            sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys}
-        )
+    lock_sessions(conn, touched)
     by_journey: dict[int, list[str]] = defaultdict(list)
     for journey_id, session_id in touched:
         by_journey[journey_id].append(session_id)
     delta: dict[tuple, list[int]] = {}
     for journey_id, session_ids in by_journey.items():
         wanted = _recompute(conn, journey_id, session_ids)
+        if wanted is None and adding:
+            continue
+        wanted = wanted or {}
         stored = _stored_sessions(conn, journey_id, session_ids)
         gone = [key for key in stored if wanted.get(key) != stored[key]]
         fresh = [key for key in wanted if wanted[key] != stored.get(key)]
@@ -206,14 +207,15 @@ def reconcile(conn: Bind, site_id: int, touched: Iterable[tuple[int, str]]) -> N
     _write_delta(conn, site_id, delta)
 
 
-def _recompute(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple]:
+def _recompute(conn: Bind, journey_id: int, session_ids: list[str]) -> dict[tuple, tuple] | None:
+    """The rows the sessions should have; None when none of them has a relevant event."""
     events: dict[str, list[tuple]] = defaultdict(list)
     replies: dict[str, list[tuple]] = defaultdict(list)
     pg = dialect_name(conn) == "postgresql"
     for row in conn.execute(_SESSION_EVENTS[pg], {"journey_id": journey_id, "session_ids": session_ids}):
         events[row[0]].append(tuple(row[1:]))
     if not events:  # only sessions with events have friction rows to compute (see session_rows)
-        return {}
+        return None
     for row in conn.execute(_SESSION_ANSWERS[pg], {"journey_id": journey_id, "session_ids": sorted(events)}):
         replies[row[0]].append(tuple(row[1:]))
     positions = dict(conn.execute(_POSITIONS, {"journey_id": journey_id}).all())

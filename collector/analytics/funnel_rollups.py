@@ -13,7 +13,6 @@ recomputation puts them.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collector.analytics.core import SEGMENT, rollup_conditions
+from collector.analytics.session_locks import lock_sessions
 from collector.analytics.visits import (
     ANSWER_COLUMNS,
     EVENT_COLUMNS,
@@ -51,11 +51,6 @@ _SESSION_EVENTS = session_rows_query(EVENT_COLUMNS, Event.journey_id, Event.sess
 _SESSION_ANSWERS = session_rows_query(ANSWER_COLUMNS, Response.journey_id, Response.session_id)
 
 
-def _lock_key(journey_id: int, session_id: str) -> int:
-    digest = hashlib.blake2b(f"funnel:{journey_id}:{session_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def update_sessions(
     session: Session, site_id: int, rows: Iterable[dict[str, Any]], new_ids: Collection[int], answers: bool = False
 ) -> None:
@@ -71,12 +66,7 @@ def update_sessions(
     if not touched or not new_ids:
         return
     pg = dialect_name(session) == "postgresql"
-    if pg:
-        # Concurrent ingests of one session must see each other's rows in turn (see docstring).
-        keys = sorted({_lock_key(*key) for key in touched})
-        session.execute(
-            sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys}
-        )
+    lock_sessions(session, touched)  # concurrent ingests of one session see each other's rows in turn
     timeout = None
     new_events, new_answers = (set(), set(new_ids)) if answers else (set(new_ids), set())
     delta = Totals()
