@@ -198,6 +198,8 @@ def main() -> int:
             batch, stored, target = phases[args.profile]
             run(batch, args.requests, stored, target)
             profiler.disable()
+            if os.environ.get("PROFILE_OUT"):
+                profiler.dump_stats(os.environ["PROFILE_OUT"])
             pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
                 int(os.environ.get("PROFILE_LINES", 45))
             )
