@@ -5,6 +5,7 @@ new connection, and nothing is acknowledged that the broker did not store."""
 import json
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from collector.ingest import nats_wire, queue
@@ -72,3 +73,16 @@ def test_a_broker_that_dies_under_a_live_connection_is_a_503_then_the_publisher_
     assert eventually(lambda: send(answer(site), site).status_code == 202)
     drain()
     assert _count(rows) == 2  # the first and the one accepted after the restart; not the refused one
+
+
+def test_a_failed_publish_counts_the_new_messages_the_broker_stored_before_the_failure(settings):
+    """WireError.new: the new ones among those acknowledged, not the duplicate, not the refused one."""
+    log = queue.subject(settings, "answer", 1)
+    queue.publisher(settings).publish([(log, "held", b"{}")])  # makes the streams
+    wire = nats_wire.SyncPublisher(settings.urls, settings.timeout, queue.RECONNECT_COOLDOWN)
+    try:
+        with pytest.raises(nats_wire.WireError, match="status 503") as failed:
+            wire.publish([(log, "held", b"{}"), (log, "fresh", b"{}"), (f"{settings.stream}.nowhere", "lost", b"{}")])
+    finally:
+        wire.close()
+    assert failed.value.new == 1
