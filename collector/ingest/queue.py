@@ -285,7 +285,8 @@ class Publisher:
         A publish nobody answered (503: a stream just made or recovering after a
         restart, or a leader being elected) makes sure the streams exist, pauses and
         is tried once more. The message ids are the same, so what the broker stored
-        the first time comes back a duplicate.
+        the first time comes back a duplicate: it counts as new from the first try
+        (``WireError.new``).
         """
         if not self._streams_ready:
             self.run(_streams_checked)
@@ -297,7 +298,7 @@ class Publisher:
                 raise
             self.run(ensure_streams, self.settings)
             time.sleep(NO_RESPONDERS_PAUSE)
-            return wire.publish(messages)
+            return error.new + wire.publish(messages)
 
     def _publish_in_loop(self, messages: Sequence[tuple[str, str, bytes]]) -> int:
         """Publish through the event-loop thread's nats-py connection.
