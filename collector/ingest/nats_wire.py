@@ -39,7 +39,16 @@ MAX_LINE = 64 * 1024
 
 
 class WireError(Exception):
-    """The broker did not acknowledge (unreachable, no stream leader, refused, timed out)."""
+    """The broker did not acknowledge (unreachable, no stream leader, refused, timed out).
+
+    ``new`` counts the publish's messages the broker did store as new before the
+    failure: a retry with the same message ids gets those back as duplicates, so
+    only the first attempt can tell that they were new to the log.
+    """
+
+    def __init__(self, message: str, new: int = 0) -> None:
+        super().__init__(message)
+        self.new = new
 
 
 def supported(urls: Sequence[str]) -> bool:
@@ -236,7 +245,8 @@ class SyncPublisher:
 
     def publish(self, messages: Sequence[tuple[str, str, bytes]]) -> int:
         """Publish (subject, message id, payload) triples; return how many were new to the
-        log. Raises WireError unless the broker acknowledged every one."""
+        log. Raises WireError unless the broker acknowledged every one; its ``new``
+        counts those that were new among the ones it did acknowledge."""
         deadline = time.monotonic() + self.timeout
         with self._state:
             conn = self._connection()
@@ -259,10 +269,12 @@ class SyncPublisher:
             with self._state:
                 for token in tokens:
                     self._slots.pop(token, None)
+        new = sum(slot.result is False for slot in slots)
         for slot in slots:
             if slot.error is not None:
-                raise slot.error
-        return sum(not slot.result for slot in slots)
+                # A fresh error: a dropped connection's one error is shared by every slot waiting on it.
+                raise WireError(str(slot.error), new=new) from slot.error
+        return new
 
     def _await(self, conn: _Connection, slots: list[_Slot], deadline: float) -> None:
         """Until every slot is done: read for everyone while no other thread does, else wait."""

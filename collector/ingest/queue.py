@@ -263,35 +263,42 @@ class Publisher:
         unless every one was acknowledged.
 
         On plain nats:// servers the request thread publishes itself and reads the
-        PubAcks (``nats_wire``); the streams are made or checked once per process
-        through nats-py first, and again after a publish nobody answered (503: no
-        stream, or no leader yet). Otherwise (TLS) the messages go through the
+        PubAcks (``_publish_wire``). Otherwise (TLS) the messages go through the
         asyncio connection (``_publish_in_loop``).
         """
         if self._wire is None:
             return self._publish_in_loop(messages)
         try:
-            if not self._streams_ready:
-                self.run(_streams_checked)
-                self._streams_ready = True
-            try:
-                return self._wire.publish(messages)
-            except nats_wire.WireError as error:
-                if "status 503" not in str(error):
-                    raise
-                # Nobody listened on the subject: a stream just made or recovering after a restart,
-                # or a leader being elected. Make sure the streams exist and try once more; the
-                # message ids are the same, so anything the broker did store comes back a duplicate.
-                self.run(ensure_streams, self.settings)
-                time.sleep(NO_RESPONDERS_PAUSE)
-                return self._wire.publish(messages)
+            return self._publish_wire(self._wire, messages)
         except nats_wire.WireError as error:
-            if "status 503" in str(error):
+            if "status 503" in str(error):  # even after the retry: check the streams again next time
                 self._streams_ready = False
             log.warning("ingest log unavailable: %s", error)
             raise Unavailable(
                 "The ingest log is unavailable; nothing was accepted. Retry shortly.", retry_after=2
             ) from error
+
+    def _publish_wire(self, wire: nats_wire.SyncPublisher, messages: Sequence[tuple[str, str, bytes]]) -> int:
+        """Publish on the request thread's socket (``nats_wire``), the streams made or
+        checked through nats-py once per process first.
+
+        A publish nobody answered (503: a stream just made or recovering after a
+        restart, or a leader being elected) makes sure the streams exist, pauses and
+        is tried once more. The message ids are the same, so what the broker stored
+        the first time comes back a duplicate: it counts as new from the first try
+        (``WireError.new``).
+        """
+        if not self._streams_ready:
+            self.run(_streams_checked)
+            self._streams_ready = True
+        try:
+            return wire.publish(messages)
+        except nats_wire.WireError as error:
+            if "status 503" not in str(error):
+                raise
+            self.run(ensure_streams, self.settings)
+            time.sleep(NO_RESPONDERS_PAUSE)
+            return error.new + wire.publish(messages)
 
     def _publish_in_loop(self, messages: Sequence[tuple[str, str, bytes]]) -> int:
         """Publish through the event-loop thread's nats-py connection.

@@ -5,6 +5,7 @@ new connection, and nothing is acknowledged that the broker did not store."""
 import json
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from collector.ingest import nats_wire, queue
@@ -17,6 +18,14 @@ HEADERS = {"Content-Type": "text/plain;charset=UTF-8"}
 
 def _count(rows) -> int:
     return rows(sa.select(sa.func.count()).select_from(Response))[0]
+
+
+async def _delete_stream(js, name: str) -> None:
+    await js.delete_stream(name)
+
+
+async def _stored(js, name: str) -> int:
+    return (await js.stream_info(name)).state.messages
 
 
 def test_plain_nats_urls_publish_from_the_request_thread_and_tls_through_the_event_loop(settings):
@@ -72,3 +81,30 @@ def test_a_broker_that_dies_under_a_live_connection_is_a_503_then_the_publisher_
     assert eventually(lambda: send(answer(site), site).status_code == 202)
     drain()
     assert _count(rows) == 2  # the first and the one accepted after the restart; not the refused one
+
+
+def test_a_failed_publish_counts_the_new_messages_the_broker_stored_before_the_failure(settings):
+    """WireError.new: the new ones among those acknowledged, not the duplicate, not the refused one."""
+    log = queue.subject(settings, "answer", 1)
+    queue.publisher(settings).publish([(log, "held", b"{}")])  # makes the streams
+    wire = nats_wire.SyncPublisher(settings.urls, settings.timeout, queue.RECONNECT_COOLDOWN)
+    try:
+        with pytest.raises(nats_wire.WireError, match="status 503") as failed:
+            wire.publish([(log, "held", b"{}"), (log, "fresh", b"{}"), (f"{settings.stream}.nowhere", "lost", b"{}")])
+    finally:
+        wire.close()
+    assert failed.value.new == 1
+
+
+def test_a_publish_retried_after_a_503_counts_what_the_first_try_stored_as_new(settings):
+    """One message to the log, one to the dead letters' subject whose stream is gone: the broker
+    stores the first and answers 503 for the second; the retry, once the streams are made again,
+    gets the first back as a duplicate, and the publish still reports both as new to the log."""
+    publisher = queue.publisher(settings)
+    log = queue.subject(settings, "answer", 1)
+    publisher.publish([(log, "warm-up", b"{}")])  # connects and makes the streams
+    publisher.run(_delete_stream, settings.dead_stream)
+
+    assert publisher.publish([(log, "first", b"{}"), (settings.dead_subject, "second", b"{}")]) == 2
+    assert publisher.run(_stored, settings.stream) == 2  # warm-up and first, once
+    assert publisher.run(_stored, settings.dead_stream) == 1
