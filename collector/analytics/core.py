@@ -153,6 +153,29 @@ def rollup_conditions(model: Any, journey_id: int, filters: Filters) -> list[sa.
     return where
 
 
+def rollup_scope(
+    model: Any,
+    site_id: int | None = None,
+    journey_id: int | None = None,
+    days: Collection[date] | None = None,
+    step_id: int | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for the rollup rows a rebuild or verify covers: of a site, journey,
+    step and/or UTC days (all when None)."""
+    where = [
+        column == value
+        for column, value in (
+            (model.site_id, site_id),
+            (model.journey_id, journey_id),
+            (model.step_id, step_id),
+        )
+        if value is not None
+    ]
+    if days is not None:
+        where.append(model.day.in_(sorted(set(days))))
+    return where
+
+
 def day_of(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[date]:
     """The UTC calendar day of a timestamp column, in SQL."""
     if dialect == "postgresql":

@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from collector.analytics import theme_rollups
-from collector.analytics.core import SEGMENT, day_of, day_ranges
+from collector.analytics.core import SEGMENT, day_of, day_ranges, rollup_scope
 from collector.analytics.funnel_rollups import write_totals
 from collector.analytics.rollups import COUNTERS, KEY, RESPONSE_COUNTERS, Sums, differences, response_sums, zero_sums
 from collector.analytics.visits import (
@@ -82,17 +82,6 @@ def _raw_queries(dialect: str, site_id: int | None, journey_id: int | None, days
     return selects
 
 
-def _step_rollup_scope(site_id: int | None, journey_id: int | None, days: Collection[date] | None) -> list:
-    conditions = []
-    if site_id is not None:
-        conditions.append(StepRollup.site_id == site_id)
-    if journey_id is not None:
-        conditions.append(StepRollup.journey_id == journey_id)
-    if days is not None:
-        conditions.append(StepRollup.day.in_(sorted(set(days))))
-    return conditions
-
-
 def rebuild_rollups(
     session: Session, site_id: int | None = None, journey_id: int | None = None, days: Collection[date] | None = None
 ) -> int:
@@ -108,7 +97,7 @@ def rebuild_rollups(
     if days is not None and not days:
         return 0
     dialect = session.get_bind().dialect.name
-    session.execute(sa.delete(StepRollup).where(*_step_rollup_scope(site_id, journey_id, days)))
+    session.execute(sa.delete(StepRollup).where(*rollup_scope(StepRollup, site_id, journey_id, days)))
     responses, impressions = _raw_queries(dialect, site_id, journey_id, days)
     columns = ["site_id", "journey_id", "step_id", "day", *SEGMENT]
     responses = responses.add_columns(sa.literal(0).label("impressions"))
@@ -126,7 +115,7 @@ def rebuild_rollups(
     theme_rollups.rebuild(session, site_id=site_id, journey_id=journey_id, days=days)
     rebuild_funnel(session, site_id=site_id, journey_id=journey_id, days=days)
     return session.scalar(
-        sa.select(sa.func.count()).select_from(StepRollup).where(*_step_rollup_scope(site_id, journey_id, days))
+        sa.select(sa.func.count()).select_from(StepRollup).where(*rollup_scope(StepRollup, site_id, journey_id, days))
     )
 
 
@@ -171,7 +160,7 @@ def compare_rollups(session: Session, site_id: int | None = None, journey_id: in
         (row.journey_id, as_date(row.day), row.step_id, row.device, row.locale, row.variant): {
             name: getattr(row, name) for name in COUNTERS
         }
-        for row in session.scalars(sa.select(StepRollup).where(*_step_rollup_scope(site_id, journey_id, None)))
+        for row in session.scalars(sa.select(StepRollup).where(*rollup_scope(StepRollup, site_id, journey_id)))
     }
     describe = "rollup journey={} day={} step={} device={!r} locale={!r} variant={!r}".format
     found = differences(expected, stored, COUNTERS, lambda key: describe(*key))

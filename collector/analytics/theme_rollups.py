@@ -31,7 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.analytics.core import SEGMENT, day_of, day_ranges
+from collector.analytics.core import SEGMENT, day_of, day_ranges, rollup_scope
 from collector.analytics.rollups import differences
 from collector.common.database import Bind, as_date, dialect_name, upsert_adding
 from collector.common.time import as_utc
@@ -103,22 +103,6 @@ def raw_query(
     )
 
 
-def _scope(
-    site_id: int | None, journey_id: int | None, step_id: int | None, days: Collection[date] | None
-) -> list[sa.ColumnElement[bool]]:
-    conditions = []
-    for column, value in (
-        (ThemeRollup.site_id, site_id),
-        (ThemeRollup.journey_id, journey_id),
-        (ThemeRollup.step_id, step_id),
-    ):
-        if value is not None:
-            conditions.append(column == value)
-    if days is not None:
-        conditions.append(ThemeRollup.day.in_(sorted(set(days))))
-    return conditions
-
-
 def rebuild(
     conn: Bind,
     site_id: int | None = None,
@@ -130,7 +114,7 @@ def rebuild(
     None) from the stored themes, in the caller's transaction."""
     if days is not None and not days:
         return
-    conn.execute(sa.delete(ThemeRollup).where(*_scope(site_id, journey_id, step_id, days)))
+    conn.execute(sa.delete(ThemeRollup).where(*rollup_scope(ThemeRollup, site_id, journey_id, days, step_id)))
     query = raw_query(dialect_name(conn), site_id, journey_id, step_id, days)
     columns = ["site_id", "journey_id", "step_id", "day", *SEGMENT, "theme_key", *COUNTERS]
     conn.execute(sa.insert(ThemeRollup).from_select(columns, query))
@@ -153,7 +137,9 @@ def compare(conn: Bind, site_id: int | None = None, journey_id: int | None = Non
     }
     stored = {
         key(row): {name: getattr(row, name) for name in COUNTERS}
-        for row in conn.execute(sa.select(*ThemeRollup.__table__.c).where(*_scope(site_id, journey_id, None, None)))
+        for row in conn.execute(
+            sa.select(*ThemeRollup.__table__.c).where(*rollup_scope(ThemeRollup, site_id, journey_id))
+        )
     }
     describe = "theme rollup journey={} day={} step={} device={!r} locale={!r} variant={!r} theme={!r}".format
     return differences(expected, stored, COUNTERS, lambda key: describe(*key))
