@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from collector.common.database import Bind, dialect_name
 
 _LOCK = sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k")
-_HELD = "stepsense.session_locks"  # conn.info: (the transaction, the keys it holds)
+_HELD = "stepsense.session_locks"  # conn.info: (the transaction, the sessions it has locked)
 
 
 def lock_sessions(bind: Bind, sessions: Iterable[tuple[int, str]]) -> None:
@@ -32,14 +32,14 @@ def lock_sessions(bind: Bind, sessions: Iterable[tuple[int, str]]) -> None:
         return
     conn = bind if isinstance(bind, Connection) else bind.connection()
     held = _held(conn)
-    keys = sorted({_key(journey_id, session_id) for journey_id, session_id in sessions} - held)
-    if keys:
-        conn.execute(_LOCK, {"keys": keys})
-        held.update(keys)
+    wanted = set(sessions) - held
+    if wanted:
+        conn.execute(_LOCK, {"keys": sorted({_key(journey_id, session_id) for journey_id, session_id in wanted})})
+        held.update(wanted)
 
 
-def _held(conn: Connection) -> set[int]:
-    """The keys locked in ``conn``'s current transaction (conn.info outlives transactions)."""
+def _held(conn: Connection) -> set[tuple[int, str]]:
+    """The sessions locked in ``conn``'s current transaction (conn.info outlives transactions)."""
     transaction = conn.get_transaction()
     owner, keys = conn.info.get(_HELD, (None, set()))
     if owner is not transaction:
